@@ -1,0 +1,59 @@
+// The public shapes of the controller runtime (level-based, keyed by object id).
+
+/** What should happen after a successful reconcile. */
+export interface ReconcileResult {
+  /** Reconcile the key again after this many milliseconds (e.g. to poll a slow backend). */
+  requeueAfterMs?: number;
+}
+
+/**
+ * Reconciles one key: reads desired and actual state and acts. Must be safe to call again at any time.
+ * Throwing retries the key with exponential back-off; throwing a TerminalError stops retrying it
+ * (until the key is enqueued again by a source).
+ */
+export type Reconciler = (key: string, signal: AbortSignal) => Promise<ReconcileResult | undefined | void>;
+
+/** Time as the controller sees it; tests pass a FakeClock. */
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface BackoffOptions {
+  /** First retry delay. Default 200 ms. */
+  baseMs?: number;
+  /** Cap on the delay. Default 60 s. */
+  maxMs?: number;
+  /** Random spread as a fraction of the delay, 0..1. Default 0.2. */
+  jitter?: number;
+}
+
+/** Something that enqueues keys: a store watch, a timer, a backend's event stream. */
+export interface Source {
+  /** Starts delivering; returns a function that stops it. */
+  start(enqueue: (key: string) => void, enqueueAll: () => void): () => void;
+}
+
+export interface ControllerHooks {
+  onQueueDepth?(depth: number): void;
+  onRetry?(key: string, error: unknown, attempt: number, delayMs: number): void;
+  onTerminal?(key: string, error: unknown): void;
+  onReconciled?(key: string, durationMs: number, outcome: "success" | "error" | "terminal"): void;
+}
+
+export interface ControllerOptions {
+  name: string;
+  reconcile: Reconciler;
+  /** Workers; at most this many different keys run at once. Default 2. */
+  concurrency?: number;
+  backoff?: BackoffOptions;
+  /** Every key from listKeys is enqueued this often. 0 disables. Default 0. */
+  resyncPeriodMs?: number;
+  /** All keys that exist now; used by resync and by sources that ask for enqueueAll. */
+  listKeys?: () => Iterable<string>;
+  clock?: Clock;
+  hooks?: ControllerHooks;
+  /** Random in [0,1); tests may pin it. Default Math.random. */
+  random?: () => number;
+}

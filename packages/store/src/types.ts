@@ -1,0 +1,131 @@
+// The public shapes of the store. Records are {metadata, spec, status}; spec and status are opaque to the
+// store and persisted through a Codec (protobuf binary for IRI messages, JSON for internal state).
+
+/** Encodes one part of a record for storage. Must round-trip exactly: decode(encode(v)) deep-equals v. */
+export interface Codec<T> {
+  encode(value: T): Uint8Array;
+  decode(bytes: Uint8Array): T;
+}
+
+export interface ObjectMeta {
+  /** Unique within a collection. */
+  readonly id: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  /** Starts at 1; the store bumps it whenever the encoded spec changes. */
+  readonly generation: bigint;
+  /** Unix nanoseconds, set by the store on create. */
+  readonly createdAt: bigint;
+  /** Unix nanoseconds, set by markDeleted; 0n while the record is live. */
+  readonly deletedAt: bigint;
+  /** Store-wide monotonic version of the last write to this record (optimistic concurrency). */
+  readonly resourceVersion: bigint;
+  /** While non-empty, a deleted record stays (soft delete) until each finalizer is removed. */
+  readonly finalizers: readonly string[];
+}
+
+export interface StoredRecord<Spec, Status> {
+  readonly metadata: ObjectMeta;
+  readonly spec: Spec;
+  readonly status: Status;
+}
+
+export interface CreateInput<Spec, Status> {
+  id: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  spec: Spec;
+  status: Status;
+}
+
+/** The parts of a record a caller may change. Omitted fields keep their value. */
+export interface RecordChanges<Spec, Status> {
+  annotations?: Record<string, string>;
+  labels?: Record<string, string>;
+  finalizers?: string[];
+  spec?: Spec;
+  status?: Status;
+}
+
+export interface ListOptions {
+  /** Exact id; an unknown id yields an empty list. */
+  id?: string;
+  /** Every pair must be present with an equal value; empty or undefined matches everything. */
+  labelSelector?: Readonly<Record<string, string>>;
+}
+
+export type WatchEvent<Spec, Status> =
+  | { type: "added" | "modified"; record: StoredRecord<Spec, Status> }
+  /** The record is gone from the store for good (hard delete). */
+  | { type: "deleted"; record: StoredRecord<Spec, Status> }
+  /**
+   * The watcher fell behind by more than its buffer: the backlog was dropped and replaced by this event.
+   * The watcher must re-list; nothing was lost, only coalesced.
+   */
+  | { type: "resync" };
+
+export interface WatchOptions {
+  /** Undelivered events a watcher may hold before its backlog is replaced by one resync. Default 10,000. */
+  maxBacklog?: number;
+}
+
+export type WatchHandler<Spec, Status> = (event: WatchEvent<Spec, Status>) => void | Promise<void>;
+
+/**
+ * One kind of record (e.g. "machines") in a database. Reads are synchronous from an in-memory index that
+ * the store keeps in step with the database; writes resolve once they are durable on disk (fsync'd), so an
+ * acknowledged write survives kill -9. Concurrent writes are group-committed in one transaction.
+ */
+export interface Collection<Spec, Status> {
+  readonly name: string;
+  get(id: string): StoredRecord<Spec, Status> | undefined;
+  list(options?: ListOptions): StoredRecord<Spec, Status>[];
+  count(): number;
+  /** Rejects with AlreadyExistsError if the id is taken (also by a record pending deletion). */
+  create(input: CreateInput<Spec, Status>): Promise<StoredRecord<Spec, Status>>;
+  /**
+   * Applies changes if the record's current resourceVersion equals `resourceVersion`.
+   * Rejects with NotFoundError if the record is gone, ConflictError if the version is stale.
+   */
+  update(
+    id: string,
+    resourceVersion: bigint,
+    changes: RecordChanges<Spec, Status>,
+  ): Promise<StoredRecord<Spec, Status>>;
+  /**
+   * Reads the current record, computes changes from it and writes them, retrying on conflict.
+   * `mutate` returning undefined means "no change" (nothing is written; the current record is returned).
+   * Rejects with NotFoundError if the record does not exist.
+   */
+  mutate(
+    id: string,
+    mutate: (current: StoredRecord<Spec, Status>) => RecordChanges<Spec, Status> | undefined,
+  ): Promise<StoredRecord<Spec, Status>>;
+  /**
+   * Soft delete: sets deletedAt (once; repeated calls keep the first time). Without finalizers the record is
+   * removed at once. Returns the record as it now is, or undefined when it was removed.
+   * Rejects with NotFoundError if there is no such record.
+   */
+  markDeleted(id: string): Promise<StoredRecord<Spec, Status> | undefined>;
+  /** Removes one finalizer; a deleted record whose last finalizer goes is removed. No-op if absent. */
+  removeFinalizer(id: string, finalizer: string): Promise<StoredRecord<Spec, Status> | undefined>;
+  /** Removes a record at once, whatever its finalizers. No-op if absent. */
+  forceRemove(id: string): Promise<void>;
+  /** Events after every durable write, in commit order. Returns an unsubscribe function. */
+  watch(handler: WatchHandler<Spec, Status>, options?: WatchOptions): () => void;
+}
+
+export interface DatabaseOptions {
+  /** File path of the database; the parent directory is created (mode 0700). */
+  path: string;
+}
+
+export interface Database {
+  collection<Spec, Status>(
+    name: string,
+    codecs: { spec: Codec<Spec>; status: Codec<Status> },
+  ): Collection<Spec, Status>;
+  /** Waits for pending writes and closes the file. */
+  close(): Promise<void>;
+}
