@@ -1,3 +1,13 @@
+export { FakeClock, systemClock } from "./clock.js";
+// Controller: start(), enqueue(key), enqueueAfter(key, ms), enqueueAll(), addSource(source), depth(),
+// stop(): Promise<void>.
+export { Controller } from "./controller.js";
+// intervalSource(ms, clock?): calls enqueueAll every ms.
+export { intervalSource } from "./interval-source.js";
+// storeSource(collection): enqueues every id on start and the id of every watch event; on "resync" enqueues
+// every id in the collection and calls enqueueAll.
+export { storeSource } from "./store-source.js";
+export { TerminalError } from "./terminal-error.js";
 export type {
   BackoffOptions,
   Clock,
@@ -7,11 +17,3 @@ export type {
   Reconciler,
   Source,
 } from "./types.js";
-// Controller: start(), enqueue(key), enqueueAfter(key, ms), addSource(source), depth(), stop(): Promise<void>.
-export { Controller } from "./controller.js";
-export { TerminalError } from "./terminal-error.js";
-export { FakeClock, systemClock } from "./clock.js";
-// storeSource(collection): enqueues the id of every watch event; on "resync" enqueues every id.
-export { storeSource } from "./store-source.js";
-// intervalSource(ms, clock?): calls enqueueAll every ms.
-export { intervalSource } from "./interval-source.js";

@@ -11,10 +11,12 @@ export interface ReconcileResult {
  * Throwing retries the key with exponential back-off; throwing a TerminalError stops retrying it
  * (until the key is enqueued again by a source).
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a plain `async function` returning nothing (Promise<void>) is a Reconciler.
 export type Reconciler = (key: string, signal: AbortSignal) => Promise<ReconcileResult | undefined | void>;
 
 /** Time as the controller sees it; tests pass a FakeClock. */
 export interface Clock {
+  /** Milliseconds on a monotonic scale with an unspecified origin: only differences are meaningful. */
   now(): number;
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
@@ -23,7 +25,7 @@ export interface Clock {
 export interface BackoffOptions {
   /** First retry delay. Default 200 ms. */
   baseMs?: number;
-  /** Cap on the delay. Default 60 s. */
+  /** Cap on the delay before jitter is applied. Default 60 s. */
   maxMs?: number;
   /** Random spread as a fraction of the delay, 0..1. Default 0.2. */
   jitter?: number;
@@ -35,8 +37,14 @@ export interface Source {
   start(enqueue: (key: string) => void, enqueueAll: () => void): () => void;
 }
 
+/** Metrics and logging taps. Hooks should not throw; if one does, it becomes a process warning. */
 export interface ControllerHooks {
+  /** The number of keys waiting for a worker changed. */
   onQueueDepth?(depth: number): void;
+  /**
+   * A reconcile failed; the key is retried after delayMs (sooner if something enqueues it meanwhile).
+   * `attempt` counts consecutive failures of the key, starting at 1.
+   */
   onRetry?(key: string, error: unknown, attempt: number, delayMs: number): void;
   onTerminal?(key: string, error: unknown): void;
   onReconciled?(key: string, durationMs: number, outcome: "success" | "error" | "terminal"): void;
@@ -50,7 +58,10 @@ export interface ControllerOptions {
   backoff?: BackoffOptions;
   /** Every key from listKeys is enqueued this often. 0 disables. Default 0. */
   resyncPeriodMs?: number;
-  /** All keys that exist now; used by resync and by sources that ask for enqueueAll. */
+  /**
+   * All keys that exist now; used by resync and by sources that ask for enqueueAll (which does nothing
+   * without it). Include keys only the backend still knows, so their clean-up is reconciled too.
+   */
   listKeys?: () => Iterable<string>;
   clock?: Clock;
   hooks?: ControllerHooks;

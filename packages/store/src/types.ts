@@ -24,6 +24,10 @@ export interface ObjectMeta {
   readonly finalizers: readonly string[];
 }
 
+/**
+ * A record as the store holds it. Records are shared between all readers and deeply frozen (byte arrays
+ * excepted): to change one, write the changes through the collection.
+ */
 export interface StoredRecord<Spec, Status> {
   readonly metadata: ObjectMeta;
   readonly spec: Spec;
@@ -68,6 +72,11 @@ export type WatchEvent<Spec, Status> =
 export interface WatchOptions {
   /** Undelivered events a watcher may hold before its backlog is replaced by one resync. Default 10,000. */
   maxBacklog?: number;
+  /**
+   * Called with what the handler threw or rejected with; delivery goes on with the next event.
+   * Default: process.emitWarning.
+   */
+  onError?: (error: unknown) => void;
 }
 
 export type WatchHandler<Spec, Status> = (event: WatchEvent<Spec, Status>) => void | Promise<void>;
@@ -79,14 +88,25 @@ export type WatchHandler<Spec, Status> = (event: WatchEvent<Spec, Status>) => vo
  */
 export interface Collection<Spec, Status> {
   readonly name: string;
+  /** The record, also while it is pending deletion (deletedAt set, finalizers left). */
   get(id: string): StoredRecord<Spec, Status> | undefined;
+  /**
+   * Matching records in creation order, records pending deletion included. Two Lists with no write in
+   * between return the same records in the same order.
+   */
   list(options?: ListOptions): StoredRecord<Spec, Status>[];
+  /** Number of records, those pending deletion included. */
   count(): number;
-  /** Rejects with AlreadyExistsError if the id is taken (also by a record pending deletion). */
+  /**
+   * Rejects with AlreadyExistsError if the id is taken (also by a record pending deletion). The stored spec
+   * and status are decoded from their encoding, so they read the same before and after a restart.
+   */
   create(input: CreateInput<Spec, Status>): Promise<StoredRecord<Spec, Status>>;
   /**
    * Applies changes if the record's current resourceVersion equals `resourceVersion`.
    * Rejects with NotFoundError if the record is gone, ConflictError if the version is stale.
+   * Changes that leave a deleted record without finalizers remove it (as removeFinalizer does); the promise
+   * then resolves with the record's last state and watchers see "deleted".
    */
   update(
     id: string,
@@ -96,6 +116,7 @@ export interface Collection<Spec, Status> {
   /**
    * Reads the current record, computes changes from it and writes them, retrying on conflict.
    * `mutate` returning undefined means "no change" (nothing is written; the current record is returned).
+   * `mutate` may run more than once (once per attempt), so it must only compute, not act.
    * Rejects with NotFoundError if the record does not exist.
    */
   mutate(
@@ -108,7 +129,10 @@ export interface Collection<Spec, Status> {
    * Rejects with NotFoundError if there is no such record.
    */
   markDeleted(id: string): Promise<StoredRecord<Spec, Status> | undefined>;
-  /** Removes one finalizer; a deleted record whose last finalizer goes is removed. No-op if absent. */
+  /**
+   * Removes one finalizer; a deleted record whose last finalizer goes is removed (resolves undefined).
+   * No-op if the finalizer is absent (resolves the current record) or the record is gone (resolves undefined).
+   */
   removeFinalizer(id: string, finalizer: string): Promise<StoredRecord<Spec, Status> | undefined>;
   /** Removes a record at once, whatever its finalizers. No-op if absent. */
   forceRemove(id: string): Promise<void>;
@@ -117,15 +141,40 @@ export interface Collection<Spec, Status> {
 }
 
 export interface DatabaseOptions {
-  /** File path of the database; the parent directory is created (mode 0700). */
+  /** File path of the database (created mode 0600); the parent directory is created (mode 0700). */
   path: string;
+  /** Unix nanoseconds for createdAt/deletedAt; tests pin it. Default: the wall clock. */
+  now?: () => bigint;
+}
+
+export interface CollectionOptions<Spec, Status> {
+  spec: Codec<Spec>;
+  status: Codec<Status>;
+  /** Singular name of one record in error messages (`machine "abc" not found`). Default: the collection name. */
+  kind?: string;
 }
 
 export interface Database {
-  collection<Spec, Status>(
-    name: string,
-    codecs: { spec: Codec<Spec>; status: Codec<Status> },
-  ): Collection<Spec, Status>;
-  /** Waits for pending writes and closes the file. */
+  /**
+   * Opens a collection, loading all its records into memory. Each name may be opened once per Database
+   * (a second instance would keep a second, diverging index): share the returned object.
+   */
+  collection<Spec, Status>(name: string, options: CollectionOptions<Spec, Status>): Collection<Spec, Status>;
+  /** Waits for pending writes and closes the file. Later writes reject; reads keep answering from memory. */
   close(): Promise<void>;
+}
+
+/** Counters for metrics and tests. */
+export interface DatabaseStats {
+  /** Transactions committed; group commit keeps this far below `writes` under load. */
+  commits: number;
+  /** Write operations that succeeded. */
+  writes: number;
+  /** SQL statements executed since open, including loading collections. Reads from memory add none. */
+  statements: number;
+}
+
+/** What openDatabase returns: a Database with its counters. */
+export interface SqliteDatabase extends Database {
+  stats(): DatabaseStats;
 }

@@ -1,0 +1,90 @@
+import { readFileSync } from "node:fs";
+import { create } from "@bufbuild/protobuf";
+import { machine } from "@iri/api";
+import type { HostCapacity } from "@iri/backend-api";
+
+export interface MachineClassConfig {
+  readonly name: string;
+  /** IRI capabilities, e.g. {cpu: 2, memory: 4294967296}; cpu and memory are required. */
+  readonly resources: Readonly<Record<string, bigint>>;
+  readonly cpus: bigint;
+  readonly memoryBytes: bigint;
+}
+
+export interface CapacityPolicy {
+  cpuOvercommitPercent: number;
+  memoryOvercommitPercent: number;
+  reservedCpus: number;
+  reservedMemoryBytes: number;
+}
+
+/** Reads a class file: a JSON array of {name, capabilities: {cpu, memory, ...}}. Throws a readable Error. */
+export function loadMachineClasses(path: string): MachineClassConfig[] {
+  const raw: unknown = JSON.parse(readFileSync(path, "utf8"));
+  if (!Array.isArray(raw) || raw.length === 0) throw new Error(`${path}: expected a non-empty JSON array`);
+  const seen = new Set<string>();
+  return raw.map((entry: unknown, i) => {
+    const where = `${path}[${i}]`;
+    if (typeof entry !== "object" || entry === null) throw new Error(`${where}: expected an object`);
+    const { name, capabilities } = entry as { name?: unknown; capabilities?: unknown };
+    if (typeof name !== "string" || name === "")
+      throw new Error(`${where}.name: expected a non-empty string`);
+    if (seen.has(name)) throw new Error(`${where}.name: duplicate class ${JSON.stringify(name)}`);
+    seen.add(name);
+    if (typeof capabilities !== "object" || capabilities === null) {
+      throw new Error(`${where}.capabilities: expected an object`);
+    }
+    const resources: Record<string, bigint> = {};
+    for (const [key, value] of Object.entries(capabilities)) {
+      if (!Number.isSafeInteger(value) || (value as number) <= 0) {
+        throw new Error(`${where}.capabilities.${key}: expected a positive integer`);
+      }
+      resources[key] = BigInt(value as number);
+    }
+    const cpus = resources.cpu;
+    const memoryBytes = resources.memory;
+    if (cpus === undefined || memoryBytes === undefined) {
+      throw new Error(`${where}.capabilities: cpu and memory are required`);
+    }
+    return { name, resources, cpus, memoryBytes };
+  });
+}
+
+/**
+ * How many more machines of each class fit on the host, given the machines that exist now (each holds its
+ * class's resources until it is gone).
+ */
+export function classQuantities(
+  classes: readonly MachineClassConfig[],
+  host: HostCapacity,
+  policy: CapacityPolicy,
+  existingClassNames: Iterable<string>,
+): Map<string, bigint> {
+  const byName = new Map(classes.map((c) => [c.name, c]));
+  let cpuLeft = (BigInt(host.cpus - policy.reservedCpus) * BigInt(policy.cpuOvercommitPercent)) / 100n;
+  let memLeft =
+    ((host.memoryBytes - BigInt(policy.reservedMemoryBytes)) * BigInt(policy.memoryOvercommitPercent)) / 100n;
+  for (const name of existingClassNames) {
+    const cls = byName.get(name);
+    if (!cls) continue;
+    cpuLeft -= cls.cpus;
+    memLeft -= cls.memoryBytes;
+  }
+  const result = new Map<string, bigint>();
+  for (const cls of classes) {
+    const fit = cpuLeft <= 0n || memLeft <= 0n ? 0n : min(cpuLeft / cls.cpus, memLeft / cls.memoryBytes);
+    result.set(cls.name, fit);
+  }
+  return result;
+}
+
+export function toMachineClassStatus(cls: MachineClassConfig, quantity: bigint): machine.MachineClassStatus {
+  return create(machine.MachineClassStatusSchema, {
+    machineClass: { name: cls.name, capabilities: { resources: { ...cls.resources } } },
+    quantity,
+  });
+}
+
+function min(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}

@@ -1,0 +1,40 @@
+import { create } from "@bufbuild/protobuf";
+import { machine } from "@iri/api";
+import { invalidArgument, notFound } from "@iri/runtime-kit";
+import type { MachineServerContext } from "./context.js";
+import { getLiveMachine } from "./lookup.js";
+import { validateVolume } from "./validate-machine.js";
+
+/**
+ * Replaces the volume of the same name. The poollet uses it when only the connection's effective storage
+ * changed; switching between local disk and connection, or to another driver or handle, needs detach + attach.
+ */
+export async function updateVolume(
+  ctx: MachineServerContext,
+  req: machine.UpdateVolumeRequest,
+): Promise<Record<string, never>> {
+  getLiveMachine(ctx, req.machineId);
+  const volume = req.volume;
+  validateVolume(volume, "volume");
+  await ctx.machines.mutate(req.machineId, (current) => {
+    const index = current.spec.volumes.findIndex((v) => v.name === volume.name);
+    const existing = current.spec.volumes[index];
+    if (!existing) {
+      throw notFound(
+        `machine ${JSON.stringify(req.machineId)} has no volume named ${JSON.stringify(volume.name)}`,
+      );
+    }
+    if (
+      Boolean(existing.localDisk) !== Boolean(volume.localDisk) ||
+      existing.connection?.driver !== volume.connection?.driver ||
+      existing.connection?.handle !== volume.connection?.handle
+    ) {
+      throw invalidArgument(
+        "volume: UpdateVolume cannot change the volume source, driver or handle; detach and attach instead",
+      );
+    }
+    const volumes = current.spec.volumes.with(index, volume);
+    return { spec: create(machine.MachineSpecSchema, { ...current.spec, volumes }) };
+  });
+  return {};
+}

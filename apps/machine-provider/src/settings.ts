@@ -1,0 +1,40 @@
+import { commonSettings, type SettingDefinition } from "@iri/runtime-kit";
+
+export const machineSettings = {
+  ...commonSettings("machine"),
+  cpuOvercommitPercent: {
+    flag: "cpu-overcommit-percent",
+    env: "IRI_MACHINE_PROVIDER_CPU_OVERCOMMIT_PERCENT",
+    kind: "integer",
+    default: "400",
+    description: "Virtual CPUs offered per 100 host CPUs.",
+  },
+  memoryOvercommitPercent: {
+    flag: "memory-overcommit-percent",
+    env: "IRI_MACHINE_PROVIDER_MEMORY_OVERCOMMIT_PERCENT",
+    kind: "integer",
+    default: "100",
+    description: "Guest memory offered per 100 bytes of host memory (after the reservation).",
+  },
+  reservedCpus: {
+    flag: "reserved-cpus",
+    env: "IRI_MACHINE_PROVIDER_RESERVED_CPUS",
+    kind: "integer",
+    default: "0",
+    description: "Host CPUs kept back from machines.",
+  },
+  reservedMemoryBytes: {
+    flag: "reserved-memory-bytes",
+    env: "IRI_MACHINE_PROVIDER_RESERVED_MEMORY_BYTES",
+    kind: "integer",
+    default: "1073741824",
+    description: "Host memory kept back from machines.",
+  },
+  runtimeName: {
+    flag: "runtime-name",
+    env: "IRI_MACHINE_PROVIDER_RUNTIME_NAME",
+    kind: "string",
+    default: "iri-machine-provider",
+    description: "runtime_name reported by Version; the poollet uses it as the scheme of machine ids.",
+  },
+} as const satisfies Record<string, SettingDefinition>;

@@ -1,0 +1,14 @@
+import type { VolumeBackend, VolumeClassConfig } from "@iri/backend-api";
+import type { EventRecorder } from "@iri/runtime-kit";
+import type { SnapshotCollection, VolumeCollection } from "../volume-store.js";
+
+/** What the RPC handlers work with. Handlers validate, write the store and return; the reconcilers act. */
+export interface VolumeServerContext {
+  readonly volumes: VolumeCollection;
+  readonly snapshots: SnapshotCollection;
+  readonly classes: readonly VolumeClassConfig[];
+  readonly backend: VolumeBackend;
+  readonly events: EventRecorder;
+  readonly runtimeName: string;
+  readonly runtimeVersion: string;
+}

@@ -1,0 +1,315 @@
+import { spawn } from "node:child_process";
+import { existsSync, lstatSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { connect as connectHttp2 } from "node:http2";
+import { connect as connectNet } from "node:net";
+import { join } from "node:path";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { bucket, createRuntimeClient } from "@iri/api";
+import { AlreadyExistsError, ConflictError, NotFoundError, StoreError } from "@iri/store";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  alreadyExists,
+  failedPrecondition,
+  invalidArgument,
+  notFound,
+  resourceExhausted,
+  unavailable,
+} from "./errors.js";
+import { ProviderMetrics } from "./metrics.js";
+import { type RunningServer, serveRuntime } from "./serve.js";
+import { type CapturedLogger, captureLogger, tempDir, waitFor } from "./testdata/harness.js";
+
+const ref = { collection: "buckets", kind: "bucket", id: "b1" };
+/** CreateBucket answers by the requested id: each id stands for one way a handler can fail. */
+const failures: Record<string, () => unknown> = {
+  "invalid-argument": () => invalidArgument("bucket.spec.class is required"),
+  "not-found": () => notFound('bucket "x" not found'),
+  "already-exists": () => alreadyExists('bucket "x" already exists'),
+  "failed-precondition": () => failedPrecondition("bucket is not empty"),
+  "resource-exhausted": () => resourceExhausted("no quota left"),
+  unavailable: () => unavailable("radosgw is down"),
+  "store-not-found": () => new NotFoundError(ref),
+  "store-already-exists": () => new AlreadyExistsError(ref),
+  "store-conflict": () => new ConflictError(ref, 1n, 2n),
+  "store-unavailable": () => new StoreError("Unavailable", "database is busy"),
+  panic: () => new TypeError("Cannot read properties of undefined (reading 'spec')"),
+};
+
+interface Fixture {
+  dir: { path: string; remove(): void };
+  socketPath: string;
+  log: CapturedLogger;
+  metrics: ProviderMetrics;
+  /** Resolves the pending slow call, if any. */
+  release?: () => void;
+  slowCallStarted: boolean;
+  listSize: number;
+}
+
+let f: Fixture;
+let servers: RunningServer[];
+
+beforeEach(() => {
+  const dir = tempDir();
+  f = {
+    dir,
+    socketPath: join(dir.path, "p.sock"),
+    log: captureLogger(),
+    metrics: new ProviderMetrics({ processMetrics: false }),
+    slowCallStarted: false,
+    listSize: 2,
+  };
+  servers = [];
+});
+
+afterEach(async () => {
+  for (const s of servers) await s.close();
+  f.dir.remove();
+});
+
+function routes(router: ConnectRouter) {
+  router.service(bucket.BucketRuntime, {
+    version: () => ({ runtimeName: "test", runtimeVersion: "0.1.0" }),
+    listBuckets: () => ({
+      buckets: Array.from({ length: f.listSize }, (_, i) => ({
+        metadata: { id: `bucket-${i}`, labels: { "test/uid": "x".repeat(1000) } },
+        spec: { class: "standard" },
+        status: {},
+      })),
+    }),
+    createBucket: async (req) => {
+      const id = req.bucket?.metadata?.id ?? "";
+      if (id === "slow") {
+        f.slowCallStarted = true;
+        await new Promise<void>((resolve) => {
+          f.release = resolve;
+        });
+        return { bucket: req.bucket };
+      }
+      const failure = failures[id];
+      if (failure) throw failure();
+      return { bucket: req.bucket };
+    },
+  });
+}
+
+async function serve(overrides: { shutdownGraceMs?: number; socketMode?: number } = {}) {
+  const server = await serveRuntime({
+    socketPath: f.socketPath,
+    logger: f.log.logger,
+    metrics: f.metrics,
+    register: routes,
+    ...overrides,
+  });
+  servers.push(server);
+  return server;
+}
+
+const client = () => createRuntimeClient(bucket.BucketRuntime, `unix://${f.socketPath}`);
+
+async function codeOf(call: Promise<unknown>): Promise<Code | "OK"> {
+  try {
+    await call;
+    return "OK";
+  } catch (err) {
+    return ConnectError.from(err).code;
+  }
+}
+
+/** A socket file left behind by a process that died without cleaning up (kill -9). */
+async function leaveStaleSocket(path: string) {
+  const child = spawn(
+    process.execPath,
+    ["-e", 'require("net").createServer().listen(process.argv[1], () => console.log("up"))', path],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+}
+
+describe("serveRuntime socket handling", () => {
+  it("serves gRPC on the socket with mode 0660", async () => {
+    await serve();
+    const res = await client().version({});
+    expect(res.runtimeName).toBe("test");
+    expect(lstatSync(f.socketPath).isSocket()).toBe(true);
+    expect(statSync(f.socketPath).mode & 0o777).toBe(0o660);
+  });
+
+  it("applies a configured socket mode", async () => {
+    await serve({ socketMode: 0o600 });
+    expect(statSync(f.socketPath).mode & 0o777).toBe(0o600);
+  });
+
+  it("replaces a stale socket left by a killed process", async () => {
+    await leaveStaleSocket(f.socketPath);
+    expect(lstatSync(f.socketPath).isSocket()).toBe(true);
+    await serve();
+    expect((await client().version({})).runtimeName).toBe("test");
+  });
+
+  it("refuses when another server answers on the socket, and leaves it serving", async () => {
+    await serve();
+    await expect(serve()).rejects.toThrow(`another provider is serving on ${f.socketPath}`);
+    expect((await client().version({})).runtimeName).toBe("test");
+  });
+
+  it("refuses when the path is not a socket, and leaves the file alone", async () => {
+    writeFileSync(f.socketPath, "precious");
+    await expect(serve()).rejects.toThrow("is not a socket");
+    expect(readFileSync(f.socketPath, "utf8")).toBe("precious");
+  });
+
+  it("removes its socket on close", async () => {
+    const server = await serve();
+    await server.close();
+    expect(existsSync(f.socketPath)).toBe(false);
+  });
+});
+
+describe("serveRuntime shutdown", () => {
+  it("lets an in-flight call finish, refuses new connections, then removes the socket", async () => {
+    const server = await serve();
+    const slow = client().createBucket({ bucket: { metadata: { id: "slow" } } });
+    await waitFor(() => f.slowCallStarted, "the slow call to reach its handler");
+
+    let closed = false;
+    const closing = server.close().then(() => {
+      closed = true;
+    });
+    expect(await codeOf(client().version({}))).toBe(Code.Unavailable);
+    expect(closed).toBe(false);
+
+    f.release?.();
+    expect((await slow).bucket?.metadata?.id).toBe("slow");
+    await closing;
+    expect(existsSync(f.socketPath)).toBe(false);
+  });
+
+  it("cuts calls that outlive the grace period", async () => {
+    const server = await serve({ shutdownGraceMs: 50 });
+    const slow = codeOf(client().createBucket({ bucket: { metadata: { id: "slow" } } }));
+    await waitFor(() => f.slowCallStarted, "the slow call to reach its handler");
+    await server.close();
+    expect(await slow).not.toBe("OK");
+    expect(existsSync(f.socketPath)).toBe(false);
+    expect(f.log.text()).toContain("shutdown grace over");
+  });
+});
+
+describe("serveRuntime error mapping", () => {
+  it.each([
+    ["invalid-argument", Code.InvalidArgument, "bucket.spec.class is required"],
+    ["not-found", Code.NotFound, 'bucket "x" not found'],
+    ["already-exists", Code.AlreadyExists, 'bucket "x" already exists'],
+    ["failed-precondition", Code.FailedPrecondition, "bucket is not empty"],
+    ["resource-exhausted", Code.ResourceExhausted, "no quota left"],
+    ["unavailable", Code.Unavailable, "radosgw is down"],
+    ["store-not-found", Code.NotFound, 'bucket "b1" not found'],
+    ["store-already-exists", Code.AlreadyExists, 'bucket "b1" already exists'],
+    ["store-conflict", Code.Aborted, 'bucket "b1" was modified'],
+    ["store-unavailable", Code.Unavailable, "database is busy"],
+  ])("%s answers code %s with its message", async (id, code, message) => {
+    await serve();
+    const err = await client()
+      .createBucket({ bucket: { metadata: { id } } })
+      .then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
+    expect(err?.code).toBe(code);
+    expect(err?.rawMessage).toContain(message);
+    expect(f.log.text()).not.toContain("unexpected error");
+  });
+
+  it("answers a panic with Internal 'internal error', logs the stack once and keeps serving", async () => {
+    await serve();
+    const err = await client()
+      .createBucket({ bucket: { metadata: { id: "panic" } } })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect(err).toBeInstanceOf(ConnectError);
+    expect((err as ConnectError).code).toBe(Code.Internal);
+    expect((err as ConnectError).rawMessage).toBe("internal error");
+
+    const stackLines = f.log.lines().filter((l) => l.msg === "unexpected error in handler");
+    expect(stackLines).toHaveLength(1);
+    expect(JSON.stringify(stackLines[0])).toContain("TypeError: Cannot read properties of undefined");
+
+    expect((await client().version({})).runtimeName).toBe("test");
+  });
+
+  it("answers a malformed request message with an error and keeps serving", async () => {
+    await serve();
+    const session = connectHttp2("http://localhost", { createConnection: () => connectNet(f.socketPath) });
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/bucket.v1alpha1.BucketRuntime/CreateBucket",
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    // A gRPC envelope announcing 5 bytes, followed by bytes that are no valid protobuf.
+    stream.end(Buffer.from([0, 0, 0, 0, 5, 0xff, 0xff, 0xff, 0xff, 0xff]));
+    stream.resume();
+    const status = await new Promise<string | undefined>((resolve) => {
+      stream.on("trailers", (trailers) => resolve(String(trailers["grpc-status"])));
+      stream.on("close", () => resolve(undefined));
+    });
+    session.close();
+    expect(status).toBeDefined();
+    expect(status).not.toBe("0");
+    expect((await client().version({})).runtimeName).toBe("test");
+  });
+
+  it("answers Unimplemented for a method the provider does not implement", async () => {
+    await serve();
+    expect(await codeOf(client().deleteBucket({ bucketId: "x" }))).toBe(Code.Unimplemented);
+  });
+});
+
+describe("serveRuntime logging and metrics", () => {
+  it("logs one line per call with rpc, code and duration, never the bodies", async () => {
+    await serve();
+    await client().createBucket({ bucket: { metadata: { id: "ok", labels: { marker: "body-marker-1" } } } });
+    await codeOf(client().createBucket({ bucket: { metadata: { id: "not-found" } } }));
+
+    const rpcLines = f.log.lines().filter((l) => l.msg === "rpc");
+    expect(rpcLines).toHaveLength(2);
+    expect(rpcLines[0]).toMatchObject({ rpc: "bucket.v1alpha1.BucketRuntime/CreateBucket", code: "OK" });
+    expect(rpcLines[1]).toMatchObject({ code: "NotFound" });
+    expect(typeof rpcLines[0]?.durationMs).toBe("number");
+    expect(f.log.text()).not.toContain("body-marker-1");
+  });
+
+  it("counts calls per method and code", async () => {
+    await serve();
+    await client().version({});
+    await client().version({});
+    await codeOf(client().createBucket({ bucket: { metadata: { id: "not-found" } } }));
+    const text = await f.metrics.text();
+    expect(text).toContain('iri_grpc_requests_total{method="Version",code="OK"} 2');
+    expect(text).toContain('iri_grpc_requests_total{method="CreateBucket",code="NotFound"} 1');
+    expect(text).toContain('iri_grpc_request_duration_seconds_count{method="Version",code="OK"} 2');
+  });
+
+  it("records the size of the last List response, and warns above 3 MiB", async () => {
+    await serve();
+    const small = await client().listBuckets({});
+    const smallBytes = toBinary(
+      bucket.ListBucketsResponseSchema,
+      create(bucket.ListBucketsResponseSchema, small),
+    );
+    expect(await f.metrics.text()).toContain(
+      `iri_list_response_last_bytes{method="ListBuckets"} ${smallBytes.byteLength}`,
+    );
+    expect(f.log.text()).not.toContain("4 MiB limit");
+
+    f.listSize = 3300; // ~1 KB each
+    await client().listBuckets({});
+    const warning = f.log.lines().find((l) => String(l.msg).includes("4 MiB limit"));
+    expect(warning).toMatchObject({ method: "ListBuckets" });
+    expect(warning?.bytes).toBeGreaterThan(3 * 1024 * 1024);
+  });
+});

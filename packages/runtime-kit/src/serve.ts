@@ -1,0 +1,195 @@
+import { randomBytes } from "node:crypto";
+import { chmod, lstat, mkdir, rename, rm, stat } from "node:fs/promises";
+import {
+  createServer,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type ServerHttp2Session,
+} from "node:http2";
+import { connect } from "node:net";
+import { dirname, join } from "node:path";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
+import { createCallInterceptor } from "./call-interceptor.js";
+import type { Logger } from "./logging.js";
+import type { ProviderMetrics } from "./metrics.js";
+
+export interface ServeOptions {
+  /** Absolute path of the unix socket, e.g. /var/run/iri-machineprovider.sock. */
+  socketPath: string;
+  /** Permission bits of the socket; default 0o660 (owner and group, i.e. the poollet's group). */
+  socketMode?: number;
+  logger: Logger;
+  metrics?: ProviderMetrics;
+  /** Registers the runtime service: `(router) => router.service(MachineRuntime, impl)`. */
+  register: (router: ConnectRouter) => void;
+  /** How long close() lets in-flight calls finish before cutting connections; default 10 s. */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningServer {
+  readonly socketPath: string;
+  /** Stops accepting, lets in-flight calls finish (up to shutdownGraceMs), then removes the socket. */
+  close(): Promise<void>;
+}
+
+/** gRPC List responses above this are logged: grpc-go clients (the poollets) refuse more than 4 MiB. */
+const LIST_WARN_BYTES = 3 * 1024 * 1024;
+/** The length-prefix of one gRPC message on the wire. */
+const GRPC_ENVELOPE_BYTES = 5;
+/** Never compress responses: on a local socket it only costs CPU, and it would hide the real message size. */
+const NEVER_COMPRESS = 2 ** 32 - 1;
+const PROBE_TIMEOUT_MS = 1000;
+
+/**
+ * Serves plaintext HTTP/2 gRPC (what grpc-go and grpc C-core clients speak to `unix://` targets) on a unix
+ * socket. The socket is bound under a temporary name, given its mode and then renamed into place, so it is
+ * never reachable with the wrong permissions and a stale socket is replaced atomically.
+ * Rejects if the path is not a socket or another server answers on it.
+ */
+export async function serveRuntime(options: ServeOptions): Promise<RunningServer> {
+  const { socketPath, logger, metrics } = options;
+  const graceMs = options.shutdownGraceMs ?? 10_000;
+  await mkdir(dirname(socketPath), { recursive: true });
+  await refuseIfTaken(socketPath);
+
+  const shutdown = new AbortController();
+  const handler = connectNodeAdapter({
+    routes: options.register,
+    interceptors: [createCallInterceptor(logger, metrics)],
+    // The poollets speak gRPC only; fewer protocols are fewer parsers exposed to hostile input.
+    connect: false,
+    grpcWeb: false,
+    acceptCompression: [compressionGzip],
+    compressMinBytes: NEVER_COMPRESS,
+    shutdownSignal: shutdown.signal,
+  });
+  const server = createServer((req: Http2ServerRequest, res: Http2ServerResponse) => {
+    const listMethod = listMethodOf(req.url);
+    if (listMethod !== undefined) measureResponse(res, (bytes) => reportListSize(listMethod, bytes));
+    handler(req, res);
+  });
+  const sessions = new Set<ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  // A client that goes away mid-call is routine for a long-running server, not an error.
+  server.on("sessionError", (err) => logger.debug({ err }, "http2 session error"));
+
+  function reportListSize(method: string, wireBytes: number) {
+    if (wireBytes < GRPC_ENVELOPE_BYTES) return;
+    const bytes = wireBytes - GRPC_ENVELOPE_BYTES;
+    metrics?.lastListResponseBytes.set({ method }, bytes);
+    if (bytes > LIST_WARN_BYTES) {
+      logger.warn({ method, bytes }, "List response is close to the 4 MiB limit of grpc-go clients");
+    }
+  }
+
+  const tempPath = join(dirname(socketPath), `.iri-${process.pid}-${randomBytes(4).toString("hex")}.sock`);
+  let ours: { dev: number; ino: number };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(tempPath, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    await chmod(tempPath, options.socketMode ?? 0o660);
+    ours = await stat(tempPath);
+    await rename(tempPath, socketPath);
+  } catch (err) {
+    server.close();
+    await rm(tempPath, { force: true });
+    throw err;
+  }
+  server.on("error", (err) => logger.error({ err }, "grpc server error"));
+  logger.info({ socketPath }, "serving gRPC");
+
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    // GOAWAY: clients open no new streams; each session ends once its in-flight calls have answered.
+    for (const session of sessions) session.close();
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), graceMs);
+    });
+    if (await Promise.race([drained.then(() => false), graceOver])) {
+      logger.warn({ inFlightSessions: sessions.size, graceMs }, "shutdown grace over, cutting connections");
+      shutdown.abort();
+      for (const session of sessions) session.destroy();
+      await drained;
+    }
+    clearTimeout(timer);
+    await removeIfOurs(socketPath, ours);
+    logger.info({ socketPath }, "gRPC server closed");
+  };
+  return {
+    socketPath,
+    close: () => {
+      closing ??= close();
+      return closing;
+    },
+  };
+}
+
+async function refuseIfTaken(socketPath: string): Promise<void> {
+  let info: Awaited<ReturnType<typeof lstat>>;
+  try {
+    info = await lstat(socketPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  if (!info.isSocket()) throw new Error(`${socketPath} exists and is not a socket; refusing to replace it`);
+  if (await answers(socketPath)) throw new Error(`another provider is serving on ${socketPath}`);
+}
+
+/** Whether something accepts connections on the socket; a refused connection means a stale socket. */
+function answers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    const done = (result: boolean | Error) => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    };
+    // A listener too busy to accept within the timeout is still alive.
+    const timer = setTimeout(() => done(true), PROBE_TIMEOUT_MS);
+    socket.once("connect", () => done(true));
+    socket.once("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "ECONNREFUSED" || err.code === "ENOENT") done(false);
+      else if (err.code === "EAGAIN") done(true);
+      else done(new Error(`cannot tell whether ${socketPath} is in use: ${err.message}`));
+    });
+  });
+}
+
+async function removeIfOurs(socketPath: string, ours: { dev: number; ino: number }): Promise<void> {
+  try {
+    const now = await lstat(socketPath);
+    if (now.dev === ours.dev && now.ino === ours.ino) await rm(socketPath, { force: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+}
+
+/** "/bucket.v1alpha1.BucketRuntime/ListBuckets" → "ListBuckets"; undefined for anything not a List call. */
+function listMethodOf(path: string): string | undefined {
+  const method = path.slice(path.lastIndexOf("/") + 1);
+  return method.startsWith("List") ? method : undefined;
+}
+
+/** Counts the body bytes of a response as they are written, without serialising the message a second time. */
+function measureResponse(res: Http2ServerResponse, onFinish: (bytes: number) => void): void {
+  let bytes = 0;
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  res.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    bytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.byteLength;
+    return write(chunk, ...rest);
+  }) as typeof res.write;
+  res.once("finish", () => onFinish(bytes));
+}

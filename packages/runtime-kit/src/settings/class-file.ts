@@ -1,0 +1,46 @@
+import { readFileSync } from "node:fs";
+
+/** One entry of a volume or bucket class file: IRI capabilities plus backend settings. */
+export interface ClassEntry {
+  readonly name: string;
+  readonly tps: bigint;
+  readonly iops: bigint;
+  readonly settings: Readonly<Record<string, unknown>>;
+}
+
+/** Reads a JSON array of {name, capabilities: {tps, iops}, settings?}. Throws a readable Error. */
+export function loadClassFile(path: string): ClassEntry[] {
+  const raw: unknown = JSON.parse(readFileSync(path, "utf8"));
+  if (!Array.isArray(raw) || raw.length === 0) throw new Error(`${path}: expected a non-empty JSON array`);
+  const seen = new Set<string>();
+  return raw.map((entry: unknown, i) => {
+    const where = `${path}[${i}]`;
+    if (typeof entry !== "object" || entry === null) throw new Error(`${where}: expected an object`);
+    const { name, capabilities, settings } = entry as {
+      name?: unknown;
+      capabilities?: unknown;
+      settings?: unknown;
+    };
+    if (typeof name !== "string" || name === "")
+      throw new Error(`${where}.name: expected a non-empty string`);
+    if (seen.has(name)) throw new Error(`${where}.name: duplicate class ${JSON.stringify(name)}`);
+    seen.add(name);
+    const caps = (capabilities ?? {}) as { tps?: unknown; iops?: unknown };
+    const count = (value: unknown, field: string): bigint => {
+      if (value === undefined) return 0n;
+      if (!Number.isSafeInteger(value) || (value as number) < 0) {
+        throw new Error(`${where}.capabilities.${field}: expected a non-negative integer`);
+      }
+      return BigInt(value as number);
+    };
+    if (settings !== undefined && (typeof settings !== "object" || settings === null)) {
+      throw new Error(`${where}.settings: expected an object`);
+    }
+    return {
+      name,
+      tps: count(caps.tps, "tps"),
+      iops: count(caps.iops, "iops"),
+      settings: (settings ?? {}) as Record<string, unknown>,
+    };
+  });
+}

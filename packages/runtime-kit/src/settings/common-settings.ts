@@ -1,0 +1,96 @@
+import type { SettingDefinition } from "./settings.js";
+
+export type RuntimeKind = "machine" | "volume" | "bucket";
+
+const opsPorts: Record<RuntimeKind, number> = { machine: 9441, volume: 9442, bucket: 9443 };
+
+/** Settings every provider has; env names are IRI_<RUNTIME>_PROVIDER_<SETTING>. */
+export function commonSettings(runtime: RuntimeKind) {
+  const env = (name: string) => `IRI_${runtime.toUpperCase()}_PROVIDER_${name}`;
+  return {
+    socketPath: {
+      flag: "socket-path",
+      env: env("SOCKET_PATH"),
+      kind: "string",
+      default: `/var/run/iri-${runtime}provider.sock`,
+      description: "Unix socket the IRI gRPC service listens on (a stale socket is replaced).",
+    },
+    socketMode: {
+      flag: "socket-mode",
+      env: env("SOCKET_MODE"),
+      kind: "octal",
+      default: "0660",
+      description: "File mode of the socket.",
+    },
+    stateDir: {
+      flag: "state-dir",
+      env: env("STATE_DIR"),
+      kind: "string",
+      default: `/var/lib/iri-${runtime}-provider`,
+      description: "Directory for the object database and backend state (created with mode 0700).",
+    },
+    classFile: {
+      flag: "class-file",
+      env: env("CLASS_FILE"),
+      kind: "string",
+      default: "",
+      description: `JSON file listing the ${runtime} classes; empty uses the classes shipped with the app.`,
+    },
+    backend: {
+      flag: "backend",
+      env: env("BACKEND"),
+      kind: "string",
+      default: "noop",
+      description: "Backend that realises objects.",
+    },
+    opsAddress: {
+      flag: "ops-address",
+      env: env("OPS_ADDRESS"),
+      kind: "string",
+      default: `127.0.0.1:${opsPorts[runtime]}`,
+      description: "host:port of the HTTP endpoint for /healthz, /readyz and /metrics; empty disables it.",
+    },
+    logLevel: {
+      flag: "log-level",
+      env: env("LOG_LEVEL"),
+      kind: "string",
+      default: "info",
+      description: "pino log level: trace, debug, info, warn, error.",
+    },
+    workers: {
+      flag: "workers",
+      env: env("WORKERS"),
+      kind: "integer",
+      default: "4",
+      description: "Objects reconciled at once.",
+    },
+    resyncPeriodMs: {
+      flag: "resync-period-ms",
+      env: env("RESYNC_PERIOD_MS"),
+      kind: "integer",
+      default: "60000",
+      description: "Every object is reconciled at least this often; 0 disables periodic resync.",
+    },
+    shutdownGraceMs: {
+      flag: "shutdown-grace-ms",
+      env: env("SHUTDOWN_GRACE_MS"),
+      kind: "integer",
+      default: "10000",
+      description: "How long in-flight calls may finish after SIGTERM.",
+    },
+    eventTtlMs: {
+      flag: "event-ttl-ms",
+      env: env("EVENT_TTL_MS"),
+      kind: "integer",
+      default: "3600000",
+      description: "Events older than this are dropped.",
+    },
+    maxEvents: {
+      flag: "max-events",
+      env: env("MAX_EVENTS"),
+      kind: "integer",
+      default: "10000",
+      description: "At most this many events are kept (oldest dropped first).",
+    },
+  } as const satisfies Record<string, SettingDefinition>;
+}

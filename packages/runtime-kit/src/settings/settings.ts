@@ -1,0 +1,95 @@
+// Command-line flags with environment fallbacks, declared once per app so that `--help` and the README agree.
+
+export type SettingKind = "string" | "integer" | "boolean" | "octal";
+
+export interface SettingDefinition {
+  /** Flag name without dashes, e.g. "socket-path". */
+  readonly flag: string;
+  /** Environment variable read when the flag is absent. */
+  readonly env: string;
+  readonly kind: SettingKind;
+  readonly default: string;
+  readonly description: string;
+}
+
+export type SettingValues<Defs extends Record<string, SettingDefinition>> = {
+  [K in keyof Defs]: Defs[K]["kind"] extends "integer" | "octal"
+    ? number
+    : Defs[K]["kind"] extends "boolean"
+      ? boolean
+      : string;
+};
+
+export class SettingsError extends Error {
+  override readonly name = "SettingsError";
+}
+
+/** Precedence: flag, then environment variable, then default. Unknown flags are errors. */
+export function parseSettings<Defs extends Record<string, SettingDefinition>>(
+  definitions: Defs,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): SettingValues<Defs> {
+  const byFlag = new Map<string, [string, SettingDefinition]>();
+  for (const [key, def] of Object.entries(definitions)) byFlag.set(def.flag, [key, def]);
+
+  const fromFlags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    const m = /^--([a-z0-9-]+)(?:=(.*))?$/s.exec(arg);
+    if (!m?.[1]) throw new SettingsError(`unexpected argument ${JSON.stringify(arg)}`);
+    const entry = byFlag.get(m[1]);
+    if (!entry) throw new SettingsError(`unknown flag --${m[1]}`);
+    let value = m[2];
+    if (value === undefined) {
+      if (entry[1].kind === "boolean" && (argv[i + 1] === undefined || argv[i + 1]?.startsWith("--"))) {
+        value = "true";
+      } else {
+        value = argv[++i];
+        if (value === undefined) throw new SettingsError(`flag --${m[1]} needs a value`);
+      }
+    }
+    fromFlags.set(entry[0], value);
+  }
+
+  const values: Record<string, string | number | boolean> = {};
+  for (const [key, def] of Object.entries(definitions)) {
+    const raw = fromFlags.get(key) ?? env[def.env] ?? def.default;
+    values[key] = convert(def, raw);
+  }
+  return values as SettingValues<Defs>;
+}
+
+function convert(def: SettingDefinition, raw: string): string | number | boolean {
+  switch (def.kind) {
+    case "string":
+      return raw;
+    case "integer": {
+      if (!/^-?\d+$/.test(raw))
+        throw new SettingsError(`--${def.flag} (${def.env}) must be an integer, got ${JSON.stringify(raw)}`);
+      return Number(raw);
+    }
+    case "octal": {
+      if (!/^0?[0-7]{3,4}$/.test(raw))
+        throw new SettingsError(
+          `--${def.flag} (${def.env}) must be an octal mode like 0660, got ${JSON.stringify(raw)}`,
+        );
+      return Number.parseInt(raw, 8);
+    }
+    case "boolean": {
+      if (raw === "true" || raw === "1") return true;
+      if (raw === "false" || raw === "0" || raw === "") return false;
+      throw new SettingsError(`--${def.flag} (${def.env}) must be true or false, got ${JSON.stringify(raw)}`);
+    }
+  }
+}
+
+/** The `--help` text: one block per setting with its environment variable and default. */
+export function settingsHelp(program: string, definitions: Record<string, SettingDefinition>): string {
+  const lines = [`Usage: ${program} [flags]`, ""];
+  for (const def of Object.values(definitions)) {
+    lines.push(`  --${def.flag} <${def.kind}>   env ${def.env}, default ${JSON.stringify(def.default)}`);
+    lines.push(`      ${def.description}`);
+  }
+  return lines.join("\n");
+}

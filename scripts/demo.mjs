@@ -1,0 +1,95 @@
+// A short tour of the three providers: version, classes, create, converge, list by label, delete.
+import { setTimeout as sleep } from "node:timers/promises";
+import { bucket, createRuntimeClient, machine, volume } from "../packages/api/dist/index.js";
+
+const runDir = process.argv[2];
+const label = { "demo.iri-providers/run": String(Date.now()) };
+
+async function until(what, fn) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value !== undefined) return value;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await sleep(100);
+  }
+}
+
+async function demoMachines() {
+  const client = createRuntimeClient(machine.MachineRuntime, `unix://${runDir}/iri-machineprovider.sock`);
+  const v = await until("machine provider", () => client.version({}));
+  console.log(`machine: ${v.runtimeName} ${v.runtimeVersion}`);
+  const { machineClassStatus } = await client.status({});
+  for (const s of machineClassStatus) {
+    const r = s.machineClass?.capabilities?.resources ?? {};
+    console.log(`  class ${s.machineClass?.name}: cpu=${r.cpu} memory=${r.memory} quantity=${s.quantity}`);
+  }
+  const className = machineClassStatus[0]?.machineClass?.name ?? "";
+  const { machine: m } = await client.createMachine({
+    machine: { metadata: { labels: label }, spec: { class: className, guestConfig: { hostname: "demo" } } },
+  });
+  const id = m?.metadata?.id ?? "";
+  console.log(`  created machine ${id} (${machine.MachineState[m?.status?.state ?? 0]})`);
+  const running = await until("machine running", async () => {
+    const { machines } = await client.listMachines({ filter: { labelSelector: label } });
+    return machines[0]?.status?.state === machine.MachineState.MACHINE_RUNNING ? machines[0] : undefined;
+  });
+  console.log(
+    `  listed by label: ${running.metadata?.id} ${machine.MachineState[running.status?.state ?? 0]}`,
+  );
+  await client.deleteMachine({ machineId: id });
+  console.log("  deleted");
+}
+
+async function demoVolumes() {
+  const client = createRuntimeClient(volume.VolumeRuntime, `unix://${runDir}/iri-volumeprovider.sock`);
+  const v = await until("volume provider", () => client.version({}));
+  console.log(`volume: ${v.runtimeName} ${v.runtimeVersion}`);
+  const { volumeClassStatus } = await client.status({});
+  const className = volumeClassStatus[0]?.volumeClass?.name ?? "";
+  const { volume: vol } = await client.createVolume({
+    volume: {
+      metadata: { labels: label },
+      spec: { class: className, resources: { storageBytes: 1n << 30n } },
+    },
+  });
+  const id = vol?.metadata?.id ?? "";
+  console.log(`  created volume ${id} of class ${className}`);
+  const ready = await until("volume available", async () => {
+    const { volumes } = await client.listVolumes({ filter: { id } });
+    return volumes[0]?.status?.state === volume.VolumeState.VOLUME_AVAILABLE ? volumes[0] : undefined;
+  });
+  console.log(`  available: driver=${ready.status?.access?.driver} handle=${ready.status?.access?.handle}`);
+  await client.expandVolume({ volumeId: id, resources: { storageBytes: 2n << 30n } });
+  console.log("  expanded to 2 GiB");
+  await client.deleteVolume({ volumeId: id });
+  console.log("  deleted");
+}
+
+async function demoBuckets() {
+  const client = createRuntimeClient(bucket.BucketRuntime, `unix://${runDir}/iri-bucketprovider.sock`);
+  const v = await until("bucket provider", () => client.version({}));
+  console.log(`bucket: ${v.runtimeName} ${v.runtimeVersion}`);
+  const { bucketClasses } = await client.listBucketClasses({});
+  console.log(`  classes: ${bucketClasses.map((c) => c.name).join(", ")}`);
+  const { bucket: b } = await client.createBucket({
+    bucket: { metadata: { labels: label }, spec: { class: bucketClasses[0]?.name ?? "" } },
+  });
+  const id = b?.metadata?.id ?? "";
+  console.log(`  created bucket ${id}`);
+  await until("bucket available", async () => {
+    const { buckets } = await client.listBuckets({ filter: { id } });
+    return buckets[0]?.status?.state === bucket.BucketState.BUCKET_AVAILABLE ? true : undefined;
+  });
+  console.log("  available");
+  await client.deleteBucket({ bucketId: id });
+  console.log("  deleted");
+}
+
+await demoMachines();
+await demoVolumes();
+await demoBuckets();

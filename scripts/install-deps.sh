@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Installs the Debian packages and the pnpm version the project needs. Idempotent: when everything is
+# present it only queries dpkg and pnpm, so it is cheap to run at the start of every CI run.
+set -euo pipefail
+
+readonly PNPM_VERSION=12.4.2
+readonly PACKAGES=(
+	# volume backend + bucket backend (radosgw) + loopback cluster for tests
+	ceph-mon ceph-mgr ceph-osd ceph-common radosgw
+	# machine backend; qemu-block-extra carries the rbd block driver
+	qemu-system-x86 qemu-utils qemu-block-extra
+	# OCI registry for image tests, and a client to push/pull with
+	docker-registry skopeo
+	# Python test peers (gRPC client, S3 checks); run them with /usr/bin/python3
+	python3-grpcio python3-protobuf python3-boto3
+	# used by scripts/*.sh
+	jq curl procps iproute2
+)
+
+log() { printf '[install-deps] %s\n' "$*" >&2; }
+
+missing_packages() {
+	local pkg status
+	for pkg in "${PACKAGES[@]}"; do
+		status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+		[[ $status == installed ]] || printf '%s\n' "$pkg"
+	done
+}
+
+# Debian packages start their daemons on install (docker-registry would take :5000, the port our own
+# registry uses). A policy-rc.d that answers 101 tells invoke-rc.d and deb-systemd-invoke not to start
+# anything. An existing policy is left alone; ours is removed again on exit.
+POLICY=/usr/sbin/policy-rc.d
+OWN_POLICY=0
+block_service_starts() {
+	if [[ ! -e $POLICY ]]; then
+		printf '#!/bin/sh\n# installed temporarily by iri-providers scripts/install-deps.sh\nexit 101\n' >"$POLICY"
+		chmod 0755 "$POLICY"
+		OWN_POLICY=1
+	fi
+}
+restore_service_policy() {
+	if ((OWN_POLICY)); then
+		rm -f "$POLICY"
+	fi
+}
+
+install_packages() {
+	local -a missing
+	mapfile -t missing < <(missing_packages)
+	if ((${#missing[@]} == 0)); then
+		log "Debian packages: all ${#PACKAGES[@]} present"
+		return
+	fi
+	log "installing: ${missing[*]}"
+	block_service_starts
+	trap restore_service_policy EXIT
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+	# On a host that boots with systemd, a unit enabled by a package we just installed would start at the
+	# next boot and take the registry port; we installed it, so disabling it touches nothing of anyone else.
+	if pidof systemd >/dev/null && [[ " ${missing[*]} " == *" docker-registry "* ]]; then
+		systemctl disable docker-registry.service >/dev/null 2>&1 || true
+	fi
+	restore_service_policy
+	trap - EXIT
+}
+
+ensure_pnpm() {
+	local current=""
+	# Run from / so that a packageManager field in a nearby package.json plays no part in the answer.
+	if command -v pnpm >/dev/null; then
+		current=$(cd / && pnpm --version 2>/dev/null || true)
+	fi
+	if [[ $current == "$PNPM_VERSION" ]]; then
+		log "pnpm $PNPM_VERSION present"
+		return
+	fi
+	log "installing pnpm $PNPM_VERSION (found: ${current:-none})"
+	npm install --global --no-fund --no-audit "pnpm@$PNPM_VERSION"
+}
+
+install_packages
+ensure_pnpm

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Runs every check and test of the repository on this machine, installing what is missing first.
+# Prints one line per check group and, last, the plain summary "N passed, M failed"; exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+export CI="${CI:-}" TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 FORCE_COLOR=0
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+passed=0
+failed=0
+
+# check NAME CMD...: runs one check group, counting it as one passed or failed test; output goes to a log
+# that is shown only on failure.
+check() {
+  local name=$1
+  shift
+  local log="$results/$name.log"
+  if "$@" >"$log" 2>&1; then
+    passed=$((passed + 1))
+    echo "PASS $name"
+  else
+    failed=$((failed + 1))
+    echo "FAIL $name"
+    tail -n 60 "$log" | sed 's/^/    /'
+  fi
+}
+
+check install-system-deps bash scripts/install-deps.sh
+check install-node-deps bash scripts/pnpm-install.sh
+check generated-code-current bash -c 'pnpm --silent run gen && git diff --exit-code --stat -- packages/api/src/gen && test -z "$(git status --porcelain -- packages/api/src/gen)"'
+check buf-lint bash -c 'cd proto && ../node_modules/.bin/buf lint .'
+check buf-breaking-against-shared bash scripts/buf-breaking.sh
+check buf-breaking-catches-changes bash scripts/test-buf-breaking.sh
+check lint-and-format pnpm --silent run lint
+check build pnpm --silent run build
+
+# vitest suites, one per workspace package with tests; each test case counts.
+for dir in packages/* apps/* tests/e2e; do
+  [ -f "$dir/package.json" ] || continue
+  grep -q '"test":' "$dir/package.json" || continue
+  name=$(basename "$dir")
+  report="$results/vitest-$name.json"
+  (cd "$dir" && "$repo/node_modules/.bin/vitest" run --reporter=default --reporter=json --outputFile="$report") \
+    >"$results/vitest-$name.log" 2>&1
+  counts=$(node -e '
+    const fs = require("fs");
+    try {
+      const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+      // A suite that failed to load counts as one failure even when it reports no test.
+      const broken = r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+      console.log(`${r.numPassedTests} ${r.numFailedTests + broken}`);
+    } catch { console.log("0 1"); }' "$report")
+  p=${counts% *}
+  f=${counts#* }
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$f" = 0 ]; then
+    echo "PASS vitest $name ($p tests)"
+  else
+    echo "FAIL vitest $name ($p passed, $f failed)"
+    grep -E 'FAIL|✗|×|AssertionError|Error:' "$results/vitest-$name.log" | head -n 40 | sed 's/^/    /'
+  fi
+done
+
+# Real Ceph (mon, mgr, OSD, radosgw) and the OCI registry: started, exercised and stopped again.
+check services-smoke bash scripts/test-services.sh
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

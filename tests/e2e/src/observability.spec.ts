@@ -1,0 +1,105 @@
+// What an operator sees: health, readiness and metrics over HTTP, and logs that never carry a secret.
+import { create } from "@bufbuild/protobuf";
+import { createRuntimeClient, machine } from "@iri/api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ProviderProcess, scratchDir, startProvider } from "./provider-process.js";
+
+const scratch = scratchDir("observability");
+let provider: ProviderProcess;
+let opsBase: string;
+
+beforeAll(async () => {
+  provider = await startProvider("machine", scratch.dir, [
+    "--ops-address",
+    "127.0.0.1:0",
+    "--log-level",
+    "debug",
+  ]);
+  const line = provider
+    .output()
+    .split("\n")
+    .find((l) => l.includes('"provider serving"'));
+  const port = line ? (JSON.parse(line) as { opsPort?: number }).opsPort : undefined;
+  if (!port) throw new Error(`no ops port in output:\n${provider.output()}`);
+  opsBase = `http://127.0.0.1:${port}`;
+});
+
+afterAll(async () => {
+  await provider?.kill("SIGTERM");
+  scratch.remove();
+});
+
+describe("ops endpoint", () => {
+  it("answers /healthz and /readyz with 200 while serving", async () => {
+    expect((await fetch(`${opsBase}/healthz`)).status).toBe(200);
+    expect((await fetch(`${opsBase}/readyz`)).status).toBe(200);
+  });
+
+  it("exports request counts by method and code, and the object count", async () => {
+    const client = createRuntimeClient(machine.MachineRuntime, provider.address);
+    await client.listMachines({});
+    await expect(client.deleteMachine({ machineId: "does-not-exist" })).rejects.toThrow();
+    const text = await (await fetch(`${opsBase}/metrics`)).text();
+    expect(text).toMatch(
+      /iri_grpc_requests_total\{[^}]*method="[^"]*ListMachines"[^}]*code="OK"[^}]*\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /iri_grpc_requests_total\{[^}]*method="[^"]*DeleteMachine"[^}]*code="NotFound"[^}]*\} 1/,
+    );
+    expect(text).toMatch(/iri_objects\{[^}]*kind="machine"[^}]*\} \d+/);
+    expect(text).toMatch(/iri_list_response_last_bytes\{[^}]*ListMachines/);
+  });
+});
+
+describe("secrets", () => {
+  it("never appear in the provider's logs or events, also when calls fail", async () => {
+    const ignition = "IGNITION-SECRET-4b1d";
+    const userKey = "CEPHX-SECRET-9f2a";
+    const passphrase = "LUKS-SECRET-77c0";
+    const client = createRuntimeClient(machine.MachineRuntime, provider.address);
+    const volume = create(machine.VolumeSchema, {
+      name: "root",
+      device: "oda",
+      connection: {
+        driver: "ceph",
+        handle: "rbd/vol-1",
+        secretData: {
+          userID: new TextEncoder().encode("consumer"),
+          userKey: new TextEncoder().encode(userKey),
+        },
+        encryptionData: { encryptionKey: new TextEncoder().encode(passphrase) },
+      },
+    });
+    const created = await client.createMachine({
+      machine: {
+        metadata: { labels: { "test.iri/case": "secrets" } },
+        spec: { class: "t3-small", ignitionData: new TextEncoder().encode(ignition), volumes: [volume] },
+      },
+    });
+    const id = created.machine?.metadata?.id ?? "";
+    // A failing call carrying the same secrets (duplicate volume name → AlreadyExists).
+    await expect(client.attachVolume({ machineId: id, volume })).rejects.toThrow(/already/);
+    // An invalid call carrying them (unknown class → InvalidArgument).
+    await expect(
+      client.createMachine({
+        machine: {
+          spec: {
+            class: "no-such-class",
+            ignitionData: new TextEncoder().encode(ignition),
+            volumes: [volume],
+          },
+        },
+      }),
+    ).rejects.toThrow(/class/);
+    const events = await client.listEvents({});
+    await client.deleteMachine({ machineId: id });
+
+    const seen =
+      provider.output() + JSON.stringify(events, (_k, v) => (typeof v === "bigint" ? String(v) : v));
+    for (const secret of [ignition, userKey, passphrase]) {
+      expect(seen).not.toContain(secret);
+      expect(seen).not.toContain(Buffer.from(secret).toString("base64"));
+    }
+    expect(provider.output()).toContain("CreateMachine");
+  });
+});
