@@ -75,6 +75,15 @@ load_params() {
 
 ceph_cli() { timeout 30 ceph --conf "$CONF" --connect-timeout 10 "$@"; }
 
+# A daemonized process that exited stays a zombie until pid 1 reaps it, which some inits do only every few
+# seconds; a zombie counts as gone.
+alive() {
+	local stat
+	stat=$(<"/proc/$1/stat") 2>/dev/null || return 1
+	stat=${stat##*) }
+	[[ ${stat%% *} != Z ]]
+}
+
 # Prints the pid of a daemon only if its pid file names a live process that is that daemon of this cluster.
 running_pid() {
 	local pid_file pid cmdline
@@ -82,6 +91,7 @@ running_pid() {
 	[[ -r $pid_file ]] || return 1
 	read -r pid <"$pid_file" || return 1
 	[[ $pid =~ ^[0-9]+$ ]] || return 1
+	alive "$pid" || return 1
 	cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
 	[[ $cmdline == *"$(binary_of "$1")"* && $cmdline == *" --conf $CONF "* ]] || return 1
 	echo "$pid"
@@ -131,6 +141,8 @@ mon data avail crit = 1
 [osd]
 osd data = $STATE/osd/\$cluster-\$id
 osd objectstore = memstore
+# memstore writes its contents to osd data only on a clean unmount, which fast shutdown skips.
+osd fast shutdown = false
 memstore device bytes = ${CEPH_OSD_MEMSTORE_BYTES:-4294967296}
 osd max object name len = 256
 osd max object namespace len = 64
@@ -247,17 +259,20 @@ finish_bootstrap_before_osd() {
 }
 
 wait_healthy() {
-	local deadline=$1 status health up
+	local deadline=$1 status health up active
 	while :; do
 		status=$(ceph_cli status --format json 2>/dev/null || true)
 		if [[ -n $status ]]; then
 			health=$(jq -r '.health.status' <<<"$status")
-			up=$(jq -r '.osdmap.num_up_osds // .osdmap.osdmap.num_up_osds // 0' <<<"$status")
-			if [[ ($health == HEALTH_OK || $health == HEALTH_WARN) && $up -ge 1 ]]; then
+			up=$(jq -r '.osdmap.num_up_osds // 0' <<<"$status")
+			# The mgr's pg summary: every pg active (there is at least the rbd pool's), so clients don't block.
+			active=$(jq -r '(.pgmap.num_pgs // 0) > 0 and
+				([.pgmap.pgs_by_state[]? | select(.state_name | test("(^|\\+)active(\\+|$)")) | .count] | add) == .pgmap.num_pgs' <<<"$status")
+			if [[ ($health == HEALTH_OK || $health == HEALTH_WARN) && $up -ge 1 && $active == true ]]; then
 				return 0
 			fi
 		fi
-		deadline_passed "$deadline" && die "cluster not healthy in time (health=${health:-?} osds_up=${up:-?})"
+		deadline_passed "$deadline" && die "cluster not healthy in time (health=${health:-?} osds_up=${up:-?} pgs_active=${active:-?}); see $LOG_DIR"
 		sleep 0.3
 	done
 }
@@ -317,35 +332,41 @@ cmd_start() {
 	log "up: mon 127.0.0.1:$MON_PORT, rgw http://127.0.0.1:$GW_PORT"
 }
 
-stop_daemon() {
-	local name=$1 pid deadline
-	if ! pid=$(running_pid "$name"); then
-		rm -f -- "$(pid_file_of "$name")"
-		return 0
-	fi
-	kill -TERM "$pid" 2>/dev/null || true
-	deadline=$((SECONDS + 20))
-	while [[ -e /proc/$pid ]]; do
-		if deadline_passed "$deadline"; then
+# Sends SIGTERM to the named daemons at once and waits for all of them; SIGKILL after a deadline.
+stop_daemons() {
+	local name pid deadline
+	local -a names=() pids=()
+	for name in "$@"; do
+		if pid=$(running_pid "$name"); then
+			kill -TERM "$pid" 2>/dev/null || true
+			names+=("$name")
+			pids+=("$pid")
+		else
+			rm -f -- "$(pid_file_of "$name")"
+		fi
+	done
+	local i
+	for i in "${!pids[@]}"; do
+		name=${names[i]} pid=${pids[i]}
+		deadline=$((SECONDS + 20))
+		while alive "$pid" && ! deadline_passed "$deadline"; do sleep 0.05; done
+		if alive "$pid"; then
 			log "$name (pid $pid) ignored SIGTERM; sending SIGKILL"
 			kill -KILL "$pid" 2>/dev/null || true
 			deadline=$((SECONDS + 5))
-			while [[ -e /proc/$pid ]] && ! deadline_passed "$deadline"; do sleep 0.1; done
-			[[ ! -e /proc/$pid ]] || die "$name (pid $pid) would not exit"
-			break
+			while alive "$pid" && ! deadline_passed "$deadline"; do sleep 0.05; done
+			alive "$pid" && die "$name (pid $pid) would not exit"
 		fi
-		sleep 0.1
+		rm -f -- "$(pid_file_of "$name")"
+		log "stopped $name (pid $pid)"
 	done
-	rm -f -- "$(pid_file_of "$name")"
-	log "stopped $name (pid $pid)"
 }
 
 cmd_stop() {
-	[[ -d $STATE ]] || return 0
-	local i
-	for ((i = ${#DAEMONS[@]} - 1; i >= 0; i--)); do
-		stop_daemon "${DAEMONS[i]}"
-	done
+	[[ -d $RUN_DIR ]] || return 0
+	# The OSD tells the mon it is going down and waits for the answer, so the mon goes last.
+	stop_daemons "$RGW_NAME" "osd.$OSD_ID" "mgr.$MGR_ID"
+	stop_daemons "mon.$MON_ID"
 }
 
 cmd_status() {

@@ -34,6 +34,7 @@ check buf-breaking-against-shared bash scripts/buf-breaking.sh
 check buf-breaking-catches-changes bash scripts/test-buf-breaking.sh
 check lint-and-format pnpm --silent run lint
 check build pnpm --silent run build
+check typecheck-tests node_modules/.bin/tsc -p tsconfig.tests.json
 
 # vitest suites, one per workspace package with tests; each test case counts.
 for dir in packages/* apps/* tests/e2e; do

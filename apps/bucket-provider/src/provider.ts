@@ -1,9 +1,8 @@
 import { fileURLToPath } from "node:url";
 import type { BucketBackend } from "@iri/backend-api";
 import { NoopBucketBackend } from "@iri/noop-backend";
-import { Controller, storeSource } from "@iri/reconcile";
 import {
-  controllerMetricsHooks,
+  collectionController,
   loadClassFile,
   type ProviderHost,
   removeOrphans,
@@ -41,15 +40,14 @@ export async function startBucketProvider(settings: BucketProviderSettings): Pro
       trackObjectCount(metrics, "bucket", buckets);
       const owned = await backend.listOwned();
       await removeOrphans("bucket", owned, (id) => !!buckets.get(id), backend.remove.bind(backend), logger);
-      const controller = new Controller({
+      const controller = collectionController({
         name: "bucket",
+        collection: buckets,
         reconcile: bucketReconciler({ buckets, classes, backend, events }),
-        concurrency: settings.workers,
-        resyncPeriodMs: settings.resyncPeriodMs,
-        listKeys: () => buckets.list().map((b) => b.metadata.id),
-        hooks: controllerMetricsHooks(metrics, "bucket", logger),
+        settings,
+        metrics,
+        logger,
       });
-      controller.addSource(storeSource(buckets));
       const ctx: BucketServerContext = {
         buckets,
         classes,

@@ -1,9 +1,8 @@
 import { fileURLToPath } from "node:url";
 import type { MachineBackend } from "@iri/backend-api";
 import { NoopMachineBackend } from "@iri/noop-backend";
-import { Controller, storeSource } from "@iri/reconcile";
 import {
-  controllerMetricsHooks,
+  collectionController,
   type ProviderHost,
   removeOrphans,
   SettingsError,
@@ -41,15 +40,14 @@ export async function startMachineProvider(settings: MachineProviderSettings): P
       trackObjectCount(metrics, "machine", machines);
       const owned = await backend.listOwned();
       await removeOrphans("machine", owned, (id) => !!machines.get(id), backend.remove.bind(backend), logger);
-      const controller = new Controller({
+      const controller = collectionController({
         name: "machine",
+        collection: machines,
         reconcile: machineReconciler({ machines, backend, events }),
-        concurrency: settings.workers,
-        resyncPeriodMs: settings.resyncPeriodMs,
-        listKeys: () => machines.list().map((m) => m.metadata.id),
-        hooks: controllerMetricsHooks(metrics, "machine", logger),
+        settings,
+        metrics,
+        logger,
       });
-      controller.addSource(storeSource(machines));
       backend.watch?.((id) => controller.enqueue(id));
       const ctx: MachineServerContext = {
         machines,

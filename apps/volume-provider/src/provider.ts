@@ -1,9 +1,8 @@
 import { fileURLToPath } from "node:url";
 import type { VolumeBackend } from "@iri/backend-api";
 import { NoopVolumeBackend } from "@iri/noop-backend";
-import { Controller, storeSource } from "@iri/reconcile";
 import {
-  controllerMetricsHooks,
+  collectionController,
   loadClassFile,
   type ProviderHost,
   removeOrphans,
@@ -54,24 +53,22 @@ export async function startVolumeProvider(settings: VolumeProviderSettings): Pro
         backend.remove.bind(backend),
         logger,
       );
-      const volumeController = new Controller({
+      const volumeController = collectionController({
         name: "volume",
+        collection: volumes,
         reconcile: volumeReconciler({ volumes, classes, backend, events }),
-        concurrency: settings.workers,
-        resyncPeriodMs: settings.resyncPeriodMs,
-        listKeys: () => volumes.list().map((v) => v.metadata.id),
-        hooks: controllerMetricsHooks(metrics, "volume", logger),
+        settings,
+        metrics,
+        logger,
       });
-      volumeController.addSource(storeSource(volumes));
-      const snapshotController = new Controller({
+      const snapshotController = collectionController({
         name: "volume_snapshot",
+        collection: snapshots,
         reconcile: snapshotReconciler({ snapshots, backend, events }),
-        concurrency: settings.workers,
-        resyncPeriodMs: settings.resyncPeriodMs,
-        listKeys: () => snapshots.list().map((s) => s.metadata.id),
-        hooks: controllerMetricsHooks(metrics, "volume_snapshot", logger),
+        settings,
+        metrics,
+        logger,
       });
-      snapshotController.addSource(storeSource(snapshots));
       const ctx: VolumeServerContext = {
         volumes,
         snapshots,

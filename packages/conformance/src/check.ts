@@ -29,7 +29,11 @@ export function describeError(err: unknown): string {
  * Awaits a call that must fail with one of `accepted`. A call that succeeds, or fails with another code, fails
  * the case with `what` and what actually happened.
  */
-export async function expectCode(call: Promise<unknown>, accepted: readonly Code[], what: string): Promise<Code> {
+export async function expectCode(
+  call: Promise<unknown>,
+  accepted: readonly Code[],
+  what: string,
+): Promise<Code> {
   const expected = accepted.map(codeName).join(" or ");
   try {
     await call;
@@ -52,12 +56,18 @@ export async function expectOk<T>(call: Promise<T>, what: string): Promise<T> {
 }
 
 /** Awaits a call that must succeed or fail with one of `accepted`. */
-export async function expectOkOr(call: Promise<unknown>, accepted: readonly Code[], what: string): Promise<void> {
+export async function expectOkOr(
+  call: Promise<unknown>,
+  accepted: readonly Code[],
+  what: string,
+): Promise<void> {
   try {
     await call;
   } catch (err) {
     const connectError = ConnectError.from(err);
     if (accepted.includes(connectError.code)) return;
-    fail(`${what}: expected OK or ${accepted.map(codeName).join(" or ")}, got ${describeError(connectError)}`);
+    fail(
+      `${what}: expected OK or ${accepted.map(codeName).join(" or ")}, got ${describeError(connectError)}`,
+    );
   }
 }

@@ -1,6 +1,7 @@
 // Black-box IRI conformance suite: runs named cases against any machine, volume or bucket runtime socket.
-export { runConformance } from "./run-conformance.js";
-export type { CaseResult, ConformanceOptions, ConformanceReport } from "./run-conformance.js";
+
 export { caseNames, describeCases } from "./cases/registry.js";
-export type { RuntimeKind } from "./subjects/subject.js";
 export { formatResult, formatSummary } from "./report-format.js";
+export type { CaseResult, ConformanceOptions, ConformanceReport } from "./run-conformance.js";
+export { runConformance } from "./run-conformance.js";
+export type { RuntimeKind } from "./subjects/subject.js";

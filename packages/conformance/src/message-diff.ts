@@ -5,7 +5,11 @@ import { type DescMessage, type JsonValue, type MessageShape, toJson } from "@bu
 const SECRET_FIELD = /secret|encryption|ignition|passphrase|password|token|userkey/i;
 const MAX_REPORTED = 3;
 
-export function describeDifference(schema: DescMessage, expected: object | undefined, actual: object | undefined): string {
+export function describeDifference(
+  schema: DescMessage,
+  expected: object | undefined,
+  actual: object | undefined,
+): string {
   const differences: string[] = [];
   diffJson(
     expected === undefined ? null : toJson(schema, expected as MessageShape<DescMessage>),
@@ -23,16 +27,24 @@ export function describeDifference(schema: DescMessage, expected: object | undef
 function diffJson(a: JsonValue, b: JsonValue, path: string, secret: boolean, out: string[]): void {
   if (isObject(a) && isObject(b)) {
     for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      diffJson(a[key] ?? null, b[key] ?? null, path ? `${path}.${key}` : key, secret || SECRET_FIELD.test(key), out);
+      diffJson(
+        a[key] ?? null,
+        b[key] ?? null,
+        path ? `${path}.${key}` : key,
+        secret || SECRET_FIELD.test(key),
+        out,
+      );
     }
     return;
   }
   if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
-    a.forEach((item, i) => diffJson(item, b[i] ?? null, `${path}[${i}]`, secret, out));
+    for (const [i, item] of a.entries()) diffJson(item, b[i] ?? null, `${path}[${i}]`, secret, out);
     return;
   }
   if (JSON.stringify(a) === JSON.stringify(b)) return;
-  out.push(secret ? `${path || "(root)"} differs` : `${path || "(root)"}: expected ${show(a)}, got ${show(b)}`);
+  out.push(
+    secret ? `${path || "(root)"} differs` : `${path || "(root)"}: expected ${show(a)}, got ${show(b)}`,
+  );
 }
 
 function isObject(value: JsonValue): value is { [key: string]: JsonValue } {

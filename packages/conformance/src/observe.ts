@@ -1,17 +1,24 @@
 // Reading objects back through List, and waiting for them to converge or disappear, within the run's deadline.
-import type { CaseContext, ObjectOf } from "./conformance-case.js";
+
 import { check, expectOk, fail } from "./check.js";
+import type { CaseContext, ObjectOf } from "./conformance-case.js";
 import { pollUntil, sleep } from "./poll.js";
 import type { Subject } from "./subjects/subject.js";
 
 /** The object with `id` as List{filter.id} returns it, or undefined when the list is empty. */
-export async function getById<S extends Subject>(ctx: CaseContext<S>, id: string): Promise<ObjectOf<S> | undefined> {
+export async function getById<S extends Subject>(
+  ctx: CaseContext<S>,
+  id: string,
+): Promise<ObjectOf<S> | undefined> {
   const { subject } = ctx;
   const found = (await expectOk(subject.list({ id }), `List with filter.id=${id}`)) as ObjectOf<S>[];
   check(found.length <= 1, `List with filter.id=${id} returned ${found.length} objects`);
   const object = found[0];
   if (object === undefined) return undefined;
-  check(object.metadata?.id === id, `List with filter.id=${id} returned ${subject.noun} ${object.metadata?.id}`);
+  check(
+    object.metadata?.id === id,
+    `List with filter.id=${id} returned ${subject.noun} ${object.metadata?.id}`,
+  );
   return object;
 }
 

@@ -2,9 +2,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { caseNames, runConformance } from "./index.js";
 import type { RuntimeKind } from "./subjects/subject.js";
+import { FAST_TIMING } from "./testdata/fast-timing.js";
 import { type ReferenceServer, startReference } from "./testdata/serve-reference.js";
-
-export const FAST_TIMING = { timeoutMs: 2_000, pollIntervalMs: 10, stableGapMs: 30, rpcTimeoutMs: 2_000 };
 
 describe("reference runtimes", () => {
   let server: ReferenceServer | undefined;

@@ -63,19 +63,31 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
   try {
     switch (options.runtime) {
       case "machine":
-        return await runCases(new MachineSubject(createClient(machine.MachineRuntime, transport)), machineRuntimeCases, options);
+        return await runCases(
+          new MachineSubject(createClient(machine.MachineRuntime, transport)),
+          machineRuntimeCases,
+          options,
+        );
       case "volume":
-        return await runCases(new VolumeSubject(createClient(volume.VolumeRuntime, transport)), volumeRuntimeCases, options);
+        return await runCases(
+          new VolumeSubject(createClient(volume.VolumeRuntime, transport)),
+          volumeRuntimeCases,
+          options,
+        );
       case "bucket":
-        return await runCases(new BucketSubject(createClient(bucket.BucketRuntime, transport)), bucketRuntimeCases, options);
+        return await runCases(
+          new BucketSubject(createClient(bucket.BucketRuntime, transport)),
+          bucketRuntimeCases,
+          options,
+        );
     }
   } finally {
     close();
   }
 }
 
-/** Cases of `runtime` selected by `only` (substring of the name), in run order. */
-export function selectCases<S extends Subject>(
+/** The cases whose name contains `only` (all when unset), in run order. */
+function selectCases<S extends Subject>(
   cases: readonly ConformanceCase<S>[],
   only: string | undefined,
 ): ConformanceCase<S>[] {
@@ -121,7 +133,10 @@ interface RunState<S extends Subject> {
   caseTimeoutMs: number;
 }
 
-async function runCase<S extends Subject>(run: RunState<S>, conformanceCase: ConformanceCase<S>): Promise<CaseResult> {
+async function runCase<S extends Subject>(
+  run: RunState<S>,
+  conformanceCase: ConformanceCase<S>,
+): Promise<CaseResult> {
   const controller = new AbortController();
   const cleanups: { description: string; step: () => Promise<void> }[] = [];
   const ctx = caseContext(run, controller.signal, cleanups);
@@ -149,10 +164,14 @@ async function runCase<S extends Subject>(run: RunState<S>, conformanceCase: Con
     try {
       await step();
     } catch (err) {
-      run.options.onWarning?.(`${conformanceCase.name}: cleanup (${description}) failed: ${describeError(err)}`);
+      run.options.onWarning?.(
+        `${conformanceCase.name}: cleanup (${description}) failed: ${describeError(err)}`,
+      );
     }
   }
-  return error === undefined ? { name: conformanceCase.name, ok: true } : { name: conformanceCase.name, ok: false, error };
+  return error === undefined
+    ? { name: conformanceCase.name, ok: true }
+    : { name: conformanceCase.name, ok: false, error };
 }
 
 function caseContext<S extends Subject>(
@@ -173,7 +192,8 @@ function caseContext<S extends Subject>(
     } catch (err) {
       fail(`cannot choose a class (pass --class): ${describeError(err)}`);
     }
-    const usable = listed.find((c) => c.name !== "" && c.problem === undefined) ?? listed.find((c) => c.name !== "");
+    const usable =
+      listed.find((c) => c.name !== "" && c.problem === undefined) ?? listed.find((c) => c.name !== "");
     if (!usable) fail("cannot choose a class: the runtime reports none (pass --class)");
     return usable.name;
   };
@@ -223,7 +243,8 @@ async function deleteAndWait(subject: Subject, id: string, timing: Timing): Prom
   }
   // Waiting keeps objects of finished cases from piling up in the provider (e.g. running VMs); an object that
   // takes longer is left to finish deleting on its own.
-  await pollUntil({ timeoutMs: Math.min(timing.timeoutMs, CLEANUP_WAIT_MS), intervalMs: timing.pollIntervalMs }, async () =>
-    (await subject.list({ id })).length === 0 ? true : undefined,
+  await pollUntil(
+    { timeoutMs: Math.min(timing.timeoutMs, CLEANUP_WAIT_MS), intervalMs: timing.pollIntervalMs },
+    async () => ((await subject.list({ id })).length === 0 ? true : undefined),
   );
 }

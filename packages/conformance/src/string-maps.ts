@@ -9,7 +9,9 @@ export function mapDifference(
   for (const [key, value] of Object.entries(expected)) {
     if (!(key in got)) problems.push(`missing ${JSON.stringify(key)}`);
     else if (got[key] !== value) {
-      problems.push(`${JSON.stringify(key)}: expected ${JSON.stringify(value)}, got ${JSON.stringify(got[key])}`);
+      problems.push(
+        `${JSON.stringify(key)}: expected ${JSON.stringify(value)}, got ${JSON.stringify(got[key])}`,
+      );
     }
   }
   for (const key of Object.keys(got)) {
@@ -18,7 +20,10 @@ export function mapDifference(
   return problems.length === 0 ? undefined : problems.join(", ");
 }
 
-export function matchesSelector(labels: Record<string, string> | undefined, selector: Record<string, string>): boolean {
+export function matchesSelector(
+  labels: Record<string, string> | undefined,
+  selector: Record<string, string>,
+): boolean {
   const set = labels ?? {};
   return Object.entries(selector).every(([key, value]) => key in set && set[key] === value);
 }

@@ -21,7 +21,12 @@ function toMilliseconds(value: bigint, unit: TimeUnit): number {
 /**
  * Why `value` is not a `unit` timestamp within [fromMs - slack, toMs + slack], or undefined when it is.
  */
-export function timestampProblem(value: bigint, unit: TimeUnit, fromMs: number, toMs: number): string | undefined {
+export function timestampProblem(
+  value: bigint,
+  unit: TimeUnit,
+  fromMs: number,
+  toMs: number,
+): string | undefined {
   const within = (u: TimeUnit) => {
     const ms = toMilliseconds(value, u);
     return ms >= fromMs - CLOCK_SLACK_MS && ms <= toMs + CLOCK_SLACK_MS;

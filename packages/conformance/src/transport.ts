@@ -14,8 +14,12 @@ export function createClosableTransport(target: string, rpcTimeoutMs: number): C
   const address = parseAddress(target);
   const sessionManager =
     address.kind === "unix"
-      ? new Http2SessionManager("http://localhost", undefined, { createConnection: () => connect(address.path) })
-      : new Http2SessionManager(`http://${address.host.includes(":") ? `[${address.host}]` : address.host}:${address.port}`);
+      ? new Http2SessionManager("http://localhost", undefined, {
+          createConnection: () => connect(address.path),
+        })
+      : new Http2SessionManager(
+          `http://${address.host.includes(":") ? `[${address.host}]` : address.host}:${address.port}`,
+        );
   const transport = createGrpcTransport({
     baseUrl: sessionManager.authority,
     sessionManager,

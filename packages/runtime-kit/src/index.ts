@@ -11,19 +11,50 @@ export {
 } from "./errors.js";
 export type { EventListFilter, EventRecorderOptions, InvolvedObject, RecordedEvent } from "./events.js";
 export { EventRecorder } from "./events.js";
+// Provider wiring: records, settings and the host that every app is built from.
+export type {
+  CollectionControllerOptions,
+  HostServices,
+  HostSettings,
+  HostWiring,
+  ProviderHost,
+  ProviderHostOptions,
+} from "./host/provider-host.js";
+export {
+  collectionController,
+  controllerMetricsHooks,
+  removeOrphans,
+  startProviderHost,
+  trackObjectCount,
+} from "./host/provider-host.js";
+export { runMain } from "./host/run-main.js";
 export { generateId, isValidId } from "./ids.js";
 // Added by the lead alongside the kit (records, settings, provider host).
-export * from "./kit-additions.js";
 export type { Logger, LoggerConfig } from "./logging.js";
 export { createLogger } from "./logging.js";
 export type { ProviderMetricsOptions } from "./metrics.js";
 export { ProviderMetrics } from "./metrics.js";
 export type { OpsServer, OpsServerOptions } from "./ops-server.js";
 export { startOpsServer } from "./ops-server.js";
+export type { CreateRecordInput } from "./records/create-record.js";
+export { createRecord } from "./records/create-record.js";
+export type { IriEventFilter } from "./records/list-events.js";
+export { listEvents } from "./records/list-events.js";
+export type { RecordFilter } from "./records/list-records.js";
+export { listRecords } from "./records/list-records.js";
+export { toObjectMetadata } from "./records/object-metadata.js";
+export { protoCodec } from "./records/proto-codec.js";
+export { writeStatus } from "./records/write-status.js";
 export { collectSecretValues, isSecretKey, redactSecrets, scrubSecretValues } from "./redact.js";
 export { matchesSelector } from "./selector.js";
 export type { RunningServer, ServeOptions } from "./serve.js";
 export { serveRuntime } from "./serve.js";
+export type { ClassEntry } from "./settings/class-file.js";
+export { loadClassFile } from "./settings/class-file.js";
+export type { RuntimeKind } from "./settings/common-settings.js";
+export { commonSettings } from "./settings/common-settings.js";
+export type { SettingDefinition, SettingKind, SettingValues } from "./settings/settings.js";
+export { parseSettings, SettingsError, settingsHelp } from "./settings/settings.js";
 export type { ShutdownOptions } from "./shutdown.js";
 export { onShutdownSignal } from "./shutdown.js";
 export { requireNonEmpty, requirePresent, requireValidId, validateStringMap } from "./validate.js";

@@ -1,4 +1,4 @@
-import { create, equals } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { bucket } from "@iri/api";
 import {
   type BucketBackend,
@@ -7,7 +7,7 @@ import {
   PermanentBackendError,
 } from "@iri/backend-api";
 import { type ReconcileResult, TerminalError } from "@iri/reconcile";
-import type { EventRecorder } from "@iri/runtime-kit";
+import { type EventRecorder, writeStatus } from "@iri/runtime-kit";
 import { BACKEND_FINALIZER, type BucketCollection, type BucketRecord } from "../bucket-store.js";
 
 export interface BucketReconcilerDeps {
@@ -24,11 +24,8 @@ export function bucketReconciler(deps: BucketReconcilerDeps) {
   const { buckets, classes, backend, events } = deps;
   const blockedRetryMs = deps.blockedDeleteRetryMs ?? 30_000;
 
-  async function writeStatus(record: BucketRecord, status: bucket.BucketStatus): Promise<void> {
-    if (equals(bucket.BucketStatusSchema, record.status, status)) return;
-    const updated = await buckets.mutate(record.metadata.id, (current) =>
-      equals(bucket.BucketStatusSchema, current.status, status) ? undefined : { status },
-    );
+  async function setStatus(record: BucketRecord, status: bucket.BucketStatus): Promise<void> {
+    const updated = await writeStatus(buckets, bucket.BucketStatusSchema, record, status);
     if (
       updated.status.state === bucket.BucketState.BUCKET_AVAILABLE &&
       record.status.state !== bucket.BucketState.BUCKET_AVAILABLE
@@ -71,7 +68,7 @@ export function bucketReconciler(deps: BucketReconcilerDeps) {
           `bucket class ${JSON.stringify(record.spec.class)} is no longer configured`,
         );
       const observed = await backend.apply({ id, labels: record.metadata.labels, class: cls }, signal);
-      await writeStatus(
+      await setStatus(
         record,
         create(bucket.BucketStatusSchema, { state: observed.state, access: observed.access }),
       );
@@ -85,10 +82,7 @@ export function bucketReconciler(deps: BucketReconcilerDeps) {
         action: "Reconcile",
         message: err.message,
       });
-      await writeStatus(
-        record,
-        create(bucket.BucketStatusSchema, { state: bucket.BucketState.BUCKET_ERROR }),
-      );
+      await setStatus(record, create(bucket.BucketStatusSchema, { state: bucket.BucketState.BUCKET_ERROR }));
       throw new TerminalError(err.message);
     }
   };

@@ -1,8 +1,8 @@
-import { create, equals } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
 import { type MachineBackend, PermanentBackendError } from "@iri/backend-api";
 import { type ReconcileResult, TerminalError } from "@iri/reconcile";
-import type { EventRecorder } from "@iri/runtime-kit";
+import { type EventRecorder, writeStatus } from "@iri/runtime-kit";
 import { BACKEND_FINALIZER, type MachineCollection, type MachineRecord } from "../machine-store.js";
 
 export interface MachineReconcilerDeps {
@@ -24,22 +24,17 @@ const stateReasons: Partial<Record<machine.MachineState, string>> = {
 export function machineReconciler(deps: MachineReconcilerDeps) {
   const { machines, backend, events } = deps;
 
-  async function writeStatus(record: MachineRecord, status: machine.MachineStatus): Promise<void> {
-    if (equals(machine.MachineStatusSchema, record.status, status)) return;
-    const updated = await machines.mutate(record.metadata.id, (current) =>
-      equals(machine.MachineStatusSchema, current.status, status) ? undefined : { status },
-    );
-    if (updated.status.state !== record.status.state) {
-      const reason = stateReasons[updated.status.state];
-      if (reason) {
-        events.record({
-          involved: updated.metadata,
-          type: "Normal",
-          reason,
-          action: "Reconcile",
-          message: `machine is ${reason.toLowerCase()}`,
-        });
-      }
+  async function setStatus(record: MachineRecord, status: machine.MachineStatus): Promise<void> {
+    const updated = await writeStatus(machines, machine.MachineStatusSchema, record, status);
+    const reason = stateReasons[updated.status.state];
+    if (reason && updated.status.state !== record.status.state) {
+      events.record({
+        involved: updated.metadata,
+        type: "Normal",
+        reason,
+        action: "Reconcile",
+        message: `machine is ${reason.toLowerCase()}`,
+      });
     }
   }
 
@@ -49,7 +44,7 @@ export function machineReconciler(deps: MachineReconcilerDeps) {
 
     if (record.metadata.deletedAt !== 0n) {
       if (record.status.state !== machine.MachineState.MACHINE_TERMINATING) {
-        await writeStatus(
+        await setStatus(
           record,
           create(machine.MachineStatusSchema, {
             ...record.status,
@@ -64,7 +59,7 @@ export function machineReconciler(deps: MachineReconcilerDeps) {
 
     try {
       const observed = await backend.apply({ id, labels: record.metadata.labels, spec: record.spec }, signal);
-      await writeStatus(
+      await setStatus(
         record,
         create(machine.MachineStatusSchema, {
           observedGeneration: record.metadata.generation,

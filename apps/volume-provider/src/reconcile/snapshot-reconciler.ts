@@ -1,9 +1,9 @@
-import { create, equals } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { volume } from "@iri/api";
 import { PermanentBackendError, type VolumeBackend } from "@iri/backend-api";
 import { type ReconcileResult, TerminalError } from "@iri/reconcile";
-import type { EventRecorder } from "@iri/runtime-kit";
-import { BACKEND_FINALIZER, type SnapshotCollection, type SnapshotRecord } from "../volume-store.js";
+import { type EventRecorder, writeStatus } from "@iri/runtime-kit";
+import { BACKEND_FINALIZER, type SnapshotCollection } from "../volume-store.js";
 
 export interface SnapshotReconcilerDeps {
   snapshots: SnapshotCollection;
@@ -14,13 +14,6 @@ export interface SnapshotReconcilerDeps {
 /** Takes one snapshot of its volume; deletion releases the backend's snapshot, then the finalizer. */
 export function snapshotReconciler(deps: SnapshotReconcilerDeps) {
   const { snapshots, backend, events } = deps;
-
-  async function writeStatus(record: SnapshotRecord, status: volume.VolumeSnapshotStatus): Promise<void> {
-    if (equals(volume.VolumeSnapshotStatusSchema, record.status, status)) return;
-    await snapshots.mutate(record.metadata.id, (current) =>
-      equals(volume.VolumeSnapshotStatusSchema, current.status, status) ? undefined : { status },
-    );
-  }
 
   return async (id: string, signal: AbortSignal): Promise<ReconcileResult | undefined> => {
     const record = snapshots.get(id);
@@ -34,6 +27,8 @@ export function snapshotReconciler(deps: SnapshotReconcilerDeps) {
     try {
       const observed = await backend.applySnapshot({ id, volumeId: record.spec.volumeId }, signal);
       await writeStatus(
+        snapshots,
+        volume.VolumeSnapshotStatusSchema,
         record,
         create(volume.VolumeSnapshotStatusSchema, { state: observed.state, size: observed.sizeBytes }),
       );
@@ -48,6 +43,8 @@ export function snapshotReconciler(deps: SnapshotReconcilerDeps) {
         message: err.message,
       });
       await writeStatus(
+        snapshots,
+        volume.VolumeSnapshotStatusSchema,
         record,
         create(volume.VolumeSnapshotStatusSchema, {
           state: volume.VolumeSnapshotState.VOLUME_SNAPSHOT_FAILED,

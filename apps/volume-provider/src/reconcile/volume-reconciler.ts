@@ -1,8 +1,8 @@
-import { create, equals } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { volume } from "@iri/api";
 import { PermanentBackendError, type VolumeBackend, type VolumeClassConfig } from "@iri/backend-api";
 import { type ReconcileResult, TerminalError } from "@iri/reconcile";
-import type { EventRecorder } from "@iri/runtime-kit";
+import { type EventRecorder, writeStatus } from "@iri/runtime-kit";
 import { BACKEND_FINALIZER, type VolumeCollection, type VolumeRecord } from "../volume-store.js";
 
 export interface VolumeReconcilerDeps {
@@ -16,11 +16,8 @@ export interface VolumeReconcilerDeps {
 export function volumeReconciler(deps: VolumeReconcilerDeps) {
   const { volumes, classes, backend, events } = deps;
 
-  async function writeStatus(record: VolumeRecord, status: volume.VolumeStatus): Promise<void> {
-    if (equals(volume.VolumeStatusSchema, record.status, status)) return;
-    const updated = await volumes.mutate(record.metadata.id, (current) =>
-      equals(volume.VolumeStatusSchema, current.status, status) ? undefined : { status },
-    );
+  async function setStatus(record: VolumeRecord, status: volume.VolumeStatus): Promise<void> {
+    const updated = await writeStatus(volumes, volume.VolumeStatusSchema, record, status);
     if (
       updated.status.state === volume.VolumeState.VOLUME_AVAILABLE &&
       record.status.state !== volume.VolumeState.VOLUME_AVAILABLE
@@ -54,7 +51,7 @@ export function volumeReconciler(deps: VolumeReconcilerDeps) {
         { id, labels: record.metadata.labels, class: cls, spec: record.spec },
         signal,
       );
-      await writeStatus(
+      await setStatus(
         record,
         create(volume.VolumeStatusSchema, {
           state: observed.state,
@@ -72,7 +69,7 @@ export function volumeReconciler(deps: VolumeReconcilerDeps) {
         action: "Reconcile",
         message: err.message,
       });
-      await writeStatus(
+      await setStatus(
         record,
         create(volume.VolumeStatusSchema, { ...record.status, state: volume.VolumeState.VOLUME_ERROR }),
       );

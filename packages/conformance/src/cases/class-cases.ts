@@ -15,7 +15,10 @@ export const classCases: ConformanceCase[] = [
       const names = new Set<string>();
       for (const [i, entry] of classes.entries()) {
         check(entry.name !== "", `${method} class #${i} has an empty name`);
-        check(entry.problem === undefined, () => `${method} class ${JSON.stringify(entry.name)}: ${entry.problem}`);
+        check(
+          entry.problem === undefined,
+          () => `${method} class ${JSON.stringify(entry.name)}: ${entry.problem}`,
+        );
         check(!names.has(entry.name), `${method} lists class ${JSON.stringify(entry.name)} twice`);
         names.add(entry.name);
       }

@@ -66,7 +66,10 @@ export const createCases: ConformanceCase[] = [
         check(!id.includes("://"), `id ${JSON.stringify(id)} contains "://"`);
         check(DNS_LABEL.test(id), `id ${JSON.stringify(id)} is not a DNS label ([a-z0-9-], at most 63)`);
       }
-      check(first.metadata?.id !== second.metadata?.id, `two creates returned the same id ${first.metadata?.id}`);
+      check(
+        first.metadata?.id !== second.metadata?.id,
+        `two creates returned the same id ${first.metadata?.id}`,
+      );
     },
   },
   {
@@ -99,7 +102,10 @@ export const createCases: ConformanceCase[] = [
         ctx.subject.createdStates.includes(state),
         `Create response state ${state}; expected one of ${ctx.subject.createdStates.join(", ")}`,
       );
-      check(created.metadata?.deletedAt === 0n, `Create response deleted_at ${created.metadata?.deletedAt}, want 0`);
+      check(
+        created.metadata?.deletedAt === 0n,
+        `Create response deleted_at ${created.metadata?.deletedAt}, want 0`,
+      );
       const listed = await mustGet(ctx, created.metadata?.id ?? "");
       const listedState = ctx.subject.stateName(listed);
       check(ctx.subject.validStates.includes(listedState), `List state ${listedState} is not a valid state`);

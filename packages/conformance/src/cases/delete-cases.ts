@@ -10,7 +10,7 @@ import { timestampProblem } from "../time-units.js";
 export const deleteCases: ConformanceCase[] = [
   {
     name: "delete/unknown-id-not-found",
-    rule: "Delete of an unknown id fails with NotFound (the poollets read it as \"already gone\").",
+    rule: 'Delete of an unknown id fails with NotFound (the poollets read it as "already gone").',
     async run({ subject }) {
       const unknown = `conformance-unknown-${randomBytes(6).toString("hex")}`;
       await expectCode(subject.delete(unknown), [Code.NotFound], `Delete of unknown id ${unknown}`);

@@ -33,14 +33,19 @@ export const eventCases: ConformanceCase[] = [
   },
   {
     name: "events/complete",
-    rule:
-      "Every event has a non-nil spec and spec.involved_object_meta, and a Kubernetes type (Normal or Warning).",
+    rule: "Every event has a non-nil spec and spec.involved_object_meta, and a Kubernetes type (Normal or Warning).",
     async run(ctx) {
       await provokeEvents(ctx);
       for (const e of await expectOk(ctx.subject.listEvents(), "ListEvents")) {
         check(e.spec !== undefined, "an event has a nil spec");
-        check(e.spec.involvedObjectMeta !== undefined, () => `${describeEvent(e)} has a nil involved_object_meta`);
-        check(EVENT_TYPES.includes(e.spec.type), () => `${describeEvent(e)} has type ${JSON.stringify(e.spec?.type)}`);
+        check(
+          e.spec.involvedObjectMeta !== undefined,
+          () => `${describeEvent(e)} has a nil involved_object_meta`,
+        );
+        check(
+          EVENT_TYPES.includes(e.spec.type),
+          () => `${describeEvent(e)} has type ${JSON.stringify(e.spec?.type)}`,
+        );
       }
     },
   },
@@ -81,7 +86,10 @@ export const eventCases: ConformanceCase[] = [
           check(t >= from && t <= to, () => `window [${from}, ${to}] returned ${describeEvent(e)} at ${t}`);
         }
         if (from === sample) {
-          check(events.length > 0, `window [${from}, ${to}] excludes the event at ${from} (bounds are inclusive)`);
+          check(
+            events.length > 0,
+            `window [${from}, ${to}] excludes the event at ${from} (bounds are inclusive)`,
+          );
         }
       }
     },
@@ -103,7 +111,10 @@ export const eventCases: ConformanceCase[] = [
       );
       const after = await expectOk(ctx.subject.listEvents(), "ListEvents");
       const least = Math.min(before.length, after.length);
-      check(onlyFrom.length >= least, `only events_from_time set: ${onlyFrom.length} events, unfiltered ${least}`);
+      check(
+        onlyFrom.length >= least,
+        `only events_from_time set: ${onlyFrom.length} events, unfiltered ${least}`,
+      );
       check(onlyTo.length >= least, `only events_to_time set: ${onlyTo.length} events, unfiltered ${least}`);
     },
   },
@@ -113,7 +124,10 @@ export const eventCases: ConformanceCase[] = [
     async run(ctx) {
       const created = await provokeEvents(ctx);
       const selector = created.metadata?.labels ?? {};
-      const events = await expectOk(ctx.subject.listEvents({ labelSelector: selector }), "ListEvents with selector");
+      const events = await expectOk(
+        ctx.subject.listEvents({ labelSelector: selector }),
+        "ListEvents with selector",
+      );
       for (const e of events) {
         check(
           matchesSelector(e.spec?.involvedObjectMeta?.labels, selector),

@@ -21,7 +21,10 @@ async function createOne<S extends Subject>(ctx: CaseContext<S>, extraLabels: Re
 }
 
 async function listBySelector<S extends Subject>(ctx: CaseContext<S>, selector: Record<string, string>) {
-  return expectOk(ctx.subject.list({ labelSelector: selector }), `List with label_selector ${JSON.stringify(selector)}`);
+  return expectOk(
+    ctx.subject.list({ labelSelector: selector }),
+    `List with label_selector ${JSON.stringify(selector)}`,
+  );
 }
 
 export const listCases: ConformanceCase[] = [
@@ -53,7 +56,10 @@ export const listCases: ConformanceCase[] = [
     rule: "filter.id of an unknown id returns an empty list, not an error.",
     async run(ctx) {
       const unknown = `conformance-unknown-${randomBytes(6).toString("hex")}`;
-      const found = await expectOk(ctx.subject.list({ id: unknown }), `List with unknown filter.id=${unknown}`);
+      const found = await expectOk(
+        ctx.subject.list({ id: unknown }),
+        `List with unknown filter.id=${unknown}`,
+      );
       check(found.length === 0, `List with unknown filter.id returned ${found.length} objects`);
     },
   },
@@ -118,7 +124,10 @@ export const listCases: ConformanceCase[] = [
       const all = await expectOk(ctx.subject.list(), "List without filter");
       for (const object of all) {
         const problem = ctx.subject.incompleteness(object);
-        check(problem === undefined, `${ctx.subject.noun} ${object.metadata?.id ?? "(no metadata)"}: ${problem}`);
+        check(
+          problem === undefined,
+          `${ctx.subject.noun} ${object.metadata?.id ?? "(no metadata)"}: ${problem}`,
+        );
       }
     },
   },

@@ -33,7 +33,11 @@ async function expectVolumes(ctx: Ctx, id: string, expected: machine.Volume[], a
 
 async function expectNics(ctx: Ctx, id: string, expected: machine.NetworkInterface[], after: string) {
   const listed = await mustGet(ctx, id);
-  const problem = attachmentDifference(machine.NetworkInterfaceSchema, expected, listed.spec?.networkInterfaces ?? []);
+  const problem = attachmentDifference(
+    machine.NetworkInterfaceSchema,
+    expected,
+    listed.spec?.networkInterfaces ?? [],
+  );
   check(problem === undefined, `after ${after}, ListMachines spec.network_interfaces: ${problem}`);
 }
 
@@ -45,9 +49,15 @@ export const machineAttachmentCases: ConformanceCase<MachineSubject>[] = [
     rule: "AttachVolume (remote and local disk) shows up in ListMachines spec.volumes exactly as sent, at once.",
     async run(ctx) {
       const id = await createMachine(ctx);
-      const volumes = [remoteVolume("data", "odb", "conformance-handle-1"), localDiskVolume("scratch", "odc")];
+      const volumes = [
+        remoteVolume("data", "odb", "conformance-handle-1"),
+        localDiskVolume("scratch", "odc"),
+      ];
       for (const volume of volumes) {
-        await expectOk(ctx.subject.client.attachVolume({ machineId: id, volume }), `AttachVolume ${volume.name}`);
+        await expectOk(
+          ctx.subject.client.attachVolume({ machineId: id, volume }),
+          `AttachVolume ${volume.name}`,
+        );
       }
       await expectVolumes(ctx, id, volumes, "AttachVolume");
     },
@@ -103,7 +113,11 @@ export const machineAttachmentCases: ConformanceCase<MachineSubject>[] = [
     name: "machine/detach-unknown-name-not-found",
     rule: "DetachVolume and DetachNetworkInterface of a name that is not attached fail with NotFound.",
     async run(ctx) {
-      const id = await createMachine(ctx, [localDiskVolume("root", "oda")], [networkInterface("primary", ["10.0.0.3"])]);
+      const id = await createMachine(
+        ctx,
+        [localDiskVolume("root", "oda")],
+        [networkInterface("primary", ["10.0.0.3"])],
+      );
       await expectCode(
         ctx.subject.client.detachVolume({ machineId: id, name: "conformance-missing" }),
         [Code.NotFound],
@@ -194,7 +208,10 @@ export const machineAttachmentCases: ConformanceCase<MachineSubject>[] = [
     async run(ctx) {
       const id = await createMachine(ctx, [remoteVolume("data", "odb", "conformance-handle-1")]);
       await expectCode(
-        ctx.subject.client.updateVolume({ machineId: id, volume: remoteVolume("missing", "odc", "conformance-handle-2") }),
+        ctx.subject.client.updateVolume({
+          machineId: id,
+          volume: remoteVolume("missing", "odc", "conformance-handle-2"),
+        }),
         [Code.NotFound],
         "UpdateVolume of an unknown name",
       );
@@ -215,7 +232,11 @@ export const machineAttachmentCases: ConformanceCase<MachineSubject>[] = [
       ] as const) {
         const object = await ctx.newObject();
         if (object.spec) object.spec.volumes = [volume];
-        await expectCode(ctx.create(object), [Code.InvalidArgument], `CreateMachine with a volume with ${label}`);
+        await expectCode(
+          ctx.create(object),
+          [Code.InvalidArgument],
+          `CreateMachine with a volume with ${label}`,
+        );
       }
       const id = await createMachine(ctx);
       for (const [label, volume] of [
@@ -244,7 +265,10 @@ export const machineAttachmentCases: ConformanceCase<MachineSubject>[] = [
         "AttachVolume with an empty name",
       );
       await expectCode(
-        ctx.subject.client.attachNetworkInterface({ machineId: id, networkInterface: networkInterface("", ["10.0.0.3"]) }),
+        ctx.subject.client.attachNetworkInterface({
+          machineId: id,
+          networkInterface: networkInterface("", ["10.0.0.3"]),
+        }),
         [Code.InvalidArgument],
         "AttachNetworkInterface with an empty name",
       );

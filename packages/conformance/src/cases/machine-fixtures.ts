@@ -24,7 +24,8 @@ export function remoteVolume(name: string, device: string, handle: string): mach
       attributes: {
         monitors: "192.0.2.10:6789,192.0.2.11:6789",
         image: `conformance/${handle}`,
-        rawVolumeLabels: '{"volumepoollet.ironcore.dev/volume-name":"data","volumepoollet.ironcore.dev/volume-uid":"u1"}',
+        rawVolumeLabels:
+          '{"volumepoollet.ironcore.dev/volume-name":"data","volumepoollet.ironcore.dev/volume-uid":"u1"}',
       },
       secretData: { userID: bytes("conformance"), userKey: bytes("not-a-real-key") },
       encryptionData: { encryptionKey: bytes("not-a-real-passphrase") },
@@ -33,13 +34,18 @@ export function remoteVolume(name: string, device: string, handle: string): mach
   });
 }
 
-export function networkInterface(name: string, ips: string[], networkId = "conformance-network"): machine.NetworkInterface {
+export function networkInterface(
+  name: string,
+  ips: string[],
+  networkId = "conformance-network",
+): machine.NetworkInterface {
   return create(machine.NetworkInterfaceSchema, {
     name,
     networkId,
     ips,
     attributes: {
-      rawNICLabels: '{"machinepoollet.ironcore.dev/nic-name":"nic-a","machinepoollet.ironcore.dev/nic-uid":"u2"}',
+      rawNICLabels:
+        '{"machinepoollet.ironcore.dev/nic-name":"nic-a","machinepoollet.ironcore.dev/nic-uid":"u2"}',
       rawNetworkLabels: '{"machinepoollet.ironcore.dev/network-name":"net-a"}',
     },
   });

@@ -5,9 +5,9 @@ import { machine } from "@iri/api";
 import { check, expectCode, expectOk } from "../check.js";
 import type { CaseContext, ConformanceCase } from "../conformance-case.js";
 import { mustGet, observeStates } from "../observe.js";
+import { mapDifference } from "../string-maps.js";
 import type { MachineSubject } from "../subjects/machine-subject.js";
 import { enumName } from "../subjects/rpc.js";
-import { mapDifference } from "../string-maps.js";
 import { fullMachineParts } from "./machine-fixtures.js";
 import { attachmentDifference } from "./named-list-diff.js";
 
@@ -32,7 +32,11 @@ function unknownMachineId(ctx: Ctx): string {
 }
 
 function specEchoProblem(sent: machine.Machine, got: machine.Machine): string | undefined {
-  const volumes = attachmentDifference(machine.VolumeSchema, sent.spec?.volumes ?? [], got.spec?.volumes ?? []);
+  const volumes = attachmentDifference(
+    machine.VolumeSchema,
+    sent.spec?.volumes ?? [],
+    got.spec?.volumes ?? [],
+  );
   if (volumes) return `spec.volumes: ${volumes}`;
   const nics = attachmentDifference(
     machine.NetworkInterfaceSchema,
@@ -68,16 +72,22 @@ export const machineSpecCases: ConformanceCase<MachineSubject>[] = [
     rule: "A machine created without spec.power reports POWER_ON (the poollet never sets power on create).",
     async run(ctx) {
       const { created, id } = await createMachine(ctx);
-      check(created.spec?.power === machine.Power.ON, `CreateMachine response spec.power ${powerName(created.spec?.power)}`);
+      check(
+        created.spec?.power === machine.Power.ON,
+        `CreateMachine response spec.power ${powerName(created.spec?.power)}`,
+      );
       const listed = await mustGet(ctx, id);
-      check(listed.spec?.power === machine.Power.ON, `ListMachines spec.power ${powerName(listed.spec?.power)}`);
+      check(
+        listed.spec?.power === machine.Power.ON,
+        `ListMachines spec.power ${powerName(listed.spec?.power)}`,
+      );
     },
   },
   {
     name: "machine/state-never-stopped",
     rule:
       "Machine state is never MACHINE_STOPPED or an unknown value, while starting or after a power-off " +
-      "(the poollet cannot map it: \"unknown machine state\").",
+      '(the poollet cannot map it: "unknown machine state").',
     async run(ctx) {
       const { id } = await createMachine(ctx);
       const starting = await observeStates(ctx, id, (s) => s !== "MACHINE_PENDING");
@@ -85,7 +95,11 @@ export const machineSpecCases: ConformanceCase<MachineSubject>[] = [
         ctx.subject.client.updateMachinePower({ machineId: id, power: machine.Power.OFF }),
         "UpdateMachinePower POWER_OFF",
       );
-      const stopping = await observeStates(ctx, id, (s) => s !== "MACHINE_PENDING" && s !== "MACHINE_RUNNING");
+      const stopping = await observeStates(
+        ctx,
+        id,
+        (s) => s !== "MACHINE_PENDING" && s !== "MACHINE_RUNNING",
+      );
       for (const state of [...starting, ...stopping]) {
         check(
           ctx.subject.validStates.includes(state),
@@ -110,7 +124,10 @@ export const machineSpecCases: ConformanceCase<MachineSubject>[] = [
         );
         const listed = await mustGet(ctx, id);
         const problem = mapDifference(annotations, listed.metadata?.annotations);
-        check(problem === undefined, `after UpdateMachineAnnotations ${JSON.stringify(annotations)}: ${problem}`);
+        check(
+          problem === undefined,
+          `after UpdateMachineAnnotations ${JSON.stringify(annotations)}: ${problem}`,
+        );
       }
     },
   },
@@ -120,9 +137,15 @@ export const machineSpecCases: ConformanceCase<MachineSubject>[] = [
     async run(ctx) {
       const { id } = await createMachine(ctx);
       for (const power of [machine.Power.OFF, machine.Power.ON]) {
-        await expectOk(ctx.subject.client.updateMachinePower({ machineId: id, power }), `UpdateMachinePower ${powerName(power)}`);
+        await expectOk(
+          ctx.subject.client.updateMachinePower({ machineId: id, power }),
+          `UpdateMachinePower ${powerName(power)}`,
+        );
         const listed = await mustGet(ctx, id);
-        check(listed.spec?.power === power, `after UpdateMachinePower ${powerName(power)}: spec.power ${powerName(listed.spec?.power)}`);
+        check(
+          listed.spec?.power === power,
+          `after UpdateMachinePower ${powerName(power)}: spec.power ${powerName(listed.spec?.power)}`,
+        );
       }
     },
   },

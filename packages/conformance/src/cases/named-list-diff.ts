@@ -14,7 +14,8 @@ export function attachmentDifference<Desc extends DescMessage>(
   for (const want of expected) {
     const got = actual.find((a) => a.name === want.name);
     if (!got) return `${JSON.stringify(want.name)} is missing`;
-    if (!equals(schema, want, got)) return `${JSON.stringify(want.name)}: ${describeDifference(schema, want, got)}`;
+    if (!equals(schema, want, got))
+      return `${JSON.stringify(want.name)}: ${describeDifference(schema, want, got)}`;
   }
   const extra = actual.find((a) => !expected.some((e) => e.name === a.name));
   return extra ? `unexpected entry ${JSON.stringify(extra.name)}` : undefined;

@@ -7,9 +7,9 @@ import { check, expectCode, expectOk } from "../check.js";
 import type { CaseContext, ConformanceCase } from "../conformance-case.js";
 import { waitForState } from "../observe.js";
 import { pollUntil } from "../poll.js";
-import type { VolumeSubject } from "../subjects/volume-subject.js";
-import { enumName, rpc } from "../subjects/rpc.js";
 import { mapDifference } from "../string-maps.js";
+import { enumName, rpc } from "../subjects/rpc.js";
+import type { VolumeSubject } from "../subjects/volume-subject.js";
 import { timestampProblem } from "../time-units.js";
 import { DNS_LABEL } from "./create-cases.js";
 
@@ -23,7 +23,9 @@ const unknownId = () => `conformance-unknown-${randomBytes(6).toString("hex")}`;
 /** CreateVolumeSnapshot that, when it succeeds, schedules the snapshot's deletion for cleanup. */
 async function createSnapshot(ctx: Ctx, snapshot: volume.VolumeSnapshot): Promise<volume.VolumeSnapshot> {
   const { client } = ctx.subject;
-  const response = await rpc("CreateVolumeSnapshot", () => client.createVolumeSnapshot({ volumeSnapshot: snapshot }));
+  const response = await rpc("CreateVolumeSnapshot", () =>
+    client.createVolumeSnapshot({ volumeSnapshot: snapshot }),
+  );
   const created = response.volumeSnapshot;
   const id = created?.metadata?.id;
   if (id) {
@@ -70,7 +72,10 @@ export const snapshotCases: ConformanceCase<VolumeSubject>[] = [
         ctx.subject.client.listVolumeSnapshots({ filter: { id: unknownId() } }),
         "ListVolumeSnapshots with an unknown id",
       );
-      check(volumeSnapshots.length === 0, `ListVolumeSnapshots with an unknown id returned ${volumeSnapshots.length}`);
+      check(
+        volumeSnapshots.length === 0,
+        `ListVolumeSnapshots with an unknown id returned ${volumeSnapshots.length}`,
+      );
     },
   },
   {
@@ -97,14 +102,23 @@ export const snapshotCases: ConformanceCase<VolumeSubject>[] = [
       const labels = ctx.uniqueLabels();
       const before = Date.now();
       const snapshot = await expectOk(
-        createSnapshot(ctx, create(volume.VolumeSnapshotSchema, { metadata: { labels }, spec: { volumeId } })),
+        createSnapshot(
+          ctx,
+          create(volume.VolumeSnapshotSchema, { metadata: { labels }, spec: { volumeId } }),
+        ),
         "CreateVolumeSnapshot",
       );
       const id = snapshot.metadata?.id ?? "";
       check(DNS_LABEL.test(id), `snapshot id ${JSON.stringify(id)} is not a DNS label`);
       checkSnapshot("CreateVolumeSnapshot", snapshot, labels, volumeId, before);
-      const byId = await expectOk(ctx.subject.client.listVolumeSnapshots({ filter: { id } }), "ListVolumeSnapshots");
-      check(byId.volumeSnapshots.length === 1, `ListVolumeSnapshots by id returned ${byId.volumeSnapshots.length}`);
+      const byId = await expectOk(
+        ctx.subject.client.listVolumeSnapshots({ filter: { id } }),
+        "ListVolumeSnapshots",
+      );
+      check(
+        byId.volumeSnapshots.length === 1,
+        `ListVolumeSnapshots by id returned ${byId.volumeSnapshots.length}`,
+      );
       checkSnapshot("ListVolumeSnapshots", byId.volumeSnapshots[0], labels, volumeId, before);
       const bySelector = await expectOk(
         ctx.subject.client.listVolumeSnapshots({ filter: { labelSelector: labels } }),
@@ -114,7 +128,10 @@ export const snapshotCases: ConformanceCase<VolumeSubject>[] = [
         bySelector.volumeSnapshots.length === 1 && bySelector.volumeSnapshots[0]?.metadata?.id === id,
         `ListVolumeSnapshots by label selector returned ${bySelector.volumeSnapshots.length} snapshots`,
       );
-      await expectOk(ctx.subject.client.deleteVolumeSnapshot({ volumeSnapshotId: id }), "DeleteVolumeSnapshot");
+      await expectOk(
+        ctx.subject.client.deleteVolumeSnapshot({ volumeSnapshotId: id }),
+        "DeleteVolumeSnapshot",
+      );
     },
   },
 ];
@@ -129,7 +146,10 @@ function checkSnapshot(
   check(snapshot?.metadata !== undefined, `${where}: metadata is nil`);
   const labelProblem = mapDifference(labels, snapshot.metadata.labels);
   check(labelProblem === undefined, `${where}: labels differ: ${labelProblem}`);
-  check(snapshot.spec?.volumeId === volumeId, `${where}: spec.volume_id ${JSON.stringify(snapshot.spec?.volumeId)}`);
+  check(
+    snapshot.spec?.volumeId === volumeId,
+    `${where}: spec.volume_id ${JSON.stringify(snapshot.spec?.volumeId)}`,
+  );
   check(snapshot.status !== undefined, `${where}: status is nil`);
   const state = enumName(volume.VolumeSnapshotStateSchema.values, snapshot.status.state);
   check(SNAPSHOT_STATES.includes(state), `${where}: state ${state}`);

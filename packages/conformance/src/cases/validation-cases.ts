@@ -16,7 +16,11 @@ export const validationCases: ConformanceCase[] = [
     name: "create/rejects-missing-metadata-and-spec",
     rule: "Create of an object with neither metadata nor spec fails with InvalidArgument.",
     async run(ctx) {
-      await expectCode(ctx.create(ctx.subject.bare()), [Code.InvalidArgument], "Create with nil metadata and spec");
+      await expectCode(
+        ctx.create(ctx.subject.bare()),
+        [Code.InvalidArgument],
+        "Create with nil metadata and spec",
+      );
     },
   },
   {
@@ -37,7 +41,11 @@ export const validationCases: ConformanceCase[] = [
         labels: ctx.uniqueLabels(),
         annotations: {},
       });
-      await expectCode(ctx.create(object), [Code.InvalidArgument, Code.FailedPrecondition], "Create with unknown class");
+      await expectCode(
+        ctx.create(object),
+        [Code.InvalidArgument, Code.FailedPrecondition],
+        "Create with unknown class",
+      );
     },
   },
   {
@@ -77,7 +85,10 @@ export const validationCases: ConformanceCase[] = [
         `second Create returned created_at ${second.metadata?.createdAt}, the existing object has ` +
           `${first.metadata?.createdAt}`,
       );
-      const listed = await expectOk(ctx.subject.list({ labelSelector: object.metadata?.labels ?? {} }), "List");
+      const listed = await expectOk(
+        ctx.subject.list({ labelSelector: object.metadata?.labels ?? {} }),
+        "List",
+      );
       check(listed.length === 1, `List shows ${listed.length} objects for one id`);
     },
   },
@@ -91,8 +102,14 @@ export const validationCases: ConformanceCase[] = [
       const object = await ctx.newObject({ id });
       await expectOk(ctx.create(object), `Create with id ${id}`);
       const different = ctx.subject.withDifferentSpec(object, await ctx.classNames());
-      const accepted = different.unknownClass ? [Code.AlreadyExists, Code.InvalidArgument] : [Code.AlreadyExists];
-      await expectCode(ctx.create(different.object), accepted, `second Create with id ${id} and a different spec`);
+      const accepted = different.unknownClass
+        ? [Code.AlreadyExists, Code.InvalidArgument]
+        : [Code.AlreadyExists];
+      await expectCode(
+        ctx.create(different.object),
+        accepted,
+        `second Create with id ${id} and a different spec`,
+      );
       const listed = await getById(ctx, id);
       check(
         listed !== undefined && ctx.subject.specEquals(listed, object),

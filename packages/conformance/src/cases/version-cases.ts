@@ -12,7 +12,10 @@ export const versionCases: ConformanceCase[] = [
     rule: "Version never fails, whatever the request's version field holds (poollets exit when it fails).",
     async run({ subject }) {
       await expectOk(subject.version(""), "Version with an empty version field");
-      await expectOk(subject.version("junk :// \u0000 ☃ not-a-version 999.0"), "Version with a junk version field");
+      await expectOk(
+        subject.version("junk :// \u0000 ☃ not-a-version 999.0"),
+        "Version with a junk version field",
+      );
     },
   },
   {

@@ -80,7 +80,10 @@ export const volumeCases: ConformanceCase<VolumeSubject>[] = [
         ["ListVolumes", listed.spec?.encryption],
       ] as const) {
         const omitted = got === undefined || Object.keys(got.secretData).length === 0;
-        check(omitted || equals(volume.EncryptionSpecSchema, encryption, got), `${where} spec.encryption differs from sent`);
+        check(
+          omitted || equals(volume.EncryptionSpecSchema, encryption, got),
+          `${where} spec.encryption differs from sent`,
+        );
       }
       const createdOmitted = Object.keys(created.spec?.encryption?.secretData ?? {}).length === 0;
       const listedOmitted = Object.keys(listed.spec?.encryption?.secretData ?? {}).length === 0;
@@ -133,7 +136,10 @@ export const volumeCases: ConformanceCase<VolumeSubject>[] = [
         "ExpandVolume to a smaller size",
       );
       const listed = await mustGet(ctx, id);
-      check(listed.spec?.resources?.storageBytes === GIB, "the rejected shrink changed spec.resources.storage_bytes");
+      check(
+        listed.spec?.resources?.storageBytes === GIB,
+        "the rejected shrink changed spec.resources.storage_bytes",
+      );
     },
   },
   {
@@ -157,7 +163,11 @@ export const volumeCases: ConformanceCase<VolumeSubject>[] = [
     name: "volume/expand-unknown-not-found",
     rule: "ExpandVolume of an unknown volume id fails with NotFound.",
     async run(ctx) {
-      await expectCode(expand(ctx, `conformance-unknown-${ctx.runId}`, 2n * GIB), [Code.NotFound], "ExpandVolume");
+      await expectCode(
+        expand(ctx, `conformance-unknown-${ctx.runId}`, 2n * GIB),
+        [Code.NotFound],
+        "ExpandVolume",
+      );
     },
   },
 ];

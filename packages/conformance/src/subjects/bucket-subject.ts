@@ -40,7 +40,10 @@ export class BucketSubject implements Subject<bucket.Bucket> {
 
   // A bucket spec is only its class, so a different spec needs a second class; without one the only
   // difference left is an unknown class, which a provider may reject as invalid before looking at the id.
-  withDifferentSpec(object: bucket.Bucket, classNames: readonly string[]): { object: bucket.Bucket; unknownClass: boolean } {
+  withDifferentSpec(
+    object: bucket.Bucket,
+    classNames: readonly string[],
+  ): { object: bucket.Bucket; unknownClass: boolean } {
     const current = object.spec?.class ?? "";
     const otherClass = classNames.find((name) => name !== "" && name !== current);
     const other = clone(bucket.BucketSchema, object);
@@ -60,7 +63,9 @@ export class BucketSubject implements Subject<bucket.Bucket> {
 
   async list(filter?: ListFilter): Promise<bucket.Bucket[]> {
     const response = await rpc("ListBuckets", () =>
-      this.client.listBuckets(filter ? { filter: { id: filter.id, labelSelector: filter.labelSelector } } : {}),
+      this.client.listBuckets(
+        filter ? { filter: { id: filter.id, labelSelector: filter.labelSelector } } : {},
+      ),
     );
     return response.buckets;
   }

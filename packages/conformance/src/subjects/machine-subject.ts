@@ -67,7 +67,9 @@ export class MachineSubject implements Subject<machine.Machine> {
 
   async list(filter?: ListFilter): Promise<machine.Machine[]> {
     const response = await rpc("ListMachines", () =>
-      this.client.listMachines(filter ? { filter: { id: filter.id, labelSelector: filter.labelSelector } } : {}),
+      this.client.listMachines(
+        filter ? { filter: { id: filter.id, labelSelector: filter.labelSelector } } : {},
+      ),
     );
     return response.machines;
   }

@@ -61,7 +61,9 @@ export class VolumeSubject implements Subject<volume.Volume> {
 
   async list(filter?: ListFilter): Promise<volume.Volume[]> {
     const response = await rpc("ListVolumes", () =>
-      this.client.listVolumes(filter ? { filter: { id: filter.id, labelSelector: filter.labelSelector } } : {}),
+      this.client.listVolumes(
+        filter ? { filter: { id: filter.id, labelSelector: filter.labelSelector } } : {},
+      ),
     );
     return response.volumes;
   }

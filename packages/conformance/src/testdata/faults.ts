@@ -3,6 +3,12 @@
 export type Fault =
   /** Version answers runtime_name "reference://runtime". */
   | "version-name-with-scheme"
+  /** Version fails unless the request's version field is empty. */
+  | "version-rejects-junk"
+  /** Objects are returned without status. */
+  | "status-omitted"
+  /** A Delete of an object that is already being deleted answers Internal. */
+  | "redelete-internal"
   /** List with an unknown filter.id answers NotFound instead of an empty list. */
   | "list-unknown-id-errors"
   /** Labels whose value is empty are not stored (so not echoed). */

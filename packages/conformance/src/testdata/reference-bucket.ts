@@ -3,7 +3,7 @@ import { create, equals } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { bucket } from "@iri/api";
 import type { ReferenceOptions } from "./faults.js";
-import { EventLog, Faults, invalidArgument, ObjectTable, type Timers } from "./reference-common.js";
+import { EventLog, Faults, invalidArgument, ObjectTable, type Timers, version } from "./reference-common.js";
 
 const CLASSES = [
   { name: "reference-standard", capabilities: { tps: 100n, iops: 1000n } },
@@ -11,7 +11,11 @@ const CLASSES = [
 ];
 const bytes = (text: string) => new TextEncoder().encode(text);
 
-export function registerBucketRuntime(router: ConnectRouter, options: ReferenceOptions, timers: Timers): void {
+export function registerBucketRuntime(
+  router: ConnectRouter,
+  options: ReferenceOptions,
+  timers: Timers,
+): void {
   const faults = new Faults(options.faults);
   const events = new EventLog(faults);
   const buckets = new ObjectTable({
@@ -21,14 +25,12 @@ export function registerBucketRuntime(router: ConnectRouter, options: ReferenceO
     timers,
     events,
     settleMs: options.settleMs ?? 20,
-    specEquals: (a, b) => a.spec !== undefined && b.spec !== undefined && equals(bucket.BucketSpecSchema, a.spec, b.spec),
+    specEquals: (a, b) =>
+      a.spec !== undefined && b.spec !== undefined && equals(bucket.BucketSpecSchema, a.spec, b.spec),
   });
 
   router.service(bucket.BucketRuntime, {
-    version: () => ({
-      runtimeName: faults.has("version-name-with-scheme") ? "reference://bucket" : "reference-bucket",
-      runtimeVersion: "0.1.0",
-    }),
+    version: (request) => version(faults, "bucket", request.version),
     listBucketClasses: () => ({ bucketClasses: CLASSES }),
     listEvents: (request) => ({ events: events.list(request.filter) }),
 
@@ -37,7 +39,8 @@ export function registerBucketRuntime(router: ConnectRouter, options: ReferenceO
         request.bucket,
         (b) => {
           const spec = b.spec ?? create(bucket.BucketSpecSchema);
-          if (!CLASSES.some((c) => c.name === spec.class)) throw invalidArgument(`unknown bucket class ${JSON.stringify(spec.class)}`);
+          if (!CLASSES.some((c) => c.name === spec.class))
+            throw invalidArgument(`unknown bucket class ${JSON.stringify(spec.class)}`);
           b.status = create(bucket.BucketStatusSchema, { state: bucket.BucketState.BUCKET_PENDING });
         },
         (b) => {
@@ -46,7 +49,10 @@ export function registerBucketRuntime(router: ConnectRouter, options: ReferenceO
             state: bucket.BucketState.BUCKET_AVAILABLE,
             access: {
               endpoint: `${id}.s3.reference.invalid`,
-              secretData: { AWS_ACCESS_KEY_ID: bytes(`key-${id}`), AWS_SECRET_ACCESS_KEY: bytes("reference-secret") },
+              secretData: {
+                AWS_ACCESS_KEY_ID: bytes(`key-${id}`),
+                AWS_SECRET_ACCESS_KEY: bytes("reference-secret"),
+              },
             },
           });
         },

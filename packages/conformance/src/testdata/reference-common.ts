@@ -16,6 +16,15 @@ export const failedPrecondition = (message: string) => new ConnectError(message,
 export const nowNanos = () => BigInt(Date.now()) * 1_000_000n;
 export const nowSeconds = () => BigInt(Math.floor(Date.now() / 1000));
 
+export function version(faults: Faults, runtime: string, requested: string) {
+  if (requested !== "" && faults.has("version-rejects-junk"))
+    throw invalidArgument(`unsupported version ${requested}`);
+  const runtimeName = faults.has("version-name-with-scheme")
+    ? `reference://${runtime}`
+    : `reference-${runtime}`;
+  return { runtimeName, runtimeVersion: "0.1.0" };
+}
+
 export class Faults {
   private readonly active: ReadonlySet<Fault>;
   constructor(faults: readonly Fault[] = []) {
@@ -117,7 +126,10 @@ export interface TableOptions<Desc extends DescMessage> {
  * Objects of one kind with the contract's create (caller ids, idempotent same-spec create), list (exact id,
  * equality-set selectors) and delete (soft delete, then removal after settleMs) semantics.
  */
-export class ObjectTable<Desc extends DescMessage, O extends MessageShape<Desc> & StoredShape = MessageShape<Desc> & StoredShape> {
+export class ObjectTable<
+  Desc extends DescMessage,
+  O extends MessageShape<Desc> & StoredShape = MessageShape<Desc> & StoredShape,
+> {
   private readonly objects = new Map<string, O>();
 
   constructor(private readonly options: TableOptions<Desc>) {}
@@ -129,7 +141,8 @@ export class ObjectTable<Desc extends DescMessage, O extends MessageShape<Desc> 
   create(input: O | undefined, prepare: (object: O) => void, settle: (object: O) => void): O {
     const { noun, faults } = this.options;
     if (!input) throw invalidArgument(`${noun} is required`);
-    if (!input.metadata || !input.spec) throw invalidArgument(`${noun}.metadata and ${noun}.spec are required`);
+    if (!input.metadata || !input.spec)
+      throw invalidArgument(`${noun}.metadata and ${noun}.spec are required`);
     const object = clone(this.options.schema, input) as O;
     prepare(object);
     const metadata = object.metadata ?? create(meta.ObjectMetadataSchema);
@@ -182,8 +195,12 @@ export class ObjectTable<Desc extends DescMessage, O extends MessageShape<Desc> 
   delete(id: string, terminate: (object: O) => void = () => {}): void {
     const object = this.objects.get(id);
     if (!object) {
-      if (this.options.faults.has("delete-unknown-internal")) throw new ConnectError("lookup failed", Code.Internal);
+      if (this.options.faults.has("delete-unknown-internal"))
+        throw new ConnectError("lookup failed", Code.Internal);
       throw notFound(`${this.options.noun} ${id} not found`);
+    }
+    if (object.metadata && object.metadata.deletedAt !== 0n && this.options.faults.has("redelete-internal")) {
+      throw new ConnectError("already terminating", Code.Internal);
     }
     if (object.metadata && object.metadata.deletedAt === 0n) {
       object.metadata.deletedAt = nowNanos();
@@ -201,6 +218,8 @@ export class ObjectTable<Desc extends DescMessage, O extends MessageShape<Desc> 
   }
 
   private copy(object: O): O {
-    return clone(this.options.schema, object) as O;
+    const copy = clone(this.options.schema, object) as O;
+    if (this.options.faults.has("status-omitted")) copy.status = undefined;
+    return copy;
   }
 }

@@ -2,6 +2,7 @@
 import { create, equals } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { machine } from "@iri/api";
+import type { ReferenceOptions } from "./faults.js";
 import {
   alreadyExists,
   EventLog,
@@ -11,12 +12,16 @@ import {
   nowNanos,
   ObjectTable,
   type Timers,
+  version,
 } from "./reference-common.js";
-import type { ReferenceOptions } from "./faults.js";
 
 const CLASSES = [{ name: "reference-small", capabilities: { resources: { cpu: 2n, memory: 2n ** 31n } } }];
 
-export function registerMachineRuntime(router: ConnectRouter, options: ReferenceOptions, timers: Timers): void {
+export function registerMachineRuntime(
+  router: ConnectRouter,
+  options: ReferenceOptions,
+  timers: Timers,
+): void {
   const faults = new Faults(options.faults);
   const events = new EventLog(faults);
   const machines = new ObjectTable({
@@ -26,13 +31,17 @@ export function registerMachineRuntime(router: ConnectRouter, options: Reference
     timers,
     events,
     settleMs: options.settleMs ?? 20,
-    specEquals: (a, b) => a.spec !== undefined && b.spec !== undefined && equals(machine.MachineSpecSchema, a.spec, b.spec),
+    specEquals: (a, b) =>
+      a.spec !== undefined && b.spec !== undefined && equals(machine.MachineSpecSchema, a.spec, b.spec),
   });
 
   const converge = (m: machine.Machine) => {
     if (!m.spec || !m.status) return;
     if (m.spec.power === machine.Power.ON) m.status.state = machine.MachineState.MACHINE_RUNNING;
-    else m.status.state = faults.has("power-off-stopped") ? machine.MachineState.MACHINE_STOPPED : machine.MachineState.MACHINE_SUSPENDED;
+    else
+      m.status.state = faults.has("power-off-stopped")
+        ? machine.MachineState.MACHINE_STOPPED
+        : machine.MachineState.MACHINE_SUSPENDED;
   };
 
   const store = (nic: machine.NetworkInterface) => {
@@ -46,10 +55,7 @@ export function registerMachineRuntime(router: ConnectRouter, options: Reference
   };
 
   router.service(machine.MachineRuntime, {
-    version: () => ({
-      runtimeName: faults.has("version-name-with-scheme") ? "reference://machine" : "reference-machine",
-      runtimeVersion: "0.1.0",
-    }),
+    version: (request) => version(faults, "machine", request.version),
     status: () => ({ machineClassStatus: CLASSES.map((machineClass) => ({ machineClass, quantity: 10n })) }),
     listEvents: (request) => ({ events: events.list(request.filter) }),
 
@@ -58,7 +64,8 @@ export function registerMachineRuntime(router: ConnectRouter, options: Reference
         request.machine,
         (m) => {
           const spec = m.spec ?? create(machine.MachineSpecSchema);
-          if (!CLASSES.some((c) => c.name === spec.class)) throw invalidArgument(`unknown machine class ${JSON.stringify(spec.class)}`);
+          if (!CLASSES.some((c) => c.name === spec.class))
+            throw invalidArgument(`unknown machine class ${JSON.stringify(spec.class)}`);
           validateAttachments(spec);
           spec.networkInterfaces.forEach(store);
           m.status = create(machine.MachineStatusSchema, { state: machine.MachineState.MACHINE_PENDING });
@@ -73,7 +80,11 @@ export function registerMachineRuntime(router: ConnectRouter, options: Reference
       if (faults.has("volatile-status")) {
         for (const m of listed) {
           m.status?.machineConditions.push(
-            create(machine.ConditionsSchema, { type: "Ready", status: "True", lastTransitionTime: nowNanos() }),
+            create(machine.ConditionsSchema, {
+              type: "Ready",
+              status: "True",
+              lastTransitionTime: nowNanos(),
+            }),
           );
         }
       }
@@ -108,14 +119,16 @@ export function registerMachineRuntime(router: ConnectRouter, options: Reference
       const spec = specOf(machines.get(request.machineId));
       const volume = request.volume ?? create(machine.VolumeSchema);
       validateVolume(volume);
-      if (spec.volumes.some((v) => v.name === volume.name)) throw alreadyExists(`volume ${volume.name} is attached`);
+      if (spec.volumes.some((v) => v.name === volume.name))
+        throw alreadyExists(`volume ${volume.name} is attached`);
       spec.volumes.push(volume);
       return {};
     },
 
     detachVolume(request) {
       const spec = specOf(machines.get(request.machineId));
-      if (!spec.volumes.some((v) => v.name === request.name)) throw notFound(`volume ${request.name} not attached`);
+      if (!spec.volumes.some((v) => v.name === request.name))
+        throw notFound(`volume ${request.name} not attached`);
       removeLater(() => {
         spec.volumes = spec.volumes.filter((v) => v.name !== request.name);
       });

@@ -11,12 +11,17 @@ import {
   notFound,
   ObjectTable,
   type Timers,
+  version,
 } from "./reference-common.js";
 
 const CLASSES = [{ name: "reference-fast", capabilities: { tps: 100n * 2n ** 20n, iops: 1000n } }];
 const bytes = (text: string) => new TextEncoder().encode(text);
 
-export function registerVolumeRuntime(router: ConnectRouter, options: ReferenceOptions, timers: Timers): void {
+export function registerVolumeRuntime(
+  router: ConnectRouter,
+  options: ReferenceOptions,
+  timers: Timers,
+): void {
   const faults = new Faults(options.faults);
   const events = new EventLog(faults);
   const settleMs = options.settleMs ?? 20;
@@ -27,7 +32,8 @@ export function registerVolumeRuntime(router: ConnectRouter, options: ReferenceO
     timers,
     events,
     settleMs,
-    specEquals: (a, b) => a.spec !== undefined && b.spec !== undefined && equals(volume.VolumeSpecSchema, a.spec, b.spec),
+    specEquals: (a, b) =>
+      a.spec !== undefined && b.spec !== undefined && equals(volume.VolumeSpecSchema, a.spec, b.spec),
   });
   const snapshots = new ObjectTable({
     schema: volume.VolumeSnapshotSchema,
@@ -54,11 +60,10 @@ export function registerVolumeRuntime(router: ConnectRouter, options: ReferenceO
   };
 
   router.service(volume.VolumeRuntime, {
-    version: () => ({
-      runtimeName: faults.has("version-name-with-scheme") ? "reference://volume" : "reference-volume",
-      runtimeVersion: "0.1.0",
+    version: (request) => version(faults, "volume", request.version),
+    status: () => ({
+      volumeClassStatus: CLASSES.map((volumeClass) => ({ volumeClass, quantity: 2n ** 40n })),
     }),
-    status: () => ({ volumeClassStatus: CLASSES.map((volumeClass) => ({ volumeClass, quantity: 2n ** 40n })) }),
     listEvents: (request) => ({ events: events.list(request.filter) }),
 
     createVolume(request) {
@@ -66,7 +71,8 @@ export function registerVolumeRuntime(router: ConnectRouter, options: ReferenceO
         request.volume,
         (v) => {
           const spec = v.spec ?? create(volume.VolumeSpecSchema);
-          if (!CLASSES.some((c) => c.name === spec.class)) throw invalidArgument(`unknown volume class ${JSON.stringify(spec.class)}`);
+          if (!CLASSES.some((c) => c.name === spec.class))
+            throw invalidArgument(`unknown volume class ${JSON.stringify(spec.class)}`);
           const size = spec.resources?.storageBytes ?? 0n;
           if (size <= 0n) throw invalidArgument("spec.resources.storage_bytes must be > 0");
           v.status = create(volume.VolumeStatusSchema, { state: volume.VolumeState.VOLUME_PENDING });
@@ -84,7 +90,8 @@ export function registerVolumeRuntime(router: ConnectRouter, options: ReferenceO
       if (size <= 0n) throw invalidArgument("resources.storage_bytes must be > 0");
       const current = v.spec?.resources?.storageBytes ?? 0n;
       if (size < current) throw invalidArgument(`cannot shrink volume from ${current} to ${size} bytes`);
-      if (v.spec && !faults.has("expand-status-only")) v.spec.resources = create(volume.VolumeResourcesSchema, { storageBytes: size });
+      if (v.spec && !faults.has("expand-status-only"))
+        v.spec.resources = create(volume.VolumeResourcesSchema, { storageBytes: size });
       if (v.status?.resources) v.status.resources.storageBytes = size;
       return {};
     },
@@ -103,12 +110,17 @@ export function registerVolumeRuntime(router: ConnectRouter, options: ReferenceO
           if (!faults.has("snapshot-dangling")) {
             if (!volumes.has(volumeId)) throw notFound(`volume ${volumeId} not found`);
             const state = volumes.get(volumeId).status?.state;
-            if (state !== volume.VolumeState.VOLUME_AVAILABLE) throw failedPrecondition(`volume ${volumeId} is not available`);
+            if (state !== volume.VolumeState.VOLUME_AVAILABLE)
+              throw failedPrecondition(`volume ${volumeId} is not available`);
           }
-          s.status = create(volume.VolumeSnapshotStatusSchema, { state: volume.VolumeSnapshotState.VOLUME_SNAPSHOT_PENDING });
+          s.status = create(volume.VolumeSnapshotStatusSchema, {
+            state: volume.VolumeSnapshotState.VOLUME_SNAPSHOT_PENDING,
+          });
         },
         (s) => {
-          const size = volumes.has(s.spec?.volumeId ?? "") ? volumes.get(s.spec?.volumeId ?? "").spec?.resources?.storageBytes : 0n;
+          const size = volumes.has(s.spec?.volumeId ?? "")
+            ? volumes.get(s.spec?.volumeId ?? "").spec?.resources?.storageBytes
+            : 0n;
           s.status = create(volume.VolumeSnapshotStatusSchema, {
             state: volume.VolumeSnapshotState.VOLUME_SNAPSHOT_READY,
             size: size ?? 0n,

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { RuntimeKind } from "../subjects/subject.js";
 import type { ReferenceOptions } from "./faults.js";
-import { Timers } from "./reference-common.js";
 import { registerBucketRuntime } from "./reference-bucket.js";
+import { Timers } from "./reference-common.js";
 import { registerMachineRuntime } from "./reference-machine.js";
 import { registerVolumeRuntime } from "./reference-volume.js";
 
@@ -16,12 +16,21 @@ export interface ReferenceServer {
   close(): Promise<void>;
 }
 
-export async function startReference(runtime: RuntimeKind, options: ReferenceOptions = {}): Promise<ReferenceServer> {
+export async function startReference(
+  runtime: RuntimeKind,
+  options: ReferenceOptions = {},
+): Promise<ReferenceServer> {
   const dir = mkdtempSync(join(tmpdir(), "iri-conformance-"));
   const socketPath = join(dir, `${runtime}.sock`);
   const timers = new Timers();
-  const register = { machine: registerMachineRuntime, volume: registerVolumeRuntime, bucket: registerBucketRuntime }[runtime];
-  const server = http2.createServer(connectNodeAdapter({ routes: (router) => register(router, options, timers) }));
+  const register = {
+    machine: registerMachineRuntime,
+    volume: registerVolumeRuntime,
+    bucket: registerBucketRuntime,
+  }[runtime];
+  const server = http2.createServer(
+    connectNodeAdapter({ routes: (router) => register(router, options, timers) }),
+  );
   // Client sessions stay open while idle; a closing server must end them itself.
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session) => {

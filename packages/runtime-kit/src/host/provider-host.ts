@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { ConnectRouter } from "@connectrpc/connect";
-import type { Controller, ControllerHooks } from "@iri/reconcile";
+import { Controller, type ControllerHooks, type Reconciler, storeSource } from "@iri/reconcile";
 import { type Collection, type Database, openDatabase } from "@iri/store";
 import { EventRecorder } from "../events.js";
 import { createLogger, type Logger } from "../logging.js";
@@ -165,4 +165,31 @@ export async function removeOrphans(
     logger.info({ kind, id }, "removing orphaned backend resources");
     await remove(id, AbortSignal.timeout(120_000));
   }
+}
+
+export interface CollectionControllerOptions {
+  name: string;
+  collection: Collection<unknown, unknown>;
+  reconcile: Reconciler;
+  settings: { workers: number; resyncPeriodMs: number };
+  metrics: ProviderMetrics;
+  logger: Logger;
+}
+
+/**
+ * A controller that reconciles every record of a collection: on every write (store watch), on start, and
+ * at least every resync period.
+ */
+export function collectionController(options: CollectionControllerOptions): Controller {
+  const { name, collection, settings } = options;
+  const controller = new Controller({
+    name,
+    reconcile: options.reconcile,
+    concurrency: settings.workers,
+    resyncPeriodMs: settings.resyncPeriodMs,
+    listKeys: () => collection.list().map((r) => r.metadata.id),
+    hooks: controllerMetricsHooks(options.metrics, name, options.logger),
+  });
+  controller.addSource(storeSource(collection));
+  return controller;
 }

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { commonSettings } from "./common-settings.js";
+import { parseSettings, SettingsError, settingsHelp } from "./settings.js";
+
+const defs = commonSettings("volume");
+
+describe("parseSettings", () => {
+  it("takes defaults when neither flag nor environment is given", () => {
+    const s = parseSettings(defs, [], {});
+    expect(s.socketPath).toBe("/var/run/iri-volumeprovider.sock");
+    expect(s.socketMode).toBe(0o660);
+    expect(s.workers).toBe(4);
+  });
+
+  it("prefers a flag over the environment over the default", () => {
+    const env = { IRI_VOLUME_PROVIDER_SOCKET_PATH: "/env.sock", IRI_VOLUME_PROVIDER_WORKERS: "7" };
+    const s = parseSettings(defs, ["--socket-path=/flag.sock"], env);
+    expect(s.socketPath).toBe("/flag.sock");
+    expect(s.workers).toBe(7);
+    expect(parseSettings(defs, ["--workers", "9"], env).workers).toBe(9);
+  });
+
+  it("accepts an empty value (e.g. to disable the ops endpoint)", () => {
+    expect(parseSettings(defs, ["--ops-address="], {}).opsAddress).toBe("");
+    expect(parseSettings(defs, ["--ops-address", ""], {}).opsAddress).toBe("");
+  });
+
+  it("rejects unknown flags, stray arguments, missing values and malformed numbers and modes", () => {
+    expect(() => parseSettings(defs, ["--nope"], {})).toThrow(SettingsError);
+    expect(() => parseSettings(defs, ["stray"], {})).toThrow(/unexpected argument/);
+    expect(() => parseSettings(defs, ["--workers"], {})).toThrow(/needs a value/);
+    expect(() => parseSettings(defs, ["--workers", "2x"], {})).toThrow(/integer/);
+    expect(() => parseSettings(defs, [], { IRI_VOLUME_PROVIDER_SOCKET_MODE: "0999" })).toThrow(/octal/);
+  });
+
+  it("lists every flag with its environment variable and default in the help text", () => {
+    const help = settingsHelp("iri-volume-provider", defs);
+    for (const def of Object.values(defs)) {
+      expect(help).toContain(`--${def.flag}`);
+      expect(help).toContain(def.env);
+    }
+  });
+});
