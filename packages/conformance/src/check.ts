@@ -14,7 +14,7 @@ export function check(condition: unknown, reason: string | (() => string)): asse
   if (!condition) fail(typeof reason === "string" ? reason : reason());
 }
 
-export function codeName(code: Code): string {
+function codeName(code: Code): string {
   return Code[code] ?? `code ${code}`;
 }
 

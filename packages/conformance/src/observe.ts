@@ -57,9 +57,8 @@ export async function waitUntilGone<S extends Subject>(
   ctx: CaseContext<S>,
   id: string,
   whilePresent: (object: ObjectOf<S>) => void = () => {},
-  timeoutMs = ctx.timing.timeoutMs,
 ): Promise<boolean> {
-  const gone = await pollUntil({ ...pollOptions(ctx), timeoutMs }, async () => {
+  const gone = await pollUntil(pollOptions(ctx), async () => {
     const object = await getById(ctx, id);
     if (!object) return true;
     whilePresent(object);
@@ -95,7 +94,7 @@ export async function observeStates<S extends Subject>(
   return seen;
 }
 
-export function pollOptions(ctx: CaseContext) {
+function pollOptions(ctx: CaseContext) {
   return { timeoutMs: ctx.timing.timeoutMs, intervalMs: ctx.timing.pollIntervalMs, signal: ctx.signal };
 }
 

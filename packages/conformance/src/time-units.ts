@@ -12,7 +12,7 @@ const PER_MILLISECOND: Record<TimeUnit, number> = {
 };
 
 /** Clock skew between the suite and a provider on another host is tolerated up to this much. */
-export const CLOCK_SLACK_MS = 60 * 60 * 1000;
+const CLOCK_SLACK_MS = 60 * 60 * 1000;
 
 function toMilliseconds(value: bigint, unit: TimeUnit): number {
   return Number(value) / PER_MILLISECOND[unit];
@@ -35,10 +35,6 @@ export function timestampProblem(
   const looksLike = (Object.keys(PER_MILLISECOND) as TimeUnit[]).find((u) => u !== unit && within(u));
   if (looksLike) return `${value} looks like Unix ${looksLike}, expected Unix ${unit}`;
   return `${value} is not a Unix ${unit} timestamp near now (${new Date(toMs).toISOString()})`;
-}
-
-export function nowNanoseconds(): bigint {
-  return BigInt(Date.now()) * 1_000_000n;
 }
 
 export function nowSeconds(): bigint {

@@ -20,7 +20,13 @@ describe.each(["machine", "volume", "bucket"])("the %s provider README", (runtim
     const rows = readme
       .split("\n")
       .filter((line) => line.startsWith("|"))
-      .map((line) => line.split("|").slice(1, 4).map((cell) => cell.trim()).join(" | "));
+      .map((line) =>
+        line
+          .split("|")
+          .slice(1, 4)
+          .map((cell) => cell.trim())
+          .join(" | "),
+      );
     for (const def of Object.values(settings)) {
       const value = def.default === "" ? "(empty)" : `\`${def.default}\``;
       expect(rows).toContain(`\`--${def.flag}\` | \`${def.env}\` | ${value}`);

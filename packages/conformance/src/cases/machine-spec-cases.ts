@@ -100,10 +100,11 @@ export const machineSpecCases: ConformanceCase<MachineSubject>[] = [
         id,
         (s) => s !== "MACHINE_PENDING" && s !== "MACHINE_RUNNING",
       );
-      for (const state of [...starting, ...stopping]) {
+      const seen = [...starting, ...stopping].filter((state, i, all) => state !== all[i - 1]);
+      for (const state of seen) {
         check(
           ctx.subject.validStates.includes(state),
-          `machine ${id} reported state ${state} (seen: ${[...starting, ...stopping].join(" → ")})`,
+          `machine ${id} reported ${state} (seen: ${seen.join(" → ")})`,
         );
       }
     },
