@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # A single-node Ceph cluster on loopback for development and tests: one mon (msgr v2 only), one mgr, one
 # memstore OSD, an `rbd` pool and radosgw. Everything it creates or runs lives under STATE_DIR; it never
 # touches /etc/ceph, /var/lib/ceph or /var/run/ceph, and it stops only daemons whose pid files it owns.
@@ -13,11 +14,10 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly REPO_ROOT
 readonly MON_ID=a MGR_ID=x OSD_ID=0 RGW_NAME=client.rgw.gw ADMIN_UID=iri-admin
 
-log() { printf '[ceph %3ds] %s\n' "$SECONDS" "$*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
-}
+# shellcheck disable=SC2034 # read by lib/common.sh
+LOG_TAG=ceph
+# shellcheck source=lib/common.sh
+source "$REPO_ROOT/scripts/lib/common.sh"
 
 usage() {
 	printf 'usage: %s start|stop|status|env [STATE_DIR]\n' "${0##*/}" >&2
@@ -37,7 +37,7 @@ readonly RUN_DIR=$STATE/run
 readonly LOG_DIR=$STATE/log
 readonly TIMEOUT=${CEPH_START_TIMEOUT:-120}
 
-# name → binary, in start order; stop goes in reverse.
+readonly BOOTSTRAP_LOG=$LOG_DIR/bootstrap.log
 readonly DAEMONS=("mon.$MON_ID" "mgr.$MGR_ID" "osd.$OSD_ID" "$RGW_NAME")
 binary_of() {
 	case $1 in
@@ -75,31 +75,8 @@ load_params() {
 
 ceph_cli() { timeout 30 ceph --conf "$CONF" --connect-timeout 10 "$@"; }
 
-# A daemonized process that exited stays a zombie until pid 1 reaps it, which some inits do only every few
-# seconds; a zombie counts as gone.
-alive() {
-	local stat
-	stat=$(<"/proc/$1/stat") 2>/dev/null || return 1
-	stat=${stat##*) }
-	[[ ${stat%% *} != Z ]]
-}
-
 # Prints the pid of a daemon only if its pid file names a live process that is that daemon of this cluster.
-running_pid() {
-	local pid_file pid cmdline
-	pid_file=$(pid_file_of "$1")
-	[[ -r $pid_file ]] || return 1
-	read -r pid <"$pid_file" || return 1
-	[[ $pid =~ ^[0-9]+$ ]] || return 1
-	alive "$pid" || return 1
-	cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
-	[[ $cmdline == *"$(binary_of "$1")"* && $cmdline == *" --conf $CONF "* ]] || return 1
-	echo "$pid"
-}
-
-port_in_use() { [[ -n $(ss -Htln "sport = :$1") ]]; }
-
-deadline_passed() { ((SECONDS >= $1)); }
+running_pid() { pid_from_file "$(pid_file_of "$1")" "$(binary_of "$1")" --conf "$CONF"; }
 
 write_config() {
 	local fsid=$1
@@ -111,6 +88,7 @@ fsid = $fsid
 mon host = v2:127.0.0.1:$MON_PORT
 mon initial members = $MON_ID
 run dir = $RUN_DIR
+crash dir = $STATE/crash
 auth cluster required = cephx
 auth service required = cephx
 auth client required = cephx
@@ -126,6 +104,10 @@ osd pool default pg autoscale mode = off
 osd crush chooseleaf type = 0
 mon allow pool size one = true
 mon allow pool delete = true
+paxos propose interval = 0.05
+# pg states reach the status report through the mgr on these periods (5 s by default); start waits for them.
+mgr stats period = 1
+mon mgr digest period = 1
 mon warn on pool no redundancy = false
 auth allow insecure global id reclaim = false
 mon warn on insecure global id reclaim allowed = false
@@ -135,6 +117,7 @@ keyring = $ADMIN_KEYRING
 
 [mon]
 mon data = $STATE/mon/\$cluster-\$id
+mon cluster log file = default=$LOG_DIR/\$cluster.\$channel.log cluster=$LOG_DIR/\$cluster.log
 mon data avail warn = 5
 mon data avail crit = 1
 
@@ -175,19 +158,24 @@ pid file = $RUN_DIR/\$name.pid
 log file = $LOG_DIR/\$name.log
 rgw data = $STATE/rgw
 rgw frontends = beast endpoint=127.0.0.1:$GW_PORT
+# Exit within seconds of SIGTERM even when shutdown hangs (seen right after a cluster's first start).
+rgw exit timeout secs = 5
 EOF
 }
 
 # Creates keys, the monmap and the data directories. Runs once per state dir; a half-made state dir (no
-# `created` marker) is wiped and made again.
+# `created` marker, e.g. after an interrupted first start) has its daemons stopped, is wiped and made again.
 bootstrap() {
 	[[ -f $STATE/created ]] && return 0
+	cmd_stop
 	log "creating cluster in $STATE (mon 127.0.0.1:$MON_PORT, rgw 127.0.0.1:$GW_PORT)"
 	local fsid osd_uuid
-	rm -rf -- "${STATE:?}/mon" "${STATE:?}/mgr" "${STATE:?}/osd" "${STATE:?}/rgw" "$RUN_DIR" "$LOG_DIR"
+	rm -rf -- "${STATE:?}/mon" "${STATE:?}/mgr" "${STATE:?}/osd" "${STATE:?}/rgw" "${STATE:?}/crash" \
+		"$RUN_DIR" "$LOG_DIR" "$RGW_ADMIN_JSON"
 	mkdir -p "$STATE"
 	chmod 0700 "$STATE"
-	mkdir -p "$STATE/mon" "$STATE/mgr/ceph-$MGR_ID" "$STATE/osd/ceph-$OSD_ID" "$STATE/rgw" "$RUN_DIR" "$LOG_DIR"
+	mkdir -p "$STATE/mon" "$STATE/mgr/ceph-$MGR_ID" "$STATE/osd/ceph-$OSD_ID" "$STATE/rgw" "$STATE/crash" \
+		"$RUN_DIR" "$LOG_DIR"
 	printf 'mon_port=%s\nrgw_port=%s\n' "$MON_PORT" "$GW_PORT" >"$PARAMS"
 	fsid=$(</proc/sys/kernel/random/uuid)
 	osd_uuid=$(</proc/sys/kernel/random/uuid)
@@ -212,13 +200,13 @@ bootstrap() {
 			ceph-authtool "$mon_keyring" --import-keyring "$keyring" >/dev/null
 		done
 	)
-	monmaptool --create --fsid "$fsid" --addv "$MON_ID" "[v2:127.0.0.1:$MON_PORT]" "$STATE/monmap" >/dev/null
+	monmaptool --create --clobber --fsid "$fsid" --addv "$MON_ID" "[v2:127.0.0.1:$MON_PORT]" "$STATE/monmap" >/dev/null
 	ceph-mon --conf "$CONF" --mkfs -i "$MON_ID" --monmap "$STATE/monmap" --keyring "$mon_keyring" \
 		>"$LOG_DIR/mkfs-mon.out" 2>&1 || die "ceph-mon --mkfs failed; see $LOG_DIR/mkfs-mon.out"
 	ceph-osd --conf "$CONF" --no-mon-config --mkfs -i "$OSD_ID" --osd-uuid "$osd_uuid" \
 		>"$LOG_DIR/mkfs-osd.out" 2>&1 || die "ceph-osd --mkfs failed; see $LOG_DIR/mkfs-osd.out"
 	echo "$osd_uuid" >"$STATE/osd/uuid"
-	# The remaining steps need a running mon; `created` is written after them (see finish_bootstrap).
+	# The remaining steps need running daemons; `created` is written after them (finish_bootstrap_*).
 }
 
 start_daemon() {
@@ -254,8 +242,9 @@ wait_mon() {
 # Finishes a new cluster: registers the OSD and creates the rbd pool. Needs the mon running.
 finish_bootstrap_before_osd() {
 	[[ -f $STATE/created ]] && return 0
-	ceph_cli osd new "$(<"$STATE/osd/uuid")" "$OSD_ID" >/dev/null
-	ceph_cli osd pool create rbd >/dev/null 2>&1
+	ceph_cli osd new "$(<"$STATE/osd/uuid")" "$OSD_ID" >>"$BOOTSTRAP_LOG" 2>&1 ||
+		die "ceph osd new failed; see $BOOTSTRAP_LOG"
+	ceph_cli osd pool create rbd >>"$BOOTSTRAP_LOG" 2>&1 || die "creating the rbd pool failed; see $BOOTSTRAP_LOG"
 }
 
 wait_healthy() {
@@ -267,12 +256,14 @@ wait_healthy() {
 			up=$(jq -r '.osdmap.num_up_osds // 0' <<<"$status")
 			# The mgr's pg summary: every pg active (there is at least the rbd pool's), so clients don't block.
 			active=$(jq -r '(.pgmap.num_pgs // 0) > 0 and
-				([.pgmap.pgs_by_state[]? | select(.state_name | test("(^|\\+)active(\\+|$)")) | .count] | add) == .pgmap.num_pgs' <<<"$status")
+				([.pgmap.pgs_by_state[]? | select(.state_name | test("(^|\\+)active(\\+|$)")) | .count] | add)
+				== .pgmap.num_pgs' <<<"$status")
 			if [[ ($health == HEALTH_OK || $health == HEALTH_WARN) && $up -ge 1 && $active == true ]]; then
 				return 0
 			fi
 		fi
-		deadline_passed "$deadline" && die "cluster not healthy in time (health=${health:-?} osds_up=${up:-?} pgs_active=${active:-?}); see $LOG_DIR"
+		deadline_passed "$deadline" &&
+			die "cluster not healthy in time (health=${health:-?} osds_up=${up:-?} pgs_active=${active:-?}); see $LOG_DIR"
 		sleep 0.3
 	done
 }
@@ -291,10 +282,11 @@ wait_rgw() {
 
 finish_bootstrap_after_rgw() {
 	[[ -f $STATE/created ]] && return 0
-	rbd --conf "$CONF" pool init rbd
+	timeout 60 rbd --conf "$CONF" pool init rbd >>"$BOOTSTRAP_LOG" 2>&1 || die "rbd pool init failed; see $BOOTSTRAP_LOG"
 	local user_json
-	user_json=$(radosgw-admin --conf "$CONF" user create --uid "$ADMIN_UID" --display-name "IRI providers admin" \
-		--caps 'users=*;buckets=*' 2>>"$LOG_DIR/radosgw-admin.err")
+	user_json=$(timeout 60 radosgw-admin --conf "$CONF" user create --uid "$ADMIN_UID" \
+		--display-name "IRI providers admin" --caps 'users=*;buckets=*' 2>>"$BOOTSTRAP_LOG") ||
+		die "creating the RGW admin user failed; see $BOOTSTRAP_LOG"
 	(
 		umask 077
 		jq '{user: .user_id, access_key: .keys[0].access_key, secret_key: .keys[0].secret_key}' \
@@ -332,40 +324,32 @@ cmd_start() {
 	log "up: mon 127.0.0.1:$MON_PORT, rgw http://127.0.0.1:$GW_PORT"
 }
 
-# Sends SIGTERM to the named daemons at once and waits for all of them; SIGKILL after a deadline.
+# Sends SIGTERM to the named daemons at once, then waits for each of them.
 stop_daemons() {
-	local name pid deadline
+	local name pid i
 	local -a names=() pids=()
 	for name in "$@"; do
 		if pid=$(running_pid "$name"); then
 			kill -TERM "$pid" 2>/dev/null || true
 			names+=("$name")
 			pids+=("$pid")
-		else
-			rm -f -- "$(pid_file_of "$name")"
 		fi
 	done
-	local i
 	for i in "${!pids[@]}"; do
-		name=${names[i]} pid=${pids[i]}
-		deadline=$((SECONDS + 20))
-		while alive "$pid" && ! deadline_passed "$deadline"; do sleep 0.05; done
-		if alive "$pid"; then
-			log "$name (pid $pid) ignored SIGTERM; sending SIGKILL"
-			kill -KILL "$pid" 2>/dev/null || true
-			deadline=$((SECONDS + 5))
-			while alive "$pid" && ! deadline_passed "$deadline"; do sleep 0.05; done
-			alive "$pid" && die "$name (pid $pid) would not exit"
-		fi
+		wait_exit "${names[i]}" "${pids[i]}" 20
+		log "stopped ${names[i]} (pid ${pids[i]})"
+	done
+	for name in "$@"; do
 		rm -f -- "$(pid_file_of "$name")"
-		log "stopped $name (pid $pid)"
 	done
 }
 
 cmd_stop() {
 	[[ -d $RUN_DIR ]] || return 0
-	# The OSD tells the mon it is going down and waits for the answer, so the mon goes last.
-	stop_daemons "$RGW_NAME" "osd.$OSD_ID" "mgr.$MGR_ID"
+	# radosgw unregisters its watches on the OSD while it shuts down, and the OSD tells the mon it is going
+	# down and waits for the answer: stopping in these three steps keeps each of them from hanging.
+	stop_daemons "$RGW_NAME"
+	stop_daemons "osd.$OSD_ID" "mgr.$MGR_ID"
 	stop_daemons "mon.$MON_ID"
 }
 

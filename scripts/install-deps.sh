@@ -7,8 +7,9 @@ readonly PNPM_VERSION=12.4.2
 readonly PACKAGES=(
 	# volume backend + bucket backend (radosgw) + loopback cluster for tests
 	ceph-mon ceph-mgr ceph-osd ceph-common radosgw
-	# machine backend; qemu-block-extra carries the rbd block driver
-	qemu-system-x86 qemu-utils qemu-block-extra
+	# machine backend; qemu-block-extra carries the rbd block driver, ovmf the UEFI firmware that disk
+	# images booted from a volume expect (both only recommended by qemu-system-x86)
+	qemu-system-x86 qemu-utils qemu-block-extra ovmf
 	# OCI registry for image tests, and a client to push/pull with
 	docker-registry skopeo
 	# Python test peers (gRPC client, S3 checks); run them with /usr/bin/python3
@@ -70,7 +71,7 @@ ensure_pnpm() {
 	local current=""
 	# Run from / so that a packageManager field in a nearby package.json plays no part in the answer.
 	if command -v pnpm >/dev/null; then
-		current=$(cd / && pnpm --version 2>/dev/null || true)
+		current=$(cd / && pnpm --version 2>/dev/null) || current=""
 	fi
 	if [[ $current == "$PNPM_VERSION" ]]; then
 		log "pnpm $PNPM_VERSION present"

@@ -1,12 +1,8 @@
 import type { bucket } from "@iri/api";
+import type { ClassConfig } from "./class-config.js";
 
-export interface BucketClassConfig {
-  readonly name: string;
-  readonly tps: bigint;
-  readonly iops: bigint;
-  /** Backend-specific settings from the class file (e.g. quotas). */
-  readonly settings: Readonly<Record<string, unknown>>;
-}
+/** A bucket class; its settings are e.g. quotas. */
+export type BucketClassConfig = ClassConfig;
 
 export interface BucketIntent {
   readonly id: string;

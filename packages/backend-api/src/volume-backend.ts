@@ -1,13 +1,8 @@
 import type { volume } from "@iri/api";
+import type { ClassConfig } from "./class-config.js";
 
-/** A volume class as configured for the provider: IRI capabilities plus backend-specific settings. */
-export interface VolumeClassConfig {
-  readonly name: string;
-  readonly tps: bigint;
-  readonly iops: bigint;
-  /** Backend-specific settings from the class file (e.g. a Ceph pool). */
-  readonly settings: Readonly<Record<string, unknown>>;
-}
+/** A volume class; its settings are e.g. the Ceph pool. */
+export type VolumeClassConfig = ClassConfig;
 
 export interface VolumeIntent {
   readonly id: string;

@@ -1,8 +1,8 @@
 import { create, equals, type MessageInitShape } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
 import { createRecord, invalidArgument, resourceExhausted, validateStringMap } from "@iri/runtime-kit";
-import { classQuantities } from "../machine-classes.js";
 import { BACKEND_FINALIZER, toMachine } from "../machine-store.js";
+import { currentQuantities } from "./capacity.js";
 import type { MachineServerContext } from "./context.js";
 import { validateMachineSpec } from "./validate-machine.js";
 
@@ -33,13 +33,7 @@ export async function createMachine(
 }
 
 async function requireCapacity(ctx: MachineServerContext, className: string): Promise<void> {
-  const host = await ctx.backend.hostCapacity();
-  const quantities = classQuantities(
-    ctx.classes,
-    host,
-    ctx.capacityPolicy,
-    ctx.machines.list().map((m) => m.spec.class),
-  );
+  const quantities = await currentQuantities(ctx);
   if ((quantities.get(className) ?? 0n) < 1n) {
     throw resourceExhausted(`no capacity left for another machine of class ${JSON.stringify(className)}`);
   }
