@@ -33,6 +33,31 @@ describe("kill -9 of a provider", () => {
     }
   });
 
+  it("keeps the events recorded before the kill", async () => {
+    const dir = `${scratch.dir}/events`;
+    const first = await startProvider("machine", dir);
+    const client = createRuntimeClient(machine.MachineRuntime, first.address);
+    const created = await client.createMachine({
+      machine: { metadata: { labels: { "test.iri/case": "events" } }, spec: { class: "t3-small" } },
+    });
+    const id = created.machine?.metadata?.id ?? "";
+    const before = await eventually("an event about the machine", async () => {
+      const r = await client.listEvents({ filter: { id } });
+      return r.events.length > 0 ? r.events : undefined;
+    });
+    await first.kill("SIGKILL");
+
+    const second = await startProvider("machine", dir);
+    try {
+      const after = await createRuntimeClient(machine.MachineRuntime, second.address).listEvents({
+        filter: { labelSelector: { "test.iri/case": "events" } },
+      });
+      expect(after.events.slice(0, before.length)).toEqual(before);
+    } finally {
+      await second.kill("SIGTERM");
+    }
+  });
+
   it("loses no acknowledged volume create during a storm interrupted by kill -9", async () => {
     const dir = `${scratch.dir}/storm`;
     const first = await startProvider("volume", dir);
