@@ -22,7 +22,6 @@ export type {
 } from "./host/provider-host.js";
 export {
   collectionController,
-  controllerMetricsHooks,
   removeOrphans,
   startProviderHost,
   trackObjectCount,

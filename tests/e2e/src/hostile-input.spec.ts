@@ -6,7 +6,11 @@ import { bucket, createRuntimeClient, machine, volume } from "@iri/api";
 import { afterAll, describe, expect, it } from "vitest";
 import { type Runtime, scratchDir, startProvider } from "./provider-process.js";
 
-const services = { machine: machine.MachineRuntime, volume: volume.VolumeRuntime, bucket: bucket.BucketRuntime };
+const services = {
+  machine: machine.MachineRuntime,
+  volume: volume.VolumeRuntime,
+  bucket: bucket.BucketRuntime,
+};
 const scratch = scratchDir("hostile");
 afterAll(() => scratch.remove());
 
@@ -46,32 +50,35 @@ function frame(payload: Buffer, declaredLength = payload.length): Buffer {
   return Buffer.concat([header, payload]);
 }
 
-describe.each(["machine", "volume", "bucket"] as Runtime[])("the %s provider under hostile input", (runtime) => {
-  it("answers every method's garbage with an error code and keeps serving", async () => {
-    const provider = await startProvider(runtime, `${scratch.dir}/${runtime}`);
-    try {
-      const service = services[runtime];
-      const statuses = new Set<string>();
-      for (const method of service.methods) {
-        const path = `/${service.typeName}/${method.name}`;
-        const bodies = [
-          frame(randomBytes(64)), // random protobuf
-          frame(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f])), // length far beyond the message
-          frame(Buffer.from([0x0a, 0x05, 0x01]), 3), // truncated nested message
-          frame(Buffer.alloc(0), 1_000_000), // declared length never delivered
-          Buffer.from([0x00, 0x00]), // half a frame header
-          frame(Buffer.from([0x12, 0x02, 0xc3, 0x28])), // invalid UTF-8 in a string field
-        ];
-        for (const body of bodies) statuses.add(await rawCall(provider.socketPath, path, body));
+describe.each(["machine", "volume", "bucket"] as Runtime[])(
+  "the %s provider under hostile input",
+  (runtime) => {
+    it("answers every method's garbage with an error code and keeps serving", async () => {
+      const provider = await startProvider(runtime, `${scratch.dir}/${runtime}`);
+      try {
+        const service = services[runtime];
+        const statuses = new Set<string>();
+        for (const method of service.methods) {
+          const path = `/${service.typeName}/${method.name}`;
+          const bodies = [
+            frame(randomBytes(64)), // random protobuf
+            frame(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f])), // length far beyond the message
+            frame(Buffer.from([0x0a, 0x05, 0x01]), 3), // truncated nested message
+            frame(Buffer.alloc(0), 1_000_000), // declared length never delivered
+            Buffer.from([0x00, 0x00]), // half a frame header
+            frame(Buffer.from([0x12, 0x02, 0xc3, 0x28])), // invalid UTF-8 in a string field
+          ];
+          for (const body of bodies) statuses.add(await rawCall(provider.socketPath, path, body));
+        }
+        // Every call is answered with a gRPC status (an error, or OK where random bytes happened to decode),
+        // none is left hanging, at least the malformed ones are refused, and the process keeps serving.
+        expect([...statuses].filter((s) => s === "none" || s === "reset")).toEqual([]);
+        expect(statuses.has("13") || statuses.has("3")).toBe(true);
+        const v = await createRuntimeClient(services[runtime], provider.address).version({});
+        expect(v.runtimeName).toContain(runtime);
+      } finally {
+        expect(await provider.kill("SIGTERM")).toBe(0);
       }
-      // Every call is answered with a gRPC status (an error, or OK where random bytes happened to decode),
-      // none is left hanging, at least the malformed ones are refused, and the process keeps serving.
-      expect([...statuses].filter((s) => s === "none" || s === "reset")).toEqual([]);
-      expect(statuses.has("13") || statuses.has("3")).toBe(true);
-      const v = await createRuntimeClient(services[runtime], provider.address).version({});
-      expect(v.runtimeName).toContain(runtime);
-    } finally {
-      expect(await provider.kill("SIGTERM")).toBe(0);
-    }
-  });
-});
+    });
+  },
+);

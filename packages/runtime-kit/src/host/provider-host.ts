@@ -126,7 +126,7 @@ export function trackObjectCount(
 }
 
 /** Controller hooks feeding the metrics and logging retries (the error message only; it must carry no secret). */
-export function controllerMetricsHooks(
+function controllerMetricsHooks(
   metrics: ProviderMetrics,
   controller: string,
   logger: Logger,
