@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { chmod, lstat, mkdir, rename, rm, stat } from "node:fs/promises";
 import {
   createServer,
@@ -54,6 +55,8 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
   await refuseIfTaken(socketPath);
 
   const shutdown = new AbortController();
+  // Every in-flight call listens on this signal; Node's default cap of 10 listeners would warn under load.
+  setMaxListeners(0, shutdown.signal);
   const handler = connectNodeAdapter({
     routes: options.register,
     interceptors: [createCallInterceptor(logger, metrics)],
@@ -82,7 +85,10 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
     const bytes = wireBytes - GRPC_ENVELOPE_BYTES;
     metrics?.lastListResponseBytes.set({ method }, bytes);
     if (bytes > LIST_WARN_BYTES) {
-      logger.warn({ method, bytes }, "List response is close to the 4 MiB limit of grpc-go clients");
+      logger.warn(
+        { method, bytes },
+        "List response above 3 MiB, near the 4 MiB limit of grpc-go clients (the poollets)",
+      );
     }
   }
 

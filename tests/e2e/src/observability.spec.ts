@@ -51,6 +51,14 @@ describe("ops endpoint", () => {
   });
 });
 
+describe("under concurrent load", () => {
+  it("serves many calls at once without process warnings", async () => {
+    const client = createRuntimeClient(machine.MachineRuntime, provider.address);
+    await Promise.all(Array.from({ length: 50 }, () => client.listMachines({})));
+    expect(provider.output()).not.toContain("Warning");
+  });
+});
+
 describe("secrets", () => {
   it("never appear in the provider's logs or events, also when calls fail", async () => {
     const ignition = "IGNITION-SECRET-4b1d";
