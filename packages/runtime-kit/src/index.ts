@@ -35,6 +35,7 @@ export type { ProviderMetricsOptions } from "./metrics.js";
 export { ProviderMetrics } from "./metrics.js";
 export type { OpsServer, OpsServerOptions } from "./ops-server.js";
 export { startOpsServer } from "./ops-server.js";
+export { CachedListEncoder } from "./records/cached-list.js";
 export type { CreateRecordInput } from "./records/create-record.js";
 export { createRecord } from "./records/create-record.js";
 export type { IriEventFilter } from "./records/list-events.js";

@@ -1,12 +1,19 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { bucket } from "@iri/api";
-import { listRecords } from "@iri/runtime-kit";
-import { toBucket } from "../bucket-store.js";
+import { create } from "@bufbuild/protobuf";
+import { bucket } from "@iri/api";
+import { CachedListEncoder, listRecords } from "@iri/runtime-kit";
+import { type BucketRecord, toBucket } from "../bucket-store.js";
 import type { BucketServerContext } from "./context.js";
+
+const encoder = new CachedListEncoder<BucketRecord, typeof bucket.BucketSchema>(
+  bucket.BucketSchema,
+  toBucket,
+);
 
 export async function listBuckets(
   ctx: BucketServerContext,
   req: bucket.ListBucketsRequest,
-): Promise<MessageInitShape<typeof bucket.ListBucketsResponseSchema>> {
-  return { buckets: listRecords(ctx.buckets, req.filter).map(toBucket) };
+): Promise<bucket.ListBucketsResponse> {
+  const response = create(bucket.ListBucketsResponseSchema);
+  const field = bucket.ListBucketsResponseSchema.field.buckets.number;
+  return encoder.fill(response, field, listRecords(ctx.buckets, req.filter));
 }

@@ -1,12 +1,19 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { machine } from "@iri/api";
-import { listRecords } from "@iri/runtime-kit";
-import { toMachine } from "../machine-store.js";
+import { create } from "@bufbuild/protobuf";
+import { machine } from "@iri/api";
+import { CachedListEncoder, listRecords } from "@iri/runtime-kit";
+import { type MachineRecord, toMachine } from "../machine-store.js";
 import type { MachineServerContext } from "./context.js";
+
+const encoder = new CachedListEncoder<MachineRecord, typeof machine.MachineSchema>(
+  machine.MachineSchema,
+  toMachine,
+);
 
 export async function listMachines(
   ctx: MachineServerContext,
   req: machine.ListMachinesRequest,
-): Promise<MessageInitShape<typeof machine.ListMachinesResponseSchema>> {
-  return { machines: listRecords(ctx.machines, req.filter).map(toMachine) };
+): Promise<machine.ListMachinesResponse> {
+  const response = create(machine.ListMachinesResponseSchema);
+  const field = machine.ListMachinesResponseSchema.field.machines.number;
+  return encoder.fill(response, field, listRecords(ctx.machines, req.filter));
 }

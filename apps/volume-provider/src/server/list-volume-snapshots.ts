@@ -1,12 +1,19 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { volume } from "@iri/api";
-import { listRecords } from "@iri/runtime-kit";
-import { toVolumeSnapshot } from "../volume-store.js";
+import { create } from "@bufbuild/protobuf";
+import { volume } from "@iri/api";
+import { CachedListEncoder, listRecords } from "@iri/runtime-kit";
+import { type SnapshotRecord, toVolumeSnapshot } from "../volume-store.js";
 import type { VolumeServerContext } from "./context.js";
+
+const encoder = new CachedListEncoder<SnapshotRecord, typeof volume.VolumeSnapshotSchema>(
+  volume.VolumeSnapshotSchema,
+  toVolumeSnapshot,
+);
 
 export async function listVolumeSnapshots(
   ctx: VolumeServerContext,
   req: volume.ListVolumeSnapshotsRequest,
-): Promise<MessageInitShape<typeof volume.ListVolumeSnapshotsResponseSchema>> {
-  return { volumeSnapshots: listRecords(ctx.snapshots, req.filter).map(toVolumeSnapshot) };
+): Promise<volume.ListVolumeSnapshotsResponse> {
+  const response = create(volume.ListVolumeSnapshotsResponseSchema);
+  const field = volume.ListVolumeSnapshotsResponseSchema.field.volumeSnapshots.number;
+  return encoder.fill(response, field, listRecords(ctx.snapshots, req.filter));
 }

@@ -1,12 +1,19 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { volume } from "@iri/api";
-import { listRecords } from "@iri/runtime-kit";
-import { toVolume } from "../volume-store.js";
+import { create } from "@bufbuild/protobuf";
+import { volume } from "@iri/api";
+import { CachedListEncoder, listRecords } from "@iri/runtime-kit";
+import { toVolume, type VolumeRecord } from "../volume-store.js";
 import type { VolumeServerContext } from "./context.js";
+
+const encoder = new CachedListEncoder<VolumeRecord, typeof volume.VolumeSchema>(
+  volume.VolumeSchema,
+  toVolume,
+);
 
 export async function listVolumes(
   ctx: VolumeServerContext,
   req: volume.ListVolumesRequest,
-): Promise<MessageInitShape<typeof volume.ListVolumesResponseSchema>> {
-  return { volumes: listRecords(ctx.volumes, req.filter).map(toVolume) };
+): Promise<volume.ListVolumesResponse> {
+  const response = create(volume.ListVolumesResponseSchema);
+  const field = volume.ListVolumesResponseSchema.field.volumes.number;
+  return encoder.fill(response, field, listRecords(ctx.volumes, req.filter));
 }

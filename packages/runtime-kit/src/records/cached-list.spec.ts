@@ -1,0 +1,70 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { machine } from "@iri/api";
+import { describe, expect, it } from "vitest";
+import { CachedListEncoder } from "./cached-list.js";
+
+interface Rec {
+  id: string;
+  ips: string[];
+}
+
+function setup() {
+  const converted: string[] = [];
+  const toMessage = (r: Rec) => {
+    converted.push(r.id);
+    return create(machine.MachineSchema, {
+      metadata: { id: r.id, labels: { a: "b" }, createdAt: 1_700_000_000_000_000_000n },
+      spec: { class: "c", networkInterfaces: [{ name: "eth0", ips: r.ips }] },
+      status: { state: machine.MachineState.MACHINE_RUNNING },
+    });
+  };
+  return { converted, toMessage, encoder: new CachedListEncoder(machine.MachineSchema, toMessage) };
+}
+
+const field = machine.ListMachinesResponseSchema.field.machines.number;
+
+describe("CachedListEncoder", () => {
+  it("produces exactly the bytes of encoding the messages in the repeated field", () => {
+    const { encoder, toMessage } = setup();
+    const records = [
+      { id: "a", ips: ["10.0.0.2", "10.0.0.1"] },
+      { id: "b", ips: [] },
+      { id: "c", ips: ["x".repeat(300)] }, // a length that needs a two-byte varint
+    ];
+    const fast = toBinary(
+      machine.ListMachinesResponseSchema,
+      encoder.fill(create(machine.ListMachinesResponseSchema), field, records),
+    );
+    const plain = toBinary(
+      machine.ListMachinesResponseSchema,
+      create(machine.ListMachinesResponseSchema, { machines: records.map(toMessage) }),
+    );
+    expect(Buffer.from(fast).equals(Buffer.from(plain))).toBe(true);
+    const decoded = fromBinary(machine.ListMachinesResponseSchema, fast);
+    expect(decoded.machines.map((m) => m.metadata?.id)).toEqual(["a", "b", "c"]);
+    expect(decoded.machines[0]?.spec?.networkInterfaces[0]?.ips).toEqual(["10.0.0.2", "10.0.0.1"]);
+  });
+
+  it("converts each record version once, and a new version again", () => {
+    const { encoder, converted } = setup();
+    const v1 = { id: "a", ips: ["1"] };
+    const other = { id: "b", ips: [] };
+    encoder.fill(create(machine.ListMachinesResponseSchema), field, [v1, other]);
+    encoder.fill(create(machine.ListMachinesResponseSchema), field, [v1, other]);
+    expect(converted).toEqual(["a", "b"]);
+    const v2 = { id: "a", ips: ["2"] };
+    const res = encoder.fill(create(machine.ListMachinesResponseSchema), field, [v2, other]);
+    expect(converted).toEqual(["a", "b", "a"]);
+    const decoded = fromBinary(
+      machine.ListMachinesResponseSchema,
+      toBinary(machine.ListMachinesResponseSchema, res),
+    );
+    expect(decoded.machines[0]?.spec?.networkInterfaces[0]?.ips).toEqual(["2"]);
+  });
+
+  it("yields an empty list for no records", () => {
+    const { encoder } = setup();
+    const res = encoder.fill(create(machine.ListMachinesResponseSchema), field, []);
+    expect(toBinary(machine.ListMachinesResponseSchema, res)).toHaveLength(0);
+  });
+});
