@@ -37,7 +37,7 @@ check build pnpm --silent run build
 check typecheck-tests node_modules/.bin/tsc -p tsconfig.tests.json
 
 # vitest suites, one per workspace package with tests; each test case counts.
-for dir in packages/* apps/* tests/e2e; do
+for dir in packages/* apps/* tests/e2e bench; do
   [ -f "$dir/package.json" ] || continue
   grep -q '"test":' "$dir/package.json" || continue
   name=$(basename "$dir")

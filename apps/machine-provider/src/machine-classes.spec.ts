@@ -59,7 +59,7 @@ describe("classQuantities", () => {
 
   it("counts what fits after reservation and overcommit", () => {
     // 8 vCPUs, 16 GiB: small is CPU-bound (8), big is bound by both (2).
-    expect(classQuantities(classes, host, policy, [])).toEqual(
+    expect(classQuantities(classes, host, policy, new Map())).toEqual(
       new Map([
         ["small", 8n],
         ["big", 2n],
@@ -68,13 +68,23 @@ describe("classQuantities", () => {
   });
 
   it("subtracts the machines that exist, and never goes below zero", () => {
-    expect(classQuantities(classes, host, policy, ["big"])).toEqual(
+    expect(classQuantities(classes, host, policy, new Map([["big", 1]]))).toEqual(
       new Map([
         ["small", 4n],
         ["big", 1n],
       ]),
     );
-    expect(classQuantities(classes, host, policy, ["big", "big", "small"])).toEqual(
+    expect(
+      classQuantities(
+        classes,
+        host,
+        policy,
+        new Map([
+          ["big", 2],
+          ["small", 1],
+        ]),
+      ),
+    ).toEqual(
       new Map([
         ["small", 0n],
         ["big", 0n],
@@ -83,6 +93,6 @@ describe("classQuantities", () => {
   });
 
   it("ignores machines of classes no longer configured", () => {
-    expect(classQuantities(classes, host, policy, ["gone"]).get("small")).toBe(8n);
+    expect(classQuantities(classes, host, policy, new Map([["gone", 3]])).get("small")).toBe(8n);
   });
 });

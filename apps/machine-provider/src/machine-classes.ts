@@ -51,24 +51,22 @@ export function loadMachineClasses(path: string): MachineClassConfig[] {
 }
 
 /**
- * How many more machines of each class fit on the host, given the machines that exist now (each holds its
- * class's resources until it is gone).
+ * How many more machines of each class fit on the host, given how many machines of each class exist now
+ * (each holds its class's resources until it is gone).
  */
 export function classQuantities(
   classes: readonly MachineClassConfig[],
   host: HostCapacity,
   policy: CapacityPolicy,
-  existingClassNames: Iterable<string>,
+  machinesPerClass: ReadonlyMap<string, number>,
 ): Map<string, bigint> {
-  const byName = new Map(classes.map((c) => [c.name, c]));
   let cpuLeft = (BigInt(host.cpus - policy.reservedCpus) * BigInt(policy.cpuOvercommitPercent)) / 100n;
   let memLeft =
     ((host.memoryBytes - BigInt(policy.reservedMemoryBytes)) * BigInt(policy.memoryOvercommitPercent)) / 100n;
-  for (const name of existingClassNames) {
-    const cls = byName.get(name);
-    if (!cls) continue;
-    cpuLeft -= cls.cpus;
-    memLeft -= cls.memoryBytes;
+  for (const cls of classes) {
+    const count = BigInt(machinesPerClass.get(cls.name) ?? 0);
+    cpuLeft -= cls.cpus * count;
+    memLeft -= cls.memoryBytes * count;
   }
   const result = new Map<string, bigint>();
   for (const cls of classes) {

@@ -10,6 +10,7 @@ import {
   startProviderHost,
   trackObjectCount,
 } from "@iri/runtime-kit";
+import { ClassUsage } from "./class-usage.js";
 import { loadMachineClasses } from "./machine-classes.js";
 import { openMachineCollection } from "./machine-store.js";
 import { machineReconciler } from "./reconcile/machine-reconciler.js";
@@ -53,6 +54,7 @@ export async function startMachineProvider(settings: MachineProviderSettings): P
         machines,
         classes,
         capacityPolicy: settings,
+        classUsage: new ClassUsage(machines),
         backend,
         events,
         runtimeName: settings.runtimeName,

@@ -4,6 +4,5 @@ import type { MachineServerContext } from "./context.js";
 /** How many more machines of each class fit on the host right now. */
 export async function currentQuantities(ctx: MachineServerContext): Promise<Map<string, bigint>> {
   const host = await ctx.backend.hostCapacity();
-  const existing = ctx.machines.list().map((m) => m.spec.class);
-  return classQuantities(ctx.classes, host, ctx.capacityPolicy, existing);
+  return classQuantities(ctx.classes, host, ctx.capacityPolicy, ctx.classUsage.perClass);
 }

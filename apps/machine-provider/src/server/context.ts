@@ -1,5 +1,6 @@
 import type { MachineBackend } from "@iri/backend-api";
 import type { EventRecorder } from "@iri/runtime-kit";
+import type { ClassUsage } from "../class-usage.js";
 import type { CapacityPolicy, MachineClassConfig } from "../machine-classes.js";
 import type { MachineCollection } from "../machine-store.js";
 
@@ -8,6 +9,7 @@ export interface MachineServerContext {
   readonly machines: MachineCollection;
   readonly classes: readonly MachineClassConfig[];
   readonly capacityPolicy: CapacityPolicy;
+  readonly classUsage: ClassUsage;
   readonly backend: MachineBackend;
   readonly events: EventRecorder;
   readonly runtimeName: string;

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// `pnpm bench`: measures the DESIGN §6 targets that the providers can already be measured against, each
+// against a floor measured in the same run on the same machine, and prints a verdict per target.
+// Exit codes: 0 (also on a MISS, unless --strict), 1 on a MISS with --strict or when a run failed, 2 bad flags.
+import { mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { measureDurableCreates } from "./create-benchmark.js";
+import { measureList } from "./list-benchmark.js";
+import { parseOptions, USAGE, UsageError } from "./options.js";
+import { killAllProviders } from "./provider-process.js";
+import { renderReport, verdicts } from "./report.js";
+
+async function main(): Promise<number> {
+  let options: ReturnType<typeof parseOptions>;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    if (err.message) process.stderr.write(`${err.message}\n`);
+    process.stderr.write(`${USAGE}\n`);
+    return err.message ? 2 : 0;
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), "iri-bench-"));
+  const cleanUp = () => {
+    killAllProviders();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // 128 + the signal number, as a shell reports a process that a signal ended.
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    process.once(signal, () => {
+      cleanUp();
+      process.exit(code);
+    });
+  }
+  try {
+    const cpu = cpus()[0]?.model.trim() ?? "unknown CPU";
+    console.log(
+      `IRI provider bench${options.quick ? " (--quick: a smoke run, not a measurement)" : ""}: machine provider, ` +
+        `noop backend, ${options.machines.toLocaleString("en-US")} machines, ${options.callers} callers; ` +
+        `node ${process.version}, ${availableParallelism()} × ${cpu}`,
+    );
+    console.log("filling the store and timing ListMachines …");
+    const list = await measureList(options, dir);
+    console.log(`running ${options.createSeconds} s of concurrent creates, then kill -9 and restart …`);
+    const creates = await measureDurableCreates(options, dir);
+    const results = verdicts(list, creates);
+    console.log("");
+    console.log(renderReport(list, creates, results));
+    return options.strict && results.some((v) => !v.pass) ? 1 : 0;
+  } finally {
+    cleanUp();
+  }
+}
+
+main().then(
+  // Exit explicitly: the HTTP/2 sessions of the gRPC clients would otherwise keep the process alive.
+  (code) => process.exit(code),
+  (err: unknown) => {
+    killAllProviders();
+    process.stderr.write(
+      `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);

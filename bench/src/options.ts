@@ -1,0 +1,78 @@
+// Command-line options of `pnpm bench`; the defaults are the sizes DESIGN §6 names.
+import { parseArgs } from "node:util";
+
+export interface BenchOptions {
+  /** Machines created for list-10k and rss-10k. */
+  machines: number;
+  /** Length of the durable-creates run. */
+  createSeconds: number;
+  /** Concurrent gRPC callers, for both the durable-creates run and filling the store for list-10k. */
+  callers: number;
+  /** Timed List calls per target (provider and floor each), after the warm-up. */
+  listIterations: number;
+  /** Exit 1 when any target is missed (by default a MISS only guides work). */
+  strict: boolean;
+  quick: boolean;
+}
+
+export const USAGE = `usage: node bench/dist/main.js [--quick] [--strict] [--machines N] [--create-seconds S]
+                                [--callers N] [--list-iterations N]
+  --quick              1,000 machines, 1 s create run, 5 List iterations (a smoke run, not a measurement)
+  --strict             exit 1 when a target is missed
+  --machines N         machines for list-10k and rss-10k (default 10000)
+  --create-seconds S   length of the durable-creates run (default 5)
+  --callers N          concurrent gRPC callers (default 64)
+  --list-iterations N  timed List calls per side (default 21)`;
+
+export class UsageError extends Error {}
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const { values } = parsed;
+  if (values.help) throw new UsageError("");
+  const quick = values.quick ?? false;
+  return {
+    quick,
+    strict: values.strict ?? false,
+    machines: positiveInteger(values.machines, "--machines", quick ? 1_000 : 10_000),
+    createSeconds: positiveNumber(values["create-seconds"], "--create-seconds", quick ? 1 : 5),
+    callers: positiveInteger(values.callers, "--callers", 64),
+    listIterations: positiveInteger(values["list-iterations"], "--list-iterations", quick ? 5 : 21),
+  };
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      quick: { type: "boolean" },
+      strict: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+      machines: { type: "string" },
+      "create-seconds": { type: "string" },
+      callers: { type: "string" },
+      "list-iterations": { type: "string" },
+    },
+  });
+}
+
+function positiveNumber(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`${flag}: expected a positive number, got ${value}`);
+  return n;
+}
+
+function positiveInteger(value: string | undefined, flag: string, fallback: number): number {
+  const n = positiveNumber(value, flag, fallback);
+  if (!Number.isInteger(n)) throw new UsageError(`${flag}: expected a whole number, got ${value}`);
+  return n;
+}

@@ -1,0 +1,69 @@
+// Reads a process's memory and CPU time from /proc, so that the bench needs nothing from the provider itself
+// (no metrics endpoint, no cooperation) to judge its footprint or whether it has gone quiet.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+export interface MemoryStats {
+  /** Resident set size now (VmRSS). */
+  rssBytes: number;
+  /** Peak resident set size since the process started (VmHWM). */
+  peakRssBytes: number;
+}
+
+export function readMemory(pid: number): MemoryStats {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return { rssBytes: kibField(status, "VmRSS") * 1024, peakRssBytes: kibField(status, "VmHWM") * 1024 };
+}
+
+function kibField(status: string, name: string): number {
+  const m = new RegExp(`^${name}:\\s+(\\d+) kB$`, "m").exec(status);
+  if (!m?.[1]) throw new Error(`/proc status has no ${name}`);
+  return Number(m[1]);
+}
+
+// utime and stime in /proc/<pid>/stat count clock ticks; the tick rate is a kernel build option.
+let ticksPerSecond: number | undefined;
+
+function clockTicksPerSecond(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100; // the value on every mainstream Linux build
+    }
+  }
+  return ticksPerSecond;
+}
+
+/** User plus system CPU time the process has used so far, in milliseconds. */
+export function readCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name (field 2) may contain spaces and parentheses; the fields after its last ")" are fixed.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // After the name, field 3 (state) is index 0, so utime (14) and stime (15) are indices 11 and 12.
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / clockTicksPerSecond();
+}
+
+/**
+ * Resolves once the process has used at most `maxCpuFraction` of one core in each of `windows` consecutive
+ * windows of `windowMs`: no reconcile, commit or GC is running that would land in a timed call.
+ */
+export async function waitUntilIdle(
+  pid: number,
+  options: { windowMs?: number; windows?: number; maxCpuFraction?: number; timeoutMs?: number } = {},
+): Promise<void> {
+  const windowMs = options.windowMs ?? 250;
+  const windows = options.windows ?? 4;
+  const maxCpuMs = (options.maxCpuFraction ?? 0.08) * windowMs;
+  const deadline = Date.now() + (options.timeoutMs ?? 600_000);
+  let quiet = 0;
+  let before = readCpuMs(pid);
+  while (quiet < windows) {
+    if (Date.now() > deadline) throw new Error(`process ${pid} did not go idle`);
+    await new Promise((r) => setTimeout(r, windowMs));
+    const after = readCpuMs(pid);
+    quiet = after - before <= maxCpuMs ? quiet + 1 : 0;
+    before = after;
+  }
+}

@@ -1,0 +1,118 @@
+// Runs the built machine provider as an operator would: its own process, its own socket and state directory.
+// Every process started here is tracked so that the bench can stop all of them on any exit path.
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRuntimeClient, machine } from "@iri/api";
+
+const providerMain = fileURLToPath(new URL("../../apps/machine-provider/dist/main.js", import.meta.url));
+
+/**
+ * Flags every bench run passes. The overcommit makes room for 10,000 t3-small machines on any host (the
+ * default 400 % of the host's CPUs would stop at a few dozen); ops endpoint off so that runs never collide
+ * on its TCP port; warn level because info logs a line per reconcile, which would be measured too.
+ */
+const BENCH_FLAGS = [
+  "--ops-address",
+  "",
+  "--log-level",
+  "warn",
+  "--cpu-overcommit-percent",
+  "1000000",
+  "--memory-overcommit-percent",
+  "1000000",
+];
+
+/** Output kept for error messages; the provider logs at warn level, so this is plenty. */
+const OUTPUT_LIMIT = 64 * 1024;
+const STOP_GRACE_MS = 15_000;
+
+export interface ProviderProcess {
+  readonly pid: number;
+  readonly address: string;
+  readonly socketPath: string;
+  /** The last 64 KiB the process wrote to stdout and stderr. */
+  output(): string;
+  /** SIGTERM, then SIGKILL if it has not exited after a grace period. */
+  stop(): Promise<void>;
+  /** SIGKILL at once, as a crash would: nothing is flushed or drained. */
+  kill9(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+
+/** Starts the machine provider on `<dir>/machine.sock` with state in `<dir>/state`; resolves once it serves. */
+export async function startMachineProvider(dir: string, extraFlags: string[] = []): Promise<ProviderProcess> {
+  const socketPath = join(dir, "machine.sock");
+  const child = spawn(
+    process.execPath,
+    [
+      providerMain,
+      "--socket-path",
+      socketPath,
+      "--state-dir",
+      join(dir, "state"),
+      ...BENCH_FLAGS,
+      ...extraFlags,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  running.add(child);
+  let output = "";
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-OUTPUT_LIMIT);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => {
+      running.delete(child);
+      resolve();
+    }),
+  );
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  const address = `unix://${socketPath}`;
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ${providerMain}`);
+
+  const deadline = Date.now() + 60_000;
+  const probe = createRuntimeClient(machine.MachineRuntime, address);
+  for (;;) {
+    if (!alive()) throw new Error(`machine provider exited with ${child.exitCode}:\n${output}`);
+    try {
+      await probe.version({}, { timeoutMs: 1000 });
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL");
+        throw new Error(`machine provider did not serve within 60 s: ${err}\n${output}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  return {
+    pid,
+    address,
+    socketPath,
+    output: () => output,
+    async stop() {
+      if (!alive()) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+    async kill9() {
+      if (alive()) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+/** SIGKILLs every provider still running: the last resort on an error or an interrupt. */
+export function killAllProviders(): void {
+  for (const child of running) {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+}

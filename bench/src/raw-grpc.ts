@@ -1,0 +1,80 @@
+// A unary gRPC call as bare HTTP/2 (node:http2, no connect): it returns the response exactly as it crossed the
+// socket, which is what the floor server replays, and it times transport alone, without message decoding.
+import {
+  type ClientHttp2Session,
+  connect as connectHttp2,
+  constants,
+  type IncomingHttpHeaders,
+} from "node:http2";
+import { connect as connectSocket } from "node:net";
+
+export interface RawResponse {
+  /** Response headers without HTTP/2 pseudo-headers and `date` (which would be stale when replayed). */
+  headers: Record<string, string>;
+  /** The response body: gRPC length-prefixed message(s), byte for byte. */
+  body: Buffer;
+  trailers: Record<string, string>;
+}
+
+/** The gRPC envelope of an empty message: no compression flag, length 0. */
+export const EMPTY_MESSAGE = Buffer.alloc(5);
+
+export class RawGrpcClient {
+  readonly #session: ClientHttp2Session;
+
+  constructor(socketPath: string) {
+    this.#session = connectHttp2("http://localhost", { createConnection: () => connectSocket(socketPath) });
+    // A session error surfaces in the pending call; unhandled it would crash the bench.
+    this.#session.on("error", () => {});
+  }
+
+  /** Calls `path` with `body` (an enveloped request) and collects the whole response. */
+  call(path: string, body: Buffer): Promise<RawResponse> {
+    return new Promise((resolve, reject) => {
+      const stream = this.#session.request({
+        [constants.HTTP2_HEADER_METHOD]: "POST",
+        [constants.HTTP2_HEADER_PATH]: path,
+        "content-type": "application/grpc+proto",
+        te: "trailers",
+      });
+      const chunks: Buffer[] = [];
+      let headers: Record<string, string> = {};
+      let trailers: Record<string, string> = {};
+      stream.on("response", (h) => {
+        headers = plain(h);
+      });
+      stream.on("trailers", (t) => {
+        trailers = plain(t);
+      });
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("error", reject);
+      stream.on("end", () => {
+        // A trailers-only response (an error) carries grpc-status in the headers.
+        const status = trailers["grpc-status"] ?? headers["grpc-status"];
+        if (status !== "0") {
+          reject(
+            new Error(
+              `${path}: grpc-status ${status}: ${trailers["grpc-message"] ?? headers["grpc-message"]}`,
+            ),
+          );
+          return;
+        }
+        resolve({ headers, body: Buffer.concat(chunks), trailers });
+      });
+      stream.end(body);
+    });
+  }
+
+  close(): void {
+    this.#session.close();
+  }
+}
+
+function plain(h: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(h)) {
+    if (name.startsWith(":") || name === "date" || value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.join(", ") : String(value);
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+// Turns measurements into target verdicts and the printed report: tables for people, then one
+// `PASS|MISS <target>: <measured> (target <x>)` line per target for scripts and CI logs.
+import type { CreateMeasurement } from "./create-benchmark.js";
+import type { ListMeasurement } from "./list-benchmark.js";
+import type { Summary } from "./samples.js";
+
+/** DESIGN §6. */
+export const TARGETS = {
+  listRatio: 1.5,
+  createsPerSecond: 1000,
+  rssBytes: 150 * 2 ** 20,
+} as const;
+
+export interface Verdict {
+  name: "list-10k" | "durable-creates" | "rss-10k";
+  pass: boolean;
+  measured: string;
+  target: string;
+}
+
+export function verdicts(list: ListMeasurement, creates: CreateMeasurement): Verdict[] {
+  const ratio = list.provider.median / list.floor.median;
+  const allSurvived = creates.survived === creates.acknowledged;
+  return [
+    {
+      name: "list-10k",
+      pass: ratio <= TARGETS.listRatio,
+      measured: `${ratio.toFixed(2)}× (${ms(list.provider.median)} vs floor ${ms(list.floor.median)})`,
+      target: `≤ ${TARGETS.listRatio}×`,
+    },
+    {
+      name: "durable-creates",
+      pass: creates.perSecond >= TARGETS.createsPerSecond && allSurvived && creates.acknowledged > 0,
+      measured:
+        `${int(creates.perSecond)}/s, ${int(creates.survived)} of ${int(creates.acknowledged)} acknowledged ` +
+        `survived kill -9${allSurvived ? "" : ` (lost e.g. ${creates.lostExamples.join(", ")})`}`,
+      target: `≥ ${int(TARGETS.createsPerSecond)}/s, all survive`,
+    },
+    {
+      name: "rss-10k",
+      pass: list.memoryAfterLists.rssBytes <= TARGETS.rssBytes,
+      measured: mib(list.memoryAfterLists.rssBytes),
+      target: `≤ ${TARGETS.rssBytes / 2 ** 20} MiB`,
+    },
+  ];
+}
+
+export function renderReport(list: ListMeasurement, creates: CreateMeasurement, results: Verdict[]): string {
+  const rows: string[][] = [
+    ["measurement", "median", "min", "max", "n"],
+    summaryRow("ListMachines provider (connect client)", list.provider),
+    summaryRow("ListMachines floor    (connect client)", list.floor),
+    summaryRow("ListMachines provider (raw HTTP/2)", list.providerRaw),
+    summaryRow("ListMachines floor    (raw HTTP/2)", list.floorRaw),
+  ];
+  const facts: string[][] = [
+    ["fact", "value"],
+    ["machines / List response", `${int(list.machines)} / ${mib(list.responseBytes)}`],
+    [
+      "raw-transport ratio (provider / floor)",
+      `${(list.providerRaw.median / list.floorRaw.median).toFixed(2)}×`,
+    ],
+    ["provider CPU per List", ms(list.providerCpuPerListMs)],
+    ["fill rate (poollet-shaped creates)", `${int(list.fillPerSecond)}/s`],
+    ["fill → all RUNNING and idle", ms(list.convergeMs)],
+    [
+      "RSS before Lists / after / peak",
+      `${mib(list.memoryBeforeLists.rssBytes)} / ${mib(list.memoryAfterLists.rssBytes)} / ${mib(list.memoryAfterLists.peakRssBytes)}`,
+    ],
+    ["durable creates (acknowledged in run)", `${int(creates.acknowledged)} in ${ms(creates.elapsedMs)}`],
+    ["provider CPU during the create run", `${Math.round(creates.providerCpuFraction * 100)} % of one core`],
+    ["create failures", creates.failures === 0 ? "0" : `${creates.failures} (${creates.firstFailure})`],
+    ["restart after kill -9 until serving", ms(creates.restartMs)],
+  ];
+  return [
+    table(rows, [false, true, true, true, true]),
+    "",
+    table(facts, [false, false]),
+    "",
+    ...results.map((v) => `${v.pass ? "PASS" : "MISS"} ${v.name}: ${v.measured} (target ${v.target})`),
+  ].join("\n");
+}
+
+function summaryRow(label: string, s: Summary): string[] {
+  return [label, ms(s.median), ms(s.min), ms(s.max), String(s.n)];
+}
+
+/** Columns padded to their widest cell; `rightAligned` per column for numbers. */
+function table(rows: string[][], rightAligned: boolean[]): string {
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length))) ?? [];
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) => (rightAligned[c] ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  const [head, ...body] = rows;
+  return [line(head ?? []), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+}
+
+function ms(value: number): string {
+  return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${value.toFixed(1)} ms`;
+}
+
+function int(value: number): string {
+  return Math.round(value).toLocaleString("en-US");
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
