@@ -2,7 +2,16 @@ import { clone, create, equals, toBinary } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import { bucket, type event } from "@iri/api";
 import { enumName, rpc } from "./rpc.js";
-import type { BuildOptions, ClassInfo, EventQuery, ListFilter, Subject, VersionInfo } from "./subject.js";
+import {
+  type BuildOptions,
+  type ClassInfo,
+  type EventQuery,
+  eventsRequest,
+  type ListFilter,
+  listRequest,
+  type Subject,
+  type VersionInfo,
+} from "./subject.js";
 
 type BucketClient = Client<typeof bucket.BucketRuntime>;
 
@@ -62,11 +71,7 @@ export class BucketSubject implements Subject<bucket.Bucket> {
   }
 
   async list(filter?: ListFilter): Promise<bucket.Bucket[]> {
-    const response = await rpc("ListBuckets", () =>
-      this.client.listBuckets(
-        filter ? { filter: { id: filter.id, labelSelector: filter.labelSelector } } : {},
-      ),
-    );
+    const response = await rpc("ListBuckets", () => this.client.listBuckets(listRequest(filter)));
     return response.buckets;
   }
 
@@ -75,20 +80,7 @@ export class BucketSubject implements Subject<bucket.Bucket> {
   }
 
   async listEvents(query?: EventQuery): Promise<event.Event[]> {
-    const response = await rpc("ListEvents", () =>
-      this.client.listEvents(
-        query
-          ? {
-              filter: {
-                id: query.id,
-                labelSelector: query.labelSelector,
-                eventsFromTime: query.fromSeconds,
-                eventsToTime: query.toSeconds,
-              },
-            }
-          : {},
-      ),
-    );
+    const response = await rpc("ListEvents", () => this.client.listEvents(eventsRequest(query)));
     return response.events;
   }
 

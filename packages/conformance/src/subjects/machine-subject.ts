@@ -2,7 +2,16 @@ import { clone, create, equals, toBinary } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import { type event, machine } from "@iri/api";
 import { enumName, rpc } from "./rpc.js";
-import type { BuildOptions, ClassInfo, EventQuery, ListFilter, Subject, VersionInfo } from "./subject.js";
+import {
+  type BuildOptions,
+  type ClassInfo,
+  type EventQuery,
+  eventsRequest,
+  type ListFilter,
+  listRequest,
+  type Subject,
+  type VersionInfo,
+} from "./subject.js";
 
 type MachineClient = Client<typeof machine.MachineRuntime>;
 
@@ -66,11 +75,7 @@ export class MachineSubject implements Subject<machine.Machine> {
   }
 
   async list(filter?: ListFilter): Promise<machine.Machine[]> {
-    const response = await rpc("ListMachines", () =>
-      this.client.listMachines(
-        filter ? { filter: { id: filter.id, labelSelector: filter.labelSelector } } : {},
-      ),
-    );
+    const response = await rpc("ListMachines", () => this.client.listMachines(listRequest(filter)));
     return response.machines;
   }
 
@@ -79,20 +84,7 @@ export class MachineSubject implements Subject<machine.Machine> {
   }
 
   async listEvents(query?: EventQuery): Promise<event.Event[]> {
-    const response = await rpc("ListEvents", () =>
-      this.client.listEvents(
-        query
-          ? {
-              filter: {
-                id: query.id,
-                labelSelector: query.labelSelector,
-                eventsFromTime: query.fromSeconds,
-                eventsToTime: query.toSeconds,
-              },
-            }
-          : {},
-      ),
-    );
+    const response = await rpc("ListEvents", () => this.client.listEvents(eventsRequest(query)));
     return response.events;
   }
 

@@ -42,6 +42,18 @@ export interface EventQuery {
   toSeconds?: bigint;
 }
 
+/** The List request all three runtimes share in shape; no filter at all when none is given. */
+export function listRequest(filter: ListFilter | undefined) {
+  return filter ? { filter: { id: filter.id, labelSelector: filter.labelSelector } } : {};
+}
+
+/** The ListEvents request all three runtimes share in shape; no filter at all when none is given. */
+export function eventsRequest(query: EventQuery | undefined) {
+  if (!query) return {};
+  const { id, labelSelector, fromSeconds, toSeconds } = query;
+  return { filter: { id, labelSelector, eventsFromTime: fromSeconds, eventsToTime: toSeconds } };
+}
+
 export interface Subject<O extends RuntimeObject = RuntimeObject> {
   readonly runtime: RuntimeKind;
   /** What the runtime calls its objects, for messages: "machine", "volume", "bucket". */

@@ -2,7 +2,16 @@ import { clone, create, equals, toBinary } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import { type event, volume } from "@iri/api";
 import { enumName, rpc } from "./rpc.js";
-import type { BuildOptions, ClassInfo, EventQuery, ListFilter, Subject, VersionInfo } from "./subject.js";
+import {
+  type BuildOptions,
+  type ClassInfo,
+  type EventQuery,
+  eventsRequest,
+  type ListFilter,
+  listRequest,
+  type Subject,
+  type VersionInfo,
+} from "./subject.js";
 
 type VolumeClient = Client<typeof volume.VolumeRuntime>;
 
@@ -60,11 +69,7 @@ export class VolumeSubject implements Subject<volume.Volume> {
   }
 
   async list(filter?: ListFilter): Promise<volume.Volume[]> {
-    const response = await rpc("ListVolumes", () =>
-      this.client.listVolumes(
-        filter ? { filter: { id: filter.id, labelSelector: filter.labelSelector } } : {},
-      ),
-    );
+    const response = await rpc("ListVolumes", () => this.client.listVolumes(listRequest(filter)));
     return response.volumes;
   }
 
@@ -73,20 +78,7 @@ export class VolumeSubject implements Subject<volume.Volume> {
   }
 
   async listEvents(query?: EventQuery): Promise<event.Event[]> {
-    const response = await rpc("ListEvents", () =>
-      this.client.listEvents(
-        query
-          ? {
-              filter: {
-                id: query.id,
-                labelSelector: query.labelSelector,
-                eventsFromTime: query.fromSeconds,
-                eventsToTime: query.toSeconds,
-              },
-            }
-          : {},
-      ),
-    );
+    const response = await rpc("ListEvents", () => this.client.listEvents(eventsRequest(query)));
     return response.events;
   }
 
