@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
 import type { HostCapacity } from "@iri/backend-api";
+import { readClassFile } from "@iri/runtime-kit";
 
 export interface MachineClassConfig {
   readonly name: string;
@@ -18,19 +18,9 @@ export interface CapacityPolicy {
   reservedMemoryBytes: number;
 }
 
-/** Reads a class file: a JSON array of {name, capabilities: {cpu, memory, ...}}. Throws a readable Error. */
+/** Reads a machine class file: entries {name, capabilities: {cpu, memory, ...}}. Throws a readable Error. */
 export function loadMachineClasses(path: string): MachineClassConfig[] {
-  const raw: unknown = JSON.parse(readFileSync(path, "utf8"));
-  if (!Array.isArray(raw) || raw.length === 0) throw new Error(`${path}: expected a non-empty JSON array`);
-  const seen = new Set<string>();
-  return raw.map((entry: unknown, i) => {
-    const where = `${path}[${i}]`;
-    if (typeof entry !== "object" || entry === null) throw new Error(`${where}: expected an object`);
-    const { name, capabilities } = entry as { name?: unknown; capabilities?: unknown };
-    if (typeof name !== "string" || name === "")
-      throw new Error(`${where}.name: expected a non-empty string`);
-    if (seen.has(name)) throw new Error(`${where}.name: duplicate class ${JSON.stringify(name)}`);
-    seen.add(name);
+  return readClassFile(path, ({ name, capabilities, where }) => {
     if (typeof capabilities !== "object" || capabilities === null) {
       throw new Error(`${where}.capabilities: expected an object`);
     }

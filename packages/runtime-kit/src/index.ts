@@ -49,8 +49,8 @@ export { collectSecretValues, isSecretKey, redactSecrets, scrubSecretValues } fr
 export { matchesSelector } from "./selector.js";
 export type { RunningServer, ServeOptions } from "./serve.js";
 export { serveRuntime } from "./serve.js";
-export type { ClassEntry } from "./settings/class-file.js";
-export { loadClassFile } from "./settings/class-file.js";
+export type { ClassEntry, RawClassEntry } from "./settings/class-file.js";
+export { loadClassFile, readClassFile } from "./settings/class-file.js";
 export type { RuntimeKind } from "./settings/common-settings.js";
 export { commonSettings } from "./settings/common-settings.js";
 export type { SettingDefinition, SettingKind, SettingValues } from "./settings/settings.js";

@@ -8,8 +8,20 @@ export interface ClassEntry {
   readonly settings: Readonly<Record<string, unknown>>;
 }
 
-/** Reads a JSON array of {name, capabilities: {tps, iops}, settings?}. Throws a readable Error. */
-export function loadClassFile(path: string): ClassEntry[] {
+/** One raw entry of a class file, with its name checked and its position for error messages. */
+export interface RawClassEntry {
+  readonly name: string;
+  readonly capabilities: unknown;
+  readonly settings: unknown;
+  /** e.g. "classes.json[2]". */
+  readonly where: string;
+}
+
+/**
+ * Reads a class file: a non-empty JSON array of objects with unique non-empty names, each handed to `parse`
+ * for its runtime-specific part. Throws a readable Error naming the file and entry.
+ */
+export function readClassFile<T>(path: string, parse: (entry: RawClassEntry) => T): T[] {
   const raw: unknown = JSON.parse(readFileSync(path, "utf8"));
   if (!Array.isArray(raw) || raw.length === 0) throw new Error(`${path}: expected a non-empty JSON array`);
   const seen = new Set<string>();
@@ -25,6 +37,13 @@ export function loadClassFile(path: string): ClassEntry[] {
       throw new Error(`${where}.name: expected a non-empty string`);
     if (seen.has(name)) throw new Error(`${where}.name: duplicate class ${JSON.stringify(name)}`);
     seen.add(name);
+    return parse({ name, capabilities, settings, where });
+  });
+}
+
+/** Reads a volume or bucket class file: entries {name, capabilities: {tps, iops}, settings?}. */
+export function loadClassFile(path: string): ClassEntry[] {
+  return readClassFile(path, ({ name, capabilities, settings, where }) => {
     const caps = (capabilities ?? {}) as { tps?: unknown; iops?: unknown };
     const count = (value: unknown, field: string): bigint => {
       if (value === undefined) return 0n;
