@@ -1,7 +1,8 @@
 import type { bucket } from "@iri/api";
 import type { ClassConfig } from "./class-config.js";
+import type { ApplyOutcome, ObjectRef, OperationContext, OwnedResource, RemoveOutcome } from "./operation.js";
 
-/** A bucket class; its settings are e.g. quotas. */
+/** A bucket class; its settings are e.g. quotas and whether delete may purge contents. */
 export type BucketClassConfig = ClassConfig;
 
 export interface BucketIntent {
@@ -14,14 +15,16 @@ export interface BucketObservation {
   readonly state: bucket.BucketState;
   /** Present once the bucket is AVAILABLE: endpoint and credentials that open this bucket only. */
   readonly access?: bucket.BucketAccess;
-  readonly requeueAfterMs?: number;
 }
 
 export interface BucketBackend {
   readonly name: string;
-  apply(intent: BucketIntent, signal: AbortSignal): Promise<BucketObservation>;
-  /** Throws DeletionBlockedError while the bucket cannot go (e.g. not empty and purging is off). */
-  remove(id: string, signal: AbortSignal): Promise<void>;
-  listOwned(): Promise<string[]>;
+  apply(intent: BucketIntent, ctx: OperationContext<BucketObservation>): Promise<ApplyOutcome<BucketObservation>>;
+  /**
+   * Revokes the bucket's credentials at once and removes the bucket; NotDone (blocked) while it must stay,
+   * e.g. not empty and its class does not allow purging.
+   */
+  remove(ref: ObjectRef): Promise<RemoveOutcome>;
+  listOwned(): Promise<OwnedResource[]>;
   close(): Promise<void>;
 }

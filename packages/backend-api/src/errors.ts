@@ -1,6 +1,7 @@
 /**
- * A failure that retrying cannot heal (e.g. an image that does not exist, a corrupt source). The reconciler
- * stops retrying, records a Warning event with `reason`, and sets the runtime's ERROR state where it has one.
+ * A failure that retrying cannot heal (e.g. an image that does not exist, a corrupt source). The provider
+ * stops retrying the object at this generation, records a Warning event with `reason` once, and sets the
+ * runtime's ERROR state where it has one. A spec change, or a long interval, retries it.
  * Any other error thrown by a backend is treated as transient and retried with back-off.
  */
 export class PermanentBackendError extends Error {
@@ -9,21 +10,22 @@ export class PermanentBackendError extends Error {
     /** A CamelCase event reason, e.g. "ImagePullFailed". */
     readonly reason: string,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
 /**
- * Deletion cannot proceed until the user acts (e.g. a non-empty bucket). The object stays, deletion is
- * retried, and the reason is recorded as a Warning event.
+ * The backend's infrastructure cannot be reached (a Ceph monitor, the object store). Reconciles retry with
+ * back-off and record a Warning event; on a handler path (e.g. Status capacity) the client gets Unavailable.
  */
-export class DeletionBlockedError extends Error {
-  override readonly name = "DeletionBlockedError";
+export class BackendUnavailableError extends Error {
+  override readonly name = "BackendUnavailableError";
   constructor(
-    readonly reason: string,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }

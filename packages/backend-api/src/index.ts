@@ -1,10 +1,32 @@
 export type { BucketBackend, BucketClassConfig, BucketIntent, BucketObservation } from "./bucket-backend.js";
-export type { ClassConfig } from "./class-config.js";
-export { DeletionBlockedError, PermanentBackendError } from "./errors.js";
+export type { ClassConfig, MachineClassConfig } from "./class-config.js";
+export type {
+  BackendContext,
+  BackendFactory,
+  BackendLogger,
+  BackgroundJobs,
+  EventType,
+  JobHandle,
+  JobState,
+  OwnerIdentity,
+} from "./context.js";
+export { BackendUnavailableError, PermanentBackendError } from "./errors.js";
 export type { HostCapacity, MachineBackend, MachineIntent, MachineObservation } from "./machine-backend.js";
 export type {
+  ApplyOutcome,
+  NotDone,
+  ObjectRef,
+  OperationContext,
+  OwnedResource,
+  Placement,
+  RemoveOutcome,
+} from "./operation.js";
+export type { SettingDefinition, SettingDefinitions, SettingKind, SettingValues } from "./settings.js";
+export type {
+  PoolCapacity,
   SnapshotIntent,
   SnapshotObservation,
+  SnapshotSource,
   VolumeBackend,
   VolumeClassConfig,
   VolumeIntent,
