@@ -1,0 +1,142 @@
+import { spawn } from "node:child_process";
+import { open, readdir, readFile } from "node:fs/promises";
+import { basename } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { readOptionalFile } from "../machine-files.js";
+import { OWNER_FW_CFG_NAME } from "../model/command-line.js";
+
+/** QEMU refused to start (bad arguments, a missing file); the message carries QEMU's own words. */
+export class QemuLaunchError extends Error {
+  override readonly name = "QemuLaunchError";
+}
+
+/**
+ * Starts QEMU with `-daemonize` (the argv must contain it): QEMU forks, leaves the provider's session and
+ * process group, and the launching process exits once the machine is set up, non-zero with a message on
+ * stderr when it cannot start. The machine then runs on when the provider stops or is killed.
+ */
+export async function launchDaemonizedQemu(
+  binary: string,
+  args: readonly string[],
+  logFile: string,
+  timeoutMs: number,
+): Promise<void> {
+  const log = await open(logFile, "a", 0o600);
+  try {
+    const child = spawn(binary, args, { detached: true, stdio: ["ignore", "ignore", log.fd] });
+    const exit = await new Promise<number | null>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new QemuLaunchError(`QEMU did not finish starting within ${timeoutMs} ms`));
+      }, timeoutMs);
+      child.once("error", (error) => {
+        clearTimeout(timer);
+        reject(new QemuLaunchError(`cannot run ${binary}: ${error.message}`));
+      });
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+    });
+    if (exit !== 0) {
+      const text = (await readOptionalFile(logFile)) ?? "";
+      const lastLines = text.trim().split("\n").slice(-3).join(" | ");
+      throw new QemuLaunchError(`QEMU exited with ${exit} while starting: ${lastLines}`);
+    }
+  } finally {
+    await log.close();
+  }
+}
+
+/** The process's argv, or undefined when it is gone (or a zombie). */
+export async function readCmdline(pid: number): Promise<string[] | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // The state follows the parenthesised command name; a zombie has exited already.
+    if (stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z") return undefined;
+    const raw = await readFile(`/proc/${pid}/cmdline`, "utf8");
+    const argv = raw.split("\0");
+    if (argv.at(-1) === "") argv.pop();
+    return argv.length > 0 ? argv : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isAlive(pid: number): Promise<boolean> {
+  return readCmdline(pid).then((argv) => argv !== undefined);
+}
+
+/** What the command line of one of our QEMU processes says about it. */
+export interface QemuIdentity {
+  readonly machineId: string;
+  readonly owner: string;
+  readonly pidFile: string;
+}
+
+/** Reads machine id, owner tag and pid file from a QEMU argv; undefined when it is not a machine of ours. */
+export function identifyQemu(argv: readonly string[]): QemuIdentity | undefined {
+  if (!basename(argv[0] ?? "").startsWith("qemu-system")) return undefined;
+  const argValue = (flag: string, prefix: string) => {
+    for (let i = 0; i < argv.length - 1; i++) {
+      const value = argv[i + 1] ?? "";
+      if (argv[i] === flag && value.startsWith(prefix)) return value;
+    }
+    return undefined;
+  };
+  const name = argValue("-name", "guest=");
+  const owner = argValue("-fw_cfg", `name=${OWNER_FW_CFG_NAME},string=`);
+  const pidFile = argValue("-pidfile", "");
+  if (name === undefined || owner === undefined || pidFile === undefined) return undefined;
+  return {
+    machineId: name.slice("guest=".length).split(",")[0] ?? "",
+    owner: owner.slice(`name=${OWNER_FW_CFG_NAME},string=`.length),
+    pidFile,
+  };
+}
+
+/**
+ * The pid in `pidFile` when that process is the QEMU of `machineId` started with that pid file; a stale pid
+ * file (the pid reused by something else) gives undefined, so a foreign process is never taken for ours.
+ */
+export async function findMachineProcess(pidFile: string, machineId: string): Promise<number | undefined> {
+  const text = await readOptionalFile(pidFile);
+  const pid = Number.parseInt(text?.trim() ?? "", 10);
+  if (!Number.isSafeInteger(pid) || pid <= 1) return undefined;
+  const argv = await readCmdline(pid);
+  const identity = argv && identifyQemu(argv);
+  return identity && identity.machineId === machineId && identity.pidFile === pidFile ? pid : undefined;
+}
+
+/** Every running QEMU of ours on this host (any owner), for orphan reports. */
+export async function scanQemuProcesses(): Promise<Array<QemuIdentity & { pid: number }>> {
+  const found: Array<QemuIdentity & { pid: number }> = [];
+  for (const entry of await readdir("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isSafeInteger(pid)) continue;
+    const argv = await readCmdline(pid);
+    const identity = argv && identifyQemu(argv);
+    if (identity) found.push({ ...identity, pid });
+  }
+  return found;
+}
+
+/** Waits until `pid` has exited; false when it is still there at the deadline. */
+export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!(await isAlive(pid))) return true;
+    await sleep(20);
+  }
+  return !(await isAlive(pid));
+}
+
+/** SIGKILL to a verified QEMU pid, then waits for it to go. */
+export async function killQemu(pid: number, timeoutMs: number): Promise<void> {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+  if (!(await waitForExit(pid, timeoutMs))) throw new Error(`QEMU pid ${pid} did not exit after SIGKILL`);
+}

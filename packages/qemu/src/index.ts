@@ -1,0 +1,14 @@
+export { ConsoleHub } from "./console/console-hub.js";
+export { type AcceleratorChoice, chooseAccelerator } from "./host/accelerator.js";
+export { type BootImage, type ImageSource, ImageUnusableError } from "./images/image-source.js";
+export { machineSpecProblem } from "./machine-spec-problem.js";
+export { SUPPORTED_VOLUME_DRIVERS, volumeProblem } from "./model/volume-plan.js";
+export {
+  createQemuBackendFactory,
+  type QemuFactoryOptions,
+  type QemuSettings,
+  qemuSettings,
+} from "./qemu-backend-factory.js";
+export { type QemuBackendConfig, QemuMachineBackend } from "./qemu-machine-backend.js";
+export { QmpClient, type QmpEvent } from "./qmp/qmp-client.js";
+export { QmpClosedError, QmpCommandError, QmpTimeoutError } from "./qmp/qmp-errors.js";

@@ -1,0 +1,91 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/**
+ * Where one machine's files live: `<stateDir>/machines/<id>/`. The directory is 0700 and every file in it
+ * is written 0600 (ignition and the device inventory may hold what a user considers private).
+ */
+export class MachineFiles {
+  readonly dir: string;
+
+  constructor(
+    stateDir: string,
+    readonly id: string,
+  ) {
+    this.dir = join(machinesDir(stateDir), id);
+  }
+
+  get qmpSocket(): string {
+    return join(this.dir, "qmp.sock");
+  }
+  get serialSocket(): string {
+    return join(this.dir, "serial.sock");
+  }
+  get consoleLog(): string {
+    return join(this.dir, "console.log");
+  }
+  get pidFile(): string {
+    return join(this.dir, "qemu.pid");
+  }
+  /** QEMU's own messages (-D) and stderr of the launch. */
+  get qemuLog(): string {
+    return join(this.dir, "qemu.log");
+  }
+  /** The owner instance id, written before anything else is created. */
+  get ownerFile(): string {
+    return join(this.dir, "owner");
+  }
+  get ignitionFile(): string {
+    return join(this.dir, "ignition");
+  }
+  get hostnameFile(): string {
+    return join(this.dir, "hostname");
+  }
+  get networkMetadataFile(): string {
+    return join(this.dir, "network-interfaces.json");
+  }
+  /** Which QEMU device belongs to which spec entry (see device-inventory.ts). */
+  get inventoryFile(): string {
+    return join(this.dir, "devices.json");
+  }
+  /** Power state the backend acted on (see power-record.ts). */
+  get powerFile(): string {
+    return join(this.dir, "power.json");
+  }
+  get disksDir(): string {
+    return join(this.dir, "disks");
+  }
+  diskFile(key: string): string {
+    return join(this.disksDir, `${key}.qcow2`);
+  }
+
+  async ensure(): Promise<void> {
+    await mkdir(this.disksDir, { recursive: true, mode: 0o700 });
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function machinesDir(stateDir: string): string {
+  return join(stateDir, "machines");
+}
+
+/** Writes a file atomically (temp file + rename) with mode 0600. */
+export async function writePrivateFile(path: string, content: string | Uint8Array): Promise<void> {
+  const temp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
+  await writeFile(temp, content, { mode: 0o600 });
+  await rename(temp, path);
+}
+
+/** The file's content, or undefined when it does not exist. */
+export async function readOptionalFile(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,21 @@
+import { readOptionalFile, writePrivateFile } from "../machine-files.js";
+
+/**
+ * What the backend last did about a machine's power, kept in its directory so that a provider restart
+ * neither forgets a shutdown deadline nor takes a guest that powered itself off for one never started.
+ */
+export interface PowerRecord {
+  /** The backend started QEMU and has not stopped it since. */
+  readonly started: boolean;
+  /** When an ACPI shutdown was requested (ms since the epoch); the hard stop follows at the deadline. */
+  readonly powerdownAt?: number;
+}
+
+export async function readPowerRecord(path: string): Promise<PowerRecord> {
+  const text = await readOptionalFile(path);
+  return text === undefined ? { started: false } : (JSON.parse(text) as PowerRecord);
+}
+
+export function writePowerRecord(path: string, record: PowerRecord): Promise<void> {
+  return writePrivateFile(path, JSON.stringify(record));
+}

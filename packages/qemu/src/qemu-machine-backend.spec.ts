@@ -1,0 +1,170 @@
+import { existsSync } from "node:fs";
+import { readFile, readdir, stat } from "node:fs/promises";
+import { create } from "@bufbuild/protobuf";
+import { machine } from "@iri/api";
+import type { MachineIntent } from "@iri/backend-api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isAlive } from "./host/qemu-process.js";
+import { MachineFiles } from "./machine-files.js";
+import { createQemuBackendFactory, qemuSettings } from "./qemu-backend-factory.js";
+import type { QemuMachineBackend } from "./qemu-machine-backend.js";
+import { converge, eventually } from "./testdata/converge.js";
+import { GuestShell } from "./testdata/guest-shell.js";
+import { LocalImageSource } from "./testdata/local-image-source.js";
+import { TestBackendContext } from "./testdata/test-context.js";
+import { GUEST_COMMAND_LINE, GUEST_READY_MARKER, buildTestGuest } from "./testdata/test-guest.js";
+import { defaultSettings } from "./testdata/settings.js";
+
+const MiB = 1024n * 1024n;
+const IMAGE = "registry.test/iri/test-guest:1";
+
+describe("QEMU machine backend on the test guest (real QEMU)", () => {
+  let context: TestBackendContext;
+  let backend: QemuMachineBackend;
+  let shell: GuestShell | undefined;
+  const id = `m${Date.now().toString(36)}`;
+  const intent = (spec: Partial<machine.MachineSpec>): MachineIntent => ({
+    id,
+    labels: {},
+    class: { name: "small", resources: {}, cpus: 1n, memoryBytes: 256n * MiB, settings: {} },
+    spec: create(machine.MachineSpecSchema, {
+      class: "small",
+      ignitionData: new TextEncoder().encode('{"ignition":{"version":"3.4.0"}}'),
+      guestConfig: { hostname: "guest-one" },
+      volumes: [
+        { name: "root", device: "oda", localDisk: { sizeBytes: 64n * MiB, image: { image: IMAGE } } },
+        { name: "scratch", device: "odb", localDisk: { sizeBytes: 32n * MiB } },
+      ],
+      networkInterfaces: [{ name: "primary", networkId: "net-a", ips: ["10.0.0.2"] }],
+      ...spec,
+    }),
+  });
+  const apply = (spec: Partial<machine.MachineSpec> = {}) =>
+    converge(() => backend.apply(intent(spec), context.operation(id)));
+  const pidOf = async () => Number((await readFile(new MachineFiles(context.stateDir, id).pidFile, "utf8")).trim());
+
+  beforeAll(async () => {
+    const guest = buildTestGuest();
+    context = await TestBackendContext.create();
+    const images = new LocalImageSource(
+      new Map([[IMAGE, { digest: "sha256:test", rootfs: guest.rootfs, kernel: guest.kernel, initramfs: guest.initramfs, commandLine: GUEST_COMMAND_LINE }]]),
+    );
+    backend = await createQemuBackendFactory({ imageSource: () => images }).open(
+      { ...defaultSettings(qemuSettings), shutdownTimeout: 2 },
+      context,
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    shell?.close();
+    await converge(async () => ({ observation: undefined as never, notDone: await backend.remove(context.ref(id)) }));
+    await backend.close();
+  }, 60_000);
+
+  it("boots to the marker on the console with both disks, the NIC, ignition and the hostname", async () => {
+    const observation = await apply();
+    expect(observation.state).toBe(machine.MachineState.MACHINE_RUNNING);
+    expect(observation.volumes.map((v) => [v.name, v.state])).toEqual([
+      ["root", machine.VolumeState.VOLUME_ATTACHED],
+      ["scratch", machine.VolumeState.VOLUME_ATTACHED],
+    ]);
+    expect(observation.networkInterfaces.map((n) => n.state)).toEqual([
+      machine.NetworkInterfaceState.NETWORK_INTERFACE_ATTACHED,
+    ]);
+    expect(context.reasons(id)).toContain("MachineStarted");
+    expect(context.events.find((e) => e.reason === "MachineStarted")?.message).toMatch(/accelerator (tcg|kvm)/);
+
+    const files = new MachineFiles(context.stateDir, id);
+    await eventually(async () => {
+      const log = await readFile(files.consoleLog, "utf8").catch(() => "");
+      return log.includes(`${GUEST_READY_MARKER} guest-one`) ? true : undefined;
+    }, "marker with the hostname in the console log", 60_000);
+    expect((await stat(files.ignitionFile)).mode & 0o777).toBe(0o600);
+
+    shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
+    expect(await shell.run("cat /sys/block/vda/size /sys/block/vdb/size")).toBe(`${(64n * MiB) / 512n}\n${(32n * MiB) / 512n}`);
+    expect(await shell.run("head -c 15 /dev/vda")).toBe("IRI-TEST-ROOTFS");
+    expect(await shell.run("cat /sys/firmware/qemu_fw_cfg/by_name/opt/com.coreos/config/raw")).toBe(
+      '{"ignition":{"version":"3.4.0"}}',
+    );
+    expect(await shell.run("ls /sys/class/net")).toContain("eth0");
+    expect(await shell.run("cat /sys/firmware/qemu_fw_cfg/by_name/opt/dev.ironcore/network-interfaces/raw")).toContain(
+      '"ips":["10.0.0.2"]',
+    );
+  }, 120_000);
+
+  it("hot-plugs a disk and a NIC the guest sees, grows a disk live, and detaches both again", async () => {
+    if (!shell) throw new Error("needs the booted machine of the first test");
+    const base = intent({}).spec;
+    const extra = create(machine.VolumeSchema, { name: "extra", device: "odc", localDisk: { sizeBytes: 16n * MiB } });
+    const second = create(machine.NetworkInterfaceSchema, { name: "second", networkId: "net-b" });
+    const nics = [...base.networkInterfaces, second];
+    const plugged = await apply({ volumes: [...base.volumes, extra], networkInterfaces: nics });
+    expect(plugged.volumes.find((v) => v.name === "extra")?.state).toBe(machine.VolumeState.VOLUME_ATTACHED);
+    expect(await shell.waitFor("cat /sys/block/vdc/size", (out) => /^\d+$/.test(out))).toBe(`${(16n * MiB) / 512n}`);
+    await shell.waitFor("ls /sys/class/net", (out) => out.includes("eth1"));
+    expect(context.reasons(id)).toEqual(expect.arrayContaining(["VolumeAttached", "NetworkInterfaceAttached"]));
+
+    const grown = base.volumes.map((v) =>
+      v.name === "scratch" ? create(machine.VolumeSchema, { ...v, localDisk: { sizeBytes: 48n * MiB } }) : v,
+    );
+    await apply({ volumes: [...grown, extra], networkInterfaces: nics });
+    await shell.waitFor("cat /sys/block/vdb/size", (out) => out === `${(48n * MiB) / 512n}`);
+    expect(context.reasons(id)).toContain("VolumeResized");
+
+    const inventory = await readFile(new MachineFiles(context.stateDir, id).inventoryFile, "utf8");
+    expect(inventory).toContain('"extra"');
+    const detached = await apply({ volumes: grown });
+    expect(detached.volumes.map((v) => v.name)).toEqual(["root", "scratch"]);
+    expect(detached.networkInterfaces.map((n) => n.name)).toEqual(["primary"]);
+    expect(await shell.run("ls /sys/block")).not.toContain("vdc");
+    expect(await shell.run("ls /sys/class/net")).not.toContain("eth1");
+    // The detached local disk's file is released; the two remaining disks keep theirs.
+    expect(await readdir(new MachineFiles(context.stateDir, id).disksDir)).toHaveLength(2);
+    expect(await readFile(new MachineFiles(context.stateDir, id).inventoryFile, "utf8")).not.toContain('"extra"');
+    expect(context.reasons(id)).toEqual(expect.arrayContaining(["VolumeDetached", "NetworkInterfaceDetached"]));
+  }, 180_000);
+
+  it("powers off to SUSPENDED with no QEMU left, and on again with its disks", async () => {
+    shell?.close();
+    shell = undefined;
+    const pid = await pidOf();
+    const off = await apply({ power: machine.Power.OFF });
+    expect(off.state).toBe(machine.MachineState.MACHINE_SUSPENDED);
+    expect(await isAlive(pid)).toBe(false);
+    expect(context.reasons(id)).toEqual(expect.arrayContaining(["ShutdownRequested", "MachinePoweredOff"]));
+
+    const on = await apply();
+    expect(on.state).toBe(machine.MachineState.MACHINE_RUNNING);
+    expect(await pidOf()).not.toBe(pid);
+    shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
+    expect(await shell.run("cat /sys/block/vdb/size", 60_000)).toBe(`${(48n * MiB) / 512n}`);
+  }, 180_000);
+
+  it("starts a guest again that powered itself off while the spec says on", async () => {
+    if (!shell) throw new Error("needs the running machine of the previous test");
+    const pid = await pidOf();
+    const notifiedBefore = context.notified.length;
+    shell.run("poweroff -f", 2000).catch(() => undefined);
+    await eventually(async () => ((await isAlive(pid)) ? undefined : true), "QEMU exits after the guest's poweroff");
+    await eventually(async () => (context.notified.length > notifiedBefore ? true : undefined), "the backend asks for a reconcile");
+    shell.close();
+    const observation = await apply();
+    expect(observation.state).toBe(machine.MachineState.MACHINE_RUNNING);
+    expect(context.reasons(id)).toContain("GuestShutdown");
+    expect(await isAlive(await pidOf())).toBe(true);
+    shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
+    expect(await shell.run("hostname", 60_000)).toBe("guest-one");
+  }, 120_000);
+
+  it("lists the machine with its owner tag and removes every trace of it", async () => {
+    expect(await backend.listOwned()).toEqual([{ id, owner: context.owner.instanceId }]);
+    const pid = await pidOf();
+    shell?.close();
+    shell = undefined;
+    await converge(async () => ({ observation: undefined as never, notDone: await backend.remove(context.ref(id)) }));
+    expect(await isAlive(pid)).toBe(false);
+    expect(existsSync(new MachineFiles(context.stateDir, id).dir)).toBe(false);
+    expect(await backend.listOwned()).toEqual([]);
+  }, 60_000);
+});

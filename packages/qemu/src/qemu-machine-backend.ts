@@ -1,0 +1,427 @@
+import { readdir } from "node:fs/promises";
+import { availableParallelism, totalmem } from "node:os";
+import type { Duplex } from "node:stream";
+import { create } from "@bufbuild/protobuf";
+import { machine } from "@iri/api";
+import {
+  type ApplyOutcome,
+  type BackendContext,
+  type HostCapacity,
+  type MachineBackend,
+  type MachineIntent,
+  type MachineObservation,
+  type ObjectRef,
+  type OperationContext,
+  type OwnedResource,
+  PermanentBackendError,
+  type RemoveOutcome,
+} from "@iri/backend-api";
+import { ConsoleHub } from "./console/console-hub.js";
+import { syncDevices } from "./device-sync.js";
+import type { AcceleratorChoice } from "./host/accelerator.js";
+import {
+  findMachineProcess,
+  killQemu,
+  launchDaemonizedQemu,
+  QemuLaunchError,
+  scanQemuProcesses,
+} from "./host/qemu-process.js";
+import { type BootImage, type ImageSource, ImageUnusableError } from "./images/image-source.js";
+import { MachineFiles, machinesDir, readOptionalFile, writePrivateFile } from "./machine-files.js";
+import { buildQemuArgs, type Firmware } from "./model/command-line.js";
+import { readInventory } from "./model/device-inventory.js";
+import { readPowerRecord, writePowerRecord } from "./model/power-record.js";
+import { InvalidVolumeError, planVolume, type VolumePlan } from "./model/volume-plan.js";
+import { type NicPlan, type NicPlugin, planNetworkInterface } from "./nics/nic-plugin.js";
+import { QmpConnections } from "./qmp/qmp-connections.js";
+
+export interface QemuBackendConfig {
+  readonly qemuBinary: string;
+  readonly accelerator: AcceleratorChoice;
+  readonly firmware: Firmware;
+  readonly rootPorts: number;
+  /** How long a guest may take to power off after an ACPI shutdown request before it is stopped hard. */
+  readonly shutdownTimeoutMs: number;
+  /** Size of a local disk without an image and without size_bytes. */
+  readonly emptyDiskBytes: bigint;
+  readonly nicPlugin: NicPlugin;
+  /** A network namespace QEMU runs in ("" for the provider's own). */
+  readonly netns: string;
+  readonly imageSource: ImageSource;
+  readonly qmpTimeoutMs: number;
+  readonly launchTimeoutMs: number;
+}
+
+const { MachineState, VolumeState, NetworkInterfaceState, Power } = machine;
+
+/** The QEMU machine backend: see the package README for layout, handles and events. */
+export class QemuMachineBackend implements MachineBackend {
+  readonly name = "qemu";
+  private readonly connections: QmpConnections;
+  private readonly consoles = new Map<string, ConsoleHub>();
+
+  constructor(
+    private readonly config: QemuBackendConfig,
+    private readonly context: BackendContext,
+  ) {
+    this.connections = new QmpConnections({
+      connectTimeoutMs: config.qmpTimeoutMs,
+      commandTimeoutMs: config.qmpTimeoutMs,
+      onChange: (id) => context.notify(id),
+    });
+  }
+
+  async apply(
+    intent: MachineIntent,
+    ctx: OperationContext<MachineObservation>,
+  ): Promise<ApplyOutcome<MachineObservation>> {
+    const files = new MachineFiles(this.context.stateDir, intent.id);
+    await files.ensure();
+    if ((await readOptionalFile(files.ownerFile)) === undefined) {
+      await writePrivateFile(files.ownerFile, this.context.owner.instanceId);
+    }
+    const volumes = intent.spec.volumes.map((volume) => planOrReject(intent.id, volume));
+    const nics = intent.spec.networkInterfaces.map((nic) => planNetworkInterface(intent.id, nic));
+    let pid = await findMachineProcess(files.pidFile, intent.id);
+    const power = await readPowerRecord(files.powerFile);
+
+    if (intent.spec.power === Power.OFF) {
+      if (pid !== undefined) {
+        const waiting = await this.stopGracefully(intent.id, files, pid, ctx.event);
+        if (waiting)
+          return {
+            observation: this.configuredObservation(MachineState.MACHINE_RUNNING, volumes, nics),
+            notDone: waiting,
+          };
+      }
+      if (power.started) {
+        await writePowerRecord(files.powerFile, { started: false });
+        ctx.event("Normal", "MachinePoweredOff", "machine powered off");
+      }
+      return { observation: this.configuredObservation(MachineState.MACHINE_SUSPENDED, volumes, nics) };
+    }
+
+    const image = await this.bootImage(intent, volumes);
+    if ("notDone" in image) {
+      return {
+        observation: this.configuredObservation(MachineState.MACHINE_PENDING, volumes, nics, true),
+        notDone: image.notDone,
+      };
+    }
+    if (pid === undefined) {
+      if (power.started) {
+        ctx.event(
+          "Normal",
+          "GuestShutdown",
+          "the guest powered off while the spec says on; starting it again",
+        );
+      }
+      pid = await this.launch(intent, files, nics, image.boot);
+      ctx.event(
+        "Normal",
+        "MachineStarted",
+        `QEMU started (pid ${pid}, accelerator ${this.config.accelerator.accelerator}: ${this.config.accelerator.reason})`,
+      );
+    }
+    const qmp = await this.connections.get(intent.id, files.qmpSocket);
+    const status = await qmp.execute<{ status: string }>("query-status");
+    const beforeBoot = status.status === "prelaunch";
+    const devices = await syncDevices({
+      qmp,
+      files,
+      volumes,
+      nics,
+      bases: image.bases,
+      rootPorts: this.config.rootPorts,
+      emptyDiskBytes: this.config.emptyDiskBytes,
+      nicPlugin: this.config.nicPlugin,
+      beforeBoot,
+      bootFromFirstVolume: !image.boot?.kernel,
+      event: ctx.event,
+    });
+    if (beforeBoot) {
+      // A reset makes the firmware read the boot order of the devices just added.
+      await qmp.execute("system_reset");
+      await qmp.execute("cont");
+    }
+    const observation: MachineObservation = {
+      state: MachineState.MACHINE_RUNNING,
+      imageRef: image.ref,
+      volumes: devices.volumes,
+      networkInterfaces: devices.networkInterfaces,
+    };
+    if (devices.waiting.length > 0) {
+      return {
+        observation,
+        notDone: { afterMs: 1000, reason: "DevicesChanging", message: devices.waiting.join("; ") },
+      };
+    }
+    return { observation };
+  }
+
+  async remove(ref: ObjectRef): Promise<RemoveOutcome> {
+    const files = new MachineFiles(this.context.stateDir, ref.id);
+    const pid =
+      (await findMachineProcess(files.pidFile, ref.id)) ?? (await this.findStrayProcess(ref.id, files));
+    if (pid !== undefined) {
+      const waiting = await this.stopGracefully(ref.id, files, pid, ref.event);
+      if (waiting) return waiting;
+    }
+    this.consoles.get(ref.id)?.close();
+    this.consoles.delete(ref.id);
+    await this.connections.drop(ref.id);
+    const inventory = await readInventory(files.inventoryFile).catch(() => ({}));
+    for (const entry of Object.values(inventory)) {
+      if (entry.kind !== "nic" || !entry.tap) continue;
+      await this.config.nicPlugin.release({
+        name: entry.name,
+        key: entry.key,
+        deviceId: "",
+        netdevId: "",
+        mac: "",
+        networkId: entry.networkId ?? "",
+        ips: [],
+        tap: entry.tap,
+      });
+    }
+    await files.remove();
+    return undefined;
+  }
+
+  async listOwned(): Promise<OwnedResource[]> {
+    const owned = new Map<string, OwnedResource>();
+    let ids: string[] = [];
+    try {
+      ids = await readdir(machinesDir(this.context.stateDir));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+    for (const id of ids) {
+      const owner =
+        (await readOptionalFile(new MachineFiles(this.context.stateDir, id).ownerFile))?.trim() ?? "";
+      owned.set(id, { id, owner });
+    }
+    // A QEMU of ours whose directory is gone is still reported (by the owner tag on its command line).
+    const dir = machinesDir(this.context.stateDir);
+    for (const process of await scanQemuProcesses()) {
+      if (!owned.has(process.machineId) && process.pidFile.startsWith(`${dir}/`)) {
+        owned.set(process.machineId, { id: process.machineId, owner: process.owner });
+      }
+    }
+    return [...owned.values()];
+  }
+
+  async hostCapacity(): Promise<HostCapacity> {
+    return { cpus: availableParallelism(), memoryBytes: BigInt(totalmem()) };
+  }
+
+  async openConsole(id: string, signal: AbortSignal): Promise<Duplex> {
+    const files = new MachineFiles(this.context.stateDir, id);
+    if ((await findMachineProcess(files.pidFile, id)) === undefined) {
+      throw new Error(`machine ${id} is not running`);
+    }
+    let hub = this.consoles.get(id);
+    if (!hub) {
+      hub = new ConsoleHub(files.serialSocket);
+      this.consoles.set(id, hub);
+    }
+    return hub.open(signal);
+  }
+
+  async close(): Promise<void> {
+    for (const hub of this.consoles.values()) hub.close();
+    this.consoles.clear();
+    await this.connections.closeAll();
+  }
+
+  /**
+   * ACPI shutdown first, a hard stop once the deadline passed. Returns NotDone while the guest still has
+   * time, so no worker waits for it; the deadline survives restarts in the power record.
+   */
+  private async stopGracefully(
+    id: string,
+    files: MachineFiles,
+    pid: number,
+    event: ObjectRef["event"],
+  ): Promise<ApplyOutcome<MachineObservation>["notDone"]> {
+    const record = await readPowerRecord(files.powerFile);
+    const now = Date.now();
+    if (record.powerdownAt === undefined) {
+      const qmp = await this.connections.get(id, files.qmpSocket).catch(() => undefined);
+      const requested = await qmp?.execute("system_powerdown").then(
+        () => true,
+        () => false,
+      );
+      if (requested && this.config.shutdownTimeoutMs > 0) {
+        await writePowerRecord(files.powerFile, { started: true, powerdownAt: now });
+        event(
+          "Normal",
+          "ShutdownRequested",
+          `ACPI shutdown requested; hard stop after ${this.config.shutdownTimeoutMs} ms`,
+        );
+        return {
+          afterMs: Math.min(1000, this.config.shutdownTimeoutMs),
+          reason: "ShuttingDown",
+          message: "waiting for the guest to power off",
+        };
+      }
+    } else if (now - record.powerdownAt < this.config.shutdownTimeoutMs) {
+      const left = this.config.shutdownTimeoutMs - (now - record.powerdownAt);
+      return {
+        afterMs: Math.min(1000, left),
+        reason: "ShuttingDown",
+        message: "waiting for the guest to power off",
+      };
+    } else {
+      event(
+        "Normal",
+        "HardStop",
+        `the guest did not power off within ${this.config.shutdownTimeoutMs} ms; stopped`,
+      );
+    }
+    await this.connections.drop(id);
+    await killQemu(pid, this.config.launchTimeoutMs);
+    await writePowerRecord(files.powerFile, { started: false });
+    return undefined;
+  }
+
+  private async findStrayProcess(id: string, files: MachineFiles): Promise<number | undefined> {
+    const found = (await scanQemuProcesses()).find(
+      (p) => p.machineId === id && p.pidFile === files.pidFile && p.owner === this.context.owner.instanceId,
+    );
+    return found?.pid;
+  }
+
+  /** The image of the boot volume and the bases of local disks, pulled as de-duplicated jobs. */
+  private async bootImage(
+    intent: MachineIntent,
+    volumes: readonly VolumePlan[],
+  ): Promise<
+    | { ref: string; boot: BootImage | undefined; bases: Map<string, string> }
+    | { notDone: NonNullable<ApplyOutcome<MachineObservation>["notDone"]> }
+  > {
+    const bases = new Map<string, string>();
+    let boot: BootImage | undefined;
+    let ref = "";
+    for (const [index, plan] of volumes.entries()) {
+      if (plan.kind !== "local" || !plan.image) continue;
+      const key = `qemu-image ${plan.image}`;
+      const job = this.context.jobs.ensure(key, async (handle) => {
+        const image = await this.config.imageSource.pull(plan.image ?? "", handle.signal);
+        this.context.event(
+          intent.id,
+          "Normal",
+          "ImagePulled",
+          `image ${plan.image} pulled (${image.digest})`,
+        );
+        return image;
+      });
+      if (job.status === "running") {
+        return { notDone: { afterMs: 500, reason: "ImagePulling", message: `pulling image ${plan.image}` } };
+      }
+      if (job.status === "failed") {
+        this.context.jobs.forget(key);
+        const message = `image ${plan.image}: ${(job.error as Error).message}`;
+        if (job.error instanceof ImageUnusableError)
+          throw new PermanentBackendError("ImagePullFailed", message);
+        throw new Error(message, { cause: job.error });
+      }
+      if (job.value.rootfs) bases.set(plan.name, job.value.rootfs);
+      if (index === 0) {
+        boot = job.value;
+        ref = `${plan.image}@${job.value.digest}`;
+      }
+    }
+    return { ref, boot, bases };
+  }
+
+  private async launch(
+    intent: MachineIntent,
+    files: MachineFiles,
+    nics: readonly NicPlan[],
+    boot: BootImage | undefined,
+  ): Promise<number> {
+    const spec = intent.spec;
+    const ignition = spec.ignitionData.length > 0;
+    const hostname = spec.guestConfig?.hostname ?? "";
+    if (ignition) await writePrivateFile(files.ignitionFile, spec.ignitionData);
+    if (hostname !== "") await writePrivateFile(files.hostnameFile, hostname);
+    await writePrivateFile(
+      files.networkMetadataFile,
+      JSON.stringify(
+        nics.map((nic) => ({ name: nic.name, mac: nic.mac, networkId: nic.networkId, ips: nic.ips })),
+      ),
+    );
+    const args = buildQemuArgs({
+      machineId: intent.id,
+      owner: this.context.owner.instanceId,
+      files,
+      accelerator: this.config.accelerator.accelerator,
+      cpus: Number(intent.class.cpus),
+      memoryBytes: intent.class.memoryBytes,
+      firmware: this.config.firmware,
+      ...(boot?.kernel
+        ? {
+            directBoot: {
+              kernel: boot.kernel,
+              commandLine: boot.commandLine ?? "",
+              ...(boot.initramfs ? { initramfs: boot.initramfs } : {}),
+            },
+          }
+        : {}),
+      rootPorts: this.config.rootPorts,
+      ignition,
+      hostname: hostname !== "",
+    });
+    const argv =
+      this.config.netns === ""
+        ? [this.config.qemuBinary, ...args]
+        : ["ip", "netns", "exec", this.config.netns, this.config.qemuBinary, ...args];
+    try {
+      await launchDaemonizedQemu(argv[0] ?? "", argv.slice(1), files.qemuLog, this.config.launchTimeoutMs);
+    } catch (error) {
+      if (error instanceof QemuLaunchError)
+        throw new PermanentBackendError("MachineStartFailed", error.message);
+      throw error;
+    }
+    const pid = await findMachineProcess(files.pidFile, intent.id);
+    if (pid === undefined) throw new Error("QEMU started but its pid file names no QEMU of this machine");
+    await writePowerRecord(files.powerFile, { started: true });
+    return pid;
+  }
+
+  /** The machine's devices as configured, for states in which no QEMU holds them. */
+  private configuredObservation(
+    state: machine.MachineState,
+    volumes: readonly VolumePlan[],
+    nics: readonly NicPlan[],
+    pending = false,
+  ): MachineObservation {
+    const volumeState = pending ? VolumeState.VOLUME_PENDING : VolumeState.VOLUME_ATTACHED;
+    const nicState = pending
+      ? NetworkInterfaceState.NETWORK_INTERFACE_PENDING
+      : NetworkInterfaceState.NETWORK_INTERFACE_ATTACHED;
+    return {
+      state,
+      volumes: volumes.map((v) =>
+        create(machine.VolumeStatusSchema, { name: v.name, handle: v.handle, state: volumeState }),
+      ),
+      networkInterfaces: nics.map((n) =>
+        create(machine.NetworkInterfaceStatusSchema, {
+          name: n.name,
+          handle: this.config.nicPlugin.handle(n),
+          state: nicState,
+        }),
+      ),
+    };
+  }
+}
+
+function planOrReject(machineId: string, volume: machine.Volume): VolumePlan {
+  try {
+    return planVolume(machineId, volume);
+  } catch (error) {
+    if (error instanceof InvalidVolumeError) throw new PermanentBackendError("InvalidVolume", error.message);
+    throw error;
+  }
+}
