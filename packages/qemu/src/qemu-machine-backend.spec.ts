@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readFile, readdir, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
 import type { MachineIntent } from "@iri/backend-api";
@@ -11,9 +11,9 @@ import type { QemuMachineBackend } from "./qemu-machine-backend.js";
 import { converge, eventually } from "./testdata/converge.js";
 import { GuestShell } from "./testdata/guest-shell.js";
 import { LocalImageSource } from "./testdata/local-image-source.js";
-import { TestBackendContext } from "./testdata/test-context.js";
-import { GUEST_COMMAND_LINE, GUEST_READY_MARKER, buildTestGuest } from "./testdata/test-guest.js";
 import { defaultSettings } from "./testdata/settings.js";
+import { TestBackendContext } from "./testdata/test-context.js";
+import { buildTestGuest, GUEST_COMMAND_LINE, GUEST_READY_MARKER } from "./testdata/test-guest.js";
 
 const MiB = 1024n * 1024n;
 const IMAGE = "registry.test/iri/test-guest:1";
@@ -41,13 +41,25 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
   });
   const apply = (spec: Partial<machine.MachineSpec> = {}) =>
     converge(() => backend.apply(intent(spec), context.operation(id)));
-  const pidOf = async () => Number((await readFile(new MachineFiles(context.stateDir, id).pidFile, "utf8")).trim());
+  const pidOf = async () =>
+    Number((await readFile(new MachineFiles(context.stateDir, id).pidFile, "utf8")).trim());
 
   beforeAll(async () => {
     const guest = buildTestGuest();
     context = await TestBackendContext.create();
     const images = new LocalImageSource(
-      new Map([[IMAGE, { digest: "sha256:test", rootfs: guest.rootfs, kernel: guest.kernel, initramfs: guest.initramfs, commandLine: GUEST_COMMAND_LINE }]]),
+      new Map([
+        [
+          IMAGE,
+          {
+            digest: "sha256:test",
+            rootfs: guest.rootfs,
+            kernel: guest.kernel,
+            initramfs: guest.initramfs,
+            commandLine: GUEST_COMMAND_LINE,
+          },
+        ],
+      ]),
     );
     backend = await createQemuBackendFactory({ imageSource: () => images }).open(
       { ...defaultSettings(qemuSettings), shutdownTimeout: 2 },
@@ -57,7 +69,10 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
 
   afterAll(async () => {
     shell?.close();
-    await converge(async () => ({ observation: undefined as never, notDone: await backend.remove(context.ref(id)) }));
+    await converge(async () => ({
+      observation: undefined as never,
+      notDone: await backend.remove(context.ref(id)),
+    }));
     await backend.close();
   }, 60_000);
 
@@ -72,38 +87,55 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
       machine.NetworkInterfaceState.NETWORK_INTERFACE_ATTACHED,
     ]);
     expect(context.reasons(id)).toContain("MachineStarted");
-    expect(context.events.find((e) => e.reason === "MachineStarted")?.message).toMatch(/accelerator (tcg|kvm)/);
+    expect(context.events.find((e) => e.reason === "MachineStarted")?.message).toMatch(
+      /accelerator (tcg|kvm)/,
+    );
 
     const files = new MachineFiles(context.stateDir, id);
-    await eventually(async () => {
-      const log = await readFile(files.consoleLog, "utf8").catch(() => "");
-      return log.includes(`${GUEST_READY_MARKER} guest-one`) ? true : undefined;
-    }, "marker with the hostname in the console log", 60_000);
+    await eventually(
+      async () => {
+        const log = await readFile(files.consoleLog, "utf8").catch(() => "");
+        return log.includes(`${GUEST_READY_MARKER} guest-one`) ? true : undefined;
+      },
+      "marker with the hostname in the console log",
+      60_000,
+    );
     expect((await stat(files.ignitionFile)).mode & 0o777).toBe(0o600);
 
     shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
-    expect(await shell.run("cat /sys/block/vda/size /sys/block/vdb/size")).toBe(`${(64n * MiB) / 512n}\n${(32n * MiB) / 512n}`);
+    expect(await shell.run("cat /sys/block/vda/size /sys/block/vdb/size")).toBe(
+      `${(64n * MiB) / 512n}\n${(32n * MiB) / 512n}`,
+    );
+    expect(await shell.run("cat /sys/block/vda/serial; echo; cat /sys/block/vdb/serial")).toBe("oda\nodb");
     expect(await shell.run("head -c 15 /dev/vda")).toBe("IRI-TEST-ROOTFS");
     expect(await shell.run("cat /sys/firmware/qemu_fw_cfg/by_name/opt/com.coreos/config/raw")).toBe(
       '{"ignition":{"version":"3.4.0"}}',
     );
     expect(await shell.run("ls /sys/class/net")).toContain("eth0");
-    expect(await shell.run("cat /sys/firmware/qemu_fw_cfg/by_name/opt/dev.ironcore/network-interfaces/raw")).toContain(
-      '"ips":["10.0.0.2"]',
-    );
+    expect(
+      await shell.run("cat /sys/firmware/qemu_fw_cfg/by_name/opt/dev.ironcore/network-interfaces/raw"),
+    ).toContain('"ips":["10.0.0.2"]');
   }, 120_000);
 
   it("hot-plugs a disk and a NIC the guest sees, grows a disk live, and detaches both again", async () => {
     if (!shell) throw new Error("needs the booted machine of the first test");
     const base = intent({}).spec;
-    const extra = create(machine.VolumeSchema, { name: "extra", device: "odc", localDisk: { sizeBytes: 16n * MiB } });
+    const extra = create(machine.VolumeSchema, {
+      name: "extra",
+      device: "odc",
+      localDisk: { sizeBytes: 16n * MiB },
+    });
     const second = create(machine.NetworkInterfaceSchema, { name: "second", networkId: "net-b" });
     const nics = [...base.networkInterfaces, second];
     const plugged = await apply({ volumes: [...base.volumes, extra], networkInterfaces: nics });
     expect(plugged.volumes.find((v) => v.name === "extra")?.state).toBe(machine.VolumeState.VOLUME_ATTACHED);
-    expect(await shell.waitFor("cat /sys/block/vdc/size", (out) => /^\d+$/.test(out))).toBe(`${(16n * MiB) / 512n}`);
+    expect(await shell.waitFor("cat /sys/block/vdc/size", (out) => /^\d+$/.test(out))).toBe(
+      `${(16n * MiB) / 512n}`,
+    );
     await shell.waitFor("ls /sys/class/net", (out) => out.includes("eth1"));
-    expect(context.reasons(id)).toEqual(expect.arrayContaining(["VolumeAttached", "NetworkInterfaceAttached"]));
+    expect(context.reasons(id)).toEqual(
+      expect.arrayContaining(["VolumeAttached", "NetworkInterfaceAttached"]),
+    );
 
     const grown = base.volumes.map((v) =>
       v.name === "scratch" ? create(machine.VolumeSchema, { ...v, localDisk: { sizeBytes: 48n * MiB } }) : v,
@@ -121,8 +153,12 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     expect(await shell.run("ls /sys/class/net")).not.toContain("eth1");
     // The detached local disk's file is released; the two remaining disks keep theirs.
     expect(await readdir(new MachineFiles(context.stateDir, id).disksDir)).toHaveLength(2);
-    expect(await readFile(new MachineFiles(context.stateDir, id).inventoryFile, "utf8")).not.toContain('"extra"');
-    expect(context.reasons(id)).toEqual(expect.arrayContaining(["VolumeDetached", "NetworkInterfaceDetached"]));
+    expect(await readFile(new MachineFiles(context.stateDir, id).inventoryFile, "utf8")).not.toContain(
+      '"extra"',
+    );
+    expect(context.reasons(id)).toEqual(
+      expect.arrayContaining(["VolumeDetached", "NetworkInterfaceDetached"]),
+    );
   }, 180_000);
 
   it("powers off to SUSPENDED with no QEMU left, and on again with its disks", async () => {
@@ -146,8 +182,14 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     const pid = await pidOf();
     const notifiedBefore = context.notified.length;
     shell.run("poweroff -f", 2000).catch(() => undefined);
-    await eventually(async () => ((await isAlive(pid)) ? undefined : true), "QEMU exits after the guest's poweroff");
-    await eventually(async () => (context.notified.length > notifiedBefore ? true : undefined), "the backend asks for a reconcile");
+    await eventually(
+      async () => ((await isAlive(pid)) ? undefined : true),
+      "QEMU exits after the guest's poweroff",
+    );
+    await eventually(
+      async () => (context.notified.length > notifiedBefore ? true : undefined),
+      "the backend asks for a reconcile",
+    );
     shell.close();
     const observation = await apply();
     expect(observation.state).toBe(machine.MachineState.MACHINE_RUNNING);
@@ -162,7 +204,10 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     const pid = await pidOf();
     shell?.close();
     shell = undefined;
-    await converge(async () => ({ observation: undefined as never, notDone: await backend.remove(context.ref(id)) }));
+    await converge(async () => ({
+      observation: undefined as never,
+      notDone: await backend.remove(context.ref(id)),
+    }));
     expect(await isAlive(pid)).toBe(false);
     expect(existsSync(new MachineFiles(context.stateDir, id).dir)).toBe(false);
     expect(await backend.listOwned()).toEqual([]);

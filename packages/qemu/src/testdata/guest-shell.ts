@@ -33,7 +33,8 @@ export class GuestShell {
     while (Date.now() < deadline) {
       // Type the command again until it runs: the shell may not be up yet right after boot.
       if (Date.now() >= nextPrompt) {
-        this.console.write(`echo BEG""IN-${n}; ${command}; echo EN""D-${n}\n`);
+        // The bare echo ends output that has no newline of its own.
+        this.console.write(`echo BEG""IN-${n}; ${command}; echo; echo EN""D-${n}\n`);
         nextPrompt = Date.now() + 5000;
       }
       const match = pattern.exec(this.output);
@@ -43,7 +44,9 @@ export class GuestShell {
       }
       await sleep(50);
     }
-    throw new Error(`no output for ${JSON.stringify(command)} within ${timeoutMs} ms; console: ${this.output.slice(-500)}`);
+    throw new Error(
+      `no output for ${JSON.stringify(command)} within ${timeoutMs} ms; console: ${this.output.slice(-500)}`,
+    );
   }
 
   /** Runs `command` until its output satisfies `accept` (a device appearing after a hot-plug takes a while). */
@@ -55,7 +58,9 @@ export class GuestShell {
       if (accept(output)) return output;
       await sleep(250);
     }
-    throw new Error(`${JSON.stringify(command)} still printed ${JSON.stringify(output)} after ${timeoutMs} ms`);
+    throw new Error(
+      `${JSON.stringify(command)} still printed ${JSON.stringify(output)} after ${timeoutMs} ms`,
+    );
   }
 
   close(): void {

@@ -5,7 +5,13 @@ export function defaultSettings<Defs extends SettingDefinitions>(defs: Defs): Se
   const values: Record<string, unknown> = {};
   for (const [key, def] of Object.entries(defs)) {
     values[key] =
-      def.kind === "integer" ? Number(def.default) : def.kind === "octal" ? Number.parseInt(def.default, 8) : def.kind === "boolean" ? def.default === "true" : def.default;
+      def.kind === "integer"
+        ? Number(def.default)
+        : def.kind === "octal"
+          ? Number.parseInt(def.default, 8)
+          : def.kind === "boolean"
+            ? def.default === "true"
+            : def.default;
   }
   return values as SettingValues<Defs>;
 }

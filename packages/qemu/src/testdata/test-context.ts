@@ -47,7 +47,10 @@ class TestJobs implements BackgroundJobs {
   get<T>(key: string): JobState<T> | undefined {
     return this.states.get(key) as JobState<T> | undefined;
   }
-  async run<T>(key: string, work: (job: { signal: AbortSignal; progress(): void }) => Promise<T>): Promise<T> {
+  async run<T>(
+    key: string,
+    work: (job: { signal: AbortSignal; progress(): void }) => Promise<T>,
+  ): Promise<T> {
     return work({ signal: new AbortController().signal, progress() {} });
   }
   cancel(): void {}
@@ -66,7 +69,10 @@ export class TestBackendContext implements BackendContext {
 
   constructor(
     readonly stateDir: string,
-    readonly owner = { provider: "machine-provider", instanceId: `test-${Math.random().toString(36).slice(2, 10)}` },
+    readonly owner = {
+      provider: "machine-provider",
+      instanceId: `test-${Math.random().toString(36).slice(2, 10)}`,
+    },
   ) {}
 
   static async create(): Promise<TestBackendContext> {
@@ -85,7 +91,11 @@ export class TestBackendContext implements BackendContext {
     return this.events.filter((e) => e.objectId === objectId).map((e) => e.reason);
   }
 
-  operation(id: string, last?: MachineObservation, placement?: Placement): OperationContext<MachineObservation> {
+  operation(
+    id: string,
+    last?: MachineObservation,
+    placement?: Placement,
+  ): OperationContext<MachineObservation> {
     return {
       signal: new AbortController().signal,
       generation: 1n,

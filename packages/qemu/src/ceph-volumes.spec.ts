@@ -1,0 +1,135 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { machine } from "@iri/api";
+import type { MachineIntent } from "@iri/backend-api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MachineFiles } from "./machine-files.js";
+import { createQemuBackendFactory, qemuSettings } from "./qemu-backend-factory.js";
+import type { QemuMachineBackend } from "./qemu-machine-backend.js";
+import { CephFixture } from "./testdata/ceph-fixture.js";
+import { converge } from "./testdata/converge.js";
+import { GuestShell } from "./testdata/guest-shell.js";
+import { LocalImageSource } from "./testdata/local-image-source.js";
+import { defaultSettings } from "./testdata/settings.js";
+import { TestBackendContext } from "./testdata/test-context.js";
+import { buildTestGuest, GUEST_COMMAND_LINE } from "./testdata/test-guest.js";
+
+const MiB = 1024n * 1024n;
+const IMAGE = "registry.test/iri/test-guest:1";
+const sectors = (mib: bigint) => String((mib * MiB) / 512n);
+
+describe("Ceph RBD volumes through QEMU's rbd driver (shared loopback Ceph, real QEMU)", () => {
+  let ceph: CephFixture;
+  let context: TestBackendContext;
+  let backend: QemuMachineBackend;
+  let shell: GuestShell;
+  const id = `rbd${Date.now().toString(36)}`;
+  const root = create(machine.VolumeSchema, {
+    name: "root",
+    device: "oda",
+    localDisk: { image: { image: IMAGE } },
+  });
+  const intent = (volumes: machine.Volume[]): MachineIntent => ({
+    id,
+    labels: {},
+    class: { name: "small", resources: {}, cpus: 1n, memoryBytes: 256n * MiB, settings: {} },
+    spec: create(machine.MachineSpecSchema, { class: "small", volumes: [root, ...volumes] }),
+  });
+  const apply = (volumes: machine.Volume[]) =>
+    converge(() => backend.apply(intent(volumes), context.operation(id)));
+  const cephVolume = (name: string, device: string, image: string, sizeMiB: bigint, passphrase?: string) =>
+    create(machine.VolumeSchema, {
+      name,
+      device,
+      connection: {
+        driver: "ceph",
+        handle: `${ceph.pool}/${image}`,
+        attributes: { monitors: ceph.monitors, image: `${ceph.pool}/${image}` },
+        secretData: {
+          userID: new TextEncoder().encode(ceph.user),
+          userKey: new TextEncoder().encode(ceph.key),
+        },
+        ...(passphrase ? { encryptionData: { encryptionKey: new TextEncoder().encode(passphrase) } } : {}),
+        effectiveStorageBytes: sizeMiB * MiB,
+      },
+    });
+
+  beforeAll(async () => {
+    ceph = await CephFixture.create();
+    const guest = buildTestGuest();
+    context = await TestBackendContext.create();
+    const images = new LocalImageSource(
+      new Map([
+        [
+          IMAGE,
+          {
+            digest: "sha256:test",
+            rootfs: guest.rootfs,
+            kernel: guest.kernel,
+            initramfs: guest.initramfs,
+            commandLine: GUEST_COMMAND_LINE,
+          },
+        ],
+      ]),
+    );
+    backend = await createQemuBackendFactory({ imageSource: () => images }).open(
+      { ...defaultSettings(qemuSettings), shutdownTimeout: 1 },
+      context,
+    );
+    await apply([]);
+    shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
+    await shell.run("true", 60_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    shell?.close();
+    if (backend) {
+      await converge(async () => ({
+        observation: undefined as never,
+        notDone: await backend.remove(context.ref(id)),
+      }));
+      await backend.close();
+    }
+    await ceph?.cleanup();
+  }, 60_000);
+
+  it("hot-plugs an RBD image opened with the consumer's key, grows it live, and detaches it", async () => {
+    const image = await ceph.createImage(64);
+    const attached = await apply([cephVolume("data", "odb", image, 64n)]);
+    expect(attached.volumes.find((v) => v.name === "data")).toMatchObject({
+      handle: `ceph/${ceph.pool}/${image}`,
+      state: machine.VolumeState.VOLUME_ATTACHED,
+    });
+    expect(await shell.waitFor("cat /sys/block/vdb/size", (out) => /^\d+$/.test(out))).toBe(sectors(64n));
+
+    await ceph.resizeImage(image, 96);
+    await apply([cephVolume("data", "odb", image, 96n)]);
+    await shell.waitFor("cat /sys/block/vdb/size", (out) => out === sectors(96n));
+
+    await apply([]);
+    expect(await shell.run("ls /sys/block")).not.toContain("vdb");
+    expect(context.reasons(id)).toEqual(
+      expect.arrayContaining(["VolumeAttached", "VolumeResized", "VolumeDetached"]),
+    );
+  }, 120_000);
+
+  it("opens a LUKS2-formatted RBD image with the passphrase from encryption_data", async () => {
+    const image = await ceph.createImage(64, "correct horse battery staple");
+    await apply([cephVolume("secret", "odc", image, 64n, "correct horse battery staple")]);
+    // librbd's LUKS2 header takes 16 MiB of the image.
+    expect(await shell.waitFor("cat /sys/block/vdb/size", (out) => /^\d+$/.test(out))).toBe(sectors(48n));
+    expect(JSON.stringify(context.events)).not.toContain("correct horse");
+    expect(JSON.stringify(context.events)).not.toContain(ceph.key);
+    const files = new MachineFiles(context.stateDir, id);
+    const argv = await readFile(`/proc/${(await readFile(files.pidFile, "utf8")).trim()}/cmdline`, "utf8");
+    expect(argv).toContain(files.qmpSocket);
+    expect(argv).not.toContain(ceph.key);
+    expect(argv).not.toContain(Buffer.from("correct horse battery staple").toString("base64"));
+    for (const name of await readdir(files.dir)) {
+      if (!name.endsWith(".sock") && name !== "disks") {
+        expect(await readFile(join(files.dir, name), "utf8")).not.toContain(ceph.key);
+      }
+    }
+  }, 120_000);
+});

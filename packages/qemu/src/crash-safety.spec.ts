@@ -1,0 +1,98 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { create } from "@bufbuild/protobuf";
+import { machine } from "@iri/api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isAlive } from "./host/qemu-process.js";
+import { MachineFiles } from "./machine-files.js";
+import { createQemuBackendFactory, qemuSettings } from "./qemu-backend-factory.js";
+import type { QemuMachineBackend } from "./qemu-machine-backend.js";
+import { converge } from "./testdata/converge.js";
+import { GuestShell } from "./testdata/guest-shell.js";
+import { defaultSettings } from "./testdata/settings.js";
+import { TestBackendContext } from "./testdata/test-context.js";
+import { buildTestGuest, GUEST_COMMAND_LINE } from "./testdata/test-guest.js";
+
+const MiB = 1024n * 1024n;
+
+describe("kill -9 of the provider while its machine runs (real QEMU, provider in its own process)", () => {
+  let context: TestBackendContext;
+  let backend: QemuMachineBackend;
+  let provider: ChildProcess | undefined;
+  const id = `crash${Date.now().toString(36)}`;
+  const guest = buildTestGuest();
+  const image = {
+    rootfs: guest.rootfs,
+    kernel: guest.kernel,
+    initramfs: guest.initramfs,
+    commandLine: GUEST_COMMAND_LINE,
+  };
+
+  beforeAll(async () => {
+    context = await TestBackendContext.create();
+  });
+
+  afterAll(async () => {
+    provider?.kill("SIGKILL");
+    if (backend) {
+      await converge(async () => ({
+        observation: undefined as never,
+        notDone: await backend.remove(context.ref(id)),
+      }));
+      await backend.close();
+    }
+  }, 60_000);
+
+  it("adopts the running QEMU after a restart: same pid, not started again, console still answers", async () => {
+    const script = fileURLToPath(new URL("./testdata/provider-process.mjs", import.meta.url));
+    const config = { stateDir: context.stateDir, instanceId: context.owner.instanceId, machineId: id, image };
+    provider = spawn(process.execPath, [script, JSON.stringify(config)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const pid = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      provider?.stdout?.on("data", (chunk: Buffer) => {
+        out += chunk.toString("utf8");
+        const match = /RUNNING (\d+)/.exec(out);
+        if (match) resolve(Number(match[1]));
+      });
+      provider?.once("exit", (code) =>
+        reject(new Error(`provider process exited with ${code} before RUNNING`)),
+      );
+    });
+    provider.kill("SIGKILL");
+    await new Promise((resolve) => provider?.once("exit", resolve));
+    provider = undefined;
+    expect(await isAlive(pid)).toBe(true);
+
+    backend = await createQemuBackendFactory({
+      imageSource: () => ({ pull: async () => ({ digest: "sha256:test", ...image }) }),
+    }).open({ ...defaultSettings(qemuSettings), shutdownTimeout: 1 }, context);
+    const observation = await converge(() =>
+      backend.apply(
+        {
+          id,
+          labels: {},
+          class: { name: "small", resources: {}, cpus: 1n, memoryBytes: 256n * MiB, settings: {} },
+          spec: create(machine.MachineSpecSchema, {
+            class: "small",
+            volumes: [
+              { name: "root", device: "oda", localDisk: { sizeBytes: 0n, image: { image: "test-guest" } } },
+            ],
+          }),
+        },
+        context.operation(id),
+      ),
+    );
+    expect(observation.state).toBe(machine.MachineState.MACHINE_RUNNING);
+    expect(Number((await readFile(new MachineFiles(context.stateDir, id).pidFile, "utf8")).trim())).toBe(pid);
+    expect(context.reasons(id)).not.toContain("MachineStarted");
+    const shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
+    try {
+      expect(await shell.run("cat /sys/block/vda/size", 60_000)).toBe(String((8n * MiB) / 512n));
+    } finally {
+      shell.close();
+    }
+  }, 180_000);
+});
