@@ -48,7 +48,7 @@ class TestJobs implements BackgroundJobs {
     return this.states.get(key) as JobState<T> | undefined;
   }
   async run<T>(
-    key: string,
+    _key: string,
     work: (job: { signal: AbortSignal; progress(): void }) => Promise<T>,
   ): Promise<T> {
     return work({ signal: new AbortController().signal, progress() {} });
