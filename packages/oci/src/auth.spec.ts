@@ -95,6 +95,25 @@ describe("bearer token challenge", () => {
     expect(authorizations.filter((header) => header?.startsWith("Bearer "))).toHaveLength(3);
   });
 
+  it("follows a blob redirect to another origin without sending it the token", async () => {
+    const started = await startRegistryProxy({
+      upstream: registry,
+      auth: { kind: "bearer" },
+      redirectBlobs: true,
+    });
+    proxies.push(started);
+    const client = await clientWith({});
+    const resolved = await client.resolveImage(`${started.addr}/${repo}:1.0`);
+    const layer = resolved.rootfs;
+    if (layer === undefined) throw new Error("no rootfs");
+    let content = "";
+    for await (const chunk of await client.openBlob(resolved.reference, layer)) content += String(chunk);
+    expect(content).toBe("disk");
+    expect(resolved.config).toEqual({});
+    // The config and the rootfs came from the storage server, with no Authorization header.
+    expect(started.storageAuthorizations).toEqual([undefined, undefined]);
+  });
+
   it("gets an anonymous token when no credentials are configured", async () => {
     const { addr, tokenRequests } = await proxy({ kind: "bearer" });
     const client = await clientWith({});

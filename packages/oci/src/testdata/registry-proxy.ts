@@ -22,6 +22,11 @@ export interface ProxyOptions {
         readonly expiresIn?: number;
       };
   readonly tls?: { readonly cert: string; readonly key: string };
+  /**
+   * Answers blob GETs with a 307 to a second server (another origin, like a registry's object storage),
+   * which serves the blob from upstream without auth and records the Authorization headers it got.
+   */
+  readonly redirectBlobs?: boolean;
   /** Rewrites upstream bodies of blob or manifest GETs. */
   readonly corrupt?: { readonly blobs?: "flip-byte" | "truncate" | "reset"; readonly manifests?: boolean };
 }
@@ -33,6 +38,8 @@ export interface RegistryProxy {
   readonly tokenRequests: { scope: string | null; service: string | null; authenticated: boolean }[];
   /** Each request's Authorization header to the /v2/ API (undefined when none). */
   readonly authorizations: (string | undefined)[];
+  /** With `redirectBlobs`: the Authorization header of each request to the storage server. */
+  readonly storageAuthorizations: (string | undefined)[];
   close(): Promise<void>;
 }
 
@@ -44,6 +51,13 @@ export async function startRegistryProxy(options: ProxyOptions): Promise<Registr
   const tokens = new Set<string>();
   const tokenRequests: RegistryProxy["tokenRequests"] = [];
   const authorizations: RegistryProxy["authorizations"] = [];
+  const storageAuthorizations: RegistryProxy["storageAuthorizations"] = [];
+  const storage = options.redirectBlobs
+    ? createHttpServer((request, response) => {
+        storageAuthorizations.push(request.headers.authorization);
+        void forward(request, response, new URL(request.url ?? "/", "http://storage"));
+      })
+    : undefined;
   const scheme = options.tls ? "https" : "http";
   let addr = "";
 
@@ -86,6 +100,11 @@ export async function startRegistryProxy(options: ProxyOptions): Promise<Registr
         return;
       }
     }
+    if (storage !== undefined && url.pathname.includes("/blobs/")) {
+      const { port } = storage.address() as AddressInfo;
+      response.writeHead(307, { location: `http://127.0.0.1:${port}${url.pathname}` }).end();
+      return;
+    }
     void forward(request, response, url);
   };
 
@@ -120,16 +139,20 @@ export async function startRegistryProxy(options: ProxyOptions): Promise<Registr
   };
 
   const server: Server = options.tls ? createHttpsServer(options.tls, handler) : createHttpServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  for (const listening of storage ? [server, storage] : [server]) {
+    await new Promise<void>((resolve) => listening.listen(0, "127.0.0.1", resolve));
+  }
   addr = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     addr,
     tokenRequests,
     authorizations,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    storageAuthorizations,
+    close: async () => {
+      for (const listening of storage ? [server, storage] : [server]) {
+        listening.closeAllConnections();
+        await new Promise<void>((resolve) => listening.close(() => resolve()));
+      }
+    },
   };
 }
