@@ -1,6 +1,13 @@
 import type { MachineBackend } from "@iri/backend-api";
 import { noopMachineBackend } from "@iri/noop-backend";
+import { qemuMachineBackend } from "@iri/qemu";
 import type { AnyBackendFactory } from "@iri/runtime-kit";
 
-/** The machine backends this app can run (`--backend <name>`); their settings are in settings.ts. */
-export const machineBackends: readonly AnyBackendFactory<MachineBackend>[] = [noopMachineBackend];
+/**
+ * The machine backends this app can run (`--backend <name>`, default qemu); their settings are in
+ * settings.ts. noop runs nothing, for wiring tests and the conformance suite.
+ */
+export const machineBackends: readonly AnyBackendFactory<MachineBackend>[] = [
+  qemuMachineBackend,
+  noopMachineBackend,
+];

@@ -1,13 +1,23 @@
 import type { MachineBackend } from "@iri/backend-api";
+import { handleRemoteCommandUpgrade } from "@iri/remotecommand";
 import type { ExecSession, Logger } from "@iri/runtime-kit";
 
 /**
- * Attaches an authorised exec session to the machine's console. The Kubernetes remotecommand protocol
- * (WebSocket, v4/v5 channels) is not served yet: the upgrade is refused with 501 until it is.
+ * Attaches an authorised exec session to the machine's serial console with the Kubernetes remotecommand
+ * protocol over WebSocket (v5/v4.channel.k8s.io). The console stream is released when the client goes.
  */
-export function serveExecSession(session: ExecSession, _backend: MachineBackend, logger: Logger): void {
-  logger.warn({ machineId: session.machineId }, "exec: remotecommand protocol not available");
-  session.socket.end(
-    "HTTP/1.1 501 Not Implemented\r\ncontent-type: text/plain\r\n\r\nremotecommand is not served\n",
+export function serveExecSession(session: ExecSession, backend: MachineBackend, logger: Logger): void {
+  const openConsole = backend.openConsole?.bind(backend);
+  const released = new AbortController();
+  session.socket.once("close", () => released.abort());
+  handleRemoteCommandUpgrade(
+    session.request,
+    session.socket,
+    session.head,
+    async () => {
+      if (!openConsole) throw new Error("this backend has no console");
+      return openConsole(session.machineId, released.signal);
+    },
+    { onSessionEnd: (reason) => logger.info({ machineId: session.machineId, reason }, "exec session ended") },
   );
 }

@@ -1,9 +1,13 @@
 import type { SettingDefinitions } from "@iri/backend-api";
 import { noopMachineBackend } from "@iri/noop-backend";
+import { qemuMachineBackend } from "@iri/qemu";
 import { commonSettings } from "@iri/runtime-kit";
 
+const common = commonSettings("machine");
+
 export const machineSettings = {
-  ...commonSettings("machine"),
+  ...common,
+  backend: { ...common.backend, default: "qemu" },
   cpuOvercommitPercent: {
     flag: "cpu-overcommit-percent",
     env: "IRI_MACHINE_PROVIDER_CPU_OVERCOMMIT_PERCENT",
@@ -59,4 +63,5 @@ export const machineSettings = {
       "Absolute URL prefix of Exec URLs as the poollet reaches the streaming server; empty: http://<streaming-address>.",
   },
   ...noopMachineBackend.settings,
+  ...qemuMachineBackend.settings,
 } as const satisfies SettingDefinitions;

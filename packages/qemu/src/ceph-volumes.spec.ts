@@ -5,18 +5,16 @@ import { machine } from "@iri/api";
 import type { MachineIntent } from "@iri/backend-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MachineFiles } from "./machine-files.js";
-import { createQemuBackendFactory, qemuSettings } from "./qemu-backend-factory.js";
+import { qemuMachineBackend, qemuSettings } from "./qemu-backend-factory.js";
 import type { QemuMachineBackend } from "./qemu-machine-backend.js";
 import { CephFixture } from "./testdata/ceph-fixture.js";
 import { converge } from "./testdata/converge.js";
 import { GuestShell } from "./testdata/guest-shell.js";
-import { LocalImageSource } from "./testdata/local-image-source.js";
 import { defaultSettings } from "./testdata/settings.js";
 import { TestBackendContext } from "./testdata/test-context.js";
-import { buildTestGuest, GUEST_COMMAND_LINE } from "./testdata/test-guest.js";
+import { buildTestGuest, pushTestGuest } from "./testdata/test-guest.js";
 
 const MiB = 1024n * 1024n;
-const IMAGE = "registry.test/iri/test-guest:1";
 const sectors = (mib: bigint) => String((mib * MiB) / 512n);
 
 describe("Ceph RBD volumes through QEMU's rbd driver (shared loopback Ceph, real QEMU)", () => {
@@ -24,28 +22,26 @@ describe("Ceph RBD volumes through QEMU's rbd driver (shared loopback Ceph, real
   let context: TestBackendContext;
   let backend: QemuMachineBackend;
   let shell: GuestShell;
+  let image = "";
   const id = `rbd${Date.now().toString(36)}`;
-  const root = create(machine.VolumeSchema, {
-    name: "root",
-    device: "oda",
-    localDisk: { image: { image: IMAGE } },
-  });
+  const root = () =>
+    create(machine.VolumeSchema, { name: "root", device: "oda", localDisk: { image: { image } } });
   const intent = (volumes: machine.Volume[]): MachineIntent => ({
     id,
     labels: {},
     class: { name: "small", resources: {}, cpus: 1n, memoryBytes: 256n * MiB, settings: {} },
-    spec: create(machine.MachineSpecSchema, { class: "small", volumes: [root, ...volumes] }),
+    spec: create(machine.MachineSpecSchema, { class: "small", volumes: [root(), ...volumes] }),
   });
   const apply = (volumes: machine.Volume[]) =>
     converge(() => backend.apply(intent(volumes), context.operation(id)));
-  const cephVolume = (name: string, device: string, image: string, sizeMiB: bigint, passphrase?: string) =>
+  const cephVolume = (name: string, device: string, rbdImage: string, sizeMiB: bigint, passphrase?: string) =>
     create(machine.VolumeSchema, {
       name,
       device,
       connection: {
         driver: "ceph",
-        handle: `${ceph.pool}/${image}`,
-        attributes: { monitors: ceph.monitors, image: `${ceph.pool}/${image}` },
+        handle: `${ceph.pool}/${rbdImage}`,
+        attributes: { monitors: ceph.monitors, image: `${ceph.pool}/${rbdImage}` },
         secretData: {
           userID: new TextEncoder().encode(ceph.user),
           userKey: new TextEncoder().encode(ceph.key),
@@ -59,21 +55,8 @@ describe("Ceph RBD volumes through QEMU's rbd driver (shared loopback Ceph, real
     ceph = await CephFixture.create();
     const guest = buildTestGuest();
     context = await TestBackendContext.create();
-    const images = new LocalImageSource(
-      new Map([
-        [
-          IMAGE,
-          {
-            digest: "sha256:test",
-            rootfs: guest.rootfs,
-            kernel: guest.kernel,
-            initramfs: guest.initramfs,
-            commandLine: GUEST_COMMAND_LINE,
-          },
-        ],
-      ]),
-    );
-    backend = await createQemuBackendFactory({ imageSource: () => images }).open(
+    image = await pushTestGuest(guest);
+    backend = await qemuMachineBackend.open(
       { ...defaultSettings(qemuSettings), shutdownTimeout: 1 },
       context,
     );
@@ -95,16 +78,16 @@ describe("Ceph RBD volumes through QEMU's rbd driver (shared loopback Ceph, real
   }, 60_000);
 
   it("hot-plugs an RBD image opened with the consumer's key, grows it live, and detaches it", async () => {
-    const image = await ceph.createImage(64);
-    const attached = await apply([cephVolume("data", "odb", image, 64n)]);
+    const rbdImage = await ceph.createImage(64);
+    const attached = await apply([cephVolume("data", "odb", rbdImage, 64n)]);
     expect(attached.volumes.find((v) => v.name === "data")).toMatchObject({
-      handle: `ceph/${ceph.pool}/${image}`,
+      handle: `ceph/${ceph.pool}/${rbdImage}`,
       state: machine.VolumeState.VOLUME_ATTACHED,
     });
     expect(await shell.waitFor("cat /sys/block/vdb/size", (out) => /^\d+$/.test(out))).toBe(sectors(64n));
 
-    await ceph.resizeImage(image, 96);
-    await apply([cephVolume("data", "odb", image, 96n)]);
+    await ceph.resizeImage(rbdImage, 96);
+    await apply([cephVolume("data", "odb", rbdImage, 96n)]);
     await shell.waitFor("cat /sys/block/vdb/size", (out) => out === sectors(96n));
 
     await apply([]);
@@ -115,8 +98,8 @@ describe("Ceph RBD volumes through QEMU's rbd driver (shared loopback Ceph, real
   }, 120_000);
 
   it("opens a LUKS2-formatted RBD image with the passphrase from encryption_data", async () => {
-    const image = await ceph.createImage(64, "correct horse battery staple");
-    await apply([cephVolume("secret", "odc", image, 64n, "correct horse battery staple")]);
+    const rbdImage = await ceph.createImage(64, "correct horse battery staple");
+    await apply([cephVolume("secret", "odc", rbdImage, 64n, "correct horse battery staple")]);
     // librbd's LUKS2 header takes 16 MiB of the image.
     expect(await shell.waitFor("cat /sys/block/vdb/size", (out) => /^\d+$/.test(out))).toBe(sectors(48n));
     expect(JSON.stringify(context.events)).not.toContain("correct horse");

@@ -53,6 +53,10 @@ export class MachineFiles {
   get powerFile(): string {
     return join(this.dir, "power.json");
   }
+  /** The images the machine's disks were made from, pinned by digest (see image-record.ts). */
+  get imageRecordFile(): string {
+    return join(this.dir, "images.json");
+  }
   get disksDir(): string {
     return join(this.dir, "disks");
   }

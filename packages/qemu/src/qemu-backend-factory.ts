@@ -1,9 +1,12 @@
 import { access } from "node:fs/promises";
+import { join } from "node:path";
 import type { BackendContext, BackendFactory, SettingValues } from "@iri/backend-api";
+import { OciClient } from "@iri/oci";
 import { Gauge } from "prom-client";
 import { chooseAccelerator } from "./host/accelerator.js";
 import { runCommand } from "./host/run-command.js";
 import type { ImageSource } from "./images/image-source.js";
+import { OciImageCache } from "./images/oci-image-cache.js";
 import type { Firmware } from "./model/command-line.js";
 import { BridgeNicPlugin } from "./nics/bridge-nic-plugin.js";
 import type { NicPlugin } from "./nics/nic-plugin.js";
@@ -13,59 +16,59 @@ import { QemuMachineBackend } from "./qemu-machine-backend.js";
 export const qemuSettings = {
   binary: {
     flag: "qemu-binary",
-    env: "QEMU_BINARY",
+    env: "IRI_MACHINE_PROVIDER_QEMU_BINARY",
     kind: "string",
     default: "qemu-system-x86_64",
-    description: "The QEMU system emulator to run, one process per machine",
+    description: "The QEMU system emulator to run, one process per machine.",
   },
   accelerator: {
     flag: "qemu-accelerator",
-    env: "QEMU_ACCELERATOR",
+    env: "IRI_MACHINE_PROVIDER_QEMU_ACCELERATOR",
     kind: "string",
     default: "auto",
-    description: "auto (KVM when a probe shows it works, else TCG), kvm or tcg",
+    description: "auto (KVM when a probe shows it works, else TCG), kvm or tcg.",
   },
   firmware: {
     flag: "qemu-firmware",
-    env: "QEMU_FIRMWARE",
+    env: "IRI_MACHINE_PROVIDER_QEMU_FIRMWARE",
     kind: "string",
     default: "bios",
-    description: "Firmware of machines booting from a disk: bios (SeaBIOS) or uefi (OVMF)",
+    description: "Firmware of machines booting from a disk: bios (SeaBIOS) or uefi (OVMF).",
   },
   uefiFirmware: {
     flag: "qemu-uefi-firmware",
-    env: "QEMU_UEFI_FIRMWARE",
+    env: "IRI_MACHINE_PROVIDER_QEMU_UEFI_FIRMWARE",
     kind: "string",
     default: "/usr/share/ovmf/OVMF.fd",
-    description: "The OVMF image used with --qemu-firmware uefi",
+    description: "The OVMF image used with --qemu-firmware uefi.",
   },
   rootPorts: {
     flag: "qemu-pcie-root-ports",
-    env: "QEMU_PCIE_ROOT_PORTS",
+    env: "IRI_MACHINE_PROVIDER_QEMU_PCIE_ROOT_PORTS",
     kind: "integer",
     default: "16",
     min: 1,
-    description: "PCIe root ports per machine (at most 64): one per disk and NIC, the rest for hot-plug",
+    description: "PCIe root ports per machine (at most 64): one per disk and NIC, the rest for hot-plug.",
   },
   shutdownTimeout: {
     flag: "qemu-shutdown-timeout",
-    env: "QEMU_SHUTDOWN_TIMEOUT",
+    env: "IRI_MACHINE_PROVIDER_QEMU_SHUTDOWN_TIMEOUT",
     kind: "integer",
     default: "60",
     min: 0,
-    description: "Seconds a guest has to power off after an ACPI shutdown before it is stopped hard",
+    description: "Seconds a guest has to power off after an ACPI shutdown before it is stopped hard.",
   },
   emptyDiskMiB: {
     flag: "qemu-empty-disk-mib",
-    env: "QEMU_EMPTY_DISK_MIB",
+    env: "IRI_MACHINE_PROVIDER_QEMU_EMPTY_DISK_MIB",
     kind: "integer",
     default: "1024",
     min: 1,
-    description: "Size of a local disk that has neither an image nor size_bytes",
+    description: "Size of a local disk that has neither an image nor size_bytes.",
   },
   nicPlugin: {
     flag: "qemu-nic-plugin",
-    env: "QEMU_NIC_PLUGIN",
+    env: "IRI_MACHINE_PROVIDER_QEMU_NIC_PLUGIN",
     kind: "string",
     default: "user",
     description:
@@ -73,10 +76,11 @@ export const qemuSettings = {
   },
   netns: {
     flag: "qemu-netns",
-    env: "QEMU_NETNS",
+    env: "IRI_MACHINE_PROVIDER_QEMU_NETNS",
     kind: "string",
     default: "",
-    description: "A network namespace to run QEMU and create bridges and taps in (empty: the provider's own)",
+    description:
+      "A network namespace to run QEMU and create bridges and taps in (empty: the provider's own).",
   },
 } as const;
 
@@ -156,3 +160,8 @@ function nicPluginOf(settings: QemuSettings): NicPlugin {
   if (settings.nicPlugin === "bridge") return new BridgeNicPlugin(settings.netns);
   throw new Error(`--qemu-nic-plugin must be user or bridge, not ${JSON.stringify(settings.nicPlugin)}`);
 }
+
+/** The `qemu` backend as the machine provider runs it: IronCore images from OCI registries, cached by digest. */
+export const qemuMachineBackend = createQemuBackendFactory({
+  imageSource: (context) => new OciImageCache(new OciClient(), join(context.stateDir, "images")),
+});

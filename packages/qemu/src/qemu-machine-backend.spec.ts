@@ -1,43 +1,45 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
 import type { MachineIntent } from "@iri/backend-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAlive } from "./host/qemu-process.js";
 import { MachineFiles } from "./machine-files.js";
-import { createQemuBackendFactory, qemuSettings } from "./qemu-backend-factory.js";
+import { qemuMachineBackend, qemuSettings } from "./qemu-backend-factory.js";
 import type { QemuMachineBackend } from "./qemu-machine-backend.js";
 import { converge, eventually } from "./testdata/converge.js";
 import { GuestShell } from "./testdata/guest-shell.js";
-import { LocalImageSource } from "./testdata/local-image-source.js";
 import { defaultSettings } from "./testdata/settings.js";
 import { TestBackendContext } from "./testdata/test-context.js";
-import { buildTestGuest, GUEST_COMMAND_LINE, GUEST_READY_MARKER } from "./testdata/test-guest.js";
+import { buildTestGuest, GUEST_READY_MARKER, pushTestGuest } from "./testdata/test-guest.js";
 
 const MiB = 1024n * 1024n;
-const IMAGE = "registry.test/iri/test-guest:1";
 
 describe("QEMU machine backend on the test guest (real QEMU)", () => {
   let context: TestBackendContext;
   let backend: QemuMachineBackend;
   let shell: GuestShell | undefined;
+  let image = "";
   const id = `m${Date.now().toString(36)}`;
   const intent = (spec: Partial<machine.MachineSpec>): MachineIntent => ({
     id,
     labels: {},
     class: { name: "small", resources: {}, cpus: 1n, memoryBytes: 256n * MiB, settings: {} },
-    spec: create(machine.MachineSpecSchema, {
-      class: "small",
-      ignitionData: new TextEncoder().encode('{"ignition":{"version":"3.4.0"}}'),
-      guestConfig: { hostname: "guest-one" },
-      volumes: [
-        { name: "root", device: "oda", localDisk: { sizeBytes: 64n * MiB, image: { image: IMAGE } } },
-        { name: "scratch", device: "odb", localDisk: { sizeBytes: 32n * MiB } },
-      ],
-      networkInterfaces: [{ name: "primary", networkId: "net-a", ips: ["10.0.0.2"] }],
+    spec: {
+      ...create(machine.MachineSpecSchema, {
+        class: "small",
+        ignitionData: new TextEncoder().encode('{"ignition":{"version":"3.4.0"}}'),
+        guestConfig: { hostname: "guest-one" },
+        volumes: [
+          { name: "root", device: "oda", localDisk: { sizeBytes: 64n * MiB, image: { image } } },
+          { name: "scratch", device: "odb", localDisk: { sizeBytes: 32n * MiB } },
+        ],
+        networkInterfaces: [{ name: "primary", networkId: "net-a", ips: ["10.0.0.2"] }],
+      }),
       ...spec,
-    }),
+    },
   });
   const apply = (spec: Partial<machine.MachineSpec> = {}) =>
     converge(() => backend.apply(intent(spec), context.operation(id)));
@@ -47,21 +49,8 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
   beforeAll(async () => {
     const guest = buildTestGuest();
     context = await TestBackendContext.create();
-    const images = new LocalImageSource(
-      new Map([
-        [
-          IMAGE,
-          {
-            digest: "sha256:test",
-            rootfs: guest.rootfs,
-            kernel: guest.kernel,
-            initramfs: guest.initramfs,
-            commandLine: GUEST_COMMAND_LINE,
-          },
-        ],
-      ]),
-    );
-    backend = await createQemuBackendFactory({ imageSource: () => images }).open(
+    image = await pushTestGuest(guest);
+    backend = await qemuMachineBackend.open(
       { ...defaultSettings(qemuSettings), shutdownTimeout: 2 },
       context,
     );
@@ -86,7 +75,9 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     expect(observation.networkInterfaces.map((n) => n.state)).toEqual([
       machine.NetworkInterfaceState.NETWORK_INTERFACE_ATTACHED,
     ]);
-    expect(context.reasons(id)).toContain("MachineStarted");
+    expect(context.reasons(id)).toEqual(expect.arrayContaining(["ImagePulled", "MachineStarted"]));
+    expect(observation.imageRef).toMatch(new RegExp(`^${image}@sha256:[0-9a-f]{64}$`));
+    expect(await readdir(join(context.stateDir, "images"))).toHaveLength(1);
     expect(context.events.find((e) => e.reason === "MachineStarted")?.message).toMatch(
       /accelerator (tcg|kvm)/,
     );
@@ -138,7 +129,12 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     );
 
     const grown = base.volumes.map((v) =>
-      v.name === "scratch" ? create(machine.VolumeSchema, { ...v, localDisk: { sizeBytes: 48n * MiB } }) : v,
+      v.name === "scratch"
+        ? create(machine.VolumeSchema, {
+            ...v,
+            localDisk: create(machine.LocalDiskSchema, { sizeBytes: 48n * MiB }),
+          })
+        : v,
     );
     await apply({ volumes: [...grown, extra], networkInterfaces: nics });
     await shell.waitFor("cat /sys/block/vdb/size", (out) => out === `${(48n * MiB) / 512n}`);

@@ -30,6 +30,7 @@ import { type BootImage, type ImageSource, ImageUnusableError } from "./images/i
 import { MachineFiles, machinesDir, readOptionalFile, writePrivateFile } from "./machine-files.js";
 import { buildQemuArgs, type Firmware } from "./model/command-line.js";
 import { readInventory } from "./model/device-inventory.js";
+import { readImageRecord, writeImageRecord } from "./model/image-record.js";
 import { readPowerRecord, writePowerRecord } from "./model/power-record.js";
 import { InvalidVolumeError, planVolume, type VolumePlan } from "./model/volume-plan.js";
 import { type NicPlan, type NicPlugin, planNetworkInterface } from "./nics/nic-plugin.js";
@@ -101,7 +102,7 @@ export class QemuMachineBackend implements MachineBackend {
       return { observation: this.configuredObservation(MachineState.MACHINE_SUSPENDED, volumes, nics) };
     }
 
-    const image = await this.bootImage(intent, volumes);
+    const image = await this.bootImage(intent, files, volumes);
     if ("notDone" in image) {
       return {
         observation: this.configuredObservation(MachineState.MACHINE_PENDING, volumes, nics, true),
@@ -232,6 +233,7 @@ export class QemuMachineBackend implements MachineBackend {
     for (const hub of this.consoles.values()) hub.close();
     this.consoles.clear();
     await this.connections.closeAll();
+    await this.config.imageSource.close?.();
   }
 
   /**
@@ -292,44 +294,58 @@ export class QemuMachineBackend implements MachineBackend {
     return found?.pid;
   }
 
-  /** The image of the boot volume and the bases of local disks, pulled as de-duplicated jobs. */
+  /**
+   * The image of the boot volume and the bases of local disks. Pulled as de-duplicated jobs the first time,
+   * then pinned in the machine's image record: a restart or power-on never needs the registry, and a disk's
+   * overlay never sees its base change under it when a tag moves.
+   */
   private async bootImage(
     intent: MachineIntent,
+    files: MachineFiles,
     volumes: readonly VolumePlan[],
   ): Promise<
     | { ref: string; boot: BootImage | undefined; bases: Map<string, string> }
     | { notDone: NonNullable<ApplyOutcome<MachineObservation>["notDone"]> }
   > {
     const bases = new Map<string, string>();
+    const pinned = await readImageRecord(files.imageRecordFile);
     let boot: BootImage | undefined;
     let ref = "";
     for (const [index, plan] of volumes.entries()) {
       if (plan.kind !== "local" || !plan.image) continue;
-      const key = `qemu-image ${plan.image}`;
-      const job = this.context.jobs.ensure(key, async (handle) => {
-        const image = await this.config.imageSource.pull(plan.image ?? "", handle.signal);
-        this.context.event(
-          intent.id,
-          "Normal",
-          "ImagePulled",
-          `image ${plan.image} pulled (${image.digest})`,
-        );
-        return image;
-      });
-      if (job.status === "running") {
-        return { notDone: { afterMs: 500, reason: "ImagePulling", message: `pulling image ${plan.image}` } };
+      let image = pinned[plan.image];
+      if (!image) {
+        const key = `qemu-image ${plan.image}`;
+        const job = this.context.jobs.ensure(key, async (handle) => {
+          const pulled = await this.config.imageSource.pull(plan.image ?? "", handle.signal);
+          this.context.event(
+            intent.id,
+            "Normal",
+            "ImagePulled",
+            `image ${plan.image} pulled (${pulled.digest})`,
+          );
+          return pulled;
+        });
+        if (job.status === "running") {
+          return {
+            notDone: { afterMs: 500, reason: "ImagePulling", message: `pulling image ${plan.image}` },
+          };
+        }
+        if (job.status === "failed") {
+          this.context.jobs.forget(key);
+          const message = `image ${plan.image}: ${(job.error as Error).message}`;
+          if (job.error instanceof ImageUnusableError)
+            throw new PermanentBackendError("ImagePullFailed", message);
+          throw job.error;
+        }
+        image = job.value;
+        pinned[plan.image] = image;
+        await writeImageRecord(files.imageRecordFile, pinned);
       }
-      if (job.status === "failed") {
-        this.context.jobs.forget(key);
-        const message = `image ${plan.image}: ${(job.error as Error).message}`;
-        if (job.error instanceof ImageUnusableError)
-          throw new PermanentBackendError("ImagePullFailed", message);
-        throw new Error(message, { cause: job.error });
-      }
-      if (job.value.rootfs) bases.set(plan.name, job.value.rootfs);
+      if (image.rootfs) bases.set(plan.name, image.rootfs);
       if (index === 0) {
-        boot = job.value;
-        ref = `${plan.image}@${job.value.digest}`;
+        boot = image;
+        ref = `${plan.image}@${image.digest}`;
       }
     }
     return { ref, boot, bases };

@@ -46,10 +46,12 @@ describe("provider process", () => {
         dir,
         "--ops-address",
         "",
+        "--backend",
+        "",
       ]),
     ).rejects.toMatchObject({
       code: 2,
-      stderr: expect.stringContaining("--backend is required (available: noop"),
+      stderr: expect.stringContaining("--backend is required (available: qemu, noop"),
     });
   });
 

@@ -14,6 +14,8 @@ export interface BootImage {
 export interface ImageSource {
   /** Fetches (or finds in the cache) the image `ref`; may take long, so the backend runs it as a job. */
   pull(ref: string, signal: AbortSignal): Promise<BootImage>;
+  /** Releases connections (the backend is closing). */
+  close?(): Promise<void>;
 }
 
 /** The image does not exist or is not an IronCore image: retrying will not help. */
