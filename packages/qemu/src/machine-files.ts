@@ -1,26 +1,33 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 /**
- * Where one machine's files live: `<stateDir>/machines/<id>/`. The directory is 0700 and every file in it
+ * Where one machine's files live: `<stateDir>/machines/<id>/`, its sockets in `<stateDir>/sockets/`. The directory is 0700 and every file in it
  * is written 0600 (ignition and the device inventory may hold what a user considers private).
  */
 export class MachineFiles {
   readonly dir: string;
+  private readonly socketPrefix: string;
 
   constructor(
     stateDir: string,
     readonly id: string,
   ) {
     this.dir = join(machinesDir(stateDir), id);
+    // Unix socket paths stop at 107 bytes and machine ids are long: the sockets live in a flat directory
+    // under short names derived from the id.
+    this.socketPrefix = join(
+      socketsDir(stateDir),
+      createHash("sha256").update(id).digest("hex").slice(0, 16),
+    );
   }
 
   get qmpSocket(): string {
-    return join(this.dir, "qmp.sock");
+    return `${this.socketPrefix}.qmp`;
   }
   get serialSocket(): string {
-    return join(this.dir, "serial.sock");
+    return `${this.socketPrefix}.serial`;
   }
   get consoleLog(): string {
     return join(this.dir, "console.log");
@@ -66,11 +73,23 @@ export class MachineFiles {
 
   async ensure(): Promise<void> {
     await mkdir(this.disksDir, { recursive: true, mode: 0o700 });
+    await mkdir(dirname(this.socketPrefix), { recursive: true, mode: 0o700 });
   }
 
   async remove(): Promise<void> {
+    await rm(this.qmpSocket, { force: true });
+    await rm(this.serialSocket, { force: true });
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+function socketsDir(stateDir: string): string {
+  return join(stateDir, "sockets");
+}
+
+/** The longest socket path a state directory gives (QEMU refuses paths of 108 bytes and more). */
+export function longestSocketPath(stateDir: string): number {
+  return Buffer.byteLength(join(socketsDir(stateDir), `${"0".repeat(16)}.serial`));
 }
 
 export function machinesDir(stateDir: string): string {

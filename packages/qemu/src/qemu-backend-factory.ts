@@ -7,6 +7,7 @@ import { chooseAccelerator } from "./host/accelerator.js";
 import { runCommand } from "./host/run-command.js";
 import type { ImageSource } from "./images/image-source.js";
 import { OciImageCache } from "./images/oci-image-cache.js";
+import { longestSocketPath } from "./machine-files.js";
 import type { Firmware } from "./model/command-line.js";
 import { BridgeNicPlugin } from "./nics/bridge-nic-plugin.js";
 import type { NicPlugin } from "./nics/nic-plugin.js";
@@ -102,6 +103,11 @@ export function createQemuBackendFactory(
       if (context.stateDir.includes(",")) {
         throw new Error(
           `state directory ${context.stateDir} contains a comma, which QEMU options cannot carry`,
+        );
+      }
+      if (longestSocketPath(context.stateDir) > 107) {
+        throw new Error(
+          `state directory ${context.stateDir} is too long for QEMU's unix sockets (at most 107 bytes)`,
         );
       }
       await runCommand([settings.binary, "--version"]).catch((error: Error) => {

@@ -1,0 +1,206 @@
+// The machine provider on its real backend (qemu, TCG here) as a process: an IronCore image from the loopback
+// registry boots, Exec attaches to its console over the remotecommand WebSocket protocol, a hot-plugged disk
+// shows up in the guest, the machine survives kill -9 of the provider with the same QEMU, and delete leaves
+// no process behind.
+import { execFileSync } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { create } from "@bufbuild/protobuf";
+import { createRuntimeClient, machine } from "@iri/api";
+import { pushImage } from "@iri/oci/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { eventually, type ProviderProcess, scratchDir, startProvider } from "./provider-process.js";
+
+const MiB = 1024n * 1024n;
+const guestDir = process.env.IRI_GUEST_DIR ?? "/var/tmp/iri-test-guest";
+const buildScript = fileURLToPath(
+  new URL("../../../packages/qemu/scripts/build-test-guest.sh", import.meta.url),
+);
+
+/** A remotecommand (v5.channel.k8s.io) session on a machine's console that runs shell commands. */
+class ExecShell {
+  private output = "";
+  private n = 0;
+  private constructor(private readonly ws: WebSocket) {
+    ws.on("message", (data: Buffer) => {
+      if (data[0] === 1) this.output += data.subarray(1).toString("utf8");
+    });
+  }
+
+  static async open(url: string): Promise<ExecShell> {
+    const ws = new WebSocket(url.replace(/^http/, "ws"), ["v5.channel.k8s.io"]);
+    await new Promise<void>((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+    });
+    return new ExecShell(ws);
+  }
+
+  async run(command: string, accept: (out: string) => boolean = () => true, ms = 60_000): Promise<string> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const n = ++this.n;
+      this.ws.send(
+        Buffer.concat([Buffer.of(0), Buffer.from(`echo BEG""IN-${n}; ${command}; echo; echo EN""D-${n}\n`)]),
+      );
+      const pattern = new RegExp(`\\nBEGIN-${n}\\r?\\n([\\s\\S]*?)\\r?\\nEND-${n}\\r?\\n`);
+      const until = Math.min(deadline, Date.now() + 5000);
+      while (Date.now() < until && !pattern.test(this.output)) await new Promise((r) => setTimeout(r, 50));
+      const match = pattern.exec(this.output);
+      const out = (match?.[1] ?? "").replaceAll("\r", "").trim();
+      if (match && accept(out)) return out;
+      if (Date.now() > deadline)
+        throw new Error(`${command}: ${JSON.stringify(out)}; console: ${this.output.slice(-300)}`);
+    }
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+describe("machine provider with the qemu backend (real QEMU, loopback registry)", () => {
+  const scratch = scratchDir("machine-qemu");
+  let provider: ProviderProcess | undefined;
+  let image = "";
+  let machineId = "";
+  const args = () => [
+    "--backend",
+    "qemu",
+    "--class-file",
+    join(scratch.dir, "classes.json"),
+    "--streaming-address",
+    "127.0.0.1:0",
+    "--qemu-shutdown-timeout",
+    "1",
+  ];
+  const client = () => createRuntimeClient(machine.MachineRuntime, provider?.address ?? "");
+  const get = async () => (await client().listMachines({ filter: { id: machineId } })).machines[0];
+  /** Waits for the machine's state, failing with the provider's log (what the backend said) at the deadline. */
+  const waitForState = (state: machine.MachineState, ms: number) =>
+    eventually(
+      `state ${machine.MachineState[state]}`,
+      async () => ((await get())?.status?.state === state ? true : undefined),
+      ms,
+    ).catch((error: Error) => {
+      throw new Error(
+        `${error.message}; provider log:\n${provider
+          ?.output()
+          .split("\n")
+          .filter((line) => !line.includes(`"msg":"rpc"`))
+          .join("\n")
+          .slice(-3000)}`,
+      );
+    });
+  const pidFile = () =>
+    join(scratch.dir, "machine-state", "backend", "qemu", "machines", machineId, "qemu.pid");
+
+  beforeAll(async () => {
+    const registry = process.env.REGISTRY_ADDR;
+    if (!registry) throw new Error("REGISTRY_ADDR must be set (source <(bash scripts/services.sh env))");
+    execFileSync("bash", [buildScript, guestDir], { stdio: "inherit" });
+    const pushed = await pushImage(registry, "iri-tests/e2e-guest", `t${Date.now().toString(36)}`, {
+      config: { commandLine: "console=ttyS0 quiet panic=-1" },
+      layers: [
+        {
+          mediaType: "application/vnd.ironcore.image.rootfs",
+          data: await readFile(join(guestDir, "rootfs.raw")),
+        },
+        {
+          mediaType: "application/vnd.ironcore.image.kernel",
+          data: await readFile(join(guestDir, "vmlinuz")),
+        },
+        {
+          mediaType: "application/vnd.ironcore.image.initramfs",
+          data: await readFile(join(guestDir, "initramfs")),
+        },
+      ],
+    });
+    image = pushed.reference;
+    await writeFile(
+      join(scratch.dir, "classes.json"),
+      JSON.stringify([{ name: "tiny", capabilities: { cpu: 1, memory: 268435456 } }]),
+    );
+    provider = await startProvider("machine", scratch.dir, args());
+  }, 120_000);
+
+  afterAll(async () => {
+    await provider?.kill("SIGTERM");
+    scratch.remove();
+  });
+
+  it("boots the image, serves its console over Exec, and shows a hot-plugged disk in the guest", async () => {
+    const created = await client().createMachine({
+      machine: {
+        metadata: { labels: { "machinepoollet.ironcore.dev/machine-uid": "e2e-qemu" } },
+        spec: {
+          class: "tiny",
+          volumes: [{ name: "root", device: "oda", localDisk: { sizeBytes: 64n * MiB, image: { image } } }],
+          guestConfig: { hostname: "e2e-guest" },
+        },
+      },
+    });
+    machineId = created.machine?.metadata?.id ?? "";
+    expect(created.machine?.status?.state).toBe(machine.MachineState.MACHINE_PENDING);
+    await waitForState(machine.MachineState.MACHINE_RUNNING, 90_000);
+    expect((await get())?.status?.imageRef).toMatch(/@sha256:[0-9a-f]{64}$/);
+
+    const { url } = await client().exec({ machineId });
+    const shell = await ExecShell.open(url);
+    try {
+      expect(await shell.run("hostname")).toBe("e2e-guest");
+      expect(await shell.run("cat /sys/block/vda/size")).toBe(String((64n * MiB) / 512n));
+      await client().attachVolume({
+        machineId,
+        volume: create(machine.VolumeSchema, {
+          name: "extra",
+          device: "odb",
+          localDisk: { sizeBytes: 16n * MiB },
+        }),
+      });
+      await eventually(
+        "the volume ATTACHED",
+        async () =>
+          (await get())?.status?.volumes.find((v) => v.name === "extra")?.state ===
+          machine.VolumeState.VOLUME_ATTACHED
+            ? true
+            : undefined,
+        60_000,
+      );
+      expect(await shell.run("cat /sys/block/vdb/size", (out) => /^\d+$/.test(out))).toBe(
+        String((16n * MiB) / 512n),
+      );
+    } finally {
+      shell.close();
+    }
+  }, 240_000);
+
+  it("keeps the same QEMU running through kill -9 of the provider", async () => {
+    const pid = (await readFile(pidFile(), "utf8")).trim();
+    await provider?.kill("SIGKILL");
+    provider = await startProvider("machine", scratch.dir, args());
+    await waitForState(machine.MachineState.MACHINE_RUNNING, 60_000);
+    expect((await readFile(pidFile(), "utf8")).trim()).toBe(pid);
+    expect(execFileSync("ps", ["-o", "comm=", "-p", pid]).toString().trim()).toMatch(/^qemu-system/);
+  }, 120_000);
+
+  it("deletes the machine with its QEMU process", async () => {
+    const pid = (await readFile(pidFile(), "utf8")).trim();
+    await client().deleteMachine({ machineId });
+    await eventually(
+      "the machine gone",
+      async () => ((await get()) === undefined ? true : undefined),
+      60_000,
+    );
+    await eventually("QEMU gone", async () => {
+      try {
+        execFileSync("ps", ["-p", pid]);
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
+  }, 120_000);
+});
