@@ -7,9 +7,10 @@ import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { measureDurableCreates } from "./create-benchmark.js";
 import { measureList } from "./list-benchmark.js";
+import { measureMachineBoot } from "./machine-boot-benchmark.js";
 import { parseOptions, USAGE, UsageError } from "./options.js";
 import { killAllProviders } from "./provider-process.js";
-import { renderReport, verdicts } from "./report.js";
+import { bootVerdicts, renderBootReport, renderReport, verdicts } from "./report.js";
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseOptions>;
@@ -51,6 +52,15 @@ async function main(): Promise<number> {
     const results = verdicts(list, creates);
     console.log("");
     console.log(renderReport(list, creates, results));
+    if (!options.noMachines) {
+      console.log("");
+      console.log("booting machines on the qemu backend against a bare QEMU boot …");
+      const boot = await measureMachineBoot(options, dir);
+      const bootResults = bootVerdicts(boot);
+      results.push(...bootResults);
+      console.log("");
+      console.log(renderBootReport(boot, bootResults));
+    }
     return options.strict && results.some((v) => !v.pass) ? 1 : 0;
   } finally {
     cleanUp();

@@ -13,6 +13,12 @@ export interface BenchOptions {
   /** Exit 1 when any target is missed (by default a MISS only guides work). */
   strict: boolean;
   quick: boolean;
+  /** Timed machine boots (provider and bare QEMU each), after a warm-up that caches the image. */
+  bootRuns: number;
+  /** Machines running while the provider's RSS is read for rss-machines. */
+  runningMachines: number;
+  /** Skip machine-boot and rss-machines (they need QEMU and the loopback registry). */
+  noMachines: boolean;
 }
 
 export const USAGE = `usage: node bench/dist/main.js [--quick] [--strict] [--machines N] [--create-seconds S]
@@ -22,7 +28,10 @@ export const USAGE = `usage: node bench/dist/main.js [--quick] [--strict] [--mac
   --machines N         machines for list-10k and rss-10k (default 10000)
   --create-seconds S   length of the durable-creates run (default 5)
   --callers N          concurrent gRPC callers (default 64)
-  --list-iterations N  timed List calls per side (default 21)`;
+  --list-iterations N  timed List calls per side (default 21)
+  --boot-runs N        timed machine boots per side for machine-boot (default 3)
+  --running-machines N machines running for rss-machines (default 20)
+  --no-machines        skip machine-boot and rss-machines (they need QEMU and REGISTRY_ADDR)`;
 
 export class UsageError extends Error {}
 
@@ -43,6 +52,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     createSeconds: positiveNumber(values["create-seconds"], "--create-seconds", quick ? 1 : 5),
     callers: positiveInteger(values.callers, "--callers", 64),
     listIterations: positiveInteger(values["list-iterations"], "--list-iterations", quick ? 5 : 21),
+    bootRuns: positiveInteger(values["boot-runs"], "--boot-runs", 3),
+    runningMachines: positiveInteger(values["running-machines"], "--running-machines", 20),
+    noMachines: values["no-machines"] ?? false,
   };
 }
 
@@ -59,6 +71,9 @@ function parse(argv: readonly string[]) {
       "create-seconds": { type: "string" },
       callers: { type: "string" },
       "list-iterations": { type: "string" },
+      "boot-runs": { type: "string" },
+      "running-machines": { type: "string" },
+      "no-machines": { type: "boolean" },
     },
   });
 }

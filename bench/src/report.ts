@@ -2,6 +2,7 @@
 // `PASS|MISS <target>: <measured> (target <x>)` line per target for scripts and CI logs.
 import type { CreateMeasurement } from "./create-benchmark.js";
 import type { ListMeasurement } from "./list-benchmark.js";
+import type { BootMeasurement } from "./machine-boot-benchmark.js";
 import type { Summary } from "./samples.js";
 
 /** DESIGN §6. */
@@ -9,10 +10,13 @@ export const TARGETS = {
   listRatio: 1.5,
   createsPerSecond: 1000,
   rssBytes: 150 * 2 ** 20,
+  /** Create → first console byte ≤ bootRatio × a bare QEMU boot + bootSlackSeconds. */
+  bootRatio: 1.2,
+  bootSlackSeconds: 0.3,
 } as const;
 
 export interface Verdict {
-  name: "list-10k" | "durable-creates" | "rss-10k";
+  name: "list-10k" | "durable-creates" | "rss-10k" | "machine-boot" | "rss-machines";
   pass: boolean;
   measured: string;
   target: string;
@@ -43,6 +47,55 @@ export function verdicts(list: ListMeasurement, creates: CreateMeasurement): Ver
       target: `≤ ${TARGETS.rssBytes / 2 ** 20} MiB`,
     },
   ];
+}
+
+export function bootVerdicts(boot: BootMeasurement): Verdict[] {
+  const limit = TARGETS.bootRatio * boot.floor.median + TARGETS.bootSlackSeconds;
+  return [
+    {
+      name: "machine-boot",
+      pass: boot.provider.median <= limit,
+      measured:
+        `${seconds(boot.provider.median)} vs bare QEMU ${seconds(boot.floor.median)} ` +
+        `(${(boot.provider.median / boot.floor.median).toFixed(2)}×, ${boot.accelerator})`,
+      target: `≤ ${TARGETS.bootRatio}× + ${TARGETS.bootSlackSeconds} s = ${seconds(limit)}`,
+    },
+    {
+      name: "rss-machines",
+      pass: boot.rssWithMachinesBytes <= TARGETS.rssBytes,
+      measured: `${mib(boot.rssWithMachinesBytes)} with ${boot.runningMachines} running machines`,
+      target: `≤ ${TARGETS.rssBytes / 2 ** 20} MiB`,
+    },
+  ];
+}
+
+export function renderBootReport(boot: BootMeasurement, results: Verdict[]): string {
+  const rows: string[][] = [
+    ["measurement", "median", "min", "max", "n"],
+    [
+      "CreateMachine → first console byte",
+      seconds(boot.provider.median),
+      seconds(boot.provider.min),
+      seconds(boot.provider.max),
+      String(boot.provider.n),
+    ],
+    [
+      "bare qemu-system-x86_64 → first byte",
+      seconds(boot.floor.median),
+      seconds(boot.floor.min),
+      seconds(boot.floor.max),
+      String(boot.floor.n),
+    ],
+  ];
+  return [table(rows, [false, true, true, true, true]), "", ...results.map(verdictLine)].join("\n");
+}
+
+function verdictLine(v: Verdict): string {
+  return `${v.pass ? "PASS" : "MISS"} ${v.name}: ${v.measured} (target ${v.target})`;
+}
+
+function seconds(value: number): string {
+  return `${value.toFixed(2)} s`;
 }
 
 export function renderReport(list: ListMeasurement, creates: CreateMeasurement, results: Verdict[]): string {
@@ -77,7 +130,7 @@ export function renderReport(list: ListMeasurement, creates: CreateMeasurement, 
     "",
     table(facts, [false, false]),
     "",
-    ...results.map((v) => `${v.pass ? "PASS" : "MISS"} ${v.name}: ${v.measured} (target ${v.target})`),
+    ...results.map(verdictLine),
   ].join("\n");
 }
 
