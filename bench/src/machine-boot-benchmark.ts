@@ -62,9 +62,8 @@ export async function measureMachineBoot(options: BenchOptions, dir: string): Pr
   ]);
   try {
     const client = createRuntimeClient(machine.MachineRuntime, provider.address);
-    const accelerator = /"accelerator":"(\w+)"/.exec(provider.output())?.[1] ?? "unknown";
-    const consoleLog = (id: string) =>
-      join(stateDir, "state", "backend", "qemu", "machines", id, "console.log");
+    const machineDir = (id: string) => join(stateDir, "state", "backend", "qemu", "machines", id);
+    const consoleLog = (id: string) => join(machineDir(id), "console.log");
     const create = async () => {
       const started = performance.now();
       const response = await client.createMachine({
