@@ -2,21 +2,15 @@
 // its qemu backend, against the floor of a bare qemu-system-x86_64 boot of the same kernel and initramfs
 // (same accelerator, memory and kernel command line) from spawn to its first byte on stdout.
 // rss-machines: the provider's RSS while N of those machines run.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createRuntimeClient, machine } from "@iri/api";
-import { pushImage } from "@iri/oci/testing";
+import { buildTestGuest, GUEST_COMMAND_LINE, pushTestGuest, type TestGuest } from "@iri/qemu/testing";
 import type { BenchOptions } from "./options.js";
 import { readMemory } from "./proc-stats.js";
 import { startMachineProvider } from "./provider-process.js";
 import { type Summary, summarize } from "./samples.js";
-
-const COMMAND_LINE = "console=ttyS0 quiet panic=-1";
-const buildScript = fileURLToPath(
-  new URL("../../packages/qemu/scripts/build-test-guest.sh", import.meta.url),
-);
 
 export interface BootMeasurement {
   /** Seconds from CreateMachine to the first console byte, per run. */
@@ -28,23 +22,11 @@ export interface BootMeasurement {
   readonly rssWithMachinesBytes: number;
 }
 
-interface Guest {
-  readonly kernel: string;
-  readonly initramfs: string;
-  readonly rootfs: string;
-}
-
 export async function measureMachineBoot(options: BenchOptions, dir: string): Promise<BootMeasurement> {
   const registry = process.env.REGISTRY_ADDR;
   if (!registry) throw new Error("machine-boot needs the loopback registry: REGISTRY_ADDR is not set");
-  const guestDir = process.env.IRI_GUEST_DIR ?? "/var/tmp/iri-test-guest";
-  execFileSync("bash", [buildScript, guestDir], { stdio: ["ignore", "ignore", "inherit"] });
-  const guest = {
-    kernel: join(guestDir, "vmlinuz"),
-    initramfs: join(guestDir, "initramfs"),
-    rootfs: join(guestDir, "rootfs.raw"),
-  };
-  const image = await pushGuest(registry, guest);
+  const guest = buildTestGuest();
+  const image = await pushTestGuest(guest, "iri-bench/boot-guest");
   const runs = options.quick ? 1 : options.bootRuns;
 
   const classFile = join(dir, "boot-classes.json");
@@ -119,20 +101,8 @@ export async function measureMachineBoot(options: BenchOptions, dir: string): Pr
   }
 }
 
-async function pushGuest(registry: string, guest: Guest): Promise<string> {
-  const pushed = await pushImage(registry, "iri-bench/boot-guest", `b${Date.now().toString(36)}`, {
-    config: { commandLine: COMMAND_LINE },
-    layers: [
-      { mediaType: "application/vnd.ironcore.image.rootfs", data: await readFile(guest.rootfs) },
-      { mediaType: "application/vnd.ironcore.image.kernel", data: await readFile(guest.kernel) },
-      { mediaType: "application/vnd.ironcore.image.initramfs", data: await readFile(guest.initramfs) },
-    ],
-  });
-  return pushed.reference;
-}
-
 /** Seconds from spawning QEMU with the guest's kernel to its first byte on the serial console (stdout). */
-function bareBoot(guest: Guest, accelerator: string): Promise<number> {
+function bareBoot(guest: TestGuest, accelerator: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(
@@ -153,7 +123,7 @@ function bareBoot(guest: Guest, accelerator: string): Promise<number> {
         "-initrd",
         guest.initramfs,
         "-append",
-        COMMAND_LINE,
+        GUEST_COMMAND_LINE,
       ],
       { stdio: ["ignore", "pipe", "ignore"] },
     );

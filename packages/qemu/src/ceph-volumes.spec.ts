@@ -8,11 +8,11 @@ import { MachineFiles } from "./machine-files.js";
 import { qemuMachineBackend, qemuSettings } from "./qemu-backend-factory.js";
 import type { QemuMachineBackend } from "./qemu-machine-backend.js";
 import { CephFixture } from "./testdata/ceph-fixture.js";
-import { converge } from "./testdata/converge.js";
+import { converge, removeMachine } from "./testdata/converge.js";
 import { GuestShell } from "./testdata/guest-shell.js";
 import { defaultSettings } from "./testdata/settings.js";
 import { TestBackendContext } from "./testdata/test-context.js";
-import { buildTestGuest, pushTestGuest } from "./testdata/test-guest.js";
+import { buildTestGuest, pushTestGuest } from "./testing/index.js";
 
 const MiB = 1024n * 1024n;
 const sectors = (mib: bigint) => String((mib * MiB) / 512n);
@@ -68,10 +68,7 @@ describe("Ceph RBD volumes through QEMU's rbd driver (shared loopback Ceph, real
   afterAll(async () => {
     shell?.close();
     if (backend) {
-      await converge(async () => ({
-        observation: undefined as never,
-        notDone: await backend.remove(context.ref(id)),
-      }));
+      await removeMachine(backend, context, id);
       await backend.close();
     }
     await ceph?.cleanup();

@@ -8,11 +8,11 @@ import { isAlive } from "./host/qemu-process.js";
 import { MachineFiles } from "./machine-files.js";
 import { createQemuBackendFactory, qemuSettings } from "./qemu-backend-factory.js";
 import type { QemuMachineBackend } from "./qemu-machine-backend.js";
-import { converge } from "./testdata/converge.js";
+import { converge, removeMachine } from "./testdata/converge.js";
 import { GuestShell } from "./testdata/guest-shell.js";
 import { defaultSettings } from "./testdata/settings.js";
 import { TestBackendContext } from "./testdata/test-context.js";
-import { buildTestGuest, GUEST_COMMAND_LINE } from "./testdata/test-guest.js";
+import { buildTestGuest, GUEST_COMMAND_LINE } from "./testing/index.js";
 
 const MiB = 1024n * 1024n;
 
@@ -36,10 +36,7 @@ describe("kill -9 of the provider while its machine runs (real QEMU, provider in
   afterAll(async () => {
     provider?.kill("SIGKILL");
     if (backend) {
-      await converge(async () => ({
-        observation: undefined as never,
-        notDone: await backend.remove(context.ref(id)),
-      }));
+      await removeMachine(backend, context, id);
       await backend.close();
     }
   }, 60_000);

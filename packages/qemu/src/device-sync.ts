@@ -258,16 +258,7 @@ async function releaseDevice(input: DeviceSyncInput, deviceId: string, inventory
   }
   await qmp.execute("netdev_del", { id: `net${entry.key}` }).catch(ignoreQmp("DeviceNotFound"));
   if (entry.tap) {
-    await input.nicPlugin.release({
-      name: entry.name,
-      key: entry.key,
-      deviceId,
-      netdevId: `net${entry.key}`,
-      mac: "",
-      networkId: entry.networkId ?? "",
-      ips: [],
-      tap: entry.tap,
-    });
+    await input.nicPlugin.release(entry.tap);
   }
 }
 

@@ -103,6 +103,17 @@ export async function writePrivateFile(path: string, content: string | Uint8Arra
   await rename(temp, path);
 }
 
+/** A JSON file's value, or `fallback` when the file does not exist. */
+export async function readJsonFile<T>(path: string, fallback: T): Promise<T> {
+  const text = await readOptionalFile(path);
+  return text === undefined ? fallback : (JSON.parse(text) as T);
+}
+
+/** Writes a value as JSON, atomically and mode 0600. */
+export function writeJsonFile(path: string, value: unknown): Promise<void> {
+  return writePrivateFile(path, JSON.stringify(value));
+}
+
 /** The file's content, or undefined when it does not exist. */
 export async function readOptionalFile(path: string): Promise<string | undefined> {
   try {

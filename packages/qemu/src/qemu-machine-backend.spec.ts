@@ -9,11 +9,11 @@ import { isAlive } from "./host/qemu-process.js";
 import { MachineFiles } from "./machine-files.js";
 import { qemuMachineBackend, qemuSettings } from "./qemu-backend-factory.js";
 import type { QemuMachineBackend } from "./qemu-machine-backend.js";
-import { converge, eventually } from "./testdata/converge.js";
+import { converge, eventually, removeMachine } from "./testdata/converge.js";
 import { GuestShell } from "./testdata/guest-shell.js";
 import { defaultSettings } from "./testdata/settings.js";
 import { TestBackendContext } from "./testdata/test-context.js";
-import { buildTestGuest, GUEST_READY_MARKER, pushTestGuest } from "./testdata/test-guest.js";
+import { buildTestGuest, GUEST_READY_MARKER, pushTestGuest } from "./testing/index.js";
 
 const MiB = 1024n * 1024n;
 
@@ -58,10 +58,7 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
 
   afterAll(async () => {
     shell?.close();
-    await converge(async () => ({
-      observation: undefined as never,
-      notDone: await backend.remove(context.ref(id)),
-    }));
+    await removeMachine(backend, context, id);
     await backend.close();
   }, 60_000);
 
@@ -200,10 +197,7 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     const pid = await pidOf();
     shell?.close();
     shell = undefined;
-    await converge(async () => ({
-      observation: undefined as never,
-      notDone: await backend.remove(context.ref(id)),
-    }));
+    await removeMachine(backend, context, id);
     expect(await isAlive(pid)).toBe(false);
     expect(existsSync(new MachineFiles(context.stateDir, id).dir)).toBe(false);
     expect(await backend.listOwned()).toEqual([]);

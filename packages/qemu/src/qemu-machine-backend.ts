@@ -174,16 +174,7 @@ export class QemuMachineBackend implements MachineBackend {
     const inventory = await readInventory(files.inventoryFile).catch(() => ({}));
     for (const entry of Object.values(inventory)) {
       if (entry.kind !== "nic" || !entry.tap) continue;
-      await this.config.nicPlugin.release({
-        name: entry.name,
-        key: entry.key,
-        deviceId: "",
-        netdevId: "",
-        mac: "",
-        networkId: entry.networkId ?? "",
-        ips: [],
-        tap: entry.tap,
-      });
+      await this.config.nicPlugin.release(entry.tap);
     }
     await files.remove();
     return undefined;

@@ -4,6 +4,7 @@ import { Duplex } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { Channel } from "./channels.js";
+import { connectRemoteCommand, RemoteCommandError } from "./remote-command-client.js";
 import { handleRemoteCommandUpgrade } from "./remote-command-upgrade.js";
 
 /** A stream like a console: echoes what it gets, upper-cased, and ends when it reads "bye". */
@@ -124,6 +125,32 @@ describe("handleRemoteCommandUpgrade (real WebSocket client)", () => {
       expect(session.statuses).toEqual([
         { metadata: {}, status: "Failure", reason: "InternalError", message: "machine m1 is not running" },
       ]);
+    } finally {
+      openFails = false;
+    }
+  });
+
+  it("connectRemoteCommand gives the session as a stream: stdin out, stdout in, ends with the session", async () => {
+    const stream = await connectRemoteCommand(url.replace(/^ws/, "http"));
+    let out = "";
+    stream.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+    });
+    const ended = new Promise((resolve) => stream.once("end", resolve));
+    stream.write("client");
+    await until(() => out === "CLIENT", "echo through the client stream");
+    stream.write("bye");
+    await ended;
+    expect(streams.at(-1)?.received).toEqual(["client", "bye"]);
+  });
+
+  it("connectRemoteCommand fails the stream with the server's Failure message", async () => {
+    openFails = true;
+    try {
+      const stream = await connectRemoteCommand(url);
+      const error = await new Promise<Error>((resolve) => stream.once("error", resolve));
+      expect(error).toBeInstanceOf(RemoteCommandError);
+      expect(error.message).toBe("machine m1 is not running");
     } finally {
       openFails = false;
     }

@@ -5,19 +5,14 @@
 import { execFileSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { create } from "@bufbuild/protobuf";
 import { createRuntimeClient, machine } from "@iri/api";
-import { pushImage } from "@iri/oci/testing";
+import { buildTestGuest, pushTestGuest } from "@iri/qemu/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { eventually, type ProviderProcess, scratchDir, startProvider } from "./provider-process.js";
 
 const MiB = 1024n * 1024n;
-const guestDir = process.env.IRI_GUEST_DIR ?? "/var/tmp/iri-test-guest";
-const buildScript = fileURLToPath(
-  new URL("../../../packages/qemu/scripts/build-test-guest.sh", import.meta.url),
-);
 
 /** A remotecommand (v5.channel.k8s.io) session on a machine's console that runs shell commands. */
 class ExecShell {
@@ -98,27 +93,7 @@ describe("machine provider with the qemu backend (real QEMU, loopback registry)"
     join(scratch.dir, "machine-state", "backend", "qemu", "machines", machineId, "qemu.pid");
 
   beforeAll(async () => {
-    const registry = process.env.REGISTRY_ADDR;
-    if (!registry) throw new Error("REGISTRY_ADDR must be set (source <(bash scripts/services.sh env))");
-    execFileSync("bash", [buildScript, guestDir], { stdio: "inherit" });
-    const pushed = await pushImage(registry, "iri-tests/e2e-guest", `t${Date.now().toString(36)}`, {
-      config: { commandLine: "console=ttyS0 quiet panic=-1" },
-      layers: [
-        {
-          mediaType: "application/vnd.ironcore.image.rootfs",
-          data: await readFile(join(guestDir, "rootfs.raw")),
-        },
-        {
-          mediaType: "application/vnd.ironcore.image.kernel",
-          data: await readFile(join(guestDir, "vmlinuz")),
-        },
-        {
-          mediaType: "application/vnd.ironcore.image.initramfs",
-          data: await readFile(join(guestDir, "initramfs")),
-        },
-      ],
-    });
-    image = pushed.reference;
+    image = await pushTestGuest(buildTestGuest(), "iri-tests/e2e-guest");
     await writeFile(
       join(scratch.dir, "classes.json"),
       JSON.stringify([{ name: "tiny", capabilities: { cpu: 1, memory: 268435456 } }]),

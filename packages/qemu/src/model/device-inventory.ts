@@ -1,4 +1,4 @@
-import { readOptionalFile, writePrivateFile } from "../machine-files.js";
+import { readJsonFile, writeJsonFile } from "../machine-files.js";
 
 /**
  * What the backend put into a machine's QEMU, by device id: which spec entry it realises and on which root
@@ -22,13 +22,12 @@ export interface InventoryEntry {
 
 export type Inventory = Record<string, InventoryEntry>;
 
-export async function readInventory(path: string): Promise<Inventory> {
-  const text = await readOptionalFile(path);
-  return text === undefined ? {} : (JSON.parse(text) as Inventory);
+export function readInventory(path: string): Promise<Inventory> {
+  return readJsonFile<Inventory>(path, {});
 }
 
 export function writeInventory(path: string, inventory: Inventory): Promise<void> {
-  return writePrivateFile(path, JSON.stringify(inventory));
+  return writeJsonFile(path, inventory);
 }
 
 /** The lowest root port no device of the inventory occupies, or undefined when all `ports` are taken. */

@@ -1,14 +1,13 @@
 import type { BootImage } from "../images/image-source.js";
-import { readOptionalFile, writePrivateFile } from "../machine-files.js";
+import { readJsonFile, writeJsonFile } from "../machine-files.js";
 
 /** The images a machine uses, by the reference in its spec, as they were when its disks were made. */
 export type ImageRecord = Record<string, BootImage>;
 
-export async function readImageRecord(path: string): Promise<ImageRecord> {
-  const text = await readOptionalFile(path);
-  return text === undefined ? {} : (JSON.parse(text) as ImageRecord);
+export function readImageRecord(path: string): Promise<ImageRecord> {
+  return readJsonFile<ImageRecord>(path, {});
 }
 
 export function writeImageRecord(path: string, record: ImageRecord): Promise<void> {
-  return writePrivateFile(path, JSON.stringify(record));
+  return writeJsonFile(path, record);
 }

@@ -1,4 +1,4 @@
-import { readOptionalFile, writePrivateFile } from "../machine-files.js";
+import { readJsonFile, writeJsonFile } from "../machine-files.js";
 
 /**
  * What the backend last did about a machine's power, kept in its directory so that a provider restart
@@ -11,11 +11,10 @@ export interface PowerRecord {
   readonly powerdownAt?: number;
 }
 
-export async function readPowerRecord(path: string): Promise<PowerRecord> {
-  const text = await readOptionalFile(path);
-  return text === undefined ? { started: false } : (JSON.parse(text) as PowerRecord);
+export function readPowerRecord(path: string): Promise<PowerRecord> {
+  return readJsonFile<PowerRecord>(path, { started: false });
 }
 
 export function writePowerRecord(path: string, record: PowerRecord): Promise<void> {
-  return writePrivateFile(path, JSON.stringify(record));
+  return writeJsonFile(path, record);
 }

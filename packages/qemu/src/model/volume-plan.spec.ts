@@ -5,7 +5,8 @@ import { LUKS2_HEADER_BYTES, planVolume, volumeProblem } from "./volume-plan.js"
 
 const MiB = 1024n * 1024n;
 const bytes = (text: string) => new TextEncoder().encode(text);
-const ceph = (connection: Partial<machine.VolumeConnection> = {}) =>
+type ConnectionInit = Omit<Partial<machine.VolumeConnection>, "$typeName" | "$unknown">;
+const ceph = (connection: ConnectionInit = {}) =>
   create(machine.VolumeSchema, {
     name: "data",
     device: "odb",

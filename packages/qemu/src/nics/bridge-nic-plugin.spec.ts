@@ -6,11 +6,11 @@ import { runCommand } from "../host/run-command.js";
 import { macAddress } from "../model/device-keys.js";
 import { qemuMachineBackend, qemuSettings } from "../qemu-backend-factory.js";
 import type { QemuMachineBackend } from "../qemu-machine-backend.js";
-import { converge } from "../testdata/converge.js";
+import { converge, removeMachine } from "../testdata/converge.js";
 import { GuestShell } from "../testdata/guest-shell.js";
 import { defaultSettings } from "../testdata/settings.js";
 import { TestBackendContext } from "../testdata/test-context.js";
-import { buildTestGuest, pushTestGuest } from "../testdata/test-guest.js";
+import { buildTestGuest, pushTestGuest } from "../testing/index.js";
 import { BridgeNicPlugin } from "./bridge-nic-plugin.js";
 
 const MiB = 1024n * 1024n;
@@ -54,10 +54,7 @@ describe("bridge NIC plugin in a network namespace of the test's own (real QEMU)
 
   afterAll(async () => {
     if (backend) {
-      await converge(async () => ({
-        observation: undefined as never,
-        notDone: await backend.remove(context.ref(id)),
-      }));
+      await removeMachine(backend, context, id);
       await backend.close();
     }
     await runCommand(["ip", "netns", "del", netns]);

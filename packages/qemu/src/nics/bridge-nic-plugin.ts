@@ -30,8 +30,8 @@ export class BridgeNicPlugin implements NicPlugin {
     return { type: "tap", ifname: nic.tap, script: "no", downscript: "no" };
   }
 
-  async release(nic: NicPlan): Promise<void> {
-    if (await this.linkExists(nic.tap)) await this.ip("link", "del", nic.tap);
+  async release(tap: string): Promise<void> {
+    if (await this.linkExists(tap)) await this.ip("link", "del", tap);
   }
 
   handle(nic: NicPlan): string {

@@ -38,8 +38,8 @@ export interface NicPlugin {
   readonly name: string;
   /** Host-side set-up; returns the QMP netdev_add arguments except `id`. */
   prepare(nic: NicPlan): Promise<Record<string, unknown>>;
-  /** Removes what prepare created (a tap); the NIC's QEMU device is already gone. */
-  release(nic: NicPlan): Promise<void>;
+  /** Removes what prepare created for the NIC with this tap name; its QEMU device is already gone. */
+  release(tap: string): Promise<void>;
   /** The status handle (documented in the package README). */
   handle(nic: NicPlan): string;
 }

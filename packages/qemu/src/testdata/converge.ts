@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ApplyOutcome, MachineObservation } from "@iri/backend-api";
+import type { ApplyOutcome, MachineBackend, MachineObservation } from "@iri/backend-api";
+import type { TestBackendContext } from "./test-context.js";
 
 /** Calls `step` like the reconciler would (again after notDone.afterMs) until it converges or the deadline. */
 export async function converge(
@@ -29,4 +30,16 @@ export async function eventually<T>(
     await sleep(100);
   }
   throw new Error(`${what}: not within ${timeoutMs} ms`);
+}
+
+/** Removes a machine like the reconciler would (again after each NotDone) until it is gone. */
+export async function removeMachine(
+  backend: MachineBackend,
+  context: TestBackendContext,
+  id: string,
+): Promise<void> {
+  await converge(async () => ({
+    observation: undefined as never,
+    notDone: await backend.remove(context.ref(id)),
+  }));
 }

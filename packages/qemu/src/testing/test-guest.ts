@@ -27,12 +27,15 @@ export function buildTestGuest(): TestGuest {
  * Pushes the test guest to the loopback registry as an IronCore image (current media types: rootfs, kernel,
  * initramfs, config with commandLine) under a tag of its own; resolves the reference.
  */
-export async function pushTestGuest(guest: TestGuest): Promise<string> {
+export async function pushTestGuest(
+  guest: TestGuest,
+  repository = "iri-tests/qemu-test-guest",
+): Promise<string> {
   const registry = process.env.REGISTRY_ADDR;
   if (!registry) throw new Error("REGISTRY_ADDR must be set (source <(bash scripts/services.sh env))");
   const pushed = await pushImage(
     registry,
-    "iri-tests/qemu-test-guest",
+    repository,
     `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
     {
       config: { commandLine: GUEST_COMMAND_LINE },
