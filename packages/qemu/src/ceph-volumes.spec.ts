@@ -9,10 +9,9 @@ import { qemuMachineBackend, qemuSettings } from "./qemu-backend-factory.js";
 import type { QemuMachineBackend } from "./qemu-machine-backend.js";
 import { CephFixture } from "./testdata/ceph-fixture.js";
 import { converge, removeMachine } from "./testdata/converge.js";
-import { GuestShell } from "./testdata/guest-shell.js";
 import { defaultSettings } from "./testdata/settings.js";
 import { TestBackendContext } from "./testdata/test-context.js";
-import { buildTestGuest, pushTestGuest } from "./testing/index.js";
+import { buildTestGuest, GuestShell, pushTestGuest } from "./testing/index.js";
 
 const MiB = 1024n * 1024n;
 const sectors = (mib: bigint) => String((mib * MiB) / 512n);

@@ -9,10 +9,9 @@ import { MachineFiles } from "./machine-files.js";
 import { createQemuBackendFactory, qemuSettings } from "./qemu-backend-factory.js";
 import type { QemuMachineBackend } from "./qemu-machine-backend.js";
 import { converge, removeMachine } from "./testdata/converge.js";
-import { GuestShell } from "./testdata/guest-shell.js";
 import { defaultSettings } from "./testdata/settings.js";
 import { TestBackendContext } from "./testdata/test-context.js";
-import { buildTestGuest, GUEST_COMMAND_LINE } from "./testing/index.js";
+import { buildTestGuest, GUEST_COMMAND_LINE, GuestShell } from "./testing/index.js";
 
 const MiB = 1024n * 1024n;
 

@@ -7,54 +7,12 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { createRuntimeClient, machine } from "@iri/api";
-import { buildTestGuest, pushTestGuest } from "@iri/qemu/testing";
+import { buildTestGuest, GuestShell, pushTestGuest } from "@iri/qemu/testing";
+import { connectRemoteCommand } from "@iri/remotecommand";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { eventually, type ProviderProcess, scratchDir, startProvider } from "./provider-process.js";
 
 const MiB = 1024n * 1024n;
-
-/** A remotecommand (v5.channel.k8s.io) session on a machine's console that runs shell commands. */
-class ExecShell {
-  private output = "";
-  private n = 0;
-  private constructor(private readonly ws: WebSocket) {
-    ws.on("message", (data: Buffer) => {
-      if (data[0] === 1) this.output += data.subarray(1).toString("utf8");
-    });
-  }
-
-  static async open(url: string): Promise<ExecShell> {
-    const ws = new WebSocket(url.replace(/^http/, "ws"), ["v5.channel.k8s.io"]);
-    await new Promise<void>((resolve, reject) => {
-      ws.once("open", () => resolve());
-      ws.once("error", reject);
-    });
-    return new ExecShell(ws);
-  }
-
-  async run(command: string, accept: (out: string) => boolean = () => true, ms = 60_000): Promise<string> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const n = ++this.n;
-      this.ws.send(
-        Buffer.concat([Buffer.of(0), Buffer.from(`echo BEG""IN-${n}; ${command}; echo; echo EN""D-${n}\n`)]),
-      );
-      const pattern = new RegExp(`\\nBEGIN-${n}\\r?\\n([\\s\\S]*?)\\r?\\nEND-${n}\\r?\\n`);
-      const until = Math.min(deadline, Date.now() + 5000);
-      while (Date.now() < until && !pattern.test(this.output)) await new Promise((r) => setTimeout(r, 50));
-      const match = pattern.exec(this.output);
-      const out = (match?.[1] ?? "").replaceAll("\r", "").trim();
-      if (match && accept(out)) return out;
-      if (Date.now() > deadline)
-        throw new Error(`${command}: ${JSON.stringify(out)}; console: ${this.output.slice(-300)}`);
-    }
-  }
-
-  close(): void {
-    this.ws.close();
-  }
-}
 
 describe("machine provider with the qemu backend (real QEMU, loopback registry)", () => {
   const scratch = scratchDir("machine-qemu");
@@ -123,9 +81,9 @@ describe("machine provider with the qemu backend (real QEMU, loopback registry)"
     expect((await get())?.status?.imageRef).toMatch(/@sha256:[0-9a-f]{64}$/);
 
     const { url } = await client().exec({ machineId });
-    const shell = await ExecShell.open(url);
+    const shell = await GuestShell.open(() => connectRemoteCommand(url));
     try {
-      expect(await shell.run("hostname")).toBe("e2e-guest");
+      expect(await shell.run("hostname", 60_000)).toBe("e2e-guest");
       expect(await shell.run("cat /sys/block/vda/size")).toBe(String((64n * MiB) / 512n));
       await client().attachVolume({
         machineId,
@@ -144,12 +102,14 @@ describe("machine provider with the qemu backend (real QEMU, loopback registry)"
             : undefined,
         60_000,
       );
-      expect(await shell.run("cat /sys/block/vdb/size", (out) => /^\d+$/.test(out))).toBe(
+      expect(await shell.waitFor("cat /sys/block/vdb/size", (out) => /^\d+$/.test(out))).toBe(
         String((16n * MiB) / 512n),
       );
     } finally {
       shell.close();
     }
+    // The token was single-use.
+    await expect(connectRemoteCommand(url)).rejects.toThrow(/HTTP 40\d/);
   }, 240_000);
 
   it("keeps the same QEMU running through kill -9 of the provider", async () => {

@@ -7,10 +7,9 @@ import { macAddress } from "../model/device-keys.js";
 import { qemuMachineBackend, qemuSettings } from "../qemu-backend-factory.js";
 import type { QemuMachineBackend } from "../qemu-machine-backend.js";
 import { converge, removeMachine } from "../testdata/converge.js";
-import { GuestShell } from "../testdata/guest-shell.js";
 import { defaultSettings } from "../testdata/settings.js";
 import { TestBackendContext } from "../testdata/test-context.js";
-import { buildTestGuest, pushTestGuest } from "../testing/index.js";
+import { buildTestGuest, GuestShell, pushTestGuest } from "../testing/index.js";
 import { BridgeNicPlugin } from "./bridge-nic-plugin.js";
 
 const MiB = 1024n * 1024n;

@@ -65,5 +65,6 @@ export class GuestShell {
 
   close(): void {
     this.abort.abort();
+    this.console.destroy();
   }
 }
