@@ -1,12 +1,15 @@
-// A short tour of the three providers: version, classes, create, converge, list by label, delete.
+// A short tour of the three providers: version, classes, create, converge, list by label, delete; for
+// machines a real QEMU boot from an IronCore image, its console over Exec and a hot-plugged disk.
 import { setTimeout as sleep } from "node:timers/promises";
 import { bucket, createRuntimeClient, machine, volume } from "../packages/api/dist/index.js";
+import { buildTestGuest, GuestShell, pushTestGuest } from "../packages/qemu/dist/testing/index.js";
+import { connectRemoteCommand } from "../packages/remotecommand/dist/index.js";
 
 const runDir = process.argv[2];
 const label = { "demo.iri-providers/run": String(Date.now()) };
 
-async function until(what, fn) {
-  const deadline = Date.now() + 30_000;
+async function until(what, fn, ms = 30_000) {
+  const deadline = Date.now() + ms;
   for (;;) {
     try {
       const value = await fn();
@@ -28,19 +31,56 @@ async function demoMachines() {
     const r = s.machineClass?.capabilities?.resources ?? {};
     console.log(`  class ${s.machineClass?.name}: cpu=${r.cpu} memory=${r.memory} quantity=${s.quantity}`);
   }
+  // A tiny bootable IronCore image (Debian kernel + busybox initramfs + raw rootfs) in the loopback registry.
+  const image = await pushTestGuest(buildTestGuest(), "iri-demo/guest");
+  console.log(`  pushed IronCore image ${image}`);
   const className = machineClassStatus[0]?.machineClass?.name ?? "";
   const { machine: m } = await client.createMachine({
-    machine: { metadata: { labels: label }, spec: { class: className, guestConfig: { hostname: "demo" } } },
+    machine: {
+      metadata: { labels: label },
+      spec: {
+        class: className,
+        volumes: [{ name: "root", device: "oda", localDisk: { sizeBytes: 64n << 20n, image: { image } } }],
+        guestConfig: { hostname: "demo" },
+      },
+    },
   });
   const id = m?.metadata?.id ?? "";
   console.log(`  created machine ${id} (${machine.MachineState[m?.status?.state ?? 0]})`);
-  const running = await until("machine running", async () => {
-    const { machines } = await client.listMachines({ filter: { labelSelector: label } });
-    return machines[0]?.status?.state === machine.MachineState.MACHINE_RUNNING ? machines[0] : undefined;
-  });
+  const running = await until(
+    "machine running",
+    async () => {
+      const { machines } = await client.listMachines({ filter: { labelSelector: label } });
+      return machines[0]?.status?.state === machine.MachineState.MACHINE_RUNNING ? machines[0] : undefined;
+    },
+    120_000,
+  );
   console.log(
     `  listed by label: ${running.metadata?.id} ${machine.MachineState[running.status?.state ?? 0]}`,
   );
+  console.log(`  image: ${running.status?.imageRef}`);
+  const { url } = await client.exec({ machineId: id });
+  console.log(`  exec ${url}`);
+  const shell = await GuestShell.open(() => connectRemoteCommand(url));
+  try {
+    console.log(`  guest console: ${await shell.run("echo $(hostname) $(uname -sr)", 90_000)}`);
+    console.log(`  guest disks: ${(await shell.run("ls /sys/block")).split(/\s+/).join(" ")}`);
+    await client.attachVolume({
+      machineId: id,
+      volume: { name: "scratch", device: "odb", localDisk: { sizeBytes: 32n << 20n } },
+    });
+    console.log("  hot-plugged a 32 MiB disk");
+    const size = await shell.waitFor(
+      "cat /sys/block/vdb/size 2>/dev/null",
+      (out) => /^\d+$/.test(out),
+      60_000,
+    );
+    console.log(
+      `  guest sees vdb: ${Number(size) / 2048} MiB; disks now: ${(await shell.run("ls /sys/block")).split(/\s+/).join(" ")}`,
+    );
+  } finally {
+    shell.close();
+  }
   await client.deleteMachine({ machineId: id });
   console.log("  deleted");
 }

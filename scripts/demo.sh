@@ -34,15 +34,25 @@ bash scripts/services.sh up
 
 stop_providers
 mkdir -p "$run_dir"
+# The machine provider runs real QEMU machines (its default backend); the others are still on noop.
+backend_args() {
+  case $1 in
+  machine) echo --backend qemu --qemu-shutdown-timeout 5 ;;
+  *) echo --backend noop ;;
+  esac
+}
 for runtime in machine volume bucket; do
+  # shellcheck disable=SC2046 # the flags are words by design
   nohup node "apps/$runtime-provider/dist/main.js" \
     --socket-path "$run_dir/iri-${runtime}provider.sock" \
     --state-dir "$PWD/.state/$runtime-provider" \
-    --backend noop \
+    $(backend_args "$runtime") \
     >"$run_dir/$runtime-provider.log" 2>&1 &
   echo $! >"$run_dir/$runtime-provider.pid"
 done
 
+# REGISTRY_ADDR etc.: the demo pushes a tiny bootable IronCore image to the loopback registry.
+source <(bash scripts/services.sh env)
 node scripts/demo.mjs "$run_dir"
 cat <<TXT
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the tiny test guest the machine backend's tests boot: a Debian kernel, a busybox initramfs that
-# loads the virtio modules, prints a marker on the serial console and keeps a shell there, and a small raw
-# rootfs. Usage: build-test-guest.sh <out-dir>. Writes <out-dir>/{vmlinuz,initramfs,rootfs.raw}; a complete
+# loads the virtio modules, powers off on the ACPI power button, prints a marker on the serial console and
+# keeps a shell there, and a small raw rootfs. Usage: build-test-guest.sh <out-dir>. Writes <out-dir>/{vmlinuz,initramfs,rootfs.raw}; a complete
 # <out-dir> is left as it is. The kernel .deb is cached in $IRI_GUEST_CACHE (default /var/tmp/iri-guest-cache).
 set -euo pipefail
 
@@ -9,11 +9,13 @@ readonly OUT=${1:?usage: build-test-guest.sh <out-dir>}
 readonly CACHE=${IRI_GUEST_CACHE:-/var/tmp/iri-guest-cache}
 # The order matters: the .deb ships no modules.dep, so each module's dependencies are loaded before it.
 readonly MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk
-	failover net_failover virtio_net qemu_fw_cfg)
+	failover net_failover virtio_net qemu_fw_cfg button evdev)
 
 log() { printf '[build-test-guest] %s\n' "$*" >&2; }
 
-if [[ -s $OUT/vmlinuz && -s $OUT/initramfs && -s $OUT/rootfs.raw ]]; then
+# The outputs are reused while this script is unchanged.
+stamp=$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)
+if [[ -s $OUT/vmlinuz && -s $OUT/initramfs && -s $OUT/rootfs.raw && $(cat "$OUT/stamp" 2>/dev/null) == "$stamp" ]]; then
 	exit 0
 fi
 for tool in dpkg-deb cpio gzip apt-get; do
@@ -54,6 +56,12 @@ mount -t devtmpfs devtmpfs /dev
 for module in MODULES; do insmod "/lib/modules/$module.ko"; done
 fwcfg=/sys/firmware/qemu_fw_cfg/by_name/opt
 [ -r "$fwcfg/dev.ironcore/hostname/raw" ] && hostname "$(cat "$fwcfg/dev.ironcore/hostname/raw")"
+# An ACPI power button press (QMP system_powerdown) powers the guest off, as a real OS would.
+for event in /sys/class/input/event*; do
+	if [ "$(cat "$event/device/name" 2>/dev/null)" = "Power Button" ]; then
+		(head -c 1 "/dev/input/${event##*/}" >/dev/null && poweroff -f) &
+	fi
+done
 echo "IRI-TEST-GUEST-READY $(hostname)"
 # A shell on the serial console for ever; a new one when it exits.
 while true; do setsid cttyhack sh -l; done
@@ -71,4 +79,5 @@ truncate -s 8M "$work/rootfs.raw"
 printf 'IRI-TEST-ROOTFS\n' | dd of="$work/rootfs.raw" conv=notrunc status=none
 mv "$work/vmlinuz" "$work/rootfs.raw" "$OUT/"
 mv "$work/initramfs.gz" "$OUT/initramfs"
+printf '%s\n' "$stamp" >"$OUT/stamp"
 log "built $OUT from $(basename "$deb")"

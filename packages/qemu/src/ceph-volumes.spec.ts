@@ -100,6 +100,15 @@ describe("Ceph RBD volumes through QEMU's rbd driver (shared loopback Ceph, real
     expect(await shell.waitFor("cat /sys/block/vdb/size", (out) => /^\d+$/.test(out))).toBe(sectors(48n));
     expect(JSON.stringify(context.events)).not.toContain("correct horse");
     expect(JSON.stringify(context.events)).not.toContain(ceph.key);
+    // Rapid detach/attach cycles of the encrypted volume, one reconcile pass each: it ends fully attached.
+    const secret = cephVolume("secret", "odc", rbdImage, 64n, "correct horse battery staple");
+    for (let i = 0; i < 3; i++) {
+      await backend.apply(intent([]), context.operation(id));
+      await backend.apply(intent([secret]), context.operation(id));
+    }
+    const again = await apply([secret]);
+    expect(again.volumes.find((v) => v.name === "secret")?.state).toBe(machine.VolumeState.VOLUME_ATTACHED);
+    await shell.waitFor("cat /sys/block/vdb/size", (out) => out === sectors(48n));
     const files = new MachineFiles(context.stateDir, id);
     const argv = await readFile(`/proc/${(await readFile(files.pidFile, "utf8")).trim()}/cmdline`, "utf8");
     expect(argv).toContain(files.qmpSocket);

@@ -104,6 +104,10 @@ export async function syncDevices(input: DeviceSyncInput): Promise<DeviceSyncRes
   const objects = await objectIds(qmp);
   const attached = new Set<string>();
   for (const [index, plan] of input.volumes.entries()) {
+    if (present.has(plan.deviceId) && inventory[plan.deviceId]?.detaching) {
+      waiting.push(`volume ${plan.name} is being released by the guest before it is attached again`);
+      continue;
+    }
     if (!present.has(plan.deviceId)) {
       const port = portFor(inventory, plan.deviceId, input.rootPorts);
       if (port === undefined) {
@@ -138,6 +142,12 @@ export async function syncDevices(input: DeviceSyncInput): Promise<DeviceSyncRes
   }
 
   for (const plan of input.nics) {
+    if (present.has(plan.deviceId) && inventory[plan.deviceId]?.detaching) {
+      waiting.push(
+        `network interface ${plan.name} is being released by the guest before it is attached again`,
+      );
+      continue;
+    }
     if (!present.has(plan.deviceId)) {
       const port = portFor(inventory, plan.deviceId, input.rootPorts);
       if (port === undefined) {

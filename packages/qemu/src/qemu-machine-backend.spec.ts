@@ -50,7 +50,7 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     context = await TestBackendContext.create();
     image = await pushTestGuest(guest);
     backend = await qemuMachineBackend.open(
-      { ...defaultSettings(qemuSettings), shutdownTimeout: 2 },
+      { ...defaultSettings(qemuSettings), shutdownTimeout: 8 },
       context,
     );
   }, 120_000);
@@ -153,21 +153,71 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     );
   }, 180_000);
 
-  it("powers off to SUSPENDED with no QEMU left, and on again with its disks", async () => {
+  it("ends rapid attach/detach cycles with the device fully there or fully gone", async () => {
+    if (!shell) throw new Error("needs the booted machine of the first test");
+    const base = intent({}).spec;
+    const flap = create(machine.VolumeSchema, {
+      name: "flap",
+      device: "odf",
+      localDisk: { sizeBytes: 8n * MiB },
+    });
+    const nic = create(machine.NetworkInterfaceSchema, { name: "flapnic", networkId: "net-c" });
+    const withFlap = intent({
+      volumes: [...base.volumes, flap],
+      networkInterfaces: [...base.networkInterfaces, nic],
+    });
+    // One reconcile pass each, never waiting for the guest: attach, detach, attach, … as fast as calls go.
+    for (let i = 0; i < 4; i++) {
+      await backend.apply(withFlap, context.operation(id));
+      await backend.apply(intent({}), context.operation(id));
+    }
+    const present = await apply({
+      volumes: [...base.volumes, flap],
+      networkInterfaces: withFlap.spec.networkInterfaces,
+    });
+    expect(present.volumes.find((v) => v.name === "flap")?.state).toBe(machine.VolumeState.VOLUME_ATTACHED);
+    await shell.waitFor("cat /sys/block/vdc/size", (out) => out === `${(8n * MiB) / 512n}`);
+    const gone = await apply();
+    expect(gone.volumes.map((v) => v.name)).toEqual(["root", "scratch"]);
+    expect(gone.networkInterfaces.map((n) => n.name)).toEqual(["primary"]);
+    await shell.waitFor("ls /sys/block", (out) => !out.includes("vdc"));
+    await shell.waitFor("ls /sys/class/net", (out) => !out.includes("eth1"));
+    expect(await readdir(new MachineFiles(context.stateDir, id).disksDir)).toHaveLength(2);
+    expect(await readFile(new MachineFiles(context.stateDir, id).inventoryFile, "utf8")).not.toContain(
+      "flap",
+    );
+  }, 180_000);
+
+  it("powers off to SUSPENDED with no QEMU left (ACPI, then hard stop for a guest that ignores it) and on again", async () => {
     shell?.close();
     shell = undefined;
-    const pid = await pidOf();
+    let pid = await pidOf();
     const off = await apply({ power: machine.Power.OFF });
     expect(off.state).toBe(machine.MachineState.MACHINE_SUSPENDED);
     expect(await isAlive(pid)).toBe(false);
     expect(context.reasons(id)).toEqual(expect.arrayContaining(["ShutdownRequested", "MachinePoweredOff"]));
+    expect(context.reasons(id)).not.toContain("HardStop");
 
     const on = await apply();
     expect(on.state).toBe(machine.MachineState.MACHINE_RUNNING);
     expect(await pidOf()).not.toBe(pid);
+    pid = await pidOf();
     shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
     expect(await shell.run("cat /sys/block/vdb/size", 60_000)).toBe(`${(48n * MiB) / 512n}`);
-  }, 180_000);
+
+    // Without its power-button watcher the guest ignores ACPI: the deadline passes and QEMU is stopped.
+    await shell.run("killall head; true");
+    shell.close();
+    shell = undefined;
+    const stopped = await apply({ power: machine.Power.OFF });
+    expect(stopped.state).toBe(machine.MachineState.MACHINE_SUSPENDED);
+    expect(await isAlive(pid)).toBe(false);
+    expect(context.reasons(id)).toContain("HardStop");
+
+    expect((await apply()).state).toBe(machine.MachineState.MACHINE_RUNNING);
+    shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
+    expect(await shell.run("hostname", 60_000)).toBe("guest-one");
+  }, 240_000);
 
   it("starts a guest again that powered itself off while the spec says on", async () => {
     if (!shell) throw new Error("needs the running machine of the previous test");
