@@ -10,6 +10,9 @@ readonly PACKAGES=(
 	# machine backend; qemu-block-extra carries the rbd block driver, ovmf the UEFI firmware that disk
 	# images booted from a volume expect (both only recommended by qemu-system-x86)
 	qemu-system-x86 qemu-utils qemu-block-extra ovmf
+	# the machine backend's test guest (packages/qemu/scripts/build-test-guest.sh): busybox for its initramfs,
+	# cpio to pack it (the kernel comes from `apt-get download`)
+	busybox-static cpio
 	# OCI registry for image tests, and a client to push/pull with
 	docker-registry skopeo
 	# Python test peers (gRPC client, S3 checks); run them with /usr/bin/python3

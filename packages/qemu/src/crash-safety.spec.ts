@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
@@ -91,4 +91,14 @@ describe("kill -9 of the provider while its machine runs (real QEMU, provider in
       shell.close();
     }
   }, 180_000);
+
+  it("still reports and removes a QEMU of its own whose machine directory was lost", async () => {
+    const files = new MachineFiles(context.stateDir, id);
+    const pid = Number((await readFile(files.pidFile, "utf8")).trim());
+    await rm(files.dir, { recursive: true, force: true });
+    expect(await backend.listOwned()).toEqual([{ id, owner: context.owner.instanceId }]);
+    await removeMachine(backend, context, id);
+    expect(await isAlive(pid)).toBe(false);
+    expect(await backend.listOwned()).toEqual([]);
+  }, 60_000);
 });

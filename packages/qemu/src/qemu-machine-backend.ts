@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { open, readdir } from "node:fs/promises";
 import { availableParallelism, totalmem } from "node:os";
 import type { Duplex } from "node:stream";
 import { create } from "@bufbuild/protobuf";
@@ -165,6 +165,8 @@ export class QemuMachineBackend implements MachineBackend {
     const pid =
       (await findMachineProcess(files.pidFile, ref.id)) ?? (await this.findStrayProcess(ref.id, files));
     if (pid !== undefined) {
+      // A QEMU whose directory was lost: the shutdown deadline needs a place again.
+      await files.ensure();
       const waiting = await this.stopGracefully(ref.id, files, pid, ref.event);
       if (waiting) return waiting;
     }
@@ -359,6 +361,8 @@ export class QemuMachineBackend implements MachineBackend {
         nics.map((nic) => ({ name: nic.name, mac: nic.mac, networkId: nic.networkId, ips: nic.ips })),
       ),
     );
+    // QEMU would create the console log world-readable; what a guest prints is the user's business.
+    await (await open(files.consoleLog, "a", 0o600)).close();
     const args = buildQemuArgs({
       machineId: intent.id,
       owner: this.context.owner.instanceId,
@@ -387,6 +391,9 @@ export class QemuMachineBackend implements MachineBackend {
     try {
       await launchDaemonizedQemu(argv[0] ?? "", argv.slice(1), files.qemuLog, this.config.launchTimeoutMs);
     } catch (error) {
+      // A provider killed while QEMU was starting leaves that QEMU running (its pid file locked): adopt it.
+      const running = await findMachineProcess(files.pidFile, intent.id);
+      if (running !== undefined) return running;
       if (error instanceof QemuLaunchError)
         throw new PermanentBackendError("MachineStartFailed", error.message);
       throw error;

@@ -3,6 +3,7 @@
 // shows up in the guest, the machine survives kill -9 of the provider with the same QEMU, and delete leaves
 // no process behind.
 import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
@@ -13,6 +14,21 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, type ProviderProcess, scratchDir, startProvider } from "./provider-process.js";
 
 const MiB = 1024n * 1024n;
+
+/** Pids of QEMU processes whose command line names machine `id`. */
+function qemuProcessesOf(id: string): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+        return argv[0]?.includes("qemu-system") && argv.includes(`guest=${id},debug-threads=on`);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 describe("machine provider with the qemu backend (real QEMU, loopback registry)", () => {
   const scratch = scratchDir("machine-qemu");
@@ -120,6 +136,43 @@ describe("machine provider with the qemu backend (real QEMU, loopback registry)"
     expect((await readFile(pidFile(), "utf8")).trim()).toBe(pid);
     expect(execFileSync("ps", ["-o", "comm=", "-p", pid]).toString().trim()).toMatch(/^qemu-system/);
   }, 120_000);
+
+  it("ends every create acknowledged before a kill -9 RUNNING with exactly one QEMU each", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const created = await client().createMachine({
+        machine: {
+          spec: {
+            class: "tiny",
+            volumes: [{ name: "root", device: "oda", localDisk: { image: { image } } }],
+          },
+        },
+      });
+      ids.push(created.machine?.metadata?.id ?? "");
+    }
+    await provider?.kill("SIGKILL");
+    provider = await startProvider("machine", scratch.dir, args());
+    for (const id of ids) {
+      await eventually(
+        `machine ${id} RUNNING`,
+        async () =>
+          (await client().listMachines({ filter: { id } })).machines[0]?.status?.state ===
+          machine.MachineState.MACHINE_RUNNING
+            ? true
+            : undefined,
+        120_000,
+      );
+      expect(qemuProcessesOf(id)).toHaveLength(1);
+    }
+    for (const id of ids) await client().deleteMachine({ machineId: id });
+    for (const id of ids) {
+      await eventually(
+        `machine ${id} deleted`,
+        async () => (qemuProcessesOf(id).length === 0 ? true : undefined),
+        60_000,
+      );
+    }
+  }, 300_000);
 
   it("deletes the machine with its QEMU process", async () => {
     const pid = (await readFile(pidFile(), "utf8")).trim();
