@@ -392,11 +392,12 @@ export class QemuMachineBackend implements MachineBackend {
       await launchDaemonizedQemu(argv[0] ?? "", argv.slice(1), files.qemuLog, this.config.launchTimeoutMs);
     } catch (error) {
       // A provider killed while QEMU was starting leaves that QEMU running (its pid file locked): adopt it.
-      const running = await findMachineProcess(files.pidFile, intent.id);
-      if (running !== undefined) return running;
-      if (error instanceof QemuLaunchError)
-        throw new PermanentBackendError("MachineStartFailed", error.message);
-      throw error;
+      if ((await findMachineProcess(files.pidFile, intent.id)) === undefined) {
+        if (error instanceof QemuLaunchError) {
+          throw new PermanentBackendError("MachineStartFailed", error.message);
+        }
+        throw error;
+      }
     }
     const pid = await findMachineProcess(files.pidFile, intent.id);
     if (pid === undefined) throw new Error("QEMU started but its pid file names no QEMU of this machine");
