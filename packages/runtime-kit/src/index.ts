@@ -49,6 +49,8 @@ export { collectSecretValues, isSecretKey, redactSecrets, scrubSecretValues } fr
 export { matchesSelector } from "./selector.js";
 export type { RunningServer, ServeOptions } from "./serve.js";
 export { serveRuntime } from "./serve.js";
+export type { ServeLimits } from "./serve-settings.js";
+export { DEFAULT_SERVE_LIMITS, resolveServeLimits, serveSettings } from "./serve-settings.js";
 export type { ClassEntry, RawClassEntry } from "./settings/class-file.js";
 export { loadClassFile, readClassFile } from "./settings/class-file.js";
 export type { RuntimeKind } from "./settings/common-settings.js";

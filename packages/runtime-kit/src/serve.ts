@@ -7,13 +7,15 @@ import {
   type Http2ServerResponse,
   type ServerHttp2Session,
 } from "node:http2";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
 import { createCallInterceptor } from "./call-interceptor.js";
+import { guardCall, guardSession } from "./connection-guard.js";
 import type { Logger } from "./logging.js";
 import type { ProviderMetrics } from "./metrics.js";
+import { resolveServeLimits, type ServeLimits } from "./serve-settings.js";
 
 export interface ServeOptions {
   /** Absolute path of the unix socket, e.g. /var/run/iri-machineprovider.sock. */
@@ -26,11 +28,16 @@ export interface ServeOptions {
   register: (router: ConnectRouter) => void;
   /** How long close() lets in-flight calls finish before cutting connections; default 10 s. */
   shutdownGraceMs?: number;
+  /** Transport limits (see serveSettings); each one not given takes its default. */
+  limits?: Partial<ServeLimits>;
 }
 
 export interface RunningServer {
   readonly socketPath: string;
-  /** Stops accepting, lets in-flight calls finish (up to shutdownGraceMs), then removes the socket. */
+  /**
+   * Stops accepting, lets in-flight calls finish (up to shutdownGraceMs), then destroys every connection left,
+   * whatever state its client left it in, and removes the socket.
+   */
   close(): Promise<void>;
 }
 
@@ -51,6 +58,7 @@ const PROBE_TIMEOUT_MS = 1000;
 export async function serveRuntime(options: ServeOptions): Promise<RunningServer> {
   const { socketPath, logger, metrics } = options;
   const graceMs = options.shutdownGraceMs ?? 10_000;
+  const limits = resolveServeLimits(options.limits);
   await mkdir(dirname(socketPath), { recursive: true });
   await refuseIfTaken(socketPath);
 
@@ -66,16 +74,33 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
     acceptCompression: [compressionGzip],
     compressMinBytes: NEVER_COMPRESS,
     shutdownSignal: shutdown.signal,
+    // Checked against the length prefix before the body is buffered, and again after decompression.
+    readMaxBytes: limits.maxRequestBytes,
   });
-  const server = createServer((req: Http2ServerRequest, res: Http2ServerResponse) => {
-    const listMethod = listMethodOf(req.url);
-    if (listMethod !== undefined) measureResponse(res, (bytes) => reportListSize(listMethod, bytes));
-    handler(req, res);
+  const server = createServer(
+    {
+      // Advertised in SETTINGS; nghttp2 refuses (RST_STREAM REFUSED_STREAM) streams beyond it.
+      settings: { maxConcurrentStreams: limits.maxConcurrentStreams },
+    },
+    (req: Http2ServerRequest, res: Http2ServerResponse) => {
+      guardCall(req, res, limits.streamStallTimeoutMs);
+      const listMethod = listMethodOf(req.url);
+      if (listMethod !== undefined) measureResponse(res, (bytes) => reportListSize(listMethod, bytes));
+      handler(req, res);
+    },
+  );
+  server.maxConnections = limits.maxConnections;
+  // Raw sockets too: a connection is only a session once Node has set HTTP/2 up on it.
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
   });
   const sessions = new Set<ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
+    guardSession(session, limits, logger);
   });
   // A client that goes away mid-call is routine for a long-running server, not an error.
   server.on("sessionError", (err) => logger.debug({ err }, "http2 session error"));
@@ -126,6 +151,7 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
       logger.warn({ inFlightSessions: sessions.size, graceMs }, "shutdown grace over, cutting connections");
       shutdown.abort();
       for (const session of sessions) session.destroy();
+      for (const socket of sockets) socket.destroy();
       await drained;
     }
     clearTimeout(timer);
