@@ -46,6 +46,7 @@ export { toObjectMetadata } from "./records/object-metadata.js";
 export { protoCodec } from "./records/proto-codec.js";
 export { writeStatus } from "./records/write-status.js";
 export { collectSecretValues, isSecretKey, redactSecrets, scrubSecretValues } from "./redact.js";
+export { validateRequestLimits } from "./request-limits.js";
 export { matchesSelector } from "./selector.js";
 export type { RunningServer, ServeOptions } from "./serve.js";
 export { serveRuntime } from "./serve.js";
@@ -59,4 +60,13 @@ export type { SettingDefinition, SettingKind, SettingValues } from "./settings/s
 export { parseSettings, SettingsError, settingsHelp } from "./settings/settings.js";
 export type { ShutdownOptions } from "./shutdown.js";
 export { onShutdownSignal } from "./shutdown.js";
-export { requireNonEmpty, requirePresent, requireValidId, validateStringMap } from "./validate.js";
+export {
+  LIMITS,
+  requireIdLength,
+  requireNonEmpty,
+  requirePresent,
+  requireValidId,
+  validateAnnotations,
+  validateLabels,
+  validateStringMap,
+} from "./validate.js";

@@ -544,3 +544,28 @@ function streamClosedWithin(
     });
   });
 }
+
+describe("serveRuntime metadata limits", () => {
+  const manyLabels = (n: number) =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, `v${i}`]));
+
+  it("refuses labels, selectors and ids past their limits with InvalidArgument before the handler", async () => {
+    await serve();
+    const tooMany = client().createBucket({ bucket: { metadata: { id: "b", labels: manyLabels(65) } } });
+    const err = await tooMany.catch((e: unknown) => ConnectError.from(e));
+    expect(err).toBeInstanceOf(ConnectError);
+    expect((err as ConnectError).code).toBe(Code.InvalidArgument);
+    expect((err as ConnectError).rawMessage).toBe(
+      "bucket.metadata.labels has 65 entries; at most 64 are allowed",
+    );
+    expect(f.created).toEqual([]);
+
+    const selector = client().listBuckets({ filter: { labelSelector: manyLabels(100_000) } });
+    expect(await codeOf(selector)).toBe(Code.InvalidArgument);
+    expect(await codeOf(client().deleteBucket({ bucketId: "x".repeat(64) }))).toBe(Code.InvalidArgument);
+    const annotations = { metadata: { annotations: { "bad key": "" } } };
+    expect(await codeOf(client().createBucket({ bucket: annotations }))).toBe(Code.InvalidArgument);
+    expect(f.created).toEqual([]);
+  });
+});
+});
