@@ -568,4 +568,3 @@ describe("serveRuntime metadata limits", () => {
     expect(f.created).toEqual([]);
   });
 });
-});
