@@ -377,7 +377,7 @@ describe("serveRuntime request size limit", () => {
   it("answers a request above the limit with ResourceExhausted before any handler sees it", async () => {
     // The connect client leaves an answered oversized stream half-open; the grace period ends it.
     await serve({ shutdownGraceMs: 100, limits: { maxRequestBytes: 64 * 1024 } });
-    const big = { metadata: { id: "too-big", labels: { big: "x".repeat(65 * 1024) } } };
+    const big = { metadata: { id: "too-big", annotations: { big: "x".repeat(65 * 1024) } } };
     const err = await client()
       .createBucket({ bucket: big })
       .catch((e: unknown) => ConnectError.from(e));
@@ -386,7 +386,7 @@ describe("serveRuntime request size limit", () => {
     expect((err as ConnectError).rawMessage).toContain("larger than configured readMaxBytes");
     expect(f.created).toEqual([]);
 
-    const fits = { metadata: { id: "fits", labels: { big: "x".repeat(60 * 1024) } } };
+    const fits = { metadata: { id: "fits", annotations: { big: "x".repeat(60 * 1024) } } };
     await client().createBucket({ bucket: fits });
     expect(f.created).toEqual(["fits"]);
   });
