@@ -22,6 +22,8 @@ export const LIMITS = {
   ignitionBytes: 1024 * 1024,
   /** Any id a caller names; generated ids are 63 characters. */
   idBytes: 63,
+  /** A disk or volume size: one pebibyte, beyond any disk a host or pool backs; int64-max is no size. */
+  diskBytes: 2n ** 50n,
 } as const;
 
 /** Kubernetes qualified name: an optional DNS-subdomain prefix and '/', then a name of at most 63 characters. */

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { bucket } from "@iri/api";
-import { CachedListEncoder, listRecords } from "@iri/runtime-kit";
+import { CachedListEncoder, isUnfiltered, listRecords } from "@iri/runtime-kit";
 import { type BucketRecord, toBucket } from "../bucket-store.js";
 import type { BucketServerContext } from "./context.js";
 
@@ -15,5 +15,5 @@ export async function listBuckets(
 ): Promise<bucket.ListBucketsResponse> {
   const response = create(bucket.ListBucketsResponseSchema);
   const field = bucket.ListBucketsResponseSchema.field.buckets.number;
-  return encoder.fill(response, field, listRecords(ctx.buckets, req.filter));
+  return encoder.fill(response, field, listRecords(ctx.buckets, req.filter), isUnfiltered(req.filter));
 }

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
-import { CachedListEncoder, listRecords } from "@iri/runtime-kit";
+import { CachedListEncoder, isUnfiltered, listRecords } from "@iri/runtime-kit";
 import { type MachineRecord, toMachine } from "../machine-store.js";
 import type { MachineServerContext } from "./context.js";
 
@@ -15,5 +15,5 @@ export async function listMachines(
 ): Promise<machine.ListMachinesResponse> {
   const response = create(machine.ListMachinesResponseSchema);
   const field = machine.ListMachinesResponseSchema.field.machines.number;
-  return encoder.fill(response, field, listRecords(ctx.machines, req.filter));
+  return encoder.fill(response, field, listRecords(ctx.machines, req.filter), isUnfiltered(req.filter));
 }

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { volume } from "@iri/api";
-import { CachedListEncoder, listRecords } from "@iri/runtime-kit";
+import { CachedListEncoder, isUnfiltered, listRecords } from "@iri/runtime-kit";
 import { type SnapshotRecord, toVolumeSnapshot } from "../volume-store.js";
 import type { VolumeServerContext } from "./context.js";
 
@@ -15,5 +15,5 @@ export async function listVolumeSnapshots(
 ): Promise<volume.ListVolumeSnapshotsResponse> {
   const response = create(volume.ListVolumeSnapshotsResponseSchema);
   const field = volume.ListVolumeSnapshotsResponseSchema.field.volumeSnapshots.number;
-  return encoder.fill(response, field, listRecords(ctx.snapshots, req.filter));
+  return encoder.fill(response, field, listRecords(ctx.snapshots, req.filter), isUnfiltered(req.filter));
 }

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { volume } from "@iri/api";
-import { CachedListEncoder, listRecords } from "@iri/runtime-kit";
+import { CachedListEncoder, isUnfiltered, listRecords } from "@iri/runtime-kit";
 import { toVolume, type VolumeRecord } from "../volume-store.js";
 import type { VolumeServerContext } from "./context.js";
 
@@ -15,5 +15,5 @@ export async function listVolumes(
 ): Promise<volume.ListVolumesResponse> {
   const response = create(volume.ListVolumesResponseSchema);
   const field = volume.ListVolumesResponseSchema.field.volumes.number;
-  return encoder.fill(response, field, listRecords(ctx.volumes, req.filter));
+  return encoder.fill(response, field, listRecords(ctx.volumes, req.filter), isUnfiltered(req.filter));
 }

@@ -67,4 +67,45 @@ describe("CachedListEncoder", () => {
     const res = encoder.fill(create(machine.ListMachinesResponseSchema), field, []);
     expect(toBinary(machine.ListMachinesResponseSchema, res)).toHaveLength(0);
   });
+
+  it("serves an unchanged whole collection from the body built the first time", () => {
+    const { encoder, toMessage, converted } = setup();
+    const records = [
+      { id: "a", ips: ["1"] },
+      { id: "b", ips: ["2"] },
+    ];
+    const body = (list: Rec[], whole = true) =>
+      encoder.fill(create(machine.ListMachinesResponseSchema), field, list, whole).$unknown?.[0]?.data;
+    const first = body(records);
+    const second = body([...records]);
+    expect(second?.buffer).toBe(first?.buffer);
+    expect(converted).toEqual(["a", "b"]);
+
+    const changed = [records[0] as Rec, { id: "b", ips: ["3"] }];
+    const third = body(changed);
+    expect(third?.buffer).not.toBe(first?.buffer);
+    expect(converted).toEqual(["a", "b", "b"]);
+    const plain = toBinary(
+      machine.ListMachinesResponseSchema,
+      create(machine.ListMachinesResponseSchema, { machines: changed.map(toMessage) }),
+    );
+    const fast = toBinary(
+      machine.ListMachinesResponseSchema,
+      encoder.fill(create(machine.ListMachinesResponseSchema), field, changed, true),
+    );
+    expect(Buffer.from(fast).equals(Buffer.from(plain))).toBe(true);
+
+    // A filtered List of one of them reuses its encoding, with the same bytes as encoding it alone.
+    const one = toBinary(
+      machine.ListMachinesResponseSchema,
+      encoder.fill(create(machine.ListMachinesResponseSchema), field, [changed[1] as Rec]),
+    );
+    const alone = toBinary(
+      machine.ListMachinesResponseSchema,
+      create(machine.ListMachinesResponseSchema, { machines: [toMessage(changed[1] as Rec)] }),
+    );
+    expect(Buffer.from(one).equals(Buffer.from(alone))).toBe(true);
+    // Only the test's own reference encodings converted anything after the change.
+    expect(converted.slice(3)).toEqual(["a", "b", "b"]);
+  });
 });
