@@ -43,11 +43,14 @@ function apply(check: Check, value: unknown): void {
       return;
     }
     case "labels":
-      return validateLabels(value as Record<string, string>, check.field);
+      validateLabels(value as Record<string, string>, check.field);
+      return;
     case "annotations":
-      return validateAnnotations(value as Record<string, string>, check.field);
+      validateAnnotations(value as Record<string, string>, check.field);
+      return;
     case "id":
-      return requireIdLength(value as string, check.field);
+      requireIdLength(value as string, check.field);
+      return;
   }
 }
 
