@@ -35,6 +35,8 @@ export type { ProviderMetricsOptions } from "./metrics.js";
 export { ProviderMetrics } from "./metrics.js";
 export type { OpsServer, OpsServerOptions } from "./ops-server.js";
 export { startOpsServer } from "./ops-server.js";
+export type { PreparedResponseSlot } from "./prepared-response.js";
+export { answerPrepared, preparedResponseKey } from "./prepared-response.js";
 export { CachedListEncoder } from "./records/cached-list.js";
 export type { CreateRecordInput } from "./records/create-record.js";
 export { createRecord } from "./records/create-record.js";

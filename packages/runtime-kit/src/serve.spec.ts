@@ -17,6 +17,7 @@ import {
   unavailable,
 } from "./errors.js";
 import { ProviderMetrics } from "./metrics.js";
+import { answerPrepared } from "./prepared-response.js";
 import { type RunningServer, serveRuntime } from "./serve.js";
 import type { ServeLimits } from "./serve-settings.js";
 import { type CapturedLogger, captureLogger, tempDir, waitFor } from "./testdata/harness.js";
@@ -57,6 +58,8 @@ interface Fixture {
   listSize: number;
   /** Ids of the CreateBucket calls that reached the handler. */
   created: string[];
+  /** ListBuckets answers with prepared bytes (answerPrepared). */
+  prepared: boolean;
 }
 
 let f: Fixture;
@@ -72,6 +75,7 @@ beforeEach(() => {
     slowCallStarted: false,
     listSize: 2,
     created: [],
+    prepared: false,
   };
   servers = [];
 });
@@ -84,13 +88,23 @@ afterEach(async () => {
 function routes(router: ConnectRouter) {
   router.service(bucket.BucketRuntime, {
     version: () => ({ runtimeName: "test", runtimeVersion: "0.1.0" }),
-    listBuckets: () => ({
-      buckets: Array.from({ length: f.listSize }, (_, i) => ({
+    listBuckets: (_req, context) => {
+      const buckets = Array.from({ length: f.listSize }, (_, i) => ({
         metadata: { id: `bucket-${i}`, labels: { "test/uid": "x".repeat(1000) } },
         spec: { class: "standard" },
         status: {},
-      })),
-    }),
+      }));
+      if (f.prepared) {
+        const message = toBinary(
+          bucket.ListBucketsResponseSchema,
+          create(bucket.ListBucketsResponseSchema, { buckets }),
+        );
+        const enveloped = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), message]);
+        enveloped.writeUInt32BE(message.length, 1);
+        if (answerPrepared(context, enveloped)) return {};
+      }
+      return { buckets };
+    },
     createBucket: async (req) => {
       const id = req.bucket?.metadata?.id ?? "";
       f.created.push(id);
@@ -566,5 +580,23 @@ describe("serveRuntime metadata limits", () => {
     const annotations = { metadata: { annotations: { "bad key": "" } } };
     expect(await codeOf(client().createBucket({ bucket: annotations }))).toBe(Code.InvalidArgument);
     expect(f.created).toEqual([]);
+  });
+});
+
+describe("serveRuntime prepared responses", () => {
+  it("writes the bytes a handler prepared in place of its empty response, and measures them", async () => {
+    await serve();
+    f.listSize = 3;
+    const normal = await client().listBuckets({});
+    f.prepared = true;
+    const prepared = await client().listBuckets({});
+    expect(prepared.buckets.map((b) => b.metadata?.id)).toEqual(["bucket-0", "bucket-1", "bucket-2"]);
+    expect(toBinary(bucket.ListBucketsResponseSchema, prepared)).toEqual(
+      toBinary(bucket.ListBucketsResponseSchema, normal),
+    );
+    const bytes = toBinary(bucket.ListBucketsResponseSchema, normal).length;
+    expect(await f.metrics.text()).toContain(`iri_list_response_last_bytes{method="ListBuckets"} ${bytes}`);
+    // Other calls on the same connection are untouched.
+    expect((await client().version({})).runtimeName).toBe("test");
   });
 });

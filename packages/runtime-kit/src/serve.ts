@@ -9,12 +9,13 @@ import {
 } from "node:http2";
 import { connect, type Socket } from "node:net";
 import { dirname, join } from "node:path";
-import type { ConnectRouter } from "@connectrpc/connect";
+import { type ConnectRouter, createContextValues } from "@connectrpc/connect";
 import { compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
 import { createCallInterceptor } from "./call-interceptor.js";
 import { guardCall, guardSession } from "./connection-guard.js";
 import type { Logger } from "./logging.js";
 import type { ProviderMetrics } from "./metrics.js";
+import { isEmptyEnvelope, type PreparedResponseSlot, preparedResponseKey } from "./prepared-response.js";
 import { resolveServeLimits, type ServeLimits } from "./serve-settings.js";
 
 export interface ServeOptions {
@@ -65,6 +66,7 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
   const shutdown = new AbortController();
   // Every in-flight call listens on this signal; Node's default cap of 10 listeners would warn under load.
   setMaxListeners(0, shutdown.signal);
+  const preparedSlots = new WeakMap<Http2ServerRequest, PreparedResponseSlot>();
   const handler = connectNodeAdapter({
     routes: options.register,
     interceptors: [createCallInterceptor(logger, metrics)],
@@ -76,6 +78,8 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
     shutdownSignal: shutdown.signal,
     // Checked against the length prefix before the body is buffered, and again after decompression.
     readMaxBytes: limits.maxRequestBytes,
+    contextValues: (req) =>
+      createContextValues().set(preparedResponseKey, preparedSlots.get(req as Http2ServerRequest)),
   });
   const server = createServer(
     {
@@ -86,6 +90,9 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
       guardCall(req, res, limits.streamStallTimeoutMs);
       const listMethod = listMethodOf(req.url);
       if (listMethod !== undefined) measureResponse(res, (bytes) => reportListSize(listMethod, bytes));
+      const slot: PreparedResponseSlot = {};
+      preparedSlots.set(req, slot);
+      writePreparedResponse(res, slot);
       handler(req, res);
     },
   );
@@ -213,6 +220,20 @@ async function removeIfOurs(socketPath: string, ours: { dev: number; ino: number
 function listMethodOf(path: string): string | undefined {
   const method = path.slice(path.lastIndexOf("/") + 1);
   return method.startsWith("List") ? method : undefined;
+}
+
+/**
+ * Writes the bytes a handler prepared (answerPrepared) in place of the empty message connect serialised for
+ * its response. Installed last, so the size metric and the stall guard see the bytes actually written.
+ */
+function writePreparedResponse(res: Http2ServerResponse, slot: PreparedResponseSlot): void {
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  let first = true;
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const prepared = first && slot.enveloped !== undefined && isEmptyEnvelope(chunk) ? slot.enveloped : chunk;
+    first = false;
+    return write(prepared, ...rest);
+  }) as typeof res.write;
 }
 
 /** Counts the body bytes of a response as they are written, without serialising the message a second time. */

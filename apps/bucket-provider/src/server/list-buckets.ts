@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
 import { bucket } from "@iri/api";
 import { CachedListEncoder, isUnfiltered, listRecords } from "@iri/runtime-kit";
 import { type BucketRecord, toBucket } from "../bucket-store.js";
@@ -12,8 +13,15 @@ const encoder = new CachedListEncoder<BucketRecord, typeof bucket.BucketSchema>(
 export async function listBuckets(
   ctx: BucketServerContext,
   req: bucket.ListBucketsRequest,
+  context: HandlerContext,
 ): Promise<bucket.ListBucketsResponse> {
   const response = create(bucket.ListBucketsResponseSchema);
   const field = bucket.ListBucketsResponseSchema.field.buckets.number;
-  return encoder.fill(response, field, listRecords(ctx.buckets, req.filter), isUnfiltered(req.filter));
+  return encoder.respond(
+    context,
+    response,
+    field,
+    listRecords(ctx.buckets, req.filter),
+    isUnfiltered(req.filter),
+  );
 }

@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
 import { machine } from "@iri/api";
 import { CachedListEncoder, isUnfiltered, listRecords } from "@iri/runtime-kit";
 import { type MachineRecord, toMachine } from "../machine-store.js";
@@ -12,8 +13,15 @@ const encoder = new CachedListEncoder<MachineRecord, typeof machine.MachineSchem
 export async function listMachines(
   ctx: MachineServerContext,
   req: machine.ListMachinesRequest,
+  context: HandlerContext,
 ): Promise<machine.ListMachinesResponse> {
   const response = create(machine.ListMachinesResponseSchema);
   const field = machine.ListMachinesResponseSchema.field.machines.number;
-  return encoder.fill(response, field, listRecords(ctx.machines, req.filter), isUnfiltered(req.filter));
+  return encoder.respond(
+    context,
+    response,
+    field,
+    listRecords(ctx.machines, req.filter),
+    isUnfiltered(req.filter),
+  );
 }

@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
 import { volume } from "@iri/api";
 import { CachedListEncoder, isUnfiltered, listRecords } from "@iri/runtime-kit";
 import { type SnapshotRecord, toVolumeSnapshot } from "../volume-store.js";
@@ -12,8 +13,15 @@ const encoder = new CachedListEncoder<SnapshotRecord, typeof volume.VolumeSnapsh
 export async function listVolumeSnapshots(
   ctx: VolumeServerContext,
   req: volume.ListVolumeSnapshotsRequest,
+  context: HandlerContext,
 ): Promise<volume.ListVolumeSnapshotsResponse> {
   const response = create(volume.ListVolumeSnapshotsResponseSchema);
   const field = volume.ListVolumeSnapshotsResponseSchema.field.volumeSnapshots.number;
-  return encoder.fill(response, field, listRecords(ctx.snapshots, req.filter), isUnfiltered(req.filter));
+  return encoder.respond(
+    context,
+    response,
+    field,
+    listRecords(ctx.snapshots, req.filter),
+    isUnfiltered(req.filter),
+  );
 }

@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
 import { volume } from "@iri/api";
 import { CachedListEncoder, isUnfiltered, listRecords } from "@iri/runtime-kit";
 import { toVolume, type VolumeRecord } from "../volume-store.js";
@@ -12,8 +13,15 @@ const encoder = new CachedListEncoder<VolumeRecord, typeof volume.VolumeSchema>(
 export async function listVolumes(
   ctx: VolumeServerContext,
   req: volume.ListVolumesRequest,
+  context: HandlerContext,
 ): Promise<volume.ListVolumesResponse> {
   const response = create(volume.ListVolumesResponseSchema);
   const field = volume.ListVolumesResponseSchema.field.volumes.number;
-  return encoder.fill(response, field, listRecords(ctx.volumes, req.filter), isUnfiltered(req.filter));
+  return encoder.respond(
+    context,
+    response,
+    field,
+    listRecords(ctx.volumes, req.filter),
+    isUnfiltered(req.filter),
+  );
 }

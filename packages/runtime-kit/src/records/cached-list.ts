@@ -1,5 +1,10 @@
 import { type DescMessage, type Message, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import type { HandlerContext } from "@connectrpc/connect";
+import { answerPrepared } from "../prepared-response.js";
+
+/** The gRPC length prefix: a flag byte and a 4-byte big-endian length. */
+const ENVELOPE_BYTES = 5;
 
 /**
  * Builds List responses from encodings computed once per record version, and serves an unchanged collection
@@ -11,15 +16,18 @@ import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
  * repeated field's number: protobuf-es writes unknown fields verbatim, so the bytes on the wire are identical to
  * encoding the messages in the repeated field, without building or encoding 10,000 messages per call.
  *
- * Memory: the body of the last whole List is held once; each record's cached encoding is a view into it (a
- * WeakMap keyed by the record holds it exactly as long as that version exists), so an element is not held
- * twice. Filtered Lists use the same encodings.
+ * Memory: the body of the last whole List is held once, with its gRPC length prefix, and `respond` hands it
+ * to the transport as it is (answerPrepared): an unchanged collection costs no encoding, no copy and no
+ * garbage. Each record's cached encoding is a view into that body (a WeakMap keyed by the record holds it
+ * exactly as long as that version exists), so an element is not held twice. Filtered Lists use the same
+ * encodings.
  */
 export class CachedListEncoder<Rec extends object, Desc extends DescMessage> {
   /** Per record version: its element bytes (tag, length, message), usually a view into `#body`. */
   readonly #encoded = new WeakMap<Rec, Uint8Array>();
   #lastRecords: readonly Rec[] = [];
-  #body: Uint8Array = new Uint8Array(0);
+  /** The last whole List response: length prefix, then the body. */
+  #enveloped: Uint8Array = new Uint8Array(ENVELOPE_BYTES);
 
   constructor(
     private readonly schema: Desc,
@@ -36,7 +44,9 @@ export class CachedListEncoder<Rec extends object, Desc extends DescMessage> {
       response.$unknown = [];
       return response;
     }
-    const body = whole ? this.#wholeBody(fieldNumber, records) : this.#concat(fieldNumber, records, false);
+    const body = whole
+      ? this.#wholeEnveloped(fieldNumber, records).subarray(ENVELOPE_BYTES)
+      : this.#concat(fieldNumber, records, 0);
     // protobuf-es writes an unknown field as its tag followed by the data: the body minus its first tag.
     const tagLength = tagBytes(fieldNumber).length;
     response.$unknown = [
@@ -45,25 +55,47 @@ export class CachedListEncoder<Rec extends object, Desc extends DescMessage> {
     return response;
   }
 
-  #wholeBody(fieldNumber: number, records: readonly Rec[]): Uint8Array {
-    if (!sameRecords(records, this.#lastRecords)) {
-      this.#body = this.#concat(fieldNumber, records, true);
-      this.#lastRecords = records.slice();
+  /**
+   * As fill, but the whole collection (`whole`) is answered with the prepared response bytes when the
+   * transport takes them (serveRuntime does); `response` is then returned empty.
+   */
+  respond<Res extends Message>(
+    context: HandlerContext,
+    response: Res,
+    fieldNumber: number,
+    records: readonly Rec[],
+    whole: boolean,
+  ): Res {
+    if (whole && records.length > 0 && answerPrepared(context, this.#wholeEnveloped(fieldNumber, records))) {
+      return response;
     }
-    return this.#body;
+    return this.fill(response, fieldNumber, records, whole);
   }
 
-  /** The elements one after the other; `adopt` re-points each record's encoding into the new body. */
-  #concat(fieldNumber: number, records: readonly Rec[], adopt: boolean): Uint8Array {
+  #wholeEnveloped(fieldNumber: number, records: readonly Rec[]): Uint8Array {
+    if (!sameRecords(records, this.#lastRecords)) {
+      const enveloped = this.#concat(fieldNumber, records, ENVELOPE_BYTES);
+      new DataView(enveloped.buffer, enveloped.byteOffset).setUint32(1, enveloped.length - ENVELOPE_BYTES);
+      this.#enveloped = enveloped;
+      this.#lastRecords = records.slice();
+    }
+    return this.#enveloped;
+  }
+
+  /**
+   * The elements one after the other, after `prefix` bytes left zero. With a prefix (the whole List), each
+   * record's encoding is re-pointed into the new body, so the old one can go.
+   */
+  #concat(fieldNumber: number, records: readonly Rec[], prefix: number): Uint8Array {
     const elements = records.map((record) => this.#element(fieldNumber, record));
-    let length = 0;
+    let length = prefix;
     for (const element of elements) length += element.length;
     const body = new Uint8Array(length);
-    let offset = 0;
+    let offset = prefix;
     for (let i = 0; i < elements.length; i++) {
       const element = elements[i] as Uint8Array;
       body.set(element, offset);
-      if (adopt) this.#encoded.set(records[i] as Rec, body.subarray(offset, offset + element.length));
+      if (prefix > 0) this.#encoded.set(records[i] as Rec, body.subarray(offset, offset + element.length));
       offset += element.length;
     }
     return body;
