@@ -44,6 +44,7 @@ export type { IriEventFilter } from "./records/list-events.js";
 export { listEvents } from "./records/list-events.js";
 export type { RecordFilter } from "./records/list-records.js";
 export { isUnfiltered, listRecords } from "./records/list-records.js";
+export { listResponse } from "./records/list-response.js";
 export { toObjectMetadata } from "./records/object-metadata.js";
 export { protoCodec } from "./records/proto-codec.js";
 export { writeStatus } from "./records/write-status.js";

@@ -1,7 +1,6 @@
-import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import { bucket } from "@iri/api";
-import { CachedListEncoder, isUnfiltered, listRecords } from "@iri/runtime-kit";
+import { CachedListEncoder, listResponse } from "@iri/runtime-kit";
 import { type BucketRecord, toBucket } from "../bucket-store.js";
 import type { BucketServerContext } from "./context.js";
 
@@ -15,13 +14,5 @@ export async function listBuckets(
   req: bucket.ListBucketsRequest,
   context: HandlerContext,
 ): Promise<bucket.ListBucketsResponse> {
-  const response = create(bucket.ListBucketsResponseSchema);
-  const field = bucket.ListBucketsResponseSchema.field.buckets.number;
-  return encoder.respond(
-    context,
-    response,
-    field,
-    listRecords(ctx.buckets, req.filter),
-    isUnfiltered(req.filter),
-  );
+  return listResponse(encoder, context, bucket.ListBucketsResponseSchema, ctx.buckets, req.filter);
 }

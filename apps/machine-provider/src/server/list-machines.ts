@@ -1,7 +1,6 @@
-import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import { machine } from "@iri/api";
-import { CachedListEncoder, isUnfiltered, listRecords } from "@iri/runtime-kit";
+import { CachedListEncoder, listResponse } from "@iri/runtime-kit";
 import { type MachineRecord, toMachine } from "../machine-store.js";
 import type { MachineServerContext } from "./context.js";
 
@@ -15,13 +14,5 @@ export async function listMachines(
   req: machine.ListMachinesRequest,
   context: HandlerContext,
 ): Promise<machine.ListMachinesResponse> {
-  const response = create(machine.ListMachinesResponseSchema);
-  const field = machine.ListMachinesResponseSchema.field.machines.number;
-  return encoder.respond(
-    context,
-    response,
-    field,
-    listRecords(ctx.machines, req.filter),
-    isUnfiltered(req.filter),
-  );
+  return listResponse(encoder, context, machine.ListMachinesResponseSchema, ctx.machines, req.filter);
 }

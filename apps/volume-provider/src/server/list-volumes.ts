@@ -1,7 +1,6 @@
-import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import { volume } from "@iri/api";
-import { CachedListEncoder, isUnfiltered, listRecords } from "@iri/runtime-kit";
+import { CachedListEncoder, listResponse } from "@iri/runtime-kit";
 import { toVolume, type VolumeRecord } from "../volume-store.js";
 import type { VolumeServerContext } from "./context.js";
 
@@ -15,13 +14,5 @@ export async function listVolumes(
   req: volume.ListVolumesRequest,
   context: HandlerContext,
 ): Promise<volume.ListVolumesResponse> {
-  const response = create(volume.ListVolumesResponseSchema);
-  const field = volume.ListVolumesResponseSchema.field.volumes.number;
-  return encoder.respond(
-    context,
-    response,
-    field,
-    listRecords(ctx.volumes, req.filter),
-    isUnfiltered(req.filter),
-  );
+  return listResponse(encoder, context, volume.ListVolumesResponseSchema, ctx.volumes, req.filter);
 }

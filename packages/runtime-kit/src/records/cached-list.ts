@@ -30,7 +30,8 @@ export class CachedListEncoder<Rec extends object, Desc extends DescMessage> {
   #enveloped: Uint8Array = new Uint8Array(ENVELOPE_BYTES);
 
   constructor(
-    private readonly schema: Desc,
+    /** The element's message type (e.g. machine.Machine). */
+    readonly schema: Desc,
     private readonly toMessage: (record: Rec) => MessageShape<Desc>,
   ) {}
 
