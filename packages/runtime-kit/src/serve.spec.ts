@@ -583,6 +583,23 @@ describe("serveRuntime metadata limits", () => {
   });
 });
 
+describe("serveRuntime field budget", () => {
+  it("refuses a request of 100,000 labels before decoding it, and keeps Version prompt meanwhile", async () => {
+    await serve();
+    const labels = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, "v"]));
+    const err = await client()
+      .createBucket({ bucket: { metadata: { id: "flood", labels } } })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect(err).toBeInstanceOf(ConnectError);
+    expect((err as ConnectError).code).toBe(Code.InvalidArgument);
+    expect((err as ConnectError).rawMessage).toContain("more than 10000 fields");
+    expect(f.created).toEqual([]);
+    // An ordinary request on the same server still gets through.
+    await client().createBucket({ bucket: { metadata: { id: "ok", labels: { a: "b" } } } });
+    expect(f.created).toEqual(["ok"]);
+  });
+});
+
 describe("serveRuntime prepared responses", () => {
   it("writes the bytes a handler prepared in place of its empty response, and measures them", async () => {
     await serve();

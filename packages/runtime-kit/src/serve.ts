@@ -9,6 +9,7 @@ import {
 } from "node:http2";
 import { connect, type Socket } from "node:net";
 import { dirname, join } from "node:path";
+import type { DescMessage } from "@bufbuild/protobuf";
 import { type ConnectRouter, createContextValues } from "@connectrpc/connect";
 import { compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
 import { createCallInterceptor } from "./call-interceptor.js";
@@ -16,6 +17,7 @@ import { guardCall, guardSession } from "./connection-guard.js";
 import type { Logger } from "./logging.js";
 import type { ProviderMetrics } from "./metrics.js";
 import { isEmptyEnvelope, type PreparedResponseSlot, preparedResponseKey } from "./prepared-response.js";
+import { budgetRequestFields } from "./request-budget.js";
 import { resolveServeLimits, type ServeLimits } from "./serve-settings.js";
 
 export interface ServeOptions {
@@ -67,8 +69,12 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
   // Every in-flight call listens on this signal; Node's default cap of 10 listeners would warn under load.
   setMaxListeners(0, shutdown.signal);
   const preparedSlots = new WeakMap<Http2ServerRequest, PreparedResponseSlot>();
+  const inputSchemas = new Map<string, DescMessage>();
   const handler = connectNodeAdapter({
-    routes: options.register,
+    routes: (router) => {
+      options.register(router);
+      for (const h of router.handlers) inputSchemas.set(h.requestPath, h.method.input);
+    },
     interceptors: [createCallInterceptor(logger, metrics)],
     // The poollets speak gRPC only; fewer protocols are fewer parsers exposed to hostile input.
     connect: false,
@@ -88,6 +94,8 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
     },
     (req: Http2ServerRequest, res: Http2ServerResponse) => {
       guardCall(req, res, limits.streamStallTimeoutMs);
+      const input = inputSchemas.get(req.url);
+      if (input !== undefined) budgetRequestFields(req, input, limits.maxRequestBytes);
       const listMethod = listMethodOf(req.url);
       if (listMethod !== undefined) measureResponse(res, (bytes) => reportListSize(listMethod, bytes));
       const slot: PreparedResponseSlot = {};
