@@ -105,7 +105,8 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
     },
   );
   server.maxConnections = limits.maxConnections;
-  // Raw sockets too: a connection is only a session once Node has set HTTP/2 up on it.
+  // Raw sockets too: destroying the session of a client that never sent the HTTP/2 preface leaves its socket
+  // open, and server.close() would wait for it for ever.
   const sockets = new Set<Socket>();
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
