@@ -44,8 +44,14 @@ describe("pnpm bench --quick", () => {
     const { code, stdout, stderr } = await runBench(["--quick"]);
     expect(stderr).not.toContain("bench failed");
     const verdicts = stdout.split("\n").filter((line) => /^(PASS|MISS) /.test(line));
-    expect(verdicts).toHaveLength(3);
-    for (const [i, target] of ["list-10k", "durable-creates", "rss-10k"].entries()) {
+    expect(verdicts).toHaveLength(5);
+    for (const [i, target] of [
+      "list-10k",
+      "list-10k-raw",
+      "durable-creates",
+      "rss-10k",
+      "rss-after-churn",
+    ].entries()) {
       expect(verdicts[i]).toMatch(new RegExp(`^(PASS|MISS) ${target}: .+ \\(target .+\\)$`));
     }
     // Durability is not a performance target: an acknowledged create lost to kill -9 is a bug at any size.

@@ -1,11 +1,22 @@
 // Runs the built machine provider as an operator would: its own process, its own socket and state directory.
 // Every process started here is tracked so that the bench can stop all of them on any exit path.
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRuntimeClient, machine } from "@iri/api";
 
 const providerMain = fileURLToPath(new URL("../../apps/machine-provider/dist/main.js", import.meta.url));
+
+/**
+ * The node flags the provider's own `#!/usr/bin/env -S node …` line sets, so that the bench measures the heap
+ * configuration an installed provider runs with although it starts `node main.js` itself.
+ */
+function heapFlagsOf(main: string): string[] {
+  const firstLine = readFileSync(main, "utf8").split("\n", 1)[0] ?? "";
+  const match = /^#!\/usr\/bin\/env -S node (.*)$/.exec(firstLine);
+  return match?.[1]?.split(" ").filter((flag) => flag.startsWith("--")) ?? [];
+}
 
 /**
  * Flags every bench run passes. The overcommit makes room for 10,000 t3-small machines on any host (the
@@ -49,6 +60,7 @@ export async function startMachineProvider(dir: string, extraFlags: string[] = [
   const child = spawn(
     process.execPath,
     [
+      ...heapFlagsOf(providerMain),
       providerMain,
       "--socket-path",
       socketPath,

@@ -21,9 +21,10 @@ import { ProviderMetrics } from "../metrics.js";
 import { type OpsServer, startOpsServer } from "../ops-server.js";
 import { loadOrCreateKey } from "../secrets/key-file.js";
 import { type RunningServer, serveRuntime } from "../serve.js";
+import { DEFAULT_SERVE_LIMITS, type ServeLimits } from "../serve-settings.js";
 
 /** The settings every provider shares (see commonSettings). */
-export interface HostSettings {
+export interface HostSettings extends ServeLimits {
   socketPath: string;
   socketMode: number;
   stateDir: string;
@@ -208,6 +209,7 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
       logger,
       metrics,
       shutdownGraceMs: settings.shutdownGraceMs,
+      limits: pickServeLimits(settings),
       register: wiring.register,
     });
     // Stopped first on close: no call may reach a store that is closing.
@@ -249,6 +251,12 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
     await unwind();
     throw err;
   }
+}
+
+function pickServeLimits(settings: ServeLimits): ServeLimits {
+  const limits = { ...DEFAULT_SERVE_LIMITS };
+  for (const key of Object.keys(limits) as (keyof ServeLimits)[]) limits[key] = settings[key];
+  return limits;
 }
 
 /** The state directory holds keys and secrets: 0700, also when it existed with a looser mode. */

@@ -1,4 +1,5 @@
 import type { SettingDefinitions } from "@iri/backend-api";
+import { serveSettings } from "../serve-settings.js";
 
 export type RuntimeKind = "machine" | "volume" | "bucket";
 
@@ -124,5 +125,6 @@ export function commonSettings(runtime: RuntimeKind) {
       min: 1,
       description: "At most this many events are kept (oldest dropped first).",
     },
+    ...serveSettings(runtime),
   } as const satisfies SettingDefinitions;
 }
