@@ -1,0 +1,8 @@
+export {
+  type RgwBucketStats,
+  RgwAdminClient,
+  type RgwKey,
+  type RgwQuota,
+  type RgwUser,
+} from "./rgw-admin-client.js";
+export { RgwAdminError } from "./rgw-errors.js";
