@@ -14,7 +14,9 @@ interface Vector {
   ciphertextHex?: string;
   ciphertextSha256?: string;
 }
-const vectors: Vector[] = JSON.parse(readFileSync(new URL("./testdata/sio-vectors.json", import.meta.url), "utf8"));
+const vectors: Vector[] = JSON.parse(
+  readFileSync(new URL("./testdata/sio-vectors.json", import.meta.url), "utf8"),
+);
 
 function plaintextOf(v: Vector): Buffer {
   if (v.patternLength === undefined) return Buffer.from(v.plaintextHex ?? "", "hex");
@@ -49,7 +51,9 @@ describe("MinIO admin body encryption (known answers)", () => {
       for (const size of [0, 1, 16383, 16384, 16385, 40000]) {
         const plain = Buffer.alloc(size, size % 251);
         const sealed = await encryptAdminBody("pw", plain, { cipher });
-        expect(Buffer.from(await decryptAdminBody("pw", sealed)).equals(plain), `${cipher} ${size}`).toBe(true);
+        expect(Buffer.from(await decryptAdminBody("pw", sealed)).equals(plain), `${cipher} ${size}`).toBe(
+          true,
+        );
       }
     }
   });
@@ -64,8 +68,8 @@ describe("MinIO admin body encryption (known answers)", () => {
     await expect(decryptAdminBody("right", sealed.subarray(0, 41 + 16384 + 16))).rejects.toBeInstanceOf(
       AdminBodyDecryptError,
     );
-    await expect(decryptAdminBody("right", Buffer.from("not encrypted at all, but long enough to parse"))).rejects.toBeInstanceOf(
-      AdminBodyDecryptError,
-    );
+    await expect(
+      decryptAdminBody("right", Buffer.from("not encrypted at all, but long enough to parse")),
+    ).rejects.toBeInstanceOf(AdminBodyDecryptError);
   });
 });

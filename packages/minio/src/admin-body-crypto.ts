@@ -39,11 +39,14 @@ export async function encryptAdminBody(
   plaintext: Uint8Array,
   options: EncryptOptions = {},
 ): Promise<Uint8Array> {
-  const algorithm = ALGORITHMS.find((a) => a.kdf === "argon2id" && a.cipher === (options.cipher ?? "aes-256-gcm"));
+  const algorithm = ALGORITHMS.find(
+    (a) => a.kdf === "argon2id" && a.cipher === (options.cipher ?? "aes-256-gcm"),
+  );
   if (!algorithm) throw new Error(`unknown cipher ${options.cipher}`);
   const salt = options.salt ?? randomBytes(SALT_SIZE);
   const nonce = options.nonce ?? randomBytes(NONCE_SIZE);
-  if (salt.length !== SALT_SIZE || nonce.length !== NONCE_SIZE) throw new Error("salt or nonce of the wrong size");
+  if (salt.length !== SALT_SIZE || nonce.length !== NONCE_SIZE)
+    throw new Error("salt or nonce of the wrong size");
   const key = await deriveKey(algorithm.kdf, password, salt);
   const associated = streamAssociatedData(algorithm.cipher, key, nonce);
   const parts: Uint8Array[] = [salt, Uint8Array.of(algorithm.id), nonce];
@@ -51,7 +54,15 @@ export async function encryptAdminBody(
   let offset = 0;
   // Every chunk but the last is full; the last holds 1..CHUNK_SIZE bytes (0 only for an empty plaintext).
   while (plaintext.length - offset > CHUNK_SIZE) {
-    parts.push(seal(algorithm.cipher, key, chunkNonce(nonce, seq++), plaintext.subarray(offset, offset + CHUNK_SIZE), associated));
+    parts.push(
+      seal(
+        algorithm.cipher,
+        key,
+        chunkNonce(nonce, seq++),
+        plaintext.subarray(offset, offset + CHUNK_SIZE),
+        associated,
+      ),
+    );
     offset += CHUNK_SIZE;
   }
   associated[0] = FINAL_FLAG;
@@ -60,7 +71,8 @@ export async function encryptAdminBody(
 }
 
 export async function decryptAdminBody(password: string, data: Uint8Array): Promise<Uint8Array> {
-  if (data.length < HEADER_SIZE + TAG_SIZE) throw new AdminBodyDecryptError("too short for an encrypted admin body");
+  if (data.length < HEADER_SIZE + TAG_SIZE)
+    throw new AdminBodyDecryptError("too short for an encrypted admin body");
   const salt = data.subarray(0, SALT_SIZE);
   const id = data[SALT_SIZE];
   const nonce = data.subarray(SALT_SIZE + 1, HEADER_SIZE);
@@ -74,7 +86,15 @@ export async function decryptAdminBody(password: string, data: Uint8Array): Prom
   let seq = 1;
   let offset = 0;
   while (stream.length - offset > sealedChunk) {
-    parts.push(open(algorithm.cipher, key, chunkNonce(nonce, seq++), stream.subarray(offset, offset + sealedChunk), associated));
+    parts.push(
+      open(
+        algorithm.cipher,
+        key,
+        chunkNonce(nonce, seq++),
+        stream.subarray(offset, offset + sealedChunk),
+        associated,
+      ),
+    );
     offset += sealedChunk;
   }
   associated[0] = FINAL_FLAG;
@@ -110,23 +130,40 @@ function streamAssociatedData(cipher: AdminBodyCipher, key: Buffer, nonce: Uint8
   return Buffer.concat([Uint8Array.of(0x00), tag]);
 }
 
-function seal(cipher: AdminBodyCipher, key: Buffer, nonce: Buffer, plaintext: Uint8Array, aad: Uint8Array): Buffer {
+function seal(
+  cipher: AdminBodyCipher,
+  key: Buffer,
+  nonce: Buffer,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+): Buffer {
   // Two calls, so that each resolves to its cipher's typed overload (both default to 16-byte tags).
-  const c = cipher === "aes-256-gcm" ? createCipheriv(cipher, key, nonce) : createCipheriv(cipher, key, nonce);
+  const c =
+    cipher === "aes-256-gcm" ? createCipheriv(cipher, key, nonce) : createCipheriv(cipher, key, nonce);
   c.setAAD(aad);
   return Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]);
 }
 
-function open(cipher: AdminBodyCipher, key: Buffer, nonce: Buffer, sealed: Uint8Array, aad: Uint8Array): Buffer {
+function open(
+  cipher: AdminBodyCipher,
+  key: Buffer,
+  nonce: Buffer,
+  sealed: Uint8Array,
+  aad: Uint8Array,
+): Buffer {
   if (sealed.length < TAG_SIZE) throw new AdminBodyDecryptError("truncated encrypted admin body");
-  const d = cipher === "aes-256-gcm" ? createDecipheriv(cipher, key, nonce) : createDecipheriv(cipher, key, nonce);
+  const d =
+    cipher === "aes-256-gcm" ? createDecipheriv(cipher, key, nonce) : createDecipheriv(cipher, key, nonce);
   d.setAAD(aad);
   d.setAuthTag(sealed.subarray(sealed.length - TAG_SIZE));
   try {
     return Buffer.concat([d.update(sealed.subarray(0, sealed.length - TAG_SIZE)), d.final()]);
   } catch (error) {
-    throw new AdminBodyDecryptError("encrypted admin body is not authentic (wrong password or altered data)", {
-      cause: error,
-    });
+    throw new AdminBodyDecryptError(
+      "encrypted admin body is not authentic (wrong password or altered data)",
+      {
+        cause: error,
+      },
+    );
   }
 }

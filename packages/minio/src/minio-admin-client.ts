@@ -29,13 +29,30 @@ export class MinioAdminClient {
   }
 
   /** Creates the user, or sets the secret and status of an existing one. */
-  async putUser(accessKey: string, secretKey: string, status: "enabled" | "disabled", signal?: AbortSignal): Promise<void> {
-    const body = await encryptAdminBody(this.secretKey, new TextEncoder().encode(JSON.stringify({ secretKey, status })));
+  async putUser(
+    accessKey: string,
+    secretKey: string,
+    status: "enabled" | "disabled",
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const body = await encryptAdminBody(
+      this.secretKey,
+      new TextEncoder().encode(JSON.stringify({ secretKey, status })),
+    );
     await this.call({ method: "PUT", path: `${PREFIX}/add-user`, query: { accessKey }, body, signal });
   }
 
-  async setUserStatus(accessKey: string, status: "enabled" | "disabled", signal?: AbortSignal): Promise<void> {
-    await this.call({ method: "PUT", path: `${PREFIX}/set-user-status`, query: { accessKey, status }, signal });
+  async setUserStatus(
+    accessKey: string,
+    status: "enabled" | "disabled",
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.call({
+      method: "PUT",
+      path: `${PREFIX}/set-user-status`,
+      query: { accessKey, status },
+      signal,
+    });
   }
 
   /** The user, or undefined when there is none. */
@@ -54,10 +71,9 @@ export class MinioAdminClient {
   /** Every internal (IAM) user; the answer travels encrypted. */
   async listUsers(signal?: AbortSignal): Promise<MinioUser[]> {
     const response = await this.call({ method: "GET", path: `${PREFIX}/list-users`, signal });
-    const raw = JSON.parse(new TextDecoder().decode(await decryptAdminBody(this.secretKey, response))) as Record<
-      string,
-      RawUser
-    >;
+    const raw = JSON.parse(
+      new TextDecoder().decode(await decryptAdminBody(this.secretKey, response)),
+    ) as Record<string, RawUser>;
     return Object.entries(raw).map(([accessKey, user]) => toUser(accessKey, user));
   }
 
@@ -104,7 +120,8 @@ export class MinioAdminClient {
 
   /** A hard size quota on the bucket (0 removes it). */
   async setBucketQuota(bucket: string, maxBytes: number, signal?: AbortSignal): Promise<void> {
-    const quota = maxBytes > 0 ? { size: maxBytes, quota: maxBytes, quotatype: "hard" } : { size: 0, quota: 0 };
+    const quota =
+      maxBytes > 0 ? { size: maxBytes, quota: maxBytes, quotatype: "hard" } : { size: 0, quota: 0 };
     const body = new TextEncoder().encode(JSON.stringify(quota));
     await this.call({ method: "PUT", path: `${PREFIX}/set-bucket-quota`, query: { bucket }, body, signal });
   }
@@ -125,7 +142,11 @@ export class MinioAdminClient {
     const response = await this.http.send(request);
     if (response.status >= 300) {
       const { code, message } = errorOf(new TextDecoder().decode(response.body), response.status);
-      throw new MinioAdminError(response.status, code, `MinIO admin ${request.path.slice(PREFIX.length + 1)}: ${code}: ${message}`);
+      throw new MinioAdminError(
+        response.status,
+        code,
+        `MinIO admin ${request.path.slice(PREFIX.length + 1)}: ${code}: ${message}`,
+      );
     }
     return response.body;
   }
@@ -137,7 +158,11 @@ interface RawUser {
 }
 
 function toUser(accessKey: string, raw: RawUser): MinioUser {
-  return { accessKey, policyName: raw.policyName ?? "", status: raw.status === "disabled" ? "disabled" : "enabled" };
+  return {
+    accessKey,
+    policyName: raw.policyName ?? "",
+    status: raw.status === "disabled" ? "disabled" : "enabled",
+  };
 }
 
 // Admin errors come as JSON {"Code", "Message", ...}; S3-layer errors (e.g. a bad signature) as XML.

@@ -1,6 +1,6 @@
 export {
-  type RgwBucketStats,
   RgwAdminClient,
+  type RgwBucketStats,
   type RgwKey,
   type RgwQuota,
   type RgwUser,

@@ -45,7 +45,13 @@ export class RgwAdminClient {
       await this.call({
         method: "PUT",
         path: "/admin/user",
-        query: { uid, "display-name": displayName, "key-type": "s3", "generate-key": "true", "max-buckets": "1" },
+        query: {
+          uid,
+          "display-name": displayName,
+          "key-type": "s3",
+          "generate-key": "true",
+          "max-buckets": "1",
+        },
         signal,
       }),
     );
@@ -99,7 +105,12 @@ export class RgwAdminClient {
   }
 
   async setSuspended(uid: string, suspended: boolean, signal?: AbortSignal): Promise<void> {
-    await this.call({ method: "POST", path: "/admin/user", query: { uid, suspended: String(suspended) }, signal });
+    await this.call({
+      method: "POST",
+      path: "/admin/user",
+      query: { uid, suspended: String(suspended) },
+      signal,
+    });
   }
 
   /** Removes a user; idempotent (an absent user is not an error). */
@@ -170,7 +181,11 @@ export class RgwAdminClient {
    * Removes a bucket; without `purgeObjects` a bucket that still holds objects is refused with code
    * BucketNotEmpty. An absent bucket is not an error.
    */
-  async removeBucket(bucket: string, options: { purgeObjects: boolean }, signal?: AbortSignal): Promise<void> {
+  async removeBucket(
+    bucket: string,
+    options: { purgeObjects: boolean },
+    signal?: AbortSignal,
+  ): Promise<void> {
     try {
       await this.call({
         method: "DELETE",

@@ -1,0 +1,158 @@
+import type { BackendFactory, BucketBackend, SettingDefinitions, SettingValues } from "@iri/backend-api";
+import { MinioAdminClient } from "@iri/minio";
+import { RgwAdminClient } from "@iri/rgw";
+import type { AccessSettings } from "./access.js";
+import { checkInstanceId } from "./bucket-names.js";
+import { MinioBucketBackend } from "./minio-bucket-backend.js";
+import { RgwBucketBackend } from "./rgw-bucket-backend.js";
+import { s3ClientFor } from "./s3-client.js";
+import { onStore } from "./store-errors.js";
+
+const ENV = "IRI_BUCKET_PROVIDER";
+
+// The same five settings for each store, under the store's own flag prefix (only one backend runs at a time,
+// but every factory's flags are listed together).
+function storeSettings(store: "rgw" | "minio", defaultEndpoint: string) {
+  const flag = (name: string) => `${store}-${name}`;
+  const env = (name: string) => `${ENV}_${store.toUpperCase()}_${name}`;
+  return {
+    endpoint: {
+      flag: flag("endpoint"),
+      env: env("ENDPOINT"),
+      kind: "string",
+      default: defaultEndpoint,
+      description: `URL of the ${store === "rgw" ? "RADOS Gateway" : "MinIO server"} the provider talks to (S3 and admin API).`,
+    },
+    accessKey: {
+      flag: flag("access-key-file"),
+      env: env("ACCESS_KEY_FILE"),
+      kind: "secretFile",
+      default: "",
+      description:
+        store === "rgw"
+          ? "File holding the access key of an RGW user with caps users=*;buckets=*."
+          : "File holding the access key of the MinIO root user (or an admin user).",
+    },
+    secretKey: {
+      flag: flag("secret-key-file"),
+      env: env("SECRET_KEY_FILE"),
+      kind: "secretFile",
+      default: "",
+      description: "File holding the secret key that belongs to the access key.",
+    },
+    bucketEndpoint: {
+      flag: flag("bucket-endpoint"),
+      env: env("BUCKET_ENDPOINT"),
+      kind: "string",
+      default: "",
+      description:
+        "URL consumers reach the store at (access.endpoint, BUCKET_HOST, BUCKET_PORT); empty: the endpoint above.",
+    },
+    pathStyle: {
+      flag: flag("path-style"),
+      env: env("PATH_STYLE"),
+      kind: "boolean",
+      default: "false",
+      description: "Report access.endpoint as <host>/<bucket> instead of <bucket>.<host>.",
+    },
+    region: {
+      flag: flag("region"),
+      env: env("REGION"),
+      kind: "string",
+      default: "us-east-1",
+      description: "Region consumers sign with (BUCKET_REGION).",
+    },
+    timeoutMs: {
+      flag: flag("timeout-ms"),
+      env: env("TIMEOUT_MS"),
+      kind: "integer",
+      default: "5000",
+      min: 100,
+      description:
+        "Deadline of each call on the store; a store that does not answer in time counts as unreachable.",
+    },
+  } as const satisfies SettingDefinitions;
+}
+
+const rgwSettings = storeSettings("rgw", "http://127.0.0.1:7480");
+const minioSettings = storeSettings("minio", "http://127.0.0.1:9000");
+type StoreSettings = SettingValues<typeof rgwSettings>;
+
+interface ResolvedStore {
+  readonly endpoint: string;
+  readonly credentials: { accessKeyId: string; secretAccessKey: string };
+  readonly access: AccessSettings;
+  readonly timeoutMs: number;
+}
+
+function resolve(store: string, values: StoreSettings): ResolvedStore {
+  const url = parseUrl(`--${store}-endpoint`, values.endpoint);
+  const publicEndpoint =
+    values.bucketEndpoint === "" ? url : parseUrl(`--${store}-bucket-endpoint`, values.bucketEndpoint);
+  if (values.accessKey === "" || values.secretKey === "") {
+    throw new Error(`the ${store} backend needs --${store}-access-key-file and --${store}-secret-key-file`);
+  }
+  return {
+    endpoint: url.origin,
+    credentials: { accessKeyId: values.accessKey, secretAccessKey: values.secretKey },
+    access: { publicEndpoint, pathStyle: values.pathStyle, region: values.region },
+    timeoutMs: values.timeoutMs,
+  };
+}
+
+function parseUrl(flag: string, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${flag}: ${JSON.stringify(value)} is not a URL (e.g. http://127.0.0.1:7480)`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new Error(`${flag}: must be an http or https URL`);
+  return url;
+}
+
+/** `--backend rgw`: buckets on a RADOS Gateway, one RGW user per bucket. */
+export const rgwBackendFactory: BackendFactory<BucketBackend, typeof rgwSettings> = {
+  name: "rgw",
+  settings: rgwSettings,
+  async open(values, context) {
+    checkInstanceId(context.owner.instanceId);
+    const store = resolve("rgw", values);
+    const admin = new RgwAdminClient({
+      endpoint: store.endpoint,
+      credentials: store.credentials,
+      timeoutMs: store.timeoutMs,
+    });
+    // Reachability and the admin key's caps in one call: listing users needs users=read.
+    await onStore("list users", () => admin.listUserIds());
+    return new RgwBucketBackend({
+      admin,
+      s3: { endpoint: store.endpoint, region: values.region, timeoutMs: store.timeoutMs },
+      access: store.access,
+      context,
+    });
+  },
+};
+
+/** `--backend minio`: buckets on MinIO, one user + bucket-scoped policy per bucket. */
+export const minioBackendFactory: BackendFactory<BucketBackend, typeof minioSettings> = {
+  name: "minio",
+  settings: minioSettings,
+  async open(values, context) {
+    checkInstanceId(context.owner.instanceId);
+    const store = resolve("minio", values);
+    const admin = new MinioAdminClient({
+      endpoint: store.endpoint,
+      credentials: store.credentials,
+      timeoutMs: store.timeoutMs,
+    });
+    // Reachability, the admin key and the encrypted-body round trip in one call.
+    await onStore("list users", () => admin.listUsers());
+    const s3 = s3ClientFor(
+      { endpoint: store.endpoint, region: values.region, timeoutMs: store.timeoutMs },
+      store.credentials,
+    );
+    return new MinioBucketBackend({ admin, s3, access: store.access, context });
+  },
+};
