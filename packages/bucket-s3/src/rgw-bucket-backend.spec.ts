@@ -19,19 +19,22 @@ const admin = new RgwAdminClient({
 describeBucketBackend({
   name: "rgw",
   objectQuota: true,
-  open: (ctx, options = {}) =>
-    rgwBackendFactory.open(
+  scratchKind: "ceph",
+  open: (ctx, options = {}) => {
+    const use = options.env ?? env;
+    return rgwBackendFactory.open(
       {
-        endpoint: options.endpoint ?? (env.RGW_ENDPOINT as string),
-        accessKey: env.RGW_ADMIN_ACCESS_KEY as string,
-        secretKey: env.RGW_ADMIN_SECRET_KEY as string,
+        endpoint: options.endpoint ?? (use.RGW_ENDPOINT as string),
+        accessKey: use.RGW_ADMIN_ACCESS_KEY as string,
+        secretKey: use.RGW_ADMIN_SECRET_KEY as string,
         bucketEndpoint: "",
         pathStyle: false,
         region: "us-east-1",
         timeoutMs: options.timeoutMs ?? 5000,
       },
       ctx.context,
-    ),
+    );
+  },
   // The owner's keys are revoked by then: the operator gives it a key for the cleanup and takes it back.
   async emptyBucket(bucketName, uid) {
     const key = (await admin.createKey(uid)).at(-1);

@@ -16,12 +16,24 @@ import {
   PermanentBackendError,
 } from "@iri/backend-api";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startScratchStore } from "./scratch-store.js";
 import { bucketClass, ReconcilerDouble, TestContext } from "./test-context.js";
+
+export interface OpenOptions {
+  readonly env?: Readonly<Record<string, string>>;
+  readonly endpoint?: string;
+  readonly timeoutMs?: number;
+}
 
 export interface StoreUnderTest {
   readonly name: string;
-  /** Opens the backend against the store; `endpoint` replaces the store's URL (e.g. a dead port). */
-  open(ctx: TestContext, options?: { endpoint?: string; timeoutMs?: number }): Promise<BucketBackend>;
+  /**
+   * Opens the backend against the store named by `env` (default: process.env, the shared services);
+   * `endpoint` replaces the store's URL (e.g. a dead port).
+   */
+  open(ctx: TestContext, options?: OpenOptions): Promise<BucketBackend>;
+  /** Which scripts/*.sh starts a scratch instance of this store. */
+  readonly scratchKind: "minio" | "ceph";
   /** Removes a bucket's objects behind the provider's back, as an operator would. */
   emptyBucket(bucketName: string, identity: string): Promise<void>;
   /** What the store still holds for an object: user, key, policy or bucket, by name. */
@@ -350,6 +362,38 @@ export function describeBucketBackend(store: StoreUnderTest): void {
       );
     });
 
+    it("rides out the store being stopped and started: unavailable while down, converged after", async () => {
+      const scratch = await startScratchStore(store.scratchKind);
+      const octx = new TestContext(`out${randomBytes(4).toString("hex")}`);
+      const ours = await store.open(octx, { env: scratch.env, timeoutMs: 1000 });
+      const outage = new ReconcilerDouble(ours, octx);
+      try {
+        const before = newId();
+        const during = newId();
+        const first = await outage.apply(before, plain);
+        await scratch.stop();
+        await expect(outage.apply(during, plain)).rejects.toBeInstanceOf(BackendUnavailableError);
+        await expect(outage.remove(before)).rejects.toBeInstanceOf(BackendUnavailableError);
+        await expect(ours.listOwned()).rejects.toBeInstanceOf(BackendUnavailableError);
+        await scratch.start();
+        const after = await untilResolved(() => outage.apply(during, plain), 60_000);
+        expect(after.observation.state).toBe(bucket.BucketState.BUCKET_AVAILABLE);
+        for (const observation of [first.observation, after.observation]) {
+          const { s3, bucket: name } = consumerClient(observation);
+          await s3.send(new PutObjectCommand({ Bucket: name, Key: "k", Body: "v" }));
+          await s3.send(new DeleteObjectCommand({ Bucket: name, Key: "k" }));
+          s3.destroy();
+        }
+        expect(await outage.remove(before)).toBeUndefined();
+        expect(await outage.remove(during)).toBeUndefined();
+        expect((await ours.listOwned()).filter((r) => r.owner === octx.instanceId)).toEqual([]);
+      } finally {
+        await ours.close();
+        await scratch.dispose();
+        octx.dispose();
+      }
+    }, 300_000);
+
     it("never puts a key or secret into events or logs", async () => {
       const { observation } = await createAvailable(quota);
       const secrets = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].map((k) => text(observation.access, k));
@@ -360,6 +404,19 @@ export function describeBucketBackend(store: StoreUnderTest): void {
 }
 
 const originalFetch = globalThis.fetch.bind(globalThis);
+
+/** Retries `call` until it resolves (a store that just started may refuse for a moment), up to a deadline. */
+async function untilResolved<T>(call: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
 
 /** A loopback URL nothing listens on. */
 async function deadEndpoint(): Promise<string> {

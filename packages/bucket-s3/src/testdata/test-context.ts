@@ -64,7 +64,7 @@ export class TestContext {
   }
 }
 
-interface Record {
+interface StoredObject {
   placement: Placement | undefined;
   lastObservation: BucketObservation | undefined;
   generation: bigint;
@@ -75,7 +75,7 @@ interface Record {
  * observation and hands them back on every later call.
  */
 export class ReconcilerDouble {
-  private readonly records = new Map<string, Record>();
+  private readonly records = new Map<string, StoredObject>();
 
   constructor(
     private backend: BucketBackend,
