@@ -73,11 +73,15 @@ export class MinioBucketBackend implements BucketBackend {
     const policyName = policyNameFor(this.instanceId, intent.id);
     const signal = ctx.signal;
 
+    // On the first call nothing exists yet: create at once, and look only when a create says it is there.
+    const fresh = ctx.placement === undefined;
     await this.call("put policy", () => this.admin.putPolicy(policyName, bucketPolicy(bucketName), signal));
-    const credentials = await this.ensureUser(identity, policyName, bucketName, ctx);
-    await this.ensureBucket(intent.id, bucketName, ctx);
+    const credentials = await this.ensureUser(identity, policyName, bucketName, fresh, ctx);
+    const createdBucket = await this.ensureBucket(intent.id, bucketName, fresh, ctx);
 
-    const quota = await this.call("get quota", () => this.admin.getBucketQuota(bucketName, signal));
+    const quota = createdBucket
+      ? 0
+      : await this.call("get quota", () => this.admin.getBucketQuota(bucketName, signal));
     if (quota !== policy.maxBytes) {
       await this.call("set quota", () => this.admin.setBucketQuota(bucketName, policy.maxBytes, signal));
       ctx.event("Normal", "QuotaSet", `quota set: ${describeLimits(policy)}`);
@@ -107,7 +111,7 @@ export class MinioBucketBackend implements BucketBackend {
     }
     if (
       (await bucketExists(this.s3, bucketName, signal)) &&
-      (await this.isOurs(ref.id, bucketName, signal))
+      (await this.isOurs(ref.id, bucketName, this.pending.has(bucketName), signal))
     ) {
       const result = await deleteBucket(this.s3, bucketName, { force: purgeOnDelete }, signal);
       if (result === "not-empty") {
@@ -152,10 +156,13 @@ export class MinioBucketBackend implements BucketBackend {
     identity: string,
     policyName: string,
     bucketName: string,
+    fresh: boolean,
     ctx: OperationContext<BucketObservation>,
   ) {
     const known = credentialsOf(ctx.lastObservation?.access);
-    const existing = await this.call("get user", () => this.admin.getUser(identity, ctx.signal));
+    const existing = fresh
+      ? undefined
+      : await this.call("get user", () => this.admin.getUser(identity, ctx.signal));
     let credentials = known?.accessKeyId === identity ? known : undefined;
     if (!existing || !credentials || existing.status !== "enabled") {
       credentials = credentials ?? {
@@ -173,34 +180,47 @@ export class MinioBucketBackend implements BucketBackend {
     return credentials;
   }
 
+  /** Makes sure the bucket is there and tagged as ours; true when this call created it. */
   private async ensureBucket(
     id: string,
     bucketName: string,
+    fresh: boolean,
     ctx: OperationContext<BucketObservation>,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const signal = ctx.signal;
-    if (await bucketExists(this.s3, bucketName, signal)) {
-      if (!(await this.isOurs(id, bucketName, signal))) {
-        throw new PermanentBackendError(
-          "BucketNameTaken",
-          `bucket name ${bucketName} is taken by a bucket this provider does not own`,
-        );
-      }
-    } else {
-      this.pending.note(bucketName);
-      const result = await createBucket(this.s3, bucketName, signal);
-      if (result === "created") ctx.event("Normal", "BucketCreated", `created bucket ${bucketName}`);
+    // A note from before this call: an earlier call was creating the bucket and may not have tagged it.
+    const resumed = this.pending.has(bucketName);
+    const exists = fresh && !resumed ? false : await bucketExists(this.s3, bucketName, signal);
+    let created = false;
+    if (!exists) {
+      if (!resumed) this.pending.note(bucketName);
+      created = (await createBucket(this.s3, bucketName, signal)) === "created";
     }
+    if (!created && !(await this.isOurs(id, bucketName, resumed, signal))) {
+      if (!resumed) this.pending.done(bucketName);
+      throw new PermanentBackendError(
+        "BucketNameTaken",
+        `bucket name ${bucketName} is taken by a bucket this provider does not own`,
+      );
+    }
+    if (created) ctx.event("Normal", "BucketCreated", `created bucket ${bucketName}`);
     if (this.pending.has(bucketName)) {
       await tagBucket(this.s3, bucketName, { [OWNER_TAG]: this.instanceId, [ID_TAG]: id }, signal);
       this.pending.done(bucketName);
     }
+    return created;
   }
 
-  private async isOurs(id: string, bucketName: string, signal: AbortSignal): Promise<boolean> {
+  /** Tagged as ours, or untagged while a note says we were creating it. */
+  private async isOurs(
+    id: string,
+    bucketName: string,
+    noted: boolean,
+    signal: AbortSignal,
+  ): Promise<boolean> {
     const tags = await bucketTags(this.s3, bucketName, signal);
     if (tags[OWNER_TAG] === this.instanceId && tags[ID_TAG] === id) return true;
-    return Object.keys(tags).length === 0 && this.pending.has(bucketName);
+    return Object.keys(tags).length === 0 && noted;
   }
 
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {

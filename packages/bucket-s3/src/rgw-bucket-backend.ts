@@ -54,14 +54,18 @@ export class RgwBucketBackend implements BucketBackend {
     const { bucketName, identity } = placementOf(placement);
     const signal = ctx.signal;
 
-    const user = await this.ensureUser(intent.id, bucketName, identity, ctx);
+    // On the first call nothing exists yet: create at once, and look only when a create says it is there.
+    const { user, created } = await this.ensureUser(intent.id, bucketName, identity, ctx);
     const key =
       user.keys.find((k) => k.user === identity) ??
       (await this.call("create key", () => this.admin.createKey(identity, signal)))[0];
     if (!key) throw new Error(`RGW returned no key for user ${identity}`);
-    await this.ensureQuota(identity, policy, ctx);
+    await this.ensureQuota(identity, policy, created, ctx);
 
-    const stats = await this.call("bucket stats", () => this.admin.getBucket(bucketName, signal));
+    // A user made just now owns no bucket; otherwise the bucket may be there from an earlier call.
+    const stats = created
+      ? undefined
+      : await this.call("bucket stats", () => this.admin.getBucket(bucketName, signal));
     if (stats && stats.owner !== identity) throw nameTaken(bucketName);
     if (!stats) {
       const s3 = s3ClientFor(this.options.s3, { accessKeyId: key.accessKey, secretAccessKey: key.secretKey });
@@ -150,20 +154,24 @@ export class RgwBucketBackend implements BucketBackend {
     return `iri-${this.instanceId}-${id}`;
   }
 
+  /** The bucket's user; `created` when this call made it. */
   private async ensureUser(
     id: string,
     bucketName: string,
     identity: string,
     ctx: OperationContext<BucketObservation>,
-  ): Promise<RgwUser> {
-    const existing = await this.call("get user", () => this.admin.getUser(identity, ctx.signal));
+  ): Promise<{ user: RgwUser; created: boolean }> {
+    const lookFirst = ctx.placement !== undefined;
+    const existing = lookFirst
+      ? await this.call("get user", () => this.admin.getUser(identity, ctx.signal))
+      : undefined;
     if (existing) {
       this.requireOwned(existing);
-      return existing;
+      return { user: existing, created: false };
     }
     const displayName = formatOwnerTag({ owner: this.instanceId, id, bucket: bucketName });
     try {
-      const created = await this.call("create user", () =>
+      const user = await this.call("create user", () =>
         this.admin.createUser(identity, displayName, ctx.signal),
       );
       ctx.event(
@@ -171,26 +179,28 @@ export class RgwBucketBackend implements BucketBackend {
         "IdentityCreated",
         `created object-store user ${identity} for bucket ${bucketName}`,
       );
-      return created;
+      return { user, created: true };
     } catch (error) {
-      // Created by an earlier call whose answer was lost.
+      // Made by an earlier call that was cut off before it recorded the placement.
       if (!(error instanceof RgwAdminError && error.code === "UserAlreadyExists")) throw error;
       const user = await this.call("get user", () => this.admin.getUser(identity, ctx.signal));
       if (!user) throw error;
       this.requireOwned(user);
-      return user;
+      return { user, created: false };
     }
   }
 
-  private async ensureQuota(identity: string, policy: ClassPolicy, ctx: OperationContext<BucketObservation>) {
+  private async ensureQuota(
+    identity: string,
+    policy: ClassPolicy,
+    fresh: boolean,
+    ctx: OperationContext<BucketObservation>,
+  ) {
     const wanted: RgwQuota = { maxSizeBytes: policy.maxBytes || -1, maxObjects: policy.maxObjects || -1 };
-    const current = await this.call("get quota", () => this.admin.getUserQuota(identity, ctx.signal));
-    if (
-      current.enabled &&
-      current.maxSizeBytes === wanted.maxSizeBytes &&
-      current.maxObjects === wanted.maxObjects
-    ) {
-      return;
+    if (!fresh) {
+      const current = await this.call("get quota", () => this.admin.getUserQuota(identity, ctx.signal));
+      const same = current.maxSizeBytes === wanted.maxSizeBytes && current.maxObjects === wanted.maxObjects;
+      if (current.enabled && same) return;
     }
     await this.call("set quota", () => this.admin.setUserQuota(identity, wanted, ctx.signal));
     ctx.event("Normal", "QuotaSet", `quota set: ${describeLimits(policy)}`);
