@@ -1,0 +1,243 @@
+// CreateBucket → AVAILABLE per bucket backend (rgw, minio), against the floor of the same admin and S3 calls
+// made directly, one bucket after another, the two interleaved so that drift on a shared machine hits both.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CreateBucketCommand, PutBucketTaggingCommand, S3Client } from "@aws-sdk/client-s3";
+import { bucket } from "@iri/api";
+import type { BackendContext, BucketClassConfig } from "@iri/backend-api";
+import { minioBackendFactory, rgwBackendFactory } from "@iri/bucket-s3";
+import { MinioAdminClient } from "@iri/minio";
+import { RgwAdminClient } from "@iri/rgw";
+import { Registry } from "prom-client";
+
+export interface BucketCreateMeasurement {
+  readonly backend: "rgw" | "minio";
+  readonly buckets: number;
+  readonly provider: Percentiles;
+  readonly floor: Percentiles;
+}
+
+export interface Percentiles {
+  readonly p50: number;
+  readonly p99: number;
+}
+
+const CLASS: BucketClassConfig = { name: "bench", tps: 0n, iops: 0n, settings: { maxBytes: 1 << 30 } };
+const QUOTA_BYTES = 1 << 30;
+
+interface Store {
+  readonly endpoint: string;
+  readonly accessKey: string;
+  readonly secretKey: string;
+}
+
+/** The stores named by the environment (`scripts/services.sh env`); a missing one is reported, not measured. */
+export function storesFromEnv(): { rgw?: Store; minio?: Store } {
+  const e = process.env;
+  return {
+    ...(e.RGW_ENDPOINT && e.RGW_ADMIN_ACCESS_KEY && e.RGW_ADMIN_SECRET_KEY
+      ? {
+          rgw: {
+            endpoint: e.RGW_ENDPOINT,
+            accessKey: e.RGW_ADMIN_ACCESS_KEY,
+            secretKey: e.RGW_ADMIN_SECRET_KEY,
+          },
+        }
+      : {}),
+    ...(e.MINIO_ENDPOINT && e.MINIO_ROOT_USER && e.MINIO_ROOT_PASSWORD
+      ? {
+          minio: {
+            endpoint: e.MINIO_ENDPOINT,
+            accessKey: e.MINIO_ROOT_USER,
+            secretKey: e.MINIO_ROOT_PASSWORD,
+          },
+        }
+      : {}),
+  };
+}
+
+export async function measureBucketCreates(
+  kind: "rgw" | "minio",
+  store: Store,
+  buckets: number,
+): Promise<BucketCreateMeasurement> {
+  const instanceId = `bench${randomBytes(4).toString("hex")}`;
+  const stateDir = mkdtempSync(join(tmpdir(), "iri-bench-bucket-"));
+  const factory = kind === "rgw" ? rgwBackendFactory : minioBackendFactory;
+  const backend = await factory.open(
+    {
+      endpoint: store.endpoint,
+      accessKey: store.accessKey,
+      secretKey: store.secretKey,
+      bucketEndpoint: "",
+      pathStyle: false,
+      region: "us-east-1",
+      timeoutMs: 10_000,
+    },
+    quietContext(stateDir, instanceId),
+  );
+  const floor = kind === "rgw" ? rgwFloor(store, instanceId) : minioFloor(store, instanceId);
+  const providerIds: string[] = [];
+  const providerMs: number[] = [];
+  const floorMs: number[] = [];
+  try {
+    // Two warm-up rounds (connections, argon2 wasm, JIT), not counted.
+    for (let i = -2; i < buckets; i++) {
+      const id = `b${randomBytes(8).toString("hex")}`;
+      providerIds.push(id);
+      const start = performance.now();
+      const outcome = await backend.apply(
+        { id, labels: {}, class: CLASS },
+        {
+          signal: new AbortController().signal,
+          generation: 1n,
+          lastObservation: undefined,
+          placement: undefined,
+          event: () => {},
+          report: async () => {},
+        },
+      );
+      const providerTook = performance.now() - start;
+      if (outcome.observation.state !== bucket.BucketState.BUCKET_AVAILABLE)
+        throw new Error(`${id} not AVAILABLE`);
+      const floorTook = await floor.create();
+      if (i >= 0) {
+        providerMs.push(providerTook);
+        floorMs.push(floorTook);
+      }
+    }
+  } finally {
+    for (const id of providerIds) {
+      await backend
+        .remove({ id, placement: undefined, signal: new AbortController().signal, event: () => {} })
+        .catch(() => undefined);
+    }
+    await floor.cleanUp();
+    await backend.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+  return { backend: kind, buckets, provider: percentiles(providerMs), floor: percentiles(floorMs) };
+}
+
+interface Floor {
+  /** Creates one bucket the minimal way; returns the milliseconds it took. */
+  create(): Promise<number>;
+  cleanUp(): Promise<void>;
+}
+
+function s3(endpoint: string, accessKeyId: string, secretAccessKey: string): S3Client {
+  return new S3Client({
+    endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    maxAttempts: 1,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+    credentials: { accessKeyId, secretAccessKey },
+  });
+}
+
+// A user with a key, its quota, and the bucket created with that key.
+function rgwFloor(store: Store, instanceId: string): Floor {
+  const admin = new RgwAdminClient({
+    endpoint: store.endpoint,
+    credentials: { accessKeyId: store.accessKey, secretAccessKey: store.secretKey },
+  });
+  const made: { uid: string; name: string }[] = [];
+  return {
+    async create() {
+      const name = `f${randomBytes(8).toString("hex")}`;
+      const uid = `floor-${instanceId}-${name}`;
+      const start = performance.now();
+      const user = await admin.createUser(uid, "bench floor");
+      await admin.setUserQuota(uid, { maxSizeBytes: QUOTA_BYTES, maxObjects: -1 });
+      const key = user.keys[0];
+      if (!key) throw new Error("no key");
+      const client = s3(store.endpoint, key.accessKey, key.secretKey);
+      await client.send(new CreateBucketCommand({ Bucket: name }));
+      client.destroy();
+      const took = performance.now() - start;
+      made.push({ uid, name });
+      return took;
+    },
+    async cleanUp() {
+      for (const { uid, name } of made) {
+        await admin.removeBucket(name, { purgeObjects: true }).catch(() => undefined);
+        await admin.removeUser(uid, { purgeData: true }).catch(() => undefined);
+      }
+    },
+  };
+}
+
+// A policy on the bucket, a user with it, the bucket with its owner tags, its quota.
+function minioFloor(store: Store, instanceId: string): Floor {
+  const admin = new MinioAdminClient({
+    endpoint: store.endpoint,
+    credentials: { accessKeyId: store.accessKey, secretAccessKey: store.secretKey },
+  });
+  const root = s3(store.endpoint, store.accessKey, store.secretKey);
+  const made: string[] = [];
+  return {
+    async create() {
+      const name = `f${randomBytes(8).toString("hex")}`;
+      const start = performance.now();
+      await admin.putPolicy(`floor-${name}`, {
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Action: ["s3:*"], Resource: [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`] },
+        ],
+      });
+      await admin.putUser(`floor-${name}`, randomBytes(30).toString("base64url"), "enabled");
+      await admin.setUserPolicy(`floor-${name}`, `floor-${name}`);
+      await root.send(new CreateBucketCommand({ Bucket: name }));
+      await root.send(
+        new PutBucketTaggingCommand({
+          Bucket: name,
+          Tagging: { TagSet: [{ Key: "owner", Value: instanceId }] },
+        }),
+      );
+      await admin.setBucketQuota(name, QUOTA_BYTES);
+      const took = performance.now() - start;
+      made.push(name);
+      return took;
+    },
+    async cleanUp() {
+      const { DeleteBucketCommand } = await import("@aws-sdk/client-s3");
+      for (const name of made) {
+        await admin.removeUser(`floor-${name}`).catch(() => undefined);
+        await root.send(new DeleteBucketCommand({ Bucket: name })).catch(() => undefined);
+        await admin.removePolicy(`floor-${name}`).catch(() => undefined);
+      }
+      root.destroy();
+    },
+  };
+}
+
+function percentiles(samples: readonly number[]): Percentiles {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+function quietContext(stateDir: string, instanceId: string): BackendContext {
+  const logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => logger };
+  return {
+    stateDir,
+    logger,
+    metrics: new Registry(),
+    owner: { provider: "bucket-provider", instanceId },
+    event: () => {},
+    notify: () => {},
+    jobs: {
+      ensure: () => {
+        throw new Error("unused");
+      },
+      get: () => undefined,
+      run: () => Promise.reject(new Error("unused")),
+      cancel: () => {},
+      forget: () => {},
+    },
+  };
+}
