@@ -65,19 +65,25 @@ export async function measureBucketCreates(
 ): Promise<BucketCreateMeasurement> {
   const instanceId = `bench${randomBytes(4).toString("hex")}`;
   const stateDir = mkdtempSync(join(tmpdir(), "iri-bench-bucket-"));
-  const factory = kind === "rgw" ? rgwBackendFactory : minioBackendFactory;
-  const backend = await factory.open(
-    {
-      endpoint: store.endpoint,
-      accessKey: store.accessKey,
-      secretKey: store.secretKey,
-      bucketEndpoint: "",
-      pathStyle: false,
-      region: "us-east-1",
-      timeoutMs: 10_000,
-    },
-    quietContext(stateDir, instanceId),
-  );
+  const settings = {
+    Endpoint: store.endpoint,
+    AccessKey: store.accessKey,
+    SecretKey: store.secretKey,
+    BucketEndpoint: "",
+    PathStyle: false,
+    Region: "us-east-1",
+    TimeoutMs: 10_000,
+  };
+  const context = quietContext(stateDir, instanceId);
+  const prefixed = (prefix: string) =>
+    Object.fromEntries(Object.entries(settings).map(([k, v]) => [prefix + k, v]));
+  const backend =
+    kind === "rgw"
+      ? await rgwBackendFactory.open(prefixed("rgw") as Parameters<typeof rgwBackendFactory.open>[0], context)
+      : await minioBackendFactory.open(
+          prefixed("minio") as Parameters<typeof minioBackendFactory.open>[0],
+          context,
+        );
   const floor = kind === "rgw" ? rgwFloor(store, instanceId) : minioFloor(store, instanceId);
   const providerIds: string[] = [];
   const providerMs: number[] = [];

@@ -10,8 +10,8 @@ import { onStore } from "./store-errors.js";
 
 const ENV = "IRI_BUCKET_PROVIDER";
 
-// The same five settings for each store, under the store's own flag prefix (only one backend runs at a time,
-// but every factory's flags are listed together).
+// The same settings for each store, under the store's own flag prefix (only one backend runs at a time, but
+// every factory's settings are parsed and listed together, so keys and flags must differ between them).
 function storeSettings(store: "rgw" | "minio", defaultEndpoint: string) {
   const flag = (name: string) => `${store}-${name}`;
   const env = (name: string) => `${ENV}_${store.toUpperCase()}_${name}`;
@@ -74,9 +74,33 @@ function storeSettings(store: "rgw" | "minio", defaultEndpoint: string) {
   } as const satisfies SettingDefinitions;
 }
 
-const rgwSettings = storeSettings("rgw", "http://127.0.0.1:7480");
-const minioSettings = storeSettings("minio", "http://127.0.0.1:9000");
-type StoreSettings = SettingValues<typeof rgwSettings>;
+type StoreSettingDefinitions = ReturnType<typeof storeSettings>;
+type StoreSettings = SettingValues<StoreSettingDefinitions>;
+type Prefixed<P extends string> = {
+  readonly [K in keyof StoreSettingDefinitions as `${P}${Capitalize<K & string>}`]: StoreSettingDefinitions[K];
+};
+
+/** The settings under keys of the store's own (rgwEndpoint, minioEndpoint, …). */
+function prefixed<P extends "rgw" | "minio">(store: P, defaultEndpoint: string): Prefixed<P> {
+  const entries = Object.entries(storeSettings(store, defaultEndpoint)).map(([key, def]) => [
+    keyOf(store, key),
+    def,
+  ]);
+  return Object.fromEntries(entries) as Prefixed<P>;
+}
+
+function keyOf(store: string, key: string): string {
+  return `${store}${key.charAt(0).toUpperCase()}${key.slice(1)}`;
+}
+
+/** The parsed values back under the neutral keys. */
+function unprefixed(store: string, values: Readonly<Record<string, unknown>>): StoreSettings {
+  const keys = Object.keys(storeSettings("rgw", ""));
+  return Object.fromEntries(keys.map((key) => [key, values[keyOf(store, key)]])) as unknown as StoreSettings;
+}
+
+const rgwSettings = prefixed("rgw", "http://127.0.0.1:7480");
+const minioSettings = prefixed("minio", "http://127.0.0.1:9000");
 
 interface ResolvedStore {
   readonly endpoint: string;
@@ -116,8 +140,9 @@ function parseUrl(flag: string, value: string): URL {
 export const rgwBackendFactory: BackendFactory<BucketBackend, typeof rgwSettings> = {
   name: "rgw",
   settings: rgwSettings,
-  async open(values, context) {
+  async open(settings, context) {
     checkInstanceId(context.owner.instanceId);
+    const values = unprefixed("rgw", settings);
     const store = resolve("rgw", values);
     const admin = new RgwAdminClient({
       endpoint: store.endpoint,
@@ -139,8 +164,9 @@ export const rgwBackendFactory: BackendFactory<BucketBackend, typeof rgwSettings
 export const minioBackendFactory: BackendFactory<BucketBackend, typeof minioSettings> = {
   name: "minio",
   settings: minioSettings,
-  async open(values, context) {
+  async open(settings, context) {
     checkInstanceId(context.owner.instanceId);
+    const values = unprefixed("minio", settings);
     const store = resolve("minio", values);
     const admin = new MinioAdminClient({
       endpoint: store.endpoint,

@@ -33,13 +33,13 @@ function openMinio(ctx: TestContext, options: OpenOptions = {}) {
   const use = options.env ?? env;
   return minioBackendFactory.open(
     {
-      endpoint: options.endpoint ?? (use.MINIO_ENDPOINT as string),
-      accessKey: use.MINIO_ROOT_USER as string,
-      secretKey: use.MINIO_ROOT_PASSWORD as string,
-      bucketEndpoint: "",
-      pathStyle: false,
-      region: "us-east-1",
-      timeoutMs: options.timeoutMs ?? 5000,
+      minioEndpoint: options.endpoint ?? (use.MINIO_ENDPOINT as string),
+      minioAccessKey: use.MINIO_ROOT_USER as string,
+      minioSecretKey: use.MINIO_ROOT_PASSWORD as string,
+      minioBucketEndpoint: "",
+      minioPathStyle: false,
+      minioRegion: "us-east-1",
+      minioTimeoutMs: options.timeoutMs ?? 5000,
     },
     ctx.context,
   );

@@ -24,13 +24,13 @@ describeBucketBackend({
     const use = options.env ?? env;
     return rgwBackendFactory.open(
       {
-        endpoint: options.endpoint ?? (use.RGW_ENDPOINT as string),
-        accessKey: use.RGW_ADMIN_ACCESS_KEY as string,
-        secretKey: use.RGW_ADMIN_SECRET_KEY as string,
-        bucketEndpoint: "",
-        pathStyle: false,
-        region: "us-east-1",
-        timeoutMs: options.timeoutMs ?? 5000,
+        rgwEndpoint: options.endpoint ?? (use.RGW_ENDPOINT as string),
+        rgwAccessKey: use.RGW_ADMIN_ACCESS_KEY as string,
+        rgwSecretKey: use.RGW_ADMIN_SECRET_KEY as string,
+        rgwBucketEndpoint: "",
+        rgwPathStyle: false,
+        rgwRegion: "us-east-1",
+        rgwTimeoutMs: options.timeoutMs ?? 5000,
       },
       ctx.context,
     );
