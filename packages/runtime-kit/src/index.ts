@@ -1,3 +1,12 @@
+export type { BackendState, BackendStateCollection } from "./backend/backend-state.js";
+export { openBackendState } from "./backend/backend-state.js";
+export { KitBackgroundJobs } from "./backend/background-jobs.js";
+export type { Note, ObjectReconciler, ObjectReconcilerOptions } from "./backend/object-reconciler.js";
+export { objectReconciler } from "./backend/object-reconciler.js";
+export type { AnyBackendFactory, BackendSinks } from "./backend/open-backend.js";
+export { backendSettings } from "./backend/open-backend.js";
+export type { OrphanPolicy, OrphanVerdict } from "./backend/orphans.js";
+export { judgeOrphans } from "./backend/orphans.js";
 export type { ToConnectErrorContext } from "./errors.js";
 export {
   alreadyExists,
@@ -11,24 +20,22 @@ export {
 } from "./errors.js";
 export type { EventListFilter, EventRecorderOptions, InvolvedObject, RecordedEvent } from "./events.js";
 export { EventRecorder } from "./events.js";
+export { ExecTokens, TooManyTokensError } from "./exec/exec-tokens.js";
+export type { ExecSession, StreamingServer, StreamingServerOptions } from "./exec/streaming-server.js";
+export { startStreamingServer } from "./exec/streaming-server.js";
 // Provider wiring: records, settings and the host that every app is built from.
 export type {
-  CollectionControllerOptions,
+  BackendRoute,
   HostServices,
   HostSettings,
   HostWiring,
+  ObjectControllerOptions,
   ProviderHost,
   ProviderHostOptions,
 } from "./host/provider-host.js";
-export {
-  collectionController,
-  removeOrphans,
-  startProviderHost,
-  trackObjectCount,
-} from "./host/provider-host.js";
+export { startProviderHost, trackObjectCount } from "./host/provider-host.js";
 export { runMain } from "./host/run-main.js";
 export { generateId, isValidId } from "./ids.js";
-// Added by the lead alongside the kit (records, settings, provider host).
 export type { Logger, LoggerConfig } from "./logging.js";
 export { createLogger } from "./logging.js";
 export type { ProviderMetricsOptions } from "./metrics.js";
@@ -44,8 +51,11 @@ export type { RecordFilter } from "./records/list-records.js";
 export { listRecords } from "./records/list-records.js";
 export { toObjectMetadata } from "./records/object-metadata.js";
 export { protoCodec } from "./records/proto-codec.js";
+export { recordRefusedCreate } from "./records/refused-create.js";
 export { writeStatus } from "./records/write-status.js";
 export { collectSecretValues, isSecretKey, redactSecrets, scrubSecretValues } from "./redact.js";
+export { loadOrCreateKey } from "./secrets/key-file.js";
+export { sealedCodec, UnsealError } from "./secrets/sealed-codec.js";
 export { matchesSelector } from "./selector.js";
 export type { RunningServer, ServeOptions } from "./serve.js";
 export { serveRuntime } from "./serve.js";
