@@ -87,9 +87,6 @@ export class MinioBucketBackend implements BucketBackend {
       ctx.event("Normal", "QuotaSet", `quota set: ${describeLimits(policy)}`);
     }
 
-    if (ctx.lastObservation?.state !== bucket.BucketState.BUCKET_AVAILABLE) {
-      ctx.event("Normal", "BucketAvailable", `bucket ${bucketName} is available`);
-    }
     return {
       observation: {
         state: bucket.BucketState.BUCKET_AVAILABLE,

@@ -78,9 +78,6 @@ export class RgwBucketBackend implements BucketBackend {
       }
     }
 
-    if (ctx.lastObservation?.state !== bucket.BucketState.BUCKET_AVAILABLE) {
-      ctx.event("Normal", "BucketAvailable", `bucket ${bucketName} is available`);
-    }
     return {
       observation: {
         state: bucket.BucketState.BUCKET_AVAILABLE,
