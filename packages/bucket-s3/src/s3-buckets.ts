@@ -8,6 +8,12 @@ import {
 } from "@aws-sdk/client-s3";
 import { onStore, s3ErrorCode } from "./store-errors.js";
 
+// Like the admin clients: an abort stops us before a request, never one the store may be carrying out.
+function checked<T>(signal: AbortSignal, send: () => Promise<T>): Promise<T> {
+  signal.throwIfAborted();
+  return send();
+}
+
 /** What CreateBucket found. */
 export type CreateResult = "created" | "existed" | "taken";
 
@@ -15,7 +21,7 @@ export type CreateResult = "created" | "existed" | "taken";
 export async function createBucket(s3: S3Client, bucket: string, signal: AbortSignal): Promise<CreateResult> {
   try {
     await onStore("create bucket", () =>
-      s3.send(new CreateBucketCommand({ Bucket: bucket }), { abortSignal: signal }),
+      checked(signal, () => s3.send(new CreateBucketCommand({ Bucket: bucket }))),
     );
     return "created";
   } catch (error) {
@@ -29,7 +35,7 @@ export async function createBucket(s3: S3Client, bucket: string, signal: AbortSi
 export async function bucketExists(s3: S3Client, bucket: string, signal: AbortSignal): Promise<boolean> {
   try {
     await onStore("head bucket", () =>
-      s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal }),
+      checked(signal, () => s3.send(new HeadBucketCommand({ Bucket: bucket }))),
     );
     return true;
   } catch (error) {
@@ -47,7 +53,7 @@ export async function bucketTags(
 ): Promise<Record<string, string>> {
   try {
     const out = await onStore("get bucket tags", () =>
-      s3.send(new GetBucketTaggingCommand({ Bucket: bucket }), { abortSignal: signal }),
+      checked(signal, () => s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))),
     );
     return Object.fromEntries((out.TagSet ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""]));
   } catch (error) {
@@ -64,7 +70,7 @@ export async function tagBucket(
 ): Promise<void> {
   const TagSet = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
   await onStore("tag bucket", () =>
-    s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet } }), { abortSignal: signal }),
+    checked(signal, () => s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet } }))),
   );
 }
 
@@ -89,7 +95,7 @@ export async function deleteBucket(
     );
   }
   try {
-    await onStore("delete bucket", () => s3.send(command, { abortSignal: signal }));
+    await onStore("delete bucket", () => checked(signal, () => s3.send(command)));
     return "deleted";
   } catch (error) {
     const code = s3ErrorCode(error);

@@ -23,6 +23,7 @@ export interface SignedRequest {
   readonly query?: Readonly<Record<string, string>>;
   readonly body?: Uint8Array;
   readonly contentType?: string;
+  /** Checked before the request is sent; a request once sent is not cut off (see send). */
   readonly signal?: AbortSignal;
 }
 
@@ -74,15 +75,18 @@ export class SignedClient {
     });
     const target = new URL(request.path, this.url);
     target.search = encodeQuery(query);
+    // An abort stops the caller before a request, never one in flight: a request the store may already be
+    // carrying out is waited for (within the timeout), so that whoever acts next (e.g. a delete after an
+    // aborted create) sees its effect instead of racing it.
+    request.signal?.throwIfAborted();
     const timeout = AbortSignal.timeout(this.timeoutMs);
-    const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
     let response: Response;
     try {
       response = await fetch(target, {
         method: request.method,
         headers: signed.headers,
         body: request.body,
-        signal,
+        signal: timeout,
       });
       return {
         status: response.status,
@@ -90,7 +94,6 @@ export class SignedClient {
         body: new Uint8Array(await response.arrayBuffer()),
       };
     } catch (error) {
-      if (request.signal?.aborted) throw request.signal.reason;
       throw new ServiceUnreachableError(
         `${request.method} ${this.url.origin}${request.path}: ${timeout.aborted ? `no answer in ${this.timeoutMs} ms` : describe(error)}`,
         { cause: error },
