@@ -1,21 +1,27 @@
-// CreateBucket → AVAILABLE per bucket backend (rgw, minio), against the floor of the same admin and S3 calls
-// made directly, one bucket after another, the two interleaved so that drift on a shared machine hits both.
+// CreateBucket → AVAILABLE per bucket backend (rgw, minio): through the bucket provider (gRPC CreateBucket,
+// then ListBuckets until AVAILABLE), through the backend alone (its apply), and the floor of the same admin and
+// S3 calls made directly; one bucket after another, the three interleaved so that drift hits all of them.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, PutBucketTaggingCommand, S3Client } from "@aws-sdk/client-s3";
-import { bucket } from "@iri/api";
+import { create } from "@bufbuild/protobuf";
+import { bucket, createRuntimeClient } from "@iri/api";
 import type { BackendContext, BucketClassConfig } from "@iri/backend-api";
 import { minioBackendFactory, rgwBackendFactory } from "@iri/bucket-s3";
 import { MinioAdminClient } from "@iri/minio";
 import { RgwAdminClient } from "@iri/rgw";
 import { Registry } from "prom-client";
+import { startProvider } from "./provider-process.js";
 
 export interface BucketCreateMeasurement {
   readonly backend: "rgw" | "minio";
   readonly buckets: number;
+  /** gRPC CreateBucket → ListBuckets shows AVAILABLE. */
   readonly provider: Percentiles;
+  /** The backend's apply alone. */
+  readonly backendApply: Percentiles;
   readonly floor: Percentiles;
 }
 
@@ -85,8 +91,12 @@ export async function measureBucketCreates(
           context,
         );
   const floor = kind === "rgw" ? rgwFloor(store, instanceId) : minioFloor(store, instanceId);
+  const provider = await startBucketProvider(kind, store, stateDir);
+  const grpc = createRuntimeClient(bucket.BucketRuntime, provider.address);
+  const grpcIds: string[] = [];
   const providerIds: string[] = [];
   const providerMs: number[] = [];
+  const applyMs: number[] = [];
   const floorMs: number[] = [];
   try {
     // Two warm-up rounds (connections, argon2 wasm, JIT), not counted.
@@ -105,16 +115,23 @@ export async function measureBucketCreates(
           report: async () => {},
         },
       );
-      const providerTook = performance.now() - start;
+      const applyTook = performance.now() - start;
       if (outcome.observation.state !== bucket.BucketState.BUCKET_AVAILABLE)
         throw new Error(`${id} not AVAILABLE`);
+      const grpcStart = performance.now();
+      grpcIds.push(await createUntilAvailable(grpc));
+      const grpcTook = performance.now() - grpcStart;
       const floorTook = await floor.create();
       if (i >= 0) {
-        providerMs.push(providerTook);
+        providerMs.push(grpcTook);
+        applyMs.push(applyTook);
         floorMs.push(floorTook);
       }
     }
   } finally {
+    for (const id of grpcIds) await grpc.deleteBucket({ bucketId: id }).catch(() => undefined);
+    await untilNoBuckets(grpc).catch(() => undefined);
+    await provider.stop();
     for (const id of providerIds) {
       await backend
         .remove({ id, placement: undefined, signal: new AbortController().signal, event: () => {} })
@@ -124,7 +141,61 @@ export async function measureBucketCreates(
     await backend.close();
     rmSync(stateDir, { recursive: true, force: true });
   }
-  return { backend: kind, buckets, provider: percentiles(providerMs), floor: percentiles(floorMs) };
+  return {
+    backend: kind,
+    buckets,
+    provider: percentiles(providerMs),
+    backendApply: percentiles(applyMs),
+    floor: percentiles(floorMs),
+  };
+}
+
+/** The provider on the same store, its admin keys in 0600 files (never in argv). */
+function startBucketProvider(kind: "rgw" | "minio", store: Store, dir: string) {
+  const accessFile = join(dir, "access-key");
+  const secretFile = join(dir, "secret-key");
+  writeFileSync(accessFile, store.accessKey, { mode: 0o600 });
+  writeFileSync(secretFile, store.secretKey, { mode: 0o600 });
+  return startProvider("bucket", join(dir, "provider"), [
+    "--backend",
+    kind,
+    `--${kind}-endpoint`,
+    store.endpoint,
+    `--${kind}-access-key-file`,
+    accessFile,
+    `--${kind}-secret-key-file`,
+    secretFile,
+    "--ops-address",
+    "",
+    "--log-level",
+    "warn",
+  ]);
+}
+
+type BucketClient = ReturnType<typeof createRuntimeClient<typeof bucket.BucketRuntime>>;
+
+// Polls every 2 ms: fine enough next to creates of tens of milliseconds.
+async function createUntilAvailable(client: BucketClient): Promise<string> {
+  const created = await client.createBucket({
+    bucket: create(bucket.BucketSchema, { metadata: {}, spec: { class: "standard" } }),
+  });
+  const id = created.bucket?.metadata?.id ?? "";
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const [b] = (await client.listBuckets({ filter: { id } })).buckets;
+    if (b?.status?.state === bucket.BucketState.BUCKET_AVAILABLE) return id;
+    if (b?.status?.state === bucket.BucketState.BUCKET_ERROR) throw new Error(`bucket ${id} went to ERROR`);
+    if (Date.now() > deadline) throw new Error(`bucket ${id} not AVAILABLE within 30 s`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+async function untilNoBuckets(client: BucketClient): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while ((await client.listBuckets({})).buckets.length > 0) {
+    if (Date.now() > deadline) throw new Error("buckets not deleted within 60 s");
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 interface Floor {
