@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Smoke test of the loopback services on this machine: starts a fresh Ceph cluster (mon, mgr, OSD, radosgw)
+# Smoke test of the loopback services on this machine: starts a fresh Ceph cluster (mon, mgr, OSD, radosgw),
 # a registry and MinIO in a scratch state dir on free ports (so services already running stay untouched), proves
 # each does what the providers need, stops them and checks that nothing it started is left.
 # One `PASS name` / `FAIL name: why` line per check, `N passed, M failed` last; exits non-zero on failure.
