@@ -1,6 +1,6 @@
 import type { BackendFactory, BucketBackend, SettingDefinitions, SettingValues } from "@iri/backend-api";
-import { MinioAdminClient } from "@iri/minio";
-import { RgwAdminClient } from "@iri/rgw";
+import { MinioAdminClient, MinioAdminError } from "@iri/minio";
+import { RgwAdminClient, RgwAdminError } from "@iri/rgw";
 import type { AccessSettings } from "./access.js";
 import { checkInstanceId } from "./bucket-names.js";
 import { MinioBucketBackend } from "./minio-bucket-backend.js";
@@ -136,6 +136,21 @@ function parseUrl(flag: string, value: string): URL {
   return url;
 }
 
+// A refused admin key stops the provider at start with what it needs; an unreachable store with
+// BackendUnavailableError.
+async function adminCheck(store: string, needs: string, check: () => Promise<unknown>): Promise<void> {
+  try {
+    await onStore(`${store} admin check`, check);
+  } catch (error) {
+    if (error instanceof RgwAdminError || error instanceof MinioAdminError) {
+      throw new Error(`${store} refused the admin key (${error.code}); it must belong to ${needs}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
 /** `--backend rgw`: buckets on a RADOS Gateway, one RGW user per bucket. */
 export const rgwBackendFactory: BackendFactory<BucketBackend, typeof rgwSettings> = {
   name: "rgw",
@@ -149,8 +164,11 @@ export const rgwBackendFactory: BackendFactory<BucketBackend, typeof rgwSettings
       credentials: store.credentials,
       timeoutMs: store.timeoutMs,
     });
-    // Reachability and the admin key's caps in one call: listing users needs users=read.
-    await onStore("list users", () => admin.listUserIds());
+    // Reachability, the admin key and its caps: listing users needs users=read, bucket stats buckets=read.
+    await adminCheck("RGW", "an RGW user with caps users=*;buckets=*", async () => {
+      await admin.listUserIds();
+      await admin.getBucket("iri-provider-open-check");
+    });
     return new RgwBucketBackend({
       admin,
       s3: { endpoint: store.endpoint, region: values.region, timeoutMs: store.timeoutMs },
@@ -174,7 +192,7 @@ export const minioBackendFactory: BackendFactory<BucketBackend, typeof minioSett
       timeoutMs: store.timeoutMs,
     });
     // Reachability, the admin key and the encrypted-body round trip in one call.
-    await onStore("list users", () => admin.listUsers());
+    await adminCheck("MinIO", "the root user or an admin user", () => admin.listUsers());
     const s3 = s3ClientFor(
       { endpoint: store.endpoint, region: values.region, timeoutMs: store.timeoutMs },
       store.credentials,

@@ -35,7 +35,7 @@ function openMinio(ctx: TestContext, options: OpenOptions = {}) {
     {
       minioEndpoint: options.endpoint ?? (use.MINIO_ENDPOINT as string),
       minioAccessKey: use.MINIO_ROOT_USER as string,
-      minioSecretKey: use.MINIO_ROOT_PASSWORD as string,
+      minioSecretKey: `${use.MINIO_ROOT_PASSWORD}${options.wrongKey ? "-wrong" : ""}`,
       minioBucketEndpoint: "",
       minioPathStyle: false,
       minioRegion: "us-east-1",

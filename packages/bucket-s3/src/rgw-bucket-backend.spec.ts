@@ -26,7 +26,7 @@ describeBucketBackend({
       {
         rgwEndpoint: options.endpoint ?? (use.RGW_ENDPOINT as string),
         rgwAccessKey: use.RGW_ADMIN_ACCESS_KEY as string,
-        rgwSecretKey: use.RGW_ADMIN_SECRET_KEY as string,
+        rgwSecretKey: `${use.RGW_ADMIN_SECRET_KEY}${options.wrongKey ? "-wrong" : ""}`,
         rgwBucketEndpoint: "",
         rgwPathStyle: false,
         rgwRegion: "us-east-1",

@@ -46,9 +46,10 @@ describe("MinIO admin body encryption (known answers)", () => {
     });
   }
 
-  it("round-trips every chunk boundary case with both ciphers", async () => {
+  // Each case derives two argon2id keys (64 MiB each): a handful of sizes, and time for a loaded machine.
+  it("round-trips every chunk boundary case with both ciphers", { timeout: 60_000 }, async () => {
     for (const cipher of ["aes-256-gcm", "chacha20-poly1305"] as const) {
-      for (const size of [0, 1, 16383, 16384, 16385, 40000]) {
+      for (const size of [0, 16383, 16384, 16385, 40000]) {
         const plain = Buffer.alloc(size, size % 251);
         const sealed = await encryptAdminBody("pw", plain, { cipher });
         expect(Buffer.from(await decryptAdminBody("pw", sealed)).equals(plain), `${cipher} ${size}`).toBe(

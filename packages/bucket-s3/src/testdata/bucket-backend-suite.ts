@@ -24,6 +24,8 @@ export interface OpenOptions {
   readonly env?: Readonly<Record<string, string>>;
   readonly endpoint?: string;
   readonly timeoutMs?: number;
+  /** Sign with a secret that is not the admin's. */
+  readonly wrongKey?: boolean;
 }
 
 export interface StoreUnderTest {
@@ -358,6 +360,14 @@ export function describeBucketBackend(store: StoreUnderTest): void {
         }
       }
     }, 180_000);
+
+    it("refuses to open with a wrong admin key, saying what the key must be", async () => {
+      const error = await store.open(ctx, { wrongKey: true }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(
+        /refused the admin key \((InvalidAccessKeyId|SignatureDoesNotMatch)\); it must belong to/,
+      );
+    });
 
     it("reports an unreachable store as BackendUnavailableError, quickly", async () => {
       const dead = await deadEndpoint();
