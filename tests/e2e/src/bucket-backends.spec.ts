@@ -70,6 +70,41 @@ async function leftovers(store: Store, id: string): Promise<string[]> {
   return [...users, ...policies];
 }
 
+/**
+ * Makes, behind the provider's back, what a crash between the store and the provider's own record would leave
+ * for bucket `id` (an identity with an owner tag and no bucket), owned by `owner`.
+ */
+async function plant(store: Store, owner: string, id: string): Promise<void> {
+  const { endpoint, access, secret } = stores[store];
+  const credentials = { accessKeyId: access, secretAccessKey: secret };
+  if (store === "rgw") {
+    const admin = new RgwAdminClient({ endpoint, credentials });
+    await admin.createUser(`iri-${owner}-${id}`, `iri-bucket owner=${owner} id=${id} bucket=${id}`);
+    return;
+  }
+  const admin = new MinioAdminClient({ endpoint, credentials });
+  const arn = `arn:aws:s3:::${id}`;
+  await admin.putPolicy(`iri-bucket.${owner}.${id}`, {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: ["s3:*"], Resource: [arn, `${arn}/*`] }],
+  });
+  await admin.putUser(`iri-${owner}-${id}`, "planted-secret-123", "enabled");
+}
+
+/** The provider's instance id, read back from the owner tag on a bucket's identity. */
+async function instanceIdOf(store: Store, id: string): Promise<string> {
+  const { endpoint, access, secret } = stores[store];
+  const credentials = { accessKeyId: access, secretAccessKey: secret };
+  if (store === "rgw") {
+    const admin = new RgwAdminClient({ endpoint, credentials });
+    const uid = (await admin.listUserIds()).find((u) => u.endsWith(`-${id}`)) ?? "";
+    return /owner=(\S+)/.exec((await admin.getUser(uid))?.displayName ?? "")?.[1] ?? "";
+  }
+  const admin = new MinioAdminClient({ endpoint, credentials });
+  const name = Object.keys(await admin.listPolicies()).find((p) => p.endsWith(`.${id}`)) ?? "";
+  return name.split(".")[1] ?? "";
+}
+
 function text(access: bucket.BucketAccess | undefined, key: string): string {
   return new TextDecoder().decode(access?.secretData[key] ?? new Uint8Array());
 }
@@ -167,6 +202,66 @@ describe.each(["rgw", "minio"] as const)("the bucket provider on %s", (store) =>
     );
     expect(denied).not.toBe("accepted");
     s3.destroy();
+  });
+
+  it("removes its own orphan after a restart and leaves another instance's alone", async () => {
+    const dir = join(scratch.dir, "orphans");
+    const first = await startProvider("bucket", dir, backendArgs(store, scratch.dir));
+    const client = createRuntimeClient(bucket.BucketRuntime, first.address);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await client.createBucket({
+        bucket: create(bucket.BucketSchema, { metadata: {}, spec: { class: "standard" } }),
+      });
+      ids.push(r.bucket?.metadata?.id ?? "");
+    }
+    await eventually("buckets AVAILABLE", async () => {
+      const listed = (await client.listBuckets({})).buckets;
+      return listed.length === 3 &&
+        listed.every((b) => b.status?.state === bucket.BucketState.BUCKET_AVAILABLE)
+        ? true
+        : undefined;
+    });
+    await first.kill("SIGKILL");
+    const owner = await instanceIdOf(store, ids[0] as string);
+    expect(owner).toMatch(/^[0-9a-f]{12}$/);
+    const orphan = `orphan${Date.now().toString(16)}`;
+    const foreign = `foreign${Date.now().toString(16)}`;
+    await plant(store, owner, orphan);
+    await plant(store, "f0f0f0f0f0f0", foreign);
+
+    const second = await startProvider("bucket", dir, backendArgs(store, scratch.dir));
+    try {
+      await eventually(
+        "the orphan removed",
+        async () => ((await leftovers(store, orphan)).length === 0 ? true : undefined),
+        30_000,
+      );
+      expect(await leftovers(store, foreign)).not.toEqual([]);
+      const again = createRuntimeClient(bucket.BucketRuntime, second.address);
+      const listed = (await again.listBuckets({})).buckets;
+      expect(listed.map((b) => b.metadata?.id).sort()).toEqual([...ids].sort());
+      for (const id of ids) await again.deleteBucket({ bucketId: id });
+      await eventually(
+        "all deleted",
+        async () => ((await again.listBuckets({})).buckets.length === 0 ? true : undefined),
+        60_000,
+      );
+    } finally {
+      await second.kill("SIGTERM");
+      // The other instance's resource is the test's to remove.
+      const { endpoint, access, secret: key } = stores[store];
+      const credentials = { accessKeyId: access, secretAccessKey: key };
+      if (store === "rgw") {
+        await new RgwAdminClient({ endpoint, credentials }).removeUser(`iri-f0f0f0f0f0f0-${foreign}`, {
+          purgeData: true,
+        });
+      } else {
+        const admin = new MinioAdminClient({ endpoint, credentials });
+        await admin.removeUser(`iri-f0f0f0f0f0f0-${foreign}`);
+        await admin.removePolicy(`iri-bucket.f0f0f0f0f0f0.${foreign}`);
+      }
+    }
   });
 
   it("brings every acknowledged create to AVAILABLE after kill -9, and deletes them all without orphans", async () => {
