@@ -1,11 +1,17 @@
-import type { BackendFactory, BucketBackend, SettingDefinitions, SettingValues } from "@iri/backend-api";
+import type {
+  BackendContext,
+  BackendFactory,
+  BucketBackend,
+  SettingDefinitions,
+  SettingValues,
+} from "@iri/backend-api";
 import { MinioAdminClient, MinioAdminError } from "@iri/minio";
 import { RgwAdminClient, RgwAdminError } from "@iri/rgw";
 import type { AccessSettings } from "./access.js";
 import { checkInstanceId } from "./bucket-names.js";
 import { MinioBucketBackend } from "./minio-bucket-backend.js";
 import { RgwBucketBackend } from "./rgw-bucket-backend.js";
-import { s3ClientFor } from "./s3-client.js";
+import { type S3ClientSettings, s3ClientFor } from "./s3-client.js";
 import { onStore } from "./store-errors.js";
 
 const ENV = "IRI_BUCKET_PROVIDER";
@@ -103,24 +109,39 @@ const rgwSettings = prefixed("rgw", "http://127.0.0.1:7480");
 const minioSettings = prefixed("minio", "http://127.0.0.1:9000");
 
 interface ResolvedStore {
-  readonly endpoint: string;
-  readonly credentials: { accessKeyId: string; secretAccessKey: string };
+  /** What the admin client needs: the endpoint, the admin key, the deadline. */
+  readonly client: {
+    endpoint: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+    timeoutMs: number;
+  };
+  readonly s3: S3ClientSettings;
   readonly access: AccessSettings;
-  readonly timeoutMs: number;
 }
 
-function resolve(store: string, values: StoreSettings): ResolvedStore {
+/** Validates a store's settings (and the owner id the backend tags with) into what its backend needs. */
+function resolve(
+  store: "rgw" | "minio",
+  settings: Readonly<Record<string, unknown>>,
+  context: BackendContext,
+): ResolvedStore {
+  checkInstanceId(context.owner.instanceId);
+  const values = unprefixed(store, settings);
   const url = parseUrl(`--${store}-endpoint`, values.endpoint);
   const publicEndpoint =
     values.bucketEndpoint === "" ? url : parseUrl(`--${store}-bucket-endpoint`, values.bucketEndpoint);
   if (values.accessKey === "" || values.secretKey === "") {
     throw new Error(`the ${store} backend needs --${store}-access-key-file and --${store}-secret-key-file`);
   }
+  const endpoint = url.origin;
   return {
-    endpoint: url.origin,
-    credentials: { accessKeyId: values.accessKey, secretAccessKey: values.secretKey },
+    client: {
+      endpoint,
+      credentials: { accessKeyId: values.accessKey, secretAccessKey: values.secretKey },
+      timeoutMs: values.timeoutMs,
+    },
+    s3: { endpoint, region: values.region, timeoutMs: values.timeoutMs },
     access: { publicEndpoint, pathStyle: values.pathStyle, region: values.region },
-    timeoutMs: values.timeoutMs,
   };
 }
 
@@ -156,25 +177,14 @@ export const rgwBackendFactory: BackendFactory<BucketBackend, typeof rgwSettings
   name: "rgw",
   settings: rgwSettings,
   async open(settings, context) {
-    checkInstanceId(context.owner.instanceId);
-    const values = unprefixed("rgw", settings);
-    const store = resolve("rgw", values);
-    const admin = new RgwAdminClient({
-      endpoint: store.endpoint,
-      credentials: store.credentials,
-      timeoutMs: store.timeoutMs,
-    });
+    const store = resolve("rgw", settings, context);
+    const admin = new RgwAdminClient(store.client);
     // Reachability, the admin key and its caps: listing users needs users=read, bucket stats buckets=read.
     await adminCheck("RGW", "an RGW user with caps users=*;buckets=*", async () => {
       await admin.listUserIds();
       await admin.getBucket("iri-provider-open-check");
     });
-    return new RgwBucketBackend({
-      admin,
-      s3: { endpoint: store.endpoint, region: values.region, timeoutMs: store.timeoutMs },
-      access: store.access,
-      context,
-    });
+    return new RgwBucketBackend({ admin, s3: store.s3, access: store.access, context });
   },
 };
 
@@ -183,20 +193,11 @@ export const minioBackendFactory: BackendFactory<BucketBackend, typeof minioSett
   name: "minio",
   settings: minioSettings,
   async open(settings, context) {
-    checkInstanceId(context.owner.instanceId);
-    const values = unprefixed("minio", settings);
-    const store = resolve("minio", values);
-    const admin = new MinioAdminClient({
-      endpoint: store.endpoint,
-      credentials: store.credentials,
-      timeoutMs: store.timeoutMs,
-    });
+    const store = resolve("minio", settings, context);
+    const admin = new MinioAdminClient(store.client);
     // Reachability, the admin key and the encrypted-body round trip in one call.
     await adminCheck("MinIO", "the root user or an admin user", () => admin.listUsers());
-    const s3 = s3ClientFor(
-      { endpoint: store.endpoint, region: values.region, timeoutMs: store.timeoutMs },
-      store.credentials,
-    );
+    const s3 = s3ClientFor(store.s3, store.client.credentials);
     return new MinioBucketBackend({ admin, s3, access: store.access, context });
   },
 };

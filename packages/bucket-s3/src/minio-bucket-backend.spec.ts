@@ -7,11 +7,13 @@ import {
 } from "@aws-sdk/client-s3";
 import { PermanentBackendError } from "@iri/backend-api";
 import { MinioAdminClient } from "@iri/minio";
+import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
 import { minioBackendFactory } from "./factories.js";
 import { PendingCreations } from "./pending-creations.js";
 import { bucketExists } from "./s3-buckets.js";
 import { s3ClientFor } from "./s3-client.js";
+import { StoreCalls } from "./store-calls.js";
 import { describeBucketBackend, newId, type OpenOptions } from "./testdata/bucket-backend-suite.js";
 import { bucketClass, ReconcilerDouble, requireEnv, TestContext } from "./testdata/test-context.js";
 
@@ -24,6 +26,7 @@ const root = {
   secretAccessKey: env.MINIO_ROOT_PASSWORD as string,
 };
 const admin = new MinioAdminClient({ endpoint: env.MINIO_ENDPOINT as string, credentials: root });
+const rootCalls = new StoreCalls(new Registry(), "minio");
 const rootS3 = s3ClientFor(
   { endpoint: env.MINIO_ENDPOINT as string, region: "us-east-1", timeoutMs: 5000 },
   root,
@@ -62,7 +65,7 @@ describeBucketBackend({
     if (await admin.getUser(accessKey)) left.push(`user ${accessKey}`);
     const policy = `iri-bucket.${ctx.instanceId}.${id}`;
     if (policy in (await admin.listPolicies())) left.push(`policy ${policy}`);
-    if (await bucketExists(rootS3, bucketName, new AbortController().signal))
+    if (await bucketExists(rootCalls, rootS3, bucketName, new AbortController().signal))
       left.push(`bucket ${bucketName}`);
     return left;
   },
@@ -89,7 +92,7 @@ describe("minio bucket backend: a crash between CreateBucket and its owner tag",
     expect(outcome.placement?.bucket).toBe(id);
     expect(new PendingCreations(ctx.stateDir).has(id)).toBe(false);
     expect(await driver.remove(id)).toBeUndefined();
-    expect(await bucketExists(rootS3, id, new AbortController().signal)).toBe(false);
+    expect(await bucketExists(rootCalls, rootS3, id, new AbortController().signal)).toBe(false);
     await backend.close();
   });
 
@@ -104,7 +107,7 @@ describe("minio bucket backend: a crash between CreateBucket and its owner tag",
     expect((error as PermanentBackendError).reason).toBe("BucketNameTaken");
     // Deleting our record removes our user and policy, not their bucket.
     expect(await driver.remove(id)).toBeUndefined();
-    expect(await bucketExists(rootS3, id, new AbortController().signal)).toBe(true);
+    expect(await bucketExists(rootCalls, rootS3, id, new AbortController().signal)).toBe(true);
     expect((await backend.listOwned()).filter((r) => r.owner === ctx.instanceId)).toEqual([]);
     await backend.close();
   });

@@ -21,7 +21,7 @@ import { PendingCreations } from "./pending-creations.js";
 import { BUCKET_NOT_EMPTY_RETRY_MS, placementOf, placementWith } from "./placement.js";
 import { describeLimits } from "./rgw-bucket-backend.js";
 import { bucketExists, bucketTags, createBucket, deleteBucket, tagBucket } from "./s3-buckets.js";
-import { onStore } from "./store-errors.js";
+import { StoreCalls } from "./store-calls.js";
 
 export interface MinioBackendOptions {
   readonly admin: MinioAdminClient;
@@ -46,12 +46,14 @@ export class MinioBucketBackend implements BucketBackend {
   private readonly admin: MinioAdminClient;
   private readonly s3: S3Client;
   private readonly instanceId: string;
+  private readonly calls: StoreCalls;
   private readonly pending: PendingCreations;
 
   constructor(private readonly options: MinioBackendOptions) {
     this.admin = options.admin;
     this.s3 = options.s3;
     this.instanceId = options.context.owner.instanceId;
+    this.calls = new StoreCalls(options.context.metrics, "minio");
     this.pending = new PendingCreations(options.context.stateDir);
   }
 
@@ -107,10 +109,10 @@ export class MinioBucketBackend implements BucketBackend {
       ref.event("Normal", "CredentialsRevoked", `the credentials of bucket ${bucketName} no longer work`);
     }
     if (
-      (await bucketExists(this.s3, bucketName, signal)) &&
+      (await bucketExists(this.calls, this.s3, bucketName, signal)) &&
       (await this.isOurs(ref.id, bucketName, this.pending.has(bucketName), signal))
     ) {
-      const result = await deleteBucket(this.s3, bucketName, { force: purgeOnDelete }, signal);
+      const result = await deleteBucket(this.calls, this.s3, bucketName, { force: purgeOnDelete }, signal);
       if (result === "not-empty") {
         return {
           afterMs: BUCKET_NOT_EMPTY_RETRY_MS,
@@ -187,11 +189,11 @@ export class MinioBucketBackend implements BucketBackend {
     const signal = ctx.signal;
     // A note from before this call: an earlier call was creating the bucket and may not have tagged it.
     const resumed = this.pending.has(bucketName);
-    const exists = fresh && !resumed ? false : await bucketExists(this.s3, bucketName, signal);
+    const exists = fresh && !resumed ? false : await bucketExists(this.calls, this.s3, bucketName, signal);
     let created = false;
     if (!exists) {
       if (!resumed) this.pending.note(bucketName);
-      created = (await createBucket(this.s3, bucketName, signal)) === "created";
+      created = (await createBucket(this.calls, this.s3, bucketName, signal)) === "created";
     }
     if (!created && !(await this.isOurs(id, bucketName, resumed, signal))) {
       if (!resumed) this.pending.done(bucketName);
@@ -202,7 +204,13 @@ export class MinioBucketBackend implements BucketBackend {
     }
     if (created) ctx.event("Normal", "BucketCreated", `created bucket ${bucketName}`);
     if (this.pending.has(bucketName)) {
-      await tagBucket(this.s3, bucketName, { [OWNER_TAG]: this.instanceId, [ID_TAG]: id }, signal);
+      await tagBucket(
+        this.calls,
+        this.s3,
+        bucketName,
+        { [OWNER_TAG]: this.instanceId, [ID_TAG]: id },
+        signal,
+      );
       this.pending.done(bucketName);
     }
     return created;
@@ -215,13 +223,13 @@ export class MinioBucketBackend implements BucketBackend {
     noted: boolean,
     signal: AbortSignal,
   ): Promise<boolean> {
-    const tags = await bucketTags(this.s3, bucketName, signal);
+    const tags = await bucketTags(this.calls, this.s3, bucketName, signal);
     if (tags[OWNER_TAG] === this.instanceId && tags[ID_TAG] === id) return true;
     return Object.keys(tags).length === 0 && noted;
   }
 
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return onStore(what, fn);
+    return this.calls.run(what, fn);
   }
 }
 

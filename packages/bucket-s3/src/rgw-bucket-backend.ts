@@ -19,7 +19,7 @@ import { formatOwnerTag, parseOwnerTag } from "./owner-tag.js";
 import { BUCKET_NOT_EMPTY_RETRY_MS, placementOf, placementWith } from "./placement.js";
 import { createBucket } from "./s3-buckets.js";
 import { type S3ClientSettings, s3ClientFor } from "./s3-client.js";
-import { onStore } from "./store-errors.js";
+import { StoreCalls } from "./store-calls.js";
 
 export interface RgwBackendOptions {
   readonly admin: RgwAdminClient;
@@ -38,10 +38,12 @@ export class RgwBucketBackend implements BucketBackend {
   readonly name = "rgw";
   private readonly admin: RgwAdminClient;
   private readonly instanceId: string;
+  private readonly calls: StoreCalls;
 
   constructor(private readonly options: RgwBackendOptions) {
     this.admin = options.admin;
     this.instanceId = options.context.owner.instanceId;
+    this.calls = new StoreCalls(options.context.metrics, "rgw");
   }
 
   async apply(
@@ -70,7 +72,7 @@ export class RgwBucketBackend implements BucketBackend {
     if (!stats) {
       const s3 = s3ClientFor(this.options.s3, { accessKeyId: key.accessKey, secretAccessKey: key.secretKey });
       try {
-        const result = await createBucket(s3, bucketName, signal);
+        const result = await createBucket(this.calls, s3, bucketName, signal);
         if (result === "taken") throw nameTaken(bucketName);
         if (result === "created") ctx.event("Normal", "BucketCreated", `created bucket ${bucketName}`);
       } finally {
@@ -214,7 +216,7 @@ export class RgwBucketBackend implements BucketBackend {
   }
 
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return onStore(what, fn);
+    return this.calls.run(what, fn);
   }
 }
 

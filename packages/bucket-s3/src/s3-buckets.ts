@@ -6,7 +6,8 @@ import {
   PutBucketTaggingCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { onStore, s3ErrorCode } from "./store-errors.js";
+import type { StoreCalls } from "./store-calls.js";
+import { s3ErrorCode } from "./store-errors.js";
 
 // Like the admin clients: an abort stops us before a request, never one the store may be carrying out.
 function checked<T>(signal: AbortSignal, send: () => Promise<T>): Promise<T> {
@@ -18,9 +19,14 @@ function checked<T>(signal: AbortSignal, send: () => Promise<T>): Promise<T> {
 export type CreateResult = "created" | "existed" | "taken";
 
 /** CreateBucket as the given client's identity: "existed" when it already owns it, "taken" when someone else does. */
-export async function createBucket(s3: S3Client, bucket: string, signal: AbortSignal): Promise<CreateResult> {
+export async function createBucket(
+  calls: StoreCalls,
+  s3: S3Client,
+  bucket: string,
+  signal: AbortSignal,
+): Promise<CreateResult> {
   try {
-    await onStore("create bucket", () =>
+    await calls.run("create bucket", () =>
       checked(signal, () => s3.send(new CreateBucketCommand({ Bucket: bucket }))),
     );
     return "created";
@@ -32,9 +38,14 @@ export async function createBucket(s3: S3Client, bucket: string, signal: AbortSi
   }
 }
 
-export async function bucketExists(s3: S3Client, bucket: string, signal: AbortSignal): Promise<boolean> {
+export async function bucketExists(
+  calls: StoreCalls,
+  s3: S3Client,
+  bucket: string,
+  signal: AbortSignal,
+): Promise<boolean> {
   try {
-    await onStore("head bucket", () =>
+    await calls.run("head bucket", () =>
       checked(signal, () => s3.send(new HeadBucketCommand({ Bucket: bucket }))),
     );
     return true;
@@ -47,12 +58,13 @@ export async function bucketExists(s3: S3Client, bucket: string, signal: AbortSi
 
 /** The bucket's tags; {} when it has none. */
 export async function bucketTags(
+  calls: StoreCalls,
   s3: S3Client,
   bucket: string,
   signal: AbortSignal,
 ): Promise<Record<string, string>> {
   try {
-    const out = await onStore("get bucket tags", () =>
+    const out = await calls.run("get bucket tags", () =>
       checked(signal, () => s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))),
     );
     return Object.fromEntries((out.TagSet ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""]));
@@ -63,13 +75,14 @@ export async function bucketTags(
 }
 
 export async function tagBucket(
+  calls: StoreCalls,
   s3: S3Client,
   bucket: string,
   tags: Readonly<Record<string, string>>,
   signal: AbortSignal,
 ): Promise<void> {
   const TagSet = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-  await onStore("tag bucket", () =>
+  await calls.run("tag bucket", () =>
     checked(signal, () => s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet } }))),
   );
 }
@@ -79,6 +92,7 @@ export type DeleteResult = "deleted" | "absent" | "not-empty";
 
 /** DeleteBucket; `force` adds MinIO's header that removes the contents with it. */
 export async function deleteBucket(
+  calls: StoreCalls,
   s3: S3Client,
   bucket: string,
   options: { force: boolean },
@@ -95,7 +109,7 @@ export async function deleteBucket(
     );
   }
   try {
-    await onStore("delete bucket", () => checked(signal, () => s3.send(command)));
+    await calls.run("delete bucket", () => checked(signal, () => s3.send(command)));
     return "deleted";
   } catch (error) {
     const code = s3ErrorCode(error);

@@ -389,6 +389,10 @@ export function describeBucketBackend(store: StoreUnderTest): void {
         await expect(outage.apply(during, plain)).rejects.toBeInstanceOf(BackendUnavailableError);
         await expect(outage.remove(before)).rejects.toBeInstanceOf(BackendUnavailableError);
         await expect(ours.listOwned()).rejects.toBeInstanceOf(BackendUnavailableError);
+        // The outage shows on /metrics.
+        const series = await octx.context.metrics.getSingleMetricAsString("iri_bucket_store_requests_total");
+        expect(series).toMatch(new RegExp(`backend="${store.name}".*outcome="unavailable"\\} [1-9]`));
+        expect(series).toMatch(/outcome="ok"\} [1-9]/);
         await scratch.start();
         const after = await untilResolved(() => outage.apply(during, plain), 60_000);
         expect(after.observation.state).toBe(bucket.BucketState.BUCKET_AVAILABLE);
