@@ -78,7 +78,7 @@ export class MinioBucketBackend implements BucketBackend {
     // On the first call nothing exists yet: create at once, and look only when a create says it is there.
     const fresh = ctx.placement === undefined;
     await this.call("put policy", () => this.admin.putPolicy(policyName, bucketPolicy(bucketName), signal));
-    const credentials = await this.ensureUser(identity, policyName, bucketName, fresh, ctx);
+    const credentials = await this.ensureUser(identity, policyName, fresh, ctx);
     const createdBucket = await this.ensureBucket(intent.id, bucketName, fresh, ctx);
 
     const quota = createdBucket
@@ -154,7 +154,6 @@ export class MinioBucketBackend implements BucketBackend {
   private async ensureUser(
     identity: string,
     policyName: string,
-    bucketName: string,
     fresh: boolean,
     ctx: OperationContext<BucketObservation>,
   ) {
@@ -170,8 +169,6 @@ export class MinioBucketBackend implements BucketBackend {
       };
       const secret = credentials.secretAccessKey;
       await this.call("put user", () => this.admin.putUser(identity, secret, "enabled", ctx.signal));
-      if (!existing)
-        ctx.event("Normal", "IdentityCreated", `created object-store user for bucket ${bucketName}`);
     }
     if (existing?.policyName !== policyName) {
       await this.call("attach policy", () => this.admin.setUserPolicy(identity, policyName, ctx.signal));
@@ -202,7 +199,14 @@ export class MinioBucketBackend implements BucketBackend {
         `bucket name ${bucketName} is taken by a bucket this provider does not own`,
       );
     }
-    if (created) ctx.event("Normal", "BucketCreated", `created bucket ${bucketName}`);
+    // One event for user, policy and bucket: every event is a store write on the way to AVAILABLE.
+    if (created) {
+      ctx.event(
+        "Normal",
+        "BucketCreated",
+        `created bucket ${bucketName}, open only to its own MinIO user and policy`,
+      );
+    }
     if (this.pending.has(bucketName)) {
       await tagBucket(
         this.calls,

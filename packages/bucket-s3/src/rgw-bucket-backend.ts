@@ -74,7 +74,14 @@ export class RgwBucketBackend implements BucketBackend {
       try {
         const result = await createBucket(this.calls, s3, bucketName, signal);
         if (result === "taken") throw nameTaken(bucketName);
-        if (result === "created") ctx.event("Normal", "BucketCreated", `created bucket ${bucketName}`);
+        // One event for user and bucket: every event is a store write on the way to AVAILABLE.
+        if (result === "created") {
+          ctx.event(
+            "Normal",
+            "BucketCreated",
+            `created bucket ${bucketName}, owned by its own RGW user ${identity}`,
+          );
+        }
       } finally {
         s3.destroy();
       }
@@ -173,11 +180,6 @@ export class RgwBucketBackend implements BucketBackend {
       const user = await this.call("create user", () =>
         this.admin.createUser(identity, displayName, ctx.signal),
       );
-      ctx.event(
-        "Normal",
-        "IdentityCreated",
-        `created object-store user ${identity} for bucket ${bucketName}`,
-      );
       return { user, created: true };
     } catch (error) {
       // Made by an earlier call that was cut off before it recorded the placement.
@@ -196,10 +198,13 @@ export class RgwBucketBackend implements BucketBackend {
     ctx: OperationContext<BucketObservation>,
   ) {
     const wanted: RgwQuota = { maxSizeBytes: policy.maxBytes || -1, maxObjects: policy.maxObjects || -1 };
+    const unlimited = wanted.maxSizeBytes === -1 && wanted.maxObjects === -1;
+    // A new user has no quota, which is what an unlimited class asks for.
+    if (fresh && unlimited) return;
     if (!fresh) {
       const current = await this.call("get quota", () => this.admin.getUserQuota(identity, ctx.signal));
       const same = current.maxSizeBytes === wanted.maxSizeBytes && current.maxObjects === wanted.maxObjects;
-      if (current.enabled && same) return;
+      if ((current.enabled && same) || (!current.enabled && unlimited)) return;
     }
     await this.call("set quota", () => this.admin.setUserQuota(identity, wanted, ctx.signal));
     ctx.event("Normal", "QuotaSet", `quota set: ${describeLimits(policy)}`);

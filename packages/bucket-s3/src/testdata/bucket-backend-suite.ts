@@ -157,7 +157,7 @@ export function describeBucketBackend(store: StoreUnderTest): void {
       expect(await got.Body?.transformToString()).toBe("hello bucket");
       s3.destroy();
       const reasons = ctx.eventsOf(id).map((e) => e.reason);
-      expect(reasons).toEqual(expect.arrayContaining(["IdentityCreated", "BucketCreated"]));
+      expect(reasons).toContain("BucketCreated");
     });
 
     it("is idempotent: applying again keeps the bucket, its key and says nothing new", async () => {
