@@ -21,6 +21,8 @@ import { createBucket } from "./s3-buckets.js";
 import { type S3ClientSettings, s3ClientFor } from "./s3-client.js";
 import { StoreCalls } from "./store-calls.js";
 
+const LIST_CONCURRENCY = 8;
+
 export interface RgwBackendOptions {
   readonly admin: RgwAdminClient;
   readonly s3: S3ClientSettings;
@@ -143,13 +145,25 @@ export class RgwBucketBackend implements BucketBackend {
   }
 
   async listOwned(): Promise<OwnedResource[]> {
-    const ids = await this.call("list users", () => this.admin.listUserIds());
+    const ids = (await this.call("list users", () => this.admin.listUserIds())).filter((id) =>
+      id.startsWith("iri-"),
+    );
     const owned: OwnedResource[] = [];
-    for (const uid of ids.filter((id) => id.startsWith("iri-"))) {
-      const user = await this.call("get user", () => this.admin.getUser(uid));
-      const tag = user && parseOwnerTag(user.displayName);
-      if (!tag) continue;
-      owned.push({ id: tag.id, owner: tag.owner, placement: placementWith(tag.bucket, uid, undefined) });
+    // The owner tag is in each user's display name: read a few users at a time.
+    for (let i = 0; i < ids.length; i += LIST_CONCURRENCY) {
+      const users = await Promise.all(
+        ids.slice(i, i + LIST_CONCURRENCY).map((uid) => this.call("get user", () => this.admin.getUser(uid))),
+      );
+      for (const user of users) {
+        const tag = user && parseOwnerTag(user.displayName);
+        if (user && tag) {
+          owned.push({
+            id: tag.id,
+            owner: tag.owner,
+            placement: placementWith(tag.bucket, user.uid, undefined),
+          });
+        }
+      }
     }
     return owned;
   }
