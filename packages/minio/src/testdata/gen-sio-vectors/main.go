@@ -1,4 +1,6 @@
-// Generates known-answer vectors for MinIO's encrypted admin bodies.
+// Generates known-answer vectors for MinIO's encrypted admin bodies (sio-vectors.json beside this folder):
+//   cd packages/minio/src/testdata/gen-sio-vectors && GOFLAGS=-mod=mod go run . > ../sio-vectors.json
+// madmin-go encrypts two of them itself (random salt and nonce); the others use sio-go with fixed ones.
 package main
 
 import (
