@@ -54,9 +54,13 @@ readonly BINARY
 ensure_binary() {
 	[[ -x $BINARY ]] && return 0
 	command -v go >/dev/null || die "$BINARY is missing and Go is not installed to build it"
-	log "building MinIO ($MINIO_MODULE) into ${BINARY%/*}; this takes several minutes"
-	GOBIN=${BINARY%/*} go install "$MINIO_MODULE" || die "go install $MINIO_MODULE failed"
-	[[ -x $BINARY ]] || die "go install did not produce $BINARY"
+	log "building MinIO ($MINIO_MODULE) as $BINARY; this takes several minutes"
+	local gobin
+	gobin=$(mktemp -d)
+	GOBIN=$gobin go install "$MINIO_MODULE" || die "go install $MINIO_MODULE failed"
+	mkdir -p "${BINARY%/*}"
+	mv -- "$gobin/minio" "$BINARY" || die "go install did not produce $gobin/minio"
+	rmdir -- "$gobin"
 }
 
 running_pid() { pid_from_file "$PID_FILE" "$BINARY" server "$DATA_DIR"; }
