@@ -202,6 +202,16 @@ describe.each(["rgw", "minio"] as const)("the bucket provider on %s", (store) =>
     );
     expect(denied).not.toBe("accepted");
     s3.destroy();
+    // Neither the admin key nor the bucket's own key is in the provider's logs or its events.
+    const events = JSON.stringify((await client.listEvents({})).events.map((e) => e.spec?.message));
+    for (const secret of [
+      stores[store].secret,
+      text(access, "AWS_SECRET_ACCESS_KEY"),
+      text(access, "AWS_ACCESS_KEY_ID"),
+    ]) {
+      expect(provider.output()).not.toContain(secret);
+      expect(events).not.toContain(secret);
+    }
   });
 
   it("removes its own orphan after a restart and leaves another instance's alone", async () => {
