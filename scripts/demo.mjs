@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { bucket, createRuntimeClient, machine, volume } from "../packages/api/dist/index.js";
 import { buildTestGuest, GuestShell, pushTestGuest } from "../packages/qemu/dist/testing/index.js";
 import { connectRemoteCommand } from "../packages/remotecommand/dist/index.js";
+import { SignedClient } from "../packages/sigv4-fetch/dist/index.js";
 
 const runDir = process.argv[2];
 const label = { "demo.iri-providers/run": String(Date.now()) };
@@ -121,11 +122,29 @@ async function demoBuckets() {
   });
   const id = b?.metadata?.id ?? "";
   console.log(`  created bucket ${id}`);
-  await until("bucket available", async () => {
+  const ready = await until("bucket available", async () => {
     const { buckets } = await client.listBuckets({ filter: { id } });
-    return buckets[0]?.status?.state === bucket.BucketState.BUCKET_AVAILABLE ? true : undefined;
+    return buckets[0]?.status?.state === bucket.BucketState.BUCKET_AVAILABLE ? buckets[0] : undefined;
   });
-  console.log("  available");
+  const access = ready.status?.access;
+  console.log(`  available at ${access?.endpoint}`);
+  // Write and read an object with nothing but the returned credentials (path-style, SigV4).
+  const secret = (key) => new TextDecoder().decode(access?.secretData[key]);
+  const s3 = new SignedClient({
+    endpoint: `http://${secret("BUCKET_HOST")}:${secret("BUCKET_PORT")}`,
+    region: secret("BUCKET_REGION"),
+    credentials: {
+      accessKeyId: secret("AWS_ACCESS_KEY_ID"),
+      secretAccessKey: secret("AWS_SECRET_ACCESS_KEY"),
+    },
+  });
+  const path = `/${secret("BUCKET_NAME")}/hello.txt`;
+  const put = await s3.send({ method: "PUT", path, body: new TextEncoder().encode("hello from the demo") });
+  const got = await s3.send({ method: "GET", path });
+  if (put.status !== 200 || got.status !== 200)
+    throw new Error(`object write/read failed: ${put.status} ${got.status}`);
+  console.log(`  wrote and read ${path}: "${new TextDecoder().decode(got.body)}"`);
+  await s3.send({ method: "DELETE", path });
   await client.deleteBucket({ bucketId: id });
   console.log("  deleted");
 }

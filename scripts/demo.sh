@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: install everything, build, start the loopback services (Ceph + radosgw,
-# OCI registry) and the three providers, then run a short demo against their sockets.
+# OCI registry, MinIO) and the three providers (bucket on radosgw), then run a short demo against their sockets.
 #   bash scripts/demo.sh        set up, start, demo; providers keep running
 #   bash scripts/demo.sh down   stop the providers and the services
 set -euo pipefail
@@ -34,19 +34,30 @@ bash scripts/services.sh up
 
 stop_providers
 mkdir -p "$run_dir"
-# The machine provider runs real QEMU machines (its default backend); the others are still on noop.
+# The machine provider runs real QEMU machines; the bucket provider runs on the loopback radosgw, its admin
+# keys in 0600 files, never in argv.
 backend_args() {
-  case $1 in
-  machine) echo --backend qemu --qemu-shutdown-timeout 5 ;;
-  *) echo --backend noop ;;
-  esac
+  if [ "$1" = machine ]; then
+    printf '%s\n' --backend qemu --qemu-shutdown-timeout 5
+  elif [ "$1" = bucket ]; then
+    (
+      umask 077
+      eval "$(bash scripts/ceph.sh env)"
+      printf '%s' "$RGW_ADMIN_ACCESS_KEY" >"$run_dir/rgw-access-key"
+      printf '%s' "$RGW_ADMIN_SECRET_KEY" >"$run_dir/rgw-secret-key"
+      printf '%s\n' --backend rgw --rgw-endpoint "$RGW_ENDPOINT" \
+        --rgw-access-key-file "$run_dir/rgw-access-key" --rgw-secret-key-file "$run_dir/rgw-secret-key"
+    )
+  else
+    printf '%s\n' --backend noop
+  fi
 }
 for runtime in machine volume bucket; do
-  # shellcheck disable=SC2046 # the flags are words by design
+  mapfile -t args < <(backend_args "$runtime")
   nohup node "apps/$runtime-provider/dist/main.js" \
     --socket-path "$run_dir/iri-${runtime}provider.sock" \
     --state-dir "$PWD/.state/$runtime-provider" \
-    $(backend_args "$runtime") \
+    "${args[@]}" \
     >"$run_dir/$runtime-provider.log" 2>&1 &
   echo $! >"$run_dir/$runtime-provider.pid"
 done

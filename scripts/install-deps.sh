@@ -84,5 +84,12 @@ ensure_pnpm() {
 	npm install --global --no-fund --no-audit "pnpm@$PNPM_VERSION"
 }
 
+# The MinIO test peer (bucket backend tests) is built from the Go module proxy once and reused.
+ensure_minio() {
+	bash "$(dirname "${BASH_SOURCE[0]}")/minio.sh" build
+	log "minio present"
+}
+
 install_packages
 ensure_pnpm
+ensure_minio

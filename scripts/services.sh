@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Starts or stops the loopback services the providers and their tests use: Ceph + radosgw and the OCI
-# registry, each with its default state dir under .state/.
+# Starts or stops the loopback services the providers and their tests use: Ceph + radosgw, the OCI
+# registry and MinIO, each with its default state dir under .state/.
 #
 #   scripts/services.sh up|down|status|env
 set -euo pipefail
@@ -10,11 +10,13 @@ case ${1:-} in
 up)
 	bash ./ceph.sh start
 	bash ./registry.sh start
+	bash ./minio.sh start
 	;;
 down)
-	# Both are stopped even when the first fails, and the first failure is reported.
+	# All are stopped even when one fails, and the first failure is reported.
 	rc=0
-	bash ./registry.sh stop || rc=$?
+	bash ./minio.sh stop || rc=$?
+	bash ./registry.sh stop || rc=$((rc ? rc : $?))
 	bash ./ceph.sh stop || rc=$((rc ? rc : $?))
 	exit "$rc"
 	;;
@@ -22,11 +24,13 @@ status)
 	rc=0
 	bash ./ceph.sh status || rc=$?
 	bash ./registry.sh status || rc=$((rc ? rc : $?))
+	bash ./minio.sh status || rc=$((rc ? rc : $?))
 	exit "$rc"
 	;;
 env)
 	bash ./ceph.sh env
 	bash ./registry.sh env
+	bash ./minio.sh env
 	;;
 *)
 	printf 'usage: %s up|down|status|env\n' "${0##*/}" >&2

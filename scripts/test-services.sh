@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Smoke test of the loopback services on this machine: starts a fresh Ceph cluster (mon, mgr, OSD, radosgw)
-# and a registry in a scratch state dir on free ports (so services already running stay untouched), proves
+# Smoke test of the loopback services on this machine: starts a fresh Ceph cluster (mon, mgr, OSD, radosgw),
+# a registry and MinIO in a scratch state dir on free ports (so services already running stay untouched), proves
 # each does what the providers need, stops them and checks that nothing it started is left.
 # One `PASS name` / `FAIL name: why` line per check, `N passed, M failed` last; exits non-zero on failure.
 set -euo pipefail
@@ -16,7 +16,7 @@ source "$SCRIPTS/lib/common.sh"
 
 mkdir -p "$REPO_ROOT/.state"
 WORK=$(mktemp -d "$REPO_ROOT/.state/smoke.XXXXXX")
-readonly WORK CEPH_STATE=$WORK/ceph REGISTRY_STATE=$WORK/registry
+readonly WORK CEPH_STATE=$WORK/ceph REGISTRY_STATE=$WORK/registry MINIO_STATE=$WORK/minio
 
 passed=0
 failed=0
@@ -93,7 +93,7 @@ load_env() {
 # Pids named by the pid files under WORK, i.e. every daemon this test started.
 started_pids() {
 	local pid_file pid
-	for pid_file in "$CEPH_STATE"/run/*.pid "$REGISTRY_STATE"/*.pid; do
+	for pid_file in "$CEPH_STATE"/run/*.pid "$REGISTRY_STATE"/*.pid "$MINIO_STATE"/*.pid; do
 		[[ -f $pid_file ]] || continue
 		read -r pid <"$pid_file" && echo "$pid"
 	done
@@ -101,6 +101,7 @@ started_pids() {
 
 stop_services() {
 	local rc=0
+	bash "$SCRIPTS/minio.sh" stop "$MINIO_STATE" || rc=1
 	bash "$SCRIPTS/registry.sh" stop "$REGISTRY_STATE" || rc=1
 	bash "$SCRIPTS/ceph.sh" stop "$CEPH_STATE" || rc=1
 	return "$rc"
@@ -187,13 +188,38 @@ registry_push_pull() {
 	cmp "$WORK/rootfs.raw" "$WORK/oci-pulled/blobs/sha256/$rootfs_digest"
 }
 
+# --- MinIO ------------------------------------------------------------------------------------------------
+
+minio_root_file_private() {
+	[[ $(stat -c %a "$MINIO_STATE/root.json") == 600 ]] || {
+		echo "root credentials file is not mode 0600"
+		return 1
+	}
+	# The root password is not on any process's command line.
+	local pid
+	pid=$(<"$MINIO_STATE/minio.pid")
+	if tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$MINIO_ROOT_PASSWORD"; then
+		echo "the root password is in minio's argv"
+		return 1
+	fi
+}
+
+minio_answers_signed_s3() {
+	# Unsigned: refused; the server is up and enforcing auth.
+	[[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$MINIO_ENDPOINT/") == 403 ]]
+	curl -sf --max-time 5 "$MINIO_ENDPOINT/minio/health/live" >/dev/null
+}
+
 # --- Run --------------------------------------------------------------------------------------------------
 
 export CEPH_MON_PORT RGW_PORT REGISTRY_PORT
 CEPH_MON_PORT=$(free_port "${CEPH_MON_PORT:-3300}")
 RGW_PORT=$(free_port "${RGW_PORT:-7480}")
 REGISTRY_PORT=$(free_port "${REGISTRY_PORT:-5000}")
-echo "state in $WORK; mon :$CEPH_MON_PORT, rgw :$RGW_PORT, registry :$REGISTRY_PORT"
+export MINIO_PORT
+MINIO_PORT=$(free_port "${MINIO_PORT:-9000}")
+while port_in_use $((MINIO_PORT + 1)); do MINIO_PORT=$(free_port $((MINIO_PORT + 2))); done
+echo "state in $WORK; mon :$CEPH_MON_PORT, rgw :$RGW_PORT, registry :$REGISTRY_PORT, minio :$MINIO_PORT"
 
 started=$SECONDS
 check ceph-start bash "$SCRIPTS/ceph.sh" start "$CEPH_STATE"
@@ -231,6 +257,19 @@ fi
 if ok; then
 	load_env "$WORK/registry.env"
 	check registry-push-pull-oci-artifact registry_push_pull
+fi
+
+started=$SECONDS
+check minio-start bash "$SCRIPTS/minio.sh" start "$MINIO_STATE"
+if ok; then
+	echo "    minio started in $((SECONDS - started)) s"
+	check minio-env write_env minio.sh "$MINIO_STATE" "$WORK/minio.env" MINIO_ENDPOINT MINIO_ROOT_USER \
+		MINIO_ROOT_PASSWORD
+fi
+if ok; then
+	load_env "$WORK/minio.env"
+	check minio-root-credentials-private minio_root_file_private
+	check minio-answers-signed-s3-only minio_answers_signed_s3
 fi
 
 mapfile -t pids < <(started_pids)

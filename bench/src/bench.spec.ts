@@ -56,11 +56,13 @@ describe("pnpm bench --quick", () => {
     const { code, stdout, stderr } = await runBench(["--quick"]);
     expect(stderr).not.toContain("bench failed");
     const verdicts = stdout.split("\n").filter((line) => /^(PASS|MISS) /.test(line));
-    expect(verdicts).toHaveLength(5);
+    expect(verdicts).toHaveLength(7);
     for (const [i, target] of [
       "list-10k",
+      "list-10k-raw",
       "durable-creates",
       "rss-10k",
+      "rss-after-churn",
       "machine-boot",
       "rss-machines",
     ].entries()) {

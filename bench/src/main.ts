@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { measureChurn } from "./churn-benchmark.js";
 import { measureDurableCreates } from "./create-benchmark.js";
 import { measureList } from "./list-benchmark.js";
 import { measureMachineBoot } from "./machine-boot-benchmark.js";
@@ -49,9 +50,11 @@ async function main(): Promise<number> {
     const list = await measureList(options, dir);
     console.log(`running ${options.createSeconds} s of concurrent creates, then kill -9 and restart …`);
     const creates = await measureDurableCreates(options, dir);
-    const results = verdicts(list, creates);
+    console.log(`creating and deleting ${(2 * options.machines).toLocaleString("en-US")} machines …`);
+    const churn = await measureChurn(options, dir);
+    const results = verdicts(list, creates, churn);
     console.log("");
-    console.log(renderReport(list, creates, results));
+    console.log(renderReport(list, creates, churn, results));
     if (!options.noMachines) {
       console.log("");
       console.log("booting machines on the qemu backend against a bare QEMU boot …");

@@ -1,11 +1,25 @@
-// Runs the built machine provider as an operator would: its own process, its own socket and state directory.
+// Runs a built provider app as an operator would: its own process, its own socket and state directory.
 // Every process started here is tracked so that the bench can stop all of them on any exit path.
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRuntimeClient, machine } from "@iri/api";
+import { bucket, createRuntimeClient, machine } from "@iri/api";
 
-const providerMain = fileURLToPath(new URL("../../apps/machine-provider/dist/main.js", import.meta.url));
+const services = { machine: machine.MachineRuntime, bucket: bucket.BucketRuntime };
+type Runtime = keyof typeof services;
+const mainOf = (runtime: Runtime) =>
+  fileURLToPath(new URL(`../../apps/${runtime}-provider/dist/main.js`, import.meta.url));
+
+/**
+ * The node flags the provider's own `#!/usr/bin/env -S node …` line sets, so that the bench measures the heap
+ * configuration an installed provider runs with although it starts `node main.js` itself.
+ */
+function heapFlagsOf(main: string): string[] {
+  const firstLine = readFileSync(main, "utf8").split("\n", 1)[0] ?? "";
+  const match = /^#!\/usr\/bin\/env -S node (.*)$/.exec(firstLine);
+  return match?.[1]?.split(" ").filter((flag) => flag.startsWith("--")) ?? [];
+}
 
 /**
  * Flags every bench run passes. The overcommit makes room for 10,000 t3-small machines on any host (the
@@ -44,18 +58,28 @@ export interface ProviderProcess {
 const running = new Set<ChildProcess>();
 
 /** Starts the machine provider on `<dir>/machine.sock` with state in `<dir>/state`; resolves once it serves. */
-export async function startMachineProvider(dir: string, extraFlags: string[] = []): Promise<ProviderProcess> {
-  const socketPath = join(dir, "machine.sock");
+export function startMachineProvider(dir: string, extraFlags: string[] = []): Promise<ProviderProcess> {
+  return startProvider("machine", dir, [...BENCH_FLAGS, ...extraFlags]);
+}
+
+/** Starts a provider app on `<dir>/<runtime>.sock` with state in `<dir>/state`; resolves once it serves. */
+export async function startProvider(
+  runtime: Runtime,
+  dir: string,
+  flags: string[],
+): Promise<ProviderProcess> {
+  const socketPath = join(dir, `${runtime}.sock`);
+  const providerMain = mainOf(runtime);
   const child = spawn(
     process.execPath,
     [
+      ...heapFlagsOf(providerMain),
       providerMain,
       "--socket-path",
       socketPath,
       "--state-dir",
       join(dir, "state"),
-      ...BENCH_FLAGS,
-      ...extraFlags,
+      ...flags,
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -78,16 +102,16 @@ export async function startMachineProvider(dir: string, extraFlags: string[] = [
   if (pid === undefined) throw new Error(`could not start ${providerMain}`);
 
   const deadline = Date.now() + 60_000;
-  const probe = createRuntimeClient(machine.MachineRuntime, address);
+  const probe = createRuntimeClient(services[runtime], address);
   for (;;) {
-    if (!alive()) throw new Error(`machine provider exited with ${child.exitCode}:\n${output}`);
+    if (!alive()) throw new Error(`${runtime} provider exited with ${child.exitCode}:\n${output}`);
     try {
       await probe.version({}, { timeoutMs: 1000 });
       break;
     } catch (err) {
       if (Date.now() > deadline) {
         child.kill("SIGKILL");
-        throw new Error(`machine provider did not serve within 60 s: ${err}\n${output}`);
+        throw new Error(`${runtime} provider did not serve within 60 s: ${err}\n${output}`);
       }
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -1,6 +1,11 @@
 import type { BucketBackend } from "@iri/backend-api";
+import { minioBackendFactory, rgwBackendFactory } from "@iri/bucket-s3";
 import { noopBucketBackend } from "@iri/noop-backend";
 import type { AnyBackendFactory } from "@iri/runtime-kit";
 
-/** The bucket backends this app can run (`--backend <name>`); their settings are in settings.ts. */
-export const bucketBackends: readonly AnyBackendFactory<BucketBackend>[] = [noopBucketBackend];
+/** The bucket backends this app can run (`--backend <name>`, default rgw); their settings are in settings.ts. */
+export const bucketBackends: readonly AnyBackendFactory<BucketBackend>[] = [
+  rgwBackendFactory,
+  minioBackendFactory,
+  noopBucketBackend,
+];

@@ -2,12 +2,13 @@ import { Code, type Interceptor } from "@connectrpc/connect";
 import { toConnectError } from "./errors.js";
 import type { Logger } from "./logging.js";
 import type { ProviderMetrics } from "./metrics.js";
+import { validateRequestLimits } from "./request-limits.js";
 
 /** Codes that mean the provider, not the caller, is at fault. */
 const SERVER_FAULTS = new Set<Code>([Code.Internal, Code.Unknown, Code.DataLoss]);
 
 /**
- * Wraps every call: maps whatever the handler throws through toConnectError (so a bug answers Internal and the
+ * Wraps every call: checks the request's metadata limits (validateRequestLimits), maps whatever the handler throws through toConnectError (so a bug answers Internal and the
  * process keeps serving), writes one log line (rpc, code, duration; never request or response bodies) and
  * counts the call in the metrics.
  */
@@ -17,6 +18,7 @@ export function createCallInterceptor(logger: Logger, metrics: ProviderMetrics |
     const rpc = `${req.service.typeName}/${req.method.name}`;
     let code: Code | undefined;
     try {
+      if (!req.stream) validateRequestLimits(req.method.input, req.message);
       return await next(req);
     } catch (err) {
       const connectError = toConnectError(err, logger, {

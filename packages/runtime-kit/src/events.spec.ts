@@ -1,20 +1,26 @@
 import { join } from "node:path";
-import { type Database, openDatabase } from "@iri/store";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { bucket } from "@iri/api";
+import { type Database, jsonCodec, openDatabase } from "@iri/store";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EventRecorder, type InvolvedObject, type RecordedEvent } from "./events.js";
+import { ProviderMetrics } from "./metrics.js";
 import { captureLogger, tempDir } from "./testdata/harness.js";
 
 const T0 = Date.UTC(2026, 0, 1); // a whole second, in ms
+const eventCodecs = { spec: jsonCodec<unknown>(), status: jsonCodec<unknown>() };
 
+/** Shaped like a store record's metadata, which is what the reconcilers pass. */
 function involved(id: string, labels: Record<string, string> = {}): InvolvedObject {
-  return {
+  const metadata = {
     id,
     labels,
-    annotations: { note: "n" },
+    annotations: { note: "n", big: "a".repeat(200_000) },
     createdAt: 1_700_000_000_000_000_000n,
     deletedAt: 0n,
     generation: 3n,
   };
+  return metadata;
 }
 
 function ev(id: string, reason: string, labels: Record<string, string> = {}): RecordedEvent {
@@ -43,7 +49,9 @@ afterEach(async () => {
   dir.remove();
 });
 
-function recorder(options: { maxEvents?: number; ttlMs?: number } = {}) {
+function recorder(
+  options: { maxEvents?: number; ttlMs?: number; maxBytes?: number; metrics?: ProviderMetrics } = {},
+) {
   return new EventRecorder({ db, logger: log.logger, now: () => now, ...options });
 }
 
@@ -51,19 +59,13 @@ const reasons = (r: EventRecorder, filter?: Parameters<EventRecorder["list"]>[0]
   r.list(filter).map((e) => e.spec?.reason);
 
 describe("EventRecorder", () => {
-  it("lists events as IRI messages with the involved metadata and the time in Unix seconds", () => {
+  it("lists events as IRI messages with the involved id and labels and the time in Unix seconds", () => {
     const r = recorder();
     now = T0 + 1999;
     r.record({ ...ev("m1", "Pulled", { "machine-uid": "u1" }), type: "Warning" });
     const [e] = r.list();
     expect(e?.spec).toBeDefined();
-    expect(e?.spec?.involvedObjectMeta).toMatchObject({
-      id: "m1",
-      labels: { "machine-uid": "u1" },
-      annotations: { note: "n" },
-      createdAt: 1_700_000_000_000_000_000n,
-      generation: 3n,
-    });
+    expect(e?.spec?.involvedObjectMeta).toMatchObject({ id: "m1", labels: { "machine-uid": "u1" } });
     expect(e?.spec).toMatchObject({
       reason: "Pulled",
       type: "Warning",
@@ -71,6 +73,46 @@ describe("EventRecorder", () => {
       message: "Pulled happened",
       eventTime: BigInt(T0 / 1000 + 1),
     });
+  });
+
+  it("never carries the involved object's annotations, neither listed nor persisted", async () => {
+    const r = recorder();
+    r.record(ev("m1", "Pulled"));
+    expect(r.list()[0]?.spec?.involvedObjectMeta?.annotations).toEqual({});
+    expect(r.bytes).toBeLessThan(200);
+    await r.close();
+    await db.close();
+    db = openDatabase({ path: join(dir.path, "store.db") });
+    const persisted = db.collection("events", eventCodecs).list();
+    expect(persisted).toHaveLength(1);
+    expect(JSON.stringify(persisted[0]?.spec)).not.toContain("annotations");
+  });
+
+  it("keeps the encoded events under maxBytes, dropping the oldest first, and counts the drops", () => {
+    const metrics = new ProviderMetrics({ processMetrics: false });
+    const r = recorder({ maxBytes: 10_000, metrics });
+    const labels = { "machinepoollet.ironcore.dev/machine-uid": "u".repeat(900) };
+    for (let i = 0; i < 20; i++) r.record(ev("m1", `r${i}`, labels));
+    const listed = reasons(r);
+    expect(listed.at(-1)).toBe("r19");
+    expect(listed[0]).not.toBe("r0");
+    const listBytes = toBinary(
+      bucket.ListEventsResponseSchema,
+      create(bucket.ListEventsResponseSchema, { events: r.list() }),
+    );
+    const bytes = listBytes.length;
+    expect(bytes).toBeLessThanOrEqual(10_000);
+    expect(r.bytes).toBe(bytes);
+    return metrics.text().then((text) => {
+      expect(text).toContain(`iri_events_dropped_total{reason="bytes"} ${20 - listed.length}`);
+      expect(text).toContain(`iri_events_bytes ${bytes}`);
+    });
+  });
+
+  it("cuts a very long message", () => {
+    const r = recorder();
+    r.record({ ...ev("m1", "Failed"), message: "x".repeat(100_000) });
+    expect(r.list()[0]?.spec?.message.length).toBe(1024);
   });
 
   it("copies the involved metadata when recording", () => {
@@ -164,7 +206,7 @@ describe("EventRecorder", () => {
     const reopened = recorder();
     reopened.record(ev("m3", "after"));
     expect(reasons(reopened)).toEqual(["before-1", "before-2", "after"]);
-    expect(reopened.list({ labelSelector: { uid: "1" } })[0]?.spec?.involvedObjectMeta?.generation).toBe(3n);
+    expect(reopened.list({ labelSelector: { uid: "1" } })[0]?.spec?.involvedObjectMeta?.id).toBe("m1");
   });
 
   it("never throws from record when persisting fails, and still lists the event", async () => {

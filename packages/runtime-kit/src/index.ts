@@ -1,10 +1,11 @@
 export type { BackendState, BackendStateCollection } from "./backend/backend-state.js";
 export { openBackendState } from "./backend/backend-state.js";
 export { KitBackgroundJobs } from "./backend/background-jobs.js";
+export { configuredClass } from "./backend/configured-class.js";
 export type { Note, ObjectReconciler, ObjectReconcilerOptions } from "./backend/object-reconciler.js";
 export { objectReconciler } from "./backend/object-reconciler.js";
-export type { AnyBackendFactory, BackendSinks } from "./backend/open-backend.js";
-export { backendSettings } from "./backend/open-backend.js";
+export type { AnyBackendFactory, BackendContextOptions, BackendSinks } from "./backend/open-backend.js";
+export { createBackendContext } from "./backend/open-backend.js";
 export type { OrphanPolicy, OrphanVerdict } from "./backend/orphans.js";
 export { judgeOrphans } from "./backend/orphans.js";
 export type { ToConnectErrorContext } from "./errors.js";
@@ -42,23 +43,29 @@ export type { ProviderMetricsOptions } from "./metrics.js";
 export { ProviderMetrics } from "./metrics.js";
 export type { OpsServer, OpsServerOptions } from "./ops-server.js";
 export { startOpsServer } from "./ops-server.js";
+export type { PreparedResponseSlot } from "./prepared-response.js";
+export { answerPrepared, preparedResponseKey } from "./prepared-response.js";
 export { CachedListEncoder } from "./records/cached-list.js";
 export type { CreateRecordInput } from "./records/create-record.js";
 export { createRecord } from "./records/create-record.js";
 export type { IriEventFilter } from "./records/list-events.js";
 export { listEvents } from "./records/list-events.js";
 export type { RecordFilter } from "./records/list-records.js";
-export { listRecords } from "./records/list-records.js";
+export { isUnfiltered, listRecords } from "./records/list-records.js";
+export { listResponse } from "./records/list-response.js";
 export { toObjectMetadata } from "./records/object-metadata.js";
 export { protoCodec } from "./records/proto-codec.js";
 export { recordRefusedCreate } from "./records/refused-create.js";
 export { writeStatus } from "./records/write-status.js";
 export { collectSecretValues, isSecretKey, redactSecrets, scrubSecretValues } from "./redact.js";
+export { validateRequestLimits } from "./request-limits.js";
 export { loadOrCreateKey } from "./secrets/key-file.js";
 export { sealedCodec, UnsealError } from "./secrets/sealed-codec.js";
 export { matchesSelector } from "./selector.js";
 export type { RunningServer, ServeOptions } from "./serve.js";
 export { serveRuntime } from "./serve.js";
+export type { ServeLimits } from "./serve-settings.js";
+export { DEFAULT_SERVE_LIMITS, resolveServeLimits, serveSettings } from "./serve-settings.js";
 export type { ClassEntry, RawClassEntry } from "./settings/class-file.js";
 export { loadClassFile, readClassFile } from "./settings/class-file.js";
 export type { RuntimeKind } from "./settings/common-settings.js";
@@ -67,4 +74,13 @@ export type { SettingDefinition, SettingKind, SettingValues } from "./settings/s
 export { parseSettings, SettingsError, settingsHelp } from "./settings/settings.js";
 export type { ShutdownOptions } from "./shutdown.js";
 export { onShutdownSignal } from "./shutdown.js";
-export { requireNonEmpty, requirePresent, requireValidId, validateStringMap } from "./validate.js";
+export {
+  LIMITS,
+  requireIdLength,
+  requireNonEmpty,
+  requirePresent,
+  requireValidId,
+  validateAnnotations,
+  validateLabels,
+  validateStringMap,
+} from "./validate.js";

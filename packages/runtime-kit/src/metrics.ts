@@ -30,6 +30,10 @@ export class ProviderMetrics {
    * 4 MiB, and IRI lists have no pagination, so this is the number to watch as a pool grows.
    */
   readonly lastListResponseBytes: Gauge<"method">;
+  /** Events dropped before their TTL, by why: "count" (maxEvents), "bytes" (the ListEvents ceiling), "expired". */
+  readonly eventsDropped: Counter<"reason">;
+  /** Encoded size of the events kept: what an unfiltered ListEvents answers. */
+  readonly eventBytes: Gauge;
 
   constructor(options: ProviderMetricsOptions = {}) {
     const registers = [this.registry];
@@ -70,6 +74,17 @@ export class ProviderMetrics {
       name: `${PREFIX}list_response_last_bytes`,
       help: "Wire size of the last response of each List method (grpc-go clients refuse more than 4 MiB).",
       labelNames: ["method"],
+      registers,
+    });
+    this.eventsDropped = new Counter({
+      name: `${PREFIX}events_dropped_total`,
+      help: "Events dropped, by reason: count (max events), bytes (ListEvents size ceiling), expired (TTL).",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.eventBytes = new Gauge({
+      name: `${PREFIX}events_bytes`,
+      help: "Encoded size of the events kept, i.e. of an unfiltered ListEvents response.",
       registers,
     });
   }

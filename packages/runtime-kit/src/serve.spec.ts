@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, lstatSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { connect as connectHttp2 } from "node:http2";
-import { connect as connectNet } from "node:net";
+import { type ClientHttp2Session, connect as connectHttp2, constants as http2 } from "node:http2";
+import { connect as connectNet, Socket } from "node:net";
 import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
@@ -17,8 +17,19 @@ import {
   unavailable,
 } from "./errors.js";
 import { ProviderMetrics } from "./metrics.js";
+import { answerPrepared } from "./prepared-response.js";
 import { type RunningServer, serveRuntime } from "./serve.js";
+import type { ServeLimits } from "./serve-settings.js";
 import { type CapturedLogger, captureLogger, tempDir, waitFor } from "./testdata/harness.js";
+import {
+  FrameType,
+  grpcHeaders,
+  HANDSHAKE,
+  PREFACE,
+  rawConnection,
+  SETTINGS_MAX_CONCURRENT_STREAMS,
+  settingValue,
+} from "./testdata/raw-http2.js";
 
 const ref = { collection: "buckets", kind: "bucket", id: "b1" };
 /** CreateBucket answers by the requested id: each id stands for one way a handler can fail. */
@@ -45,6 +56,10 @@ interface Fixture {
   release?: () => void;
   slowCallStarted: boolean;
   listSize: number;
+  /** Ids of the CreateBucket calls that reached the handler. */
+  created: string[];
+  /** ListBuckets answers with prepared bytes (answerPrepared). */
+  prepared: boolean;
 }
 
 let f: Fixture;
@@ -59,6 +74,8 @@ beforeEach(() => {
     metrics: new ProviderMetrics({ processMetrics: false }),
     slowCallStarted: false,
     listSize: 2,
+    created: [],
+    prepared: false,
   };
   servers = [];
 });
@@ -71,15 +88,26 @@ afterEach(async () => {
 function routes(router: ConnectRouter) {
   router.service(bucket.BucketRuntime, {
     version: () => ({ runtimeName: "test", runtimeVersion: "0.1.0" }),
-    listBuckets: () => ({
-      buckets: Array.from({ length: f.listSize }, (_, i) => ({
+    listBuckets: (_req, context) => {
+      const buckets = Array.from({ length: f.listSize }, (_, i) => ({
         metadata: { id: `bucket-${i}`, labels: { "test/uid": "x".repeat(1000) } },
         spec: { class: "standard" },
         status: {},
-      })),
-    }),
+      }));
+      if (f.prepared) {
+        const message = toBinary(
+          bucket.ListBucketsResponseSchema,
+          create(bucket.ListBucketsResponseSchema, { buckets }),
+        );
+        const enveloped = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), message]);
+        enveloped.writeUInt32BE(message.length, 1);
+        if (answerPrepared(context, enveloped)) return {};
+      }
+      return { buckets };
+    },
     createBucket: async (req) => {
       const id = req.bucket?.metadata?.id ?? "";
+      f.created.push(id);
       if (id === "slow") {
         f.slowCallStarted = true;
         await new Promise<void>((resolve) => {
@@ -94,12 +122,15 @@ function routes(router: ConnectRouter) {
   });
 }
 
-async function serve(overrides: { shutdownGraceMs?: number; socketMode?: number } = {}) {
+async function serve(
+  overrides: { shutdownGraceMs?: number; socketMode?: number; limits?: Partial<ServeLimits> } = {},
+) {
   const server = await serveRuntime({
     socketPath: f.socketPath,
     logger: f.log.logger,
     metrics: f.metrics,
     register: routes,
+    shutdownGraceMs: 2000,
     ...overrides,
   });
   servers.push(server);
@@ -311,5 +342,278 @@ describe("serveRuntime logging and metrics", () => {
     const warning = f.log.lines().find((l) => String(l.msg).includes("4 MiB limit"));
     expect(warning).toMatchObject({ method: "ListBuckets" });
     expect(warning?.bytes).toBeGreaterThan(3 * 1024 * 1024);
+  });
+});
+
+const LIST_PATH = `/${bucket.BucketRuntime.typeName}/${bucket.BucketRuntime.method.listBuckets.name}`;
+const CREATE_PATH = `/${bucket.BucketRuntime.typeName}/${bucket.BucketRuntime.method.createBucket.name}`;
+const GRPC_HEADERS = { ":method": "POST", "content-type": "application/grpc", te: "trailers" };
+
+/** A plain socket to the server, writing `bytes` (possibly nothing), then neither writing nor reading. */
+async function rawSocket(bytes: Buffer = Buffer.alloc(0)): Promise<Socket> {
+  const socket = connectNet(f.socketPath);
+  socket.on("error", () => {});
+  await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+  if (bytes.length > 0) socket.write(bytes);
+  return socket;
+}
+
+/** Whether the server closed the connection within `ms` (a socket is read from to see the end). */
+function closedWithin(emitter: Socket | ClientHttp2Session, ms: number): Promise<boolean> {
+  if (emitter.destroyed) return Promise.resolve(true);
+  if (emitter instanceof Socket) emitter.resume();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    emitter.once("close", () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+function http2Session(settings: { initialWindowSize?: number } = {}): ClientHttp2Session {
+  const session = connectHttp2("http://localhost", {
+    createConnection: () => connectNet(f.socketPath),
+    settings,
+  });
+  session.on("error", () => {});
+  return session;
+}
+
+/** A gRPC message frame: the 5-byte length prefix and the message. */
+function grpcFrame(message: Uint8Array): Buffer {
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(message.length, 1);
+  return Buffer.concat([header, message]);
+}
+
+describe("serveRuntime request size limit", () => {
+  it("answers a request above the limit with ResourceExhausted before any handler sees it", async () => {
+    // The connect client leaves an answered oversized stream half-open; the grace period ends it.
+    await serve({ shutdownGraceMs: 100, limits: { maxRequestBytes: 64 * 1024 } });
+    const big = { metadata: { id: "too-big", annotations: { big: "x".repeat(65 * 1024) } } };
+    const err = await client()
+      .createBucket({ bucket: big })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect(err).toBeInstanceOf(ConnectError);
+    expect((err as ConnectError).code).toBe(Code.ResourceExhausted);
+    expect((err as ConnectError).rawMessage).toContain("larger than configured readMaxBytes");
+    expect(f.created).toEqual([]);
+
+    const fits = { metadata: { id: "fits", annotations: { big: "x".repeat(60 * 1024) } } };
+    await client().createBucket({ bucket: fits });
+    expect(f.created).toEqual(["fits"]);
+  });
+
+  it("defaults to 4 MiB, as grpc-go does", async () => {
+    await serve({ shutdownGraceMs: 100 });
+    const over = { metadata: { id: "over", labels: { big: "x".repeat(4 * 1024 * 1024) } } };
+    expect(await codeOf(client().createBucket({ bucket: over }))).toBe(Code.ResourceExhausted);
+    expect(f.created).toEqual([]);
+  });
+});
+
+/** Clients that leave a connection open in some state no real client would stay in. */
+const hostileClients: Record<string, () => Promise<Socket | ClientHttp2Session>> = {
+  "a silent socket": () => rawSocket(),
+  "the preface only": () => rawSocket(PREFACE),
+  "a stream with a zero window": async () => {
+    f.listSize = 3000; // ~3 MB: far more than a zero window lets through
+    const session = http2Session({ initialWindowSize: 0 });
+    const unread = session.request({ ...GRPC_HEADERS, ":path": LIST_PATH });
+    unread.on("error", () => {});
+    unread.end(grpcFrame(new Uint8Array(0)));
+    await new Promise<void>((resolve) => unread.once("response", () => resolve()));
+    return session;
+  },
+  "a half-sent request": async () => {
+    const session = http2Session();
+    const partial = session.request({ ...GRPC_HEADERS, ":path": CREATE_PATH });
+    partial.on("error", () => {});
+    partial.write(Buffer.from([0, 0, 0, 4, 0])); // announces 1 KiB, sends none of it
+    await new Promise<void>((resolve) => session.once("remoteSettings", () => resolve()));
+    return session;
+  },
+};
+
+describe("serveRuntime shutdown with hostile connections", () => {
+  it.each(Object.keys(hostileClients))("closes within the grace period with %s open", async (kind) => {
+    const server = await serve({ shutdownGraceMs: 200, limits: { streamStallTimeoutMs: 60_000 } });
+    const connection = await (hostileClients[kind] as () => Promise<Socket | ClientHttp2Session>)();
+    const started = performance.now();
+    await server.close();
+    expect(performance.now() - started).toBeLessThan(200 + 1000);
+    expect(await closedWithin(connection, 1000)).toBe(true);
+    expect(existsSync(f.socketPath)).toBe(false);
+  });
+});
+
+describe("serveRuntime connection limits", () => {
+  it("closes a connection that never completes the HTTP/2 handshake", async () => {
+    await serve({ limits: { handshakeTimeoutMs: 100 } });
+    const silent = await rawSocket();
+    const prefaceOnly = await rawSocket(PREFACE);
+    expect(await closedWithin(silent, 2000)).toBe(true);
+    expect(await closedWithin(prefaceOnly, 2000)).toBe(true);
+  });
+
+  it("sends GOAWAY to a connection idle past the idle timeout, and keeps busy ones", async () => {
+    await serve({ limits: { idleTimeoutMs: 300 } });
+    const idle = http2Session();
+    const busy = http2Session();
+    const slowCall = busy.request({ ...GRPC_HEADERS, ":path": CREATE_PATH });
+    slowCall.on("error", () => {});
+    slowCall.resume();
+    slowCall.end(
+      grpcFrame(
+        toBinary(
+          bucket.CreateBucketRequestSchema,
+          create(bucket.CreateBucketRequestSchema, { bucket: { metadata: { id: "slow" } } }),
+        ),
+      ),
+    );
+    await waitFor(() => f.slowCallStarted, "the slow call to reach its handler");
+    const goaway = new Promise<void>((resolve) => idle.once("goaway", () => resolve()));
+    expect(await closedWithin(idle, 3000)).toBe(true);
+    await goaway;
+    expect(busy.closed || busy.destroyed).toBe(false);
+    f.release?.();
+    busy.close();
+  });
+
+  it("closes connections beyond the maximum at accept", async () => {
+    await serve({ limits: { maxConnections: 2 } });
+    const first = await rawSocket(HANDSHAKE);
+    const second = await rawSocket(HANDSHAKE);
+    const third = await rawSocket(HANDSHAKE);
+    expect(await closedWithin(third, 2000)).toBe(true);
+    expect(first.destroyed || second.destroyed).toBe(false);
+    first.destroy();
+    second.destroy();
+  });
+
+  it("closes a connection that does not acknowledge keep-alive pings; a live client stays", async () => {
+    await serve({ limits: { keepaliveIntervalMs: 50, keepaliveTimeoutMs: 100 } });
+    const deaf = await rawSocket(HANDSHAKE);
+    const live = http2Session();
+    expect(await closedWithin(deaf, 2000)).toBe(true);
+    expect(await closedWithin(live, 500)).toBe(false);
+    live.close();
+  });
+});
+
+describe("serveRuntime stream limits", () => {
+  it("advertises SETTINGS_MAX_CONCURRENT_STREAMS and refuses streams beyond it", async () => {
+    await serve({ limits: { maxConcurrentStreams: 2 } });
+    // A client that ignores the advertised limit (a well-behaved one queues its streams instead).
+    const raw = await rawConnection(f.socketPath, HANDSHAKE);
+    for (const streamId of [1, 3, 5]) raw.socket.write(grpcHeaders(streamId, CREATE_PATH));
+    const refused = () =>
+      raw.frames.some(
+        (fr) =>
+          (fr.type === FrameType.rstStream &&
+            fr.streamId === 5 &&
+            fr.payload.readUInt32BE(0) === http2.NGHTTP2_REFUSED_STREAM) ||
+          (fr.type === FrameType.goaway && fr.payload.readUInt32BE(0) < 5),
+      );
+    await waitFor(refused, "stream 5 to be refused");
+    const settings = raw.frames.find((fr) => fr.type === FrameType.settings && fr.flags === 0);
+    expect(settingValue(settings?.payload ?? Buffer.alloc(0), SETTINGS_MAX_CONCURRENT_STREAMS)).toBe(2);
+    expect(f.created).toEqual([]);
+    raw.socket.destroy();
+  });
+
+  it("resets a call whose request stops arriving, and one whose response is never read", async () => {
+    await serve({ limits: { streamStallTimeoutMs: 200 } });
+    const halfSent = http2Session();
+    const partial = halfSent.request({ ...GRPC_HEADERS, ":path": CREATE_PATH });
+    partial.on("error", () => {});
+    partial.write(Buffer.from([0, 0, 0, 4, 0]));
+    expect(await streamClosedWithin(partial, 2000)).toBe(true);
+
+    f.listSize = 3000;
+    const zeroWindow = http2Session({ initialWindowSize: 0 });
+    const unread = zeroWindow.request({ ...GRPC_HEADERS, ":path": LIST_PATH });
+    unread.on("error", () => {});
+    unread.end(grpcFrame(new Uint8Array(0)));
+    expect(await streamClosedWithin(unread, 2000)).toBe(true);
+    expect(unread.rstCode).toBe(http2.NGHTTP2_CANCEL);
+    // The connection itself is fine: calls on it keep working.
+    expect((await client().version({})).runtimeName).toBe("test");
+    halfSent.destroy();
+    zeroWindow.destroy();
+  });
+});
+
+function streamClosedWithin(
+  stream: { closed: boolean; once(e: "close", l: () => void): unknown },
+  ms: number,
+) {
+  if (stream.closed) return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    stream.once("close", () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+describe("serveRuntime metadata limits", () => {
+  const manyLabels = (n: number) =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, `v${i}`]));
+
+  it("refuses labels, selectors and ids past their limits with InvalidArgument before the handler", async () => {
+    await serve();
+    const tooMany = client().createBucket({ bucket: { metadata: { id: "b", labels: manyLabels(65) } } });
+    const err = await tooMany.catch((e: unknown) => ConnectError.from(e));
+    expect(err).toBeInstanceOf(ConnectError);
+    expect((err as ConnectError).code).toBe(Code.InvalidArgument);
+    expect((err as ConnectError).rawMessage).toBe(
+      "bucket.metadata.labels has 65 entries; at most 64 are allowed",
+    );
+    expect(f.created).toEqual([]);
+
+    const selector = client().listBuckets({ filter: { labelSelector: manyLabels(100_000) } });
+    expect(await codeOf(selector)).toBe(Code.InvalidArgument);
+    expect(await codeOf(client().deleteBucket({ bucketId: "x".repeat(64) }))).toBe(Code.InvalidArgument);
+    const annotations = { metadata: { annotations: { "bad key": "" } } };
+    expect(await codeOf(client().createBucket({ bucket: annotations }))).toBe(Code.InvalidArgument);
+    expect(f.created).toEqual([]);
+  });
+});
+
+describe("serveRuntime field budget", () => {
+  it("refuses a request of 100,000 labels before decoding it, and keeps Version prompt meanwhile", async () => {
+    await serve();
+    const labels = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, "v"]));
+    const err = await client()
+      .createBucket({ bucket: { metadata: { id: "flood", labels } } })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect(err).toBeInstanceOf(ConnectError);
+    expect((err as ConnectError).code).toBe(Code.InvalidArgument);
+    expect((err as ConnectError).rawMessage).toContain("more than 10000 fields");
+    expect(f.created).toEqual([]);
+    // An ordinary request on the same server still gets through.
+    await client().createBucket({ bucket: { metadata: { id: "ok", labels: { a: "b" } } } });
+    expect(f.created).toEqual(["ok"]);
+  });
+});
+
+describe("serveRuntime prepared responses", () => {
+  it("writes the bytes a handler prepared in place of its empty response, and measures them", async () => {
+    await serve();
+    f.listSize = 3;
+    const normal = await client().listBuckets({});
+    f.prepared = true;
+    const prepared = await client().listBuckets({});
+    expect(prepared.buckets.map((b) => b.metadata?.id)).toEqual(["bucket-0", "bucket-1", "bucket-2"]);
+    expect(toBinary(bucket.ListBucketsResponseSchema, prepared)).toEqual(
+      toBinary(bucket.ListBucketsResponseSchema, normal),
+    );
+    const bytes = toBinary(bucket.ListBucketsResponseSchema, normal).length;
+    expect(await f.metrics.text()).toContain(`iri_list_response_last_bytes{method="ListBuckets"} ${bytes}`);
+    // Other calls on the same connection are untouched.
+    expect((await client().version({})).runtimeName).toBe("test");
   });
 });

@@ -7,13 +7,18 @@ import {
   type Http2ServerResponse,
   type ServerHttp2Session,
 } from "node:http2";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import { dirname, join } from "node:path";
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { DescMessage } from "@bufbuild/protobuf";
+import { type ConnectRouter, createContextValues } from "@connectrpc/connect";
 import { compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
 import { createCallInterceptor } from "./call-interceptor.js";
+import { guardCall, guardSession } from "./connection-guard.js";
 import type { Logger } from "./logging.js";
 import type { ProviderMetrics } from "./metrics.js";
+import { isEmptyEnvelope, type PreparedResponseSlot, preparedResponseKey } from "./prepared-response.js";
+import { budgetRequestFields } from "./request-budget.js";
+import { resolveServeLimits, type ServeLimits } from "./serve-settings.js";
 
 export interface ServeOptions {
   /** Absolute path of the unix socket, e.g. /var/run/iri-machineprovider.sock. */
@@ -26,11 +31,16 @@ export interface ServeOptions {
   register: (router: ConnectRouter) => void;
   /** How long close() lets in-flight calls finish before cutting connections; default 10 s. */
   shutdownGraceMs?: number;
+  /** Transport limits (see serveSettings); each one not given takes its default. */
+  limits?: Partial<ServeLimits>;
 }
 
 export interface RunningServer {
   readonly socketPath: string;
-  /** Stops accepting, lets in-flight calls finish (up to shutdownGraceMs), then removes the socket. */
+  /**
+   * Stops accepting, lets in-flight calls finish (up to shutdownGraceMs), then destroys every connection left,
+   * whatever state its client left it in, and removes the socket.
+   */
   close(): Promise<void>;
 }
 
@@ -51,14 +61,20 @@ const PROBE_TIMEOUT_MS = 1000;
 export async function serveRuntime(options: ServeOptions): Promise<RunningServer> {
   const { socketPath, logger, metrics } = options;
   const graceMs = options.shutdownGraceMs ?? 10_000;
+  const limits = resolveServeLimits(options.limits);
   await mkdir(dirname(socketPath), { recursive: true });
   await refuseIfTaken(socketPath);
 
   const shutdown = new AbortController();
   // Every in-flight call listens on this signal; Node's default cap of 10 listeners would warn under load.
   setMaxListeners(0, shutdown.signal);
+  const preparedSlots = new WeakMap<Http2ServerRequest, PreparedResponseSlot>();
+  const inputSchemas = new Map<string, DescMessage>();
   const handler = connectNodeAdapter({
-    routes: options.register,
+    routes: (router) => {
+      options.register(router);
+      for (const h of router.handlers) inputSchemas.set(h.requestPath, h.method.input);
+    },
     interceptors: [createCallInterceptor(logger, metrics)],
     // The poollets speak gRPC only; fewer protocols are fewer parsers exposed to hostile input.
     connect: false,
@@ -66,16 +82,41 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
     acceptCompression: [compressionGzip],
     compressMinBytes: NEVER_COMPRESS,
     shutdownSignal: shutdown.signal,
+    // Checked against the length prefix before the body is buffered, and again after decompression.
+    readMaxBytes: limits.maxRequestBytes,
+    contextValues: (req) =>
+      createContextValues().set(preparedResponseKey, preparedSlots.get(req as Http2ServerRequest)),
   });
-  const server = createServer((req: Http2ServerRequest, res: Http2ServerResponse) => {
-    const listMethod = listMethodOf(req.url);
-    if (listMethod !== undefined) measureResponse(res, (bytes) => reportListSize(listMethod, bytes));
-    handler(req, res);
+  const server = createServer(
+    {
+      // Advertised in SETTINGS; nghttp2 refuses (RST_STREAM REFUSED_STREAM) streams beyond it.
+      settings: { maxConcurrentStreams: limits.maxConcurrentStreams },
+    },
+    (req: Http2ServerRequest, res: Http2ServerResponse) => {
+      guardCall(req, res, limits.streamStallTimeoutMs);
+      const input = inputSchemas.get(req.url);
+      if (input !== undefined) budgetRequestFields(req, input, limits.maxRequestBytes);
+      const listMethod = listMethodOf(req.url);
+      if (listMethod !== undefined) measureResponse(res, (bytes) => reportListSize(listMethod, bytes));
+      const slot: PreparedResponseSlot = {};
+      preparedSlots.set(req, slot);
+      writePreparedResponse(res, slot);
+      handler(req, res);
+    },
+  );
+  server.maxConnections = limits.maxConnections;
+  // Raw sockets too: destroying the session of a client that never sent the HTTP/2 preface leaves its socket
+  // open, and server.close() would wait for it for ever.
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
   });
   const sessions = new Set<ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
+    guardSession(session, limits, logger);
   });
   // A client that goes away mid-call is routine for a long-running server, not an error.
   server.on("sessionError", (err) => logger.debug({ err }, "http2 session error"));
@@ -126,6 +167,7 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
       logger.warn({ inFlightSessions: sessions.size, graceMs }, "shutdown grace over, cutting connections");
       shutdown.abort();
       for (const session of sessions) session.destroy();
+      for (const socket of sockets) socket.destroy();
       await drained;
     }
     clearTimeout(timer);
@@ -187,6 +229,20 @@ async function removeIfOurs(socketPath: string, ours: { dev: number; ino: number
 function listMethodOf(path: string): string | undefined {
   const method = path.slice(path.lastIndexOf("/") + 1);
   return method.startsWith("List") ? method : undefined;
+}
+
+/**
+ * Writes the bytes a handler prepared (answerPrepared) in place of the empty message connect serialised for
+ * its response. Installed last, so the size metric and the stall guard see the bytes actually written.
+ */
+function writePreparedResponse(res: Http2ServerResponse, slot: PreparedResponseSlot): void {
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  let first = true;
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const prepared = first && slot.enveloped !== undefined && isEmptyEnvelope(chunk) ? slot.enveloped : chunk;
+    first = false;
+    return write(prepared, ...rest);
+  }) as typeof res.write;
 }
 
 /** Counts the body bytes of a response as they are written, without serialising the message a second time. */

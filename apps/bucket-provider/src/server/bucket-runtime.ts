@@ -13,7 +13,7 @@ export function registerBucketRuntime(router: ConnectRouter, ctx: BucketServerCo
   router.service(bucket.BucketRuntime, {
     version: (req) => version(ctx, req),
     listEvents: (req) => listEvents(ctx, req),
-    listBuckets: (req) => listBuckets(ctx, req),
+    listBuckets: (req, context) => listBuckets(ctx, req, context),
     createBucket: (req) => createBucket(ctx, req),
     deleteBucket: (req) => deleteBucket(ctx, req),
     listBucketClasses: (req) => listBucketClasses(ctx, req),

@@ -1,6 +1,6 @@
-import { create } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
 import { bucket } from "@iri/api";
-import { CachedListEncoder, listRecords } from "@iri/runtime-kit";
+import { CachedListEncoder, listResponse } from "@iri/runtime-kit";
 import { type BucketRecord, toBucket } from "../bucket-store.js";
 import type { BucketServerContext } from "./context.js";
 
@@ -12,8 +12,7 @@ const encoder = new CachedListEncoder<BucketRecord, typeof bucket.BucketSchema>(
 export async function listBuckets(
   ctx: BucketServerContext,
   req: bucket.ListBucketsRequest,
+  context: HandlerContext,
 ): Promise<bucket.ListBucketsResponse> {
-  const response = create(bucket.ListBucketsResponseSchema);
-  const field = bucket.ListBucketsResponseSchema.field.buckets.number;
-  return encoder.fill(response, field, listRecords(ctx.buckets, req.filter));
+  return listResponse(encoder, context, bucket.ListBucketsResponseSchema, ctx.buckets, req.filter);
 }

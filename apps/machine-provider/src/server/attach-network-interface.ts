@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
-import { alreadyExists } from "@iri/runtime-kit";
+import { alreadyExists, resourceExhausted } from "@iri/runtime-kit";
 import type { MachineServerContext } from "./context.js";
 import { getLiveMachine } from "./lookup.js";
-import { validateNetworkInterface } from "./validate-machine.js";
+import { MAX_NETWORK_INTERFACES, validateNetworkInterface } from "./validate-machine.js";
 
 export async function attachNetworkInterface(
   ctx: MachineServerContext,
@@ -16,6 +16,11 @@ export async function attachNetworkInterface(
     if (current.spec.networkInterfaces.some((n) => n.name === nic.name)) {
       throw alreadyExists(
         `machine ${JSON.stringify(req.machineId)} already has a network interface named ${JSON.stringify(nic.name)}`,
+      );
+    }
+    if (current.spec.networkInterfaces.length >= MAX_NETWORK_INTERFACES) {
+      throw resourceExhausted(
+        `machine ${JSON.stringify(req.machineId)} has ${MAX_NETWORK_INTERFACES} network interfaces, the most allowed`,
       );
     }
     const networkInterfaces = [...current.spec.networkInterfaces, nic];

@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
-import { alreadyExists } from "@iri/runtime-kit";
+import { alreadyExists, resourceExhausted } from "@iri/runtime-kit";
 import type { MachineServerContext } from "./context.js";
 import { getLiveMachine } from "./lookup.js";
-import { validateVolume } from "./validate-machine.js";
+import { MAX_VOLUMES, validateVolume } from "./validate-machine.js";
 
 export async function attachVolume(
   ctx: MachineServerContext,
@@ -16,6 +16,17 @@ export async function attachVolume(
     if (current.spec.volumes.some((v) => v.name === volume.name)) {
       throw alreadyExists(
         `machine ${JSON.stringify(req.machineId)} already has a volume named ${JSON.stringify(volume.name)}`,
+      );
+    }
+    const sameDevice = current.spec.volumes.find((v) => v.device === volume.device);
+    if (sameDevice) {
+      throw alreadyExists(
+        `machine ${JSON.stringify(req.machineId)}: device ${JSON.stringify(volume.device)} is taken by volume ${JSON.stringify(sameDevice.name)}`,
+      );
+    }
+    if (current.spec.volumes.length >= MAX_VOLUMES) {
+      throw resourceExhausted(
+        `machine ${JSON.stringify(req.machineId)} has ${MAX_VOLUMES} volumes, the most allowed`,
       );
     }
     return {

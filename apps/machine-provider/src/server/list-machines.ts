@@ -1,6 +1,6 @@
-import { create } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
 import { machine } from "@iri/api";
-import { CachedListEncoder, listRecords } from "@iri/runtime-kit";
+import { CachedListEncoder, listResponse } from "@iri/runtime-kit";
 import { type MachineRecord, toMachine } from "../machine-store.js";
 import type { MachineServerContext } from "./context.js";
 
@@ -12,8 +12,7 @@ const encoder = new CachedListEncoder<MachineRecord, typeof machine.MachineSchem
 export async function listMachines(
   ctx: MachineServerContext,
   req: machine.ListMachinesRequest,
+  context: HandlerContext,
 ): Promise<machine.ListMachinesResponse> {
-  const response = create(machine.ListMachinesResponseSchema);
-  const field = machine.ListMachinesResponseSchema.field.machines.number;
-  return encoder.fill(response, field, listRecords(ctx.machines, req.filter));
+  return listResponse(encoder, context, machine.ListMachinesResponseSchema, ctx.machines, req.filter);
 }

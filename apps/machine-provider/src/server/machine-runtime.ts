@@ -21,7 +21,7 @@ export function registerMachineRuntime(router: ConnectRouter, ctx: MachineServer
   router.service(machine.MachineRuntime, {
     version: (req) => version(ctx, req),
     listEvents: (req) => listEvents(ctx, req),
-    listMachines: (req) => listMachines(ctx, req),
+    listMachines: (req, context) => listMachines(ctx, req, context),
     createMachine: (req) => createMachine(ctx, req),
     deleteMachine: (req) => deleteMachine(ctx, req),
     updateMachineAnnotations: (req) => updateMachineAnnotations(ctx, req),

@@ -27,10 +27,11 @@ export async function updateVolume(
     if (
       Boolean(existing.localDisk) !== Boolean(volume.localDisk) ||
       existing.connection?.driver !== volume.connection?.driver ||
-      existing.connection?.handle !== volume.connection?.handle
+      existing.connection?.handle !== volume.connection?.handle ||
+      existing.device !== volume.device
     ) {
       throw invalidArgument(
-        "volume: UpdateVolume cannot change the volume source, driver or handle; detach and attach instead",
+        "volume: UpdateVolume cannot change the volume source, driver, handle or device; detach and attach instead",
       );
     }
     const volumes = current.spec.volumes.with(index, volume);

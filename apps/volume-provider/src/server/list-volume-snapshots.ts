@@ -1,6 +1,6 @@
-import { create } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
 import { volume } from "@iri/api";
-import { CachedListEncoder, listRecords } from "@iri/runtime-kit";
+import { CachedListEncoder, listResponse } from "@iri/runtime-kit";
 import { type SnapshotRecord, toVolumeSnapshot } from "../volume-store.js";
 import type { VolumeServerContext } from "./context.js";
 
@@ -12,8 +12,7 @@ const encoder = new CachedListEncoder<SnapshotRecord, typeof volume.VolumeSnapsh
 export async function listVolumeSnapshots(
   ctx: VolumeServerContext,
   req: volume.ListVolumeSnapshotsRequest,
+  context: HandlerContext,
 ): Promise<volume.ListVolumeSnapshotsResponse> {
-  const response = create(volume.ListVolumeSnapshotsResponseSchema);
-  const field = volume.ListVolumeSnapshotsResponseSchema.field.volumeSnapshots.number;
-  return encoder.fill(response, field, listRecords(ctx.snapshots, req.filter));
+  return listResponse(encoder, context, volume.ListVolumeSnapshotsResponseSchema, ctx.snapshots, req.filter);
 }

@@ -1,6 +1,6 @@
-import { create } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
 import { volume } from "@iri/api";
-import { CachedListEncoder, listRecords } from "@iri/runtime-kit";
+import { CachedListEncoder, listResponse } from "@iri/runtime-kit";
 import { toVolume, type VolumeRecord } from "../volume-store.js";
 import type { VolumeServerContext } from "./context.js";
 
@@ -12,8 +12,7 @@ const encoder = new CachedListEncoder<VolumeRecord, typeof volume.VolumeSchema>(
 export async function listVolumes(
   ctx: VolumeServerContext,
   req: volume.ListVolumesRequest,
+  context: HandlerContext,
 ): Promise<volume.ListVolumesResponse> {
-  const response = create(volume.ListVolumesResponseSchema);
-  const field = volume.ListVolumesResponseSchema.field.volumes.number;
-  return encoder.fill(response, field, listRecords(ctx.volumes, req.filter));
+  return listResponse(encoder, context, volume.ListVolumesResponseSchema, ctx.volumes, req.filter);
 }

@@ -1,6 +1,6 @@
 import type { volume } from "@iri/api";
 import type { VolumeClassConfig } from "@iri/backend-api";
-import { invalidArgument } from "@iri/runtime-kit";
+import { invalidArgument, LIMITS } from "@iri/runtime-kit";
 
 /** The key in encryption secret_data holding the LUKS passphrase, as IronCore's machine providers read it. */
 export const ENCRYPTION_KEY = "encryptionKey";
@@ -36,4 +36,9 @@ export function validateStorageBytes(
 ): asserts resources is volume.VolumeResources {
   if (!resources) throw invalidArgument(`${field} must be set`);
   if (resources.storageBytes <= 0n) throw invalidArgument(`${field}.storage_bytes must be positive`);
+  if (resources.storageBytes > LIMITS.diskBytes) {
+    throw invalidArgument(
+      `${field}.storage_bytes ${resources.storageBytes} is larger than any volume can be (at most ${LIMITS.diskBytes})`,
+    );
+  }
 }

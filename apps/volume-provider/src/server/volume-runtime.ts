@@ -17,13 +17,13 @@ export function registerVolumeRuntime(router: ConnectRouter, ctx: VolumeServerCo
   router.service(volume.VolumeRuntime, {
     version: (req) => version(ctx, req),
     listEvents: (req) => listEvents(ctx, req),
-    listVolumes: (req) => listVolumes(ctx, req),
+    listVolumes: (req, context) => listVolumes(ctx, req, context),
     createVolume: (req) => createVolume(ctx, req),
     expandVolume: (req) => expandVolume(ctx, req),
     deleteVolume: (req) => deleteVolume(ctx, req),
     createVolumeSnapshot: (req) => createVolumeSnapshot(ctx, req),
     deleteVolumeSnapshot: (req) => deleteVolumeSnapshot(ctx, req),
-    listVolumeSnapshots: (req) => listVolumeSnapshots(ctx, req),
+    listVolumeSnapshots: (req, context) => listVolumeSnapshots(ctx, req, context),
     status: (req) => status(ctx, req),
   });
 }

@@ -94,13 +94,14 @@ export function objectReconciler<Spec, Status, Observation>(
     if (event.type === "deleted") lastNote.delete(id);
   });
 
-  function note(id: string, labels: Readonly<Record<string, string>> | undefined, n: Note, action: string) {
+  function note(id: string, n: Note, action: string) {
     const key = `${n.type}/${n.reason}/${n.message}`;
     if (lastNote.get(id) === key) return;
     lastNote.set(id, key);
     const record = collection.get(id);
     events.record({
-      involved: record?.metadata ?? orphanMetadata(id, labels),
+      // An orphan has no record: the event is listed by its id alone.
+      involved: record?.metadata ?? { id, labels: {} },
       type: n.type,
       reason: n.reason,
       action,
@@ -114,12 +115,12 @@ export function objectReconciler<Spec, Status, Observation>(
       options.statusEquals(current.status, status) ? undefined : { status },
     );
     const t = options.transition?.(record.status, updated.status);
-    if (t) note(record.metadata.id, undefined, t, "Reconcile");
+    if (t) note(record.metadata.id, t, "Reconcile");
   }
 
   function waiting(id: string, notDone: NotDone, action: string): ReconcileResult {
     const type = notDone.blocked ? "Warning" : "Normal";
-    note(id, undefined, { type, reason: notDone.reason, message: notDone.message }, action);
+    note(id, { type, reason: notDone.reason, message: notDone.message }, action);
     return { requeueAfterMs: notDone.afterMs };
   }
 
@@ -128,7 +129,7 @@ export function objectReconciler<Spec, Status, Observation>(
       id,
       placement: states.get(id)?.spec.placement ?? orphans.get(id)?.placement,
       signal,
-      event: (type, reason, message) => note(id, undefined, { type, reason, message }, action),
+      event: (type, reason, message) => note(id, { type, reason, message }, action),
     };
   }
 
@@ -162,7 +163,7 @@ export function objectReconciler<Spec, Status, Observation>(
       generation,
       lastObservation: options.fromStatus(record),
       placement: state.placement,
-      event: (type, reason, message) => note(id, undefined, { type, reason, message }, "Reconcile"),
+      event: (type, reason, message) => note(id, { type, reason, message }, "Reconcile"),
       report: async (observation) => {
         const current = collection.get(id);
         if (current && current.metadata.deletedAt === 0n) {
@@ -181,7 +182,7 @@ export function objectReconciler<Spec, Status, Observation>(
           failure: { generation: String(generation), reason: err.reason, message: err.message, atMs: now() },
         });
         const failure: Note = { type: "Warning", reason: err.reason, message: err.message };
-        note(id, undefined, failure, "Reconcile");
+        note(id, failure, "Reconcile");
         const current = collection.get(id);
         const failed = current && options.failedStatus?.(current, failure);
         if (current && failed) await writeStatus(current, failed);
@@ -192,7 +193,7 @@ export function objectReconciler<Spec, Status, Observation>(
         return { requeueAfterMs: retryFailedAfterMs };
       }
       const reason = err instanceof BackendUnavailableError ? "BackendUnavailable" : "ReconcileFailed";
-      note(id, undefined, { type: "Warning", reason, message: errorMessage(err) }, "Reconcile");
+      note(id, { type: "Warning", reason, message: errorMessage(err) }, "Reconcile");
       throw err;
     } finally {
       if (inFlight.get(id) === abort) inFlight.delete(id);
@@ -238,10 +239,6 @@ export function objectReconciler<Spec, Status, Observation>(
     },
     close: unwatch,
   };
-}
-
-function orphanMetadata(id: string, labels: Readonly<Record<string, string>> | undefined) {
-  return { id, labels: labels ?? {}, annotations: {}, createdAt: 0n, deletedAt: 0n, generation: 0n };
 }
 
 const MAX_NOTE_MESSAGE = 500;

@@ -21,9 +21,10 @@ import { ProviderMetrics } from "../metrics.js";
 import { type OpsServer, startOpsServer } from "../ops-server.js";
 import { loadOrCreateKey } from "../secrets/key-file.js";
 import { type RunningServer, serveRuntime } from "../serve.js";
+import { DEFAULT_SERVE_LIMITS, type ServeLimits } from "../serve-settings.js";
 
 /** The settings every provider shares (see commonSettings). */
-export interface HostSettings {
+export interface HostSettings extends ServeLimits {
   socketPath: string;
   socketMode: number;
   stateDir: string;
@@ -37,6 +38,7 @@ export interface HostSettings {
   orphanRemoval: string;
   workers: number;
   resyncPeriodMs: number;
+  healthProbeMs: number;
 }
 
 export interface HostServices<Backend> {
@@ -100,8 +102,6 @@ export interface ProviderHost {
   /** Drains calls, stops controllers, closes the backend, the ops endpoint and the database. */
   close(): Promise<void>;
 }
-
-const HEALTH_PROBE_MS = 10_000;
 
 /**
  * The life of a provider process, in an order that never serves a request before the store is open: ops
@@ -209,6 +209,7 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
       logger,
       metrics,
       shutdownGraceMs: settings.shutdownGraceMs,
+      limits: pickServeLimits(settings),
       register: wiring.register,
     });
     // Stopped first on close: no call may reach a store that is closing.
@@ -226,7 +227,7 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
       registry: metrics.registry,
     });
     cleanups.push(async () => scanner.stop());
-    const probe = startHealthProbe(db, (reason) => {
+    const probe = startHealthProbe(db, settings.healthProbeMs, (reason) => {
       notReady = reason;
     });
     cleanups.push(async () => clearInterval(probe));
@@ -252,6 +253,12 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
   }
 }
 
+function pickServeLimits(settings: ServeLimits): ServeLimits {
+  const limits = { ...DEFAULT_SERVE_LIMITS };
+  for (const key of Object.keys(limits) as (keyof ServeLimits)[]) limits[key] = settings[key];
+  return limits;
+}
+
 /** The state directory holds keys and secrets: 0700, also when it existed with a looser mode. */
 function privateStateDir(dir: string, logger: Logger): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -266,7 +273,11 @@ function privateStateDir(dir: string, logger: Logger): void {
  * A write every few seconds proves the store can still commit; while it cannot (disk full, I/O errors, a
  * read-only file system) /readyz answers 503 with the reason.
  */
-function startHealthProbe(db: Database, report: (notReady: string | undefined) => void): NodeJS.Timeout {
+function startHealthProbe(
+  db: Database,
+  periodMs: number,
+  report: (notReady: string | undefined) => void,
+): NodeJS.Timeout {
   const probes = db.collection("health_probe", {
     spec: jsonCodec<{ atMs: number }>(),
     status: jsonCodec<Record<string, never>>(),
@@ -281,7 +292,7 @@ function startHealthProbe(db: Database, report: (notReady: string | undefined) =
       report(`the store cannot commit: ${(err as Error).message}`);
     }
   };
-  const timer = setInterval(() => void write(), HEALTH_PROBE_MS);
+  const timer = setInterval(() => void write(), periodMs);
   timer.unref();
   return timer;
 }

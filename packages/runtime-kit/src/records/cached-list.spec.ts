@@ -1,6 +1,8 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { createContextValues, type HandlerContext } from "@connectrpc/connect";
 import { machine } from "@iri/api";
 import { describe, expect, it } from "vitest";
+import { preparedResponseKey } from "../prepared-response.js";
 import { CachedListEncoder } from "./cached-list.js";
 
 interface Rec {
@@ -66,5 +68,78 @@ describe("CachedListEncoder", () => {
     const { encoder } = setup();
     const res = encoder.fill(create(machine.ListMachinesResponseSchema), field, []);
     expect(toBinary(machine.ListMachinesResponseSchema, res)).toHaveLength(0);
+  });
+
+  it("serves an unchanged whole collection from the body built the first time", () => {
+    const { encoder, toMessage, converted } = setup();
+    const records = [
+      { id: "a", ips: ["1"] },
+      { id: "b", ips: ["2"] },
+    ];
+    const body = (list: Rec[], whole = true) =>
+      encoder.fill(create(machine.ListMachinesResponseSchema), field, list, whole).$unknown?.[0]?.data;
+    const first = body(records);
+    const second = body([...records]);
+    expect(second?.buffer).toBe(first?.buffer);
+    expect(converted).toEqual(["a", "b"]);
+
+    const changed = [records[0] as Rec, { id: "b", ips: ["3"] }];
+    const third = body(changed);
+    expect(third?.buffer).not.toBe(first?.buffer);
+    expect(converted).toEqual(["a", "b", "b"]);
+    const plain = toBinary(
+      machine.ListMachinesResponseSchema,
+      create(machine.ListMachinesResponseSchema, { machines: changed.map(toMessage) }),
+    );
+    const fast = toBinary(
+      machine.ListMachinesResponseSchema,
+      encoder.fill(create(machine.ListMachinesResponseSchema), field, changed, true),
+    );
+    expect(Buffer.from(fast).equals(Buffer.from(plain))).toBe(true);
+
+    // A filtered List of one of them reuses its encoding, with the same bytes as encoding it alone.
+    const one = toBinary(
+      machine.ListMachinesResponseSchema,
+      encoder.fill(create(machine.ListMachinesResponseSchema), field, [changed[1] as Rec]),
+    );
+    const alone = toBinary(
+      machine.ListMachinesResponseSchema,
+      create(machine.ListMachinesResponseSchema, { machines: [toMessage(changed[1] as Rec)] }),
+    );
+    expect(Buffer.from(one).equals(Buffer.from(alone))).toBe(true);
+    // Only the test's own reference encodings converted anything after the change.
+    expect(converted.slice(3)).toEqual(["a", "b", "b"]);
+  });
+
+  it("hands the whole collection to the transport as one prepared, length-prefixed response", () => {
+    const { encoder, toMessage } = setup();
+    const records = [
+      { id: "a", ips: ["1"] },
+      { id: "b", ips: [] },
+    ];
+    const values = createContextValues().set(preparedResponseKey, {});
+    const context = { values } as HandlerContext;
+    const res = encoder.respond(context, create(machine.ListMachinesResponseSchema), field, records, true);
+    expect(toBinary(machine.ListMachinesResponseSchema, res)).toHaveLength(0);
+    const enveloped = values.get(preparedResponseKey)?.enveloped ?? new Uint8Array(0);
+    const plain = toBinary(
+      machine.ListMachinesResponseSchema,
+      create(machine.ListMachinesResponseSchema, { machines: records.map(toMessage) }),
+    );
+    expect(enveloped[0]).toBe(0);
+    expect(Buffer.from(enveloped).readUInt32BE(1)).toBe(plain.length);
+    expect(Buffer.from(enveloped.subarray(5)).equals(Buffer.from(plain))).toBe(true);
+
+    // Without a slot (no serveRuntime), and for a filtered List, the response carries the elements itself.
+    const direct = encoder.respond(
+      { values: createContextValues() } as HandlerContext,
+      create(machine.ListMachinesResponseSchema),
+      field,
+      records,
+      true,
+    );
+    expect(Buffer.from(toBinary(machine.ListMachinesResponseSchema, direct)).equals(Buffer.from(plain))).toBe(
+      true,
+    );
   });
 });

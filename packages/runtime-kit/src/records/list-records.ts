@@ -18,3 +18,8 @@ export function listRecords<Spec, Status>(
   if (filter.id !== "") return collection.list({ id: filter.id, labelSelector });
   return collection.list({ labelSelector });
 }
+
+/** Whether a List filter selects the whole collection (absent, or neither id nor selector set). */
+export function isUnfiltered(filter: RecordFilter | undefined): boolean {
+  return filter === undefined || (filter.id === "" && Object.keys(filter.labelSelector).length === 0);
+}

@@ -12,14 +12,7 @@ export function recordRefusedCreate(
   message: string,
 ): void {
   events.record({
-    involved: {
-      id: request.id,
-      labels: request.labels,
-      annotations: {},
-      createdAt: 0n,
-      deletedAt: 0n,
-      generation: 0n,
-    },
+    involved: request,
     type: "Warning",
     reason,
     action: "Create",

@@ -1,4 +1,5 @@
 import type { SettingDefinitions } from "@iri/backend-api";
+import { serveSettings } from "../serve-settings.js";
 
 export type RuntimeKind = "machine" | "volume" | "bucket";
 
@@ -99,6 +100,15 @@ export function commonSettings(runtime: RuntimeKind) {
       min: 0,
       description: "How long in-flight calls may finish after SIGTERM.",
     },
+    healthProbeMs: {
+      flag: "health-probe-ms",
+      env: env("HEALTH_PROBE_MS"),
+      kind: "integer",
+      default: "10000",
+      min: 100,
+      description:
+        "How often a small write checks that the store can commit; /readyz is 503 while it cannot.",
+    },
     eventTtlMs: {
       flag: "event-ttl-ms",
       env: env("EVENT_TTL_MS"),
@@ -115,5 +125,6 @@ export function commonSettings(runtime: RuntimeKind) {
       min: 1,
       description: "At most this many events are kept (oldest dropped first).",
     },
+    ...serveSettings(runtime),
   } as const satisfies SettingDefinitions;
 }

@@ -1,0 +1,114 @@
+import { randomBytes } from "node:crypto";
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+} from "@aws-sdk/client-s3";
+import { PermanentBackendError } from "@iri/backend-api";
+import { MinioAdminClient } from "@iri/minio";
+import { Registry } from "prom-client";
+import { afterAll, describe, expect, it } from "vitest";
+import { minioBackendFactory } from "./factories.js";
+import { PendingCreations } from "./pending-creations.js";
+import { bucketExists } from "./s3-buckets.js";
+import { s3ClientFor } from "./s3-client.js";
+import { StoreCalls } from "./store-calls.js";
+import { describeBucketBackend, newId, type OpenOptions } from "./testdata/bucket-backend-suite.js";
+import { bucketClass, ReconcilerDouble, requireEnv, TestContext } from "./testdata/test-context.js";
+
+const env = requireEnv(
+  ["MINIO_ENDPOINT", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"],
+  "MinIO: source <(bash scripts/services.sh env)",
+);
+const root = {
+  accessKeyId: env.MINIO_ROOT_USER as string,
+  secretAccessKey: env.MINIO_ROOT_PASSWORD as string,
+};
+const admin = new MinioAdminClient({ endpoint: env.MINIO_ENDPOINT as string, credentials: root });
+const rootCalls = new StoreCalls(new Registry(), "minio");
+const rootS3 = s3ClientFor(
+  { endpoint: env.MINIO_ENDPOINT as string, region: "us-east-1", timeoutMs: 5000 },
+  root,
+);
+
+function openMinio(ctx: TestContext, options: OpenOptions = {}) {
+  const use = options.env ?? env;
+  return minioBackendFactory.open(
+    {
+      minioEndpoint: options.endpoint ?? (use.MINIO_ENDPOINT as string),
+      minioAccessKey: use.MINIO_ROOT_USER as string,
+      minioSecretKey: `${use.MINIO_ROOT_PASSWORD}${options.wrongKey ? "-wrong" : ""}`,
+      minioBucketEndpoint: "",
+      minioPathStyle: false,
+      minioRegion: "us-east-1",
+      minioTimeoutMs: options.timeoutMs ?? 5000,
+    },
+    ctx.context,
+  );
+}
+
+describeBucketBackend({
+  name: "minio",
+  objectQuota: false,
+  scratchKind: "minio",
+  open: openMinio,
+  async emptyBucket(bucketName) {
+    const listed = await rootS3.send(new ListObjectsV2Command({ Bucket: bucketName }));
+    for (const object of listed.Contents ?? []) {
+      await rootS3.send(new DeleteObjectCommand({ Bucket: bucketName, Key: object.Key }));
+    }
+  },
+  async leftovers(ctx, id, bucketName) {
+    const left: string[] = [];
+    const accessKey = `iri-${ctx.instanceId}-${id}`;
+    if (await admin.getUser(accessKey)) left.push(`user ${accessKey}`);
+    const policy = `iri-bucket.${ctx.instanceId}.${id}`;
+    if (policy in (await admin.listPolicies())) left.push(`policy ${policy}`);
+    if (await bucketExists(rootCalls, rootS3, bucketName, new AbortController().signal))
+      left.push(`bucket ${bucketName}`);
+    return left;
+  },
+});
+
+// MinIO keeps no bucket owner: ownership is a tag set right after CreateBucket, bridged by a durable note.
+describe("minio bucket backend: a crash between CreateBucket and its owner tag", () => {
+  const ctx = new TestContext(`tag${randomBytes(4).toString("hex")}`);
+  const made: string[] = [];
+  afterAll(async () => {
+    for (const name of made)
+      await rootS3.send(new DeleteBucketCommand({ Bucket: name })).catch(() => undefined);
+    ctx.dispose();
+  });
+
+  it("adopts the untagged bucket it noted it was creating", async () => {
+    const backend = await openMinio(ctx);
+    const driver = new ReconcilerDouble(backend, ctx);
+    const id = newId();
+    new PendingCreations(ctx.stateDir).note(id);
+    await rootS3.send(new CreateBucketCommand({ Bucket: id }));
+    made.push(id);
+    const outcome = await driver.apply(id, bucketClass("plain"));
+    expect(outcome.placement?.bucket).toBe(id);
+    expect(new PendingCreations(ctx.stateDir).has(id)).toBe(false);
+    expect(await driver.remove(id)).toBeUndefined();
+    expect(await bucketExists(rootCalls, rootS3, id, new AbortController().signal)).toBe(false);
+    await backend.close();
+  });
+
+  it("does not take an untagged bucket it has no note of", async () => {
+    const backend = await openMinio(ctx);
+    const driver = new ReconcilerDouble(backend, ctx);
+    const id = newId();
+    await rootS3.send(new CreateBucketCommand({ Bucket: id }));
+    made.push(id);
+    const error = await driver.apply(id, bucketClass("plain")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentBackendError);
+    expect((error as PermanentBackendError).reason).toBe("BucketNameTaken");
+    // Deleting our record removes our user and policy, not their bucket.
+    expect(await driver.remove(id)).toBeUndefined();
+    expect(await bucketExists(rootCalls, rootS3, id, new AbortController().signal)).toBe(true);
+    expect((await backend.listOwned()).filter((r) => r.owner === ctx.instanceId)).toEqual([]);
+    await backend.close();
+  });
+});

@@ -1,0 +1,274 @@
+import { randomBytes } from "node:crypto";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { bucket } from "@iri/api";
+import {
+  type ApplyOutcome,
+  type BackendContext,
+  type BucketBackend,
+  type BucketIntent,
+  type BucketObservation,
+  type ObjectRef,
+  type OperationContext,
+  type OwnedResource,
+  PermanentBackendError,
+  type RemoveOutcome,
+} from "@iri/backend-api";
+import type { MinioAdminClient, PolicyDocument } from "@iri/minio";
+import { type AccessSettings, bucketAccess, credentialsOf } from "./access.js";
+import { bucketNameFor } from "./bucket-names.js";
+import { classPolicyOf } from "./class-policy.js";
+import { PendingCreations } from "./pending-creations.js";
+import { BUCKET_NOT_EMPTY_RETRY_MS, placementOf, placementWith } from "./placement.js";
+import { describeLimits } from "./rgw-bucket-backend.js";
+import { bucketExists, bucketTags, createBucket, deleteBucket, tagBucket } from "./s3-buckets.js";
+import { StoreCalls } from "./store-calls.js";
+
+export interface MinioBackendOptions {
+  readonly admin: MinioAdminClient;
+  /** S3 client with the admin (root) key: MinIO buckets belong to the deployment, not to a user. */
+  readonly s3: S3Client;
+  readonly access: AccessSettings;
+  readonly context: BackendContext;
+}
+
+const OWNER_TAG = "iri-owner";
+const ID_TAG = "iri-id";
+const POLICY_PREFIX = "iri-bucket.";
+
+/**
+ * Buckets on MinIO. Each bucket gets its own MinIO user (`iri-<instanceId>-<id>`) whose only policy,
+ * `iri-bucket.<instanceId>.<id>`, allows everything on that bucket and nothing else; the bucket carries tags
+ * with the owner and object id and the class's hard size quota (MinIO has no object-count quota). The policy
+ * is made first and removed last, so the policies list everything this backend holds.
+ */
+export class MinioBucketBackend implements BucketBackend {
+  readonly name = "minio";
+  private readonly admin: MinioAdminClient;
+  private readonly s3: S3Client;
+  private readonly instanceId: string;
+  private readonly calls: StoreCalls;
+  private readonly pending: PendingCreations;
+
+  constructor(private readonly options: MinioBackendOptions) {
+    this.admin = options.admin;
+    this.s3 = options.s3;
+    this.instanceId = options.context.owner.instanceId;
+    this.calls = new StoreCalls(options.context.metrics, "minio");
+    this.pending = new PendingCreations(options.context.stateDir);
+  }
+
+  async apply(
+    intent: BucketIntent,
+    ctx: OperationContext<BucketObservation>,
+  ): Promise<ApplyOutcome<BucketObservation>> {
+    const policy = classPolicyOf(intent.class);
+    if (policy.maxObjects > 0) {
+      throw new PermanentBackendError(
+        "ClassNotSupported",
+        `bucket class ${intent.class.name} sets maxObjects, but MinIO has no object-count quota`,
+      );
+    }
+    const placement =
+      ctx.placement ??
+      placementWith(bucketNameFor(intent.id), accessKeyFor(this.instanceId, intent.id), policy);
+    const { bucketName, identity } = placementOf(placement);
+    const policyName = policyNameFor(this.instanceId, intent.id);
+    const signal = ctx.signal;
+
+    // On the first call nothing exists yet: create at once, and look only when a create says it is there.
+    const fresh = ctx.placement === undefined;
+    await this.call("put policy", () => this.admin.putPolicy(policyName, bucketPolicy(bucketName), signal));
+    const credentials = await this.ensureUser(identity, policyName, fresh, ctx);
+    const createdBucket = await this.ensureBucket(intent.id, bucketName, fresh, ctx);
+
+    const quota = createdBucket
+      ? 0
+      : await this.call("get quota", () => this.admin.getBucketQuota(bucketName, signal));
+    if (quota !== policy.maxBytes) {
+      await this.call("set quota", () => this.admin.setBucketQuota(bucketName, policy.maxBytes, signal));
+      ctx.event("Normal", "QuotaSet", `quota set: ${describeLimits(policy)}`);
+    }
+
+    return {
+      observation: {
+        state: bucket.BucketState.BUCKET_AVAILABLE,
+        access: bucketAccess(this.options.access, bucketName, credentials),
+      },
+      ...(ctx.placement ? {} : { placement }),
+    };
+  }
+
+  async remove(ref: ObjectRef): Promise<RemoveOutcome> {
+    const placement =
+      ref.placement ?? placementWith(bucketNameFor(ref.id), accessKeyFor(this.instanceId, ref.id), undefined);
+    const { bucketName, identity, purgeOnDelete } = placementOf(placement);
+    const signal = ref.signal;
+
+    if (await this.call("get user", () => this.admin.getUser(identity, signal))) {
+      await this.call("remove user", () => this.admin.removeUser(identity, signal));
+      ref.event("Normal", "CredentialsRevoked", `the credentials of bucket ${bucketName} no longer work`);
+    }
+    if (
+      (await bucketExists(this.calls, this.s3, bucketName, signal)) &&
+      (await this.isOurs(ref.id, bucketName, this.pending.has(bucketName), signal))
+    ) {
+      const result = await deleteBucket(this.calls, this.s3, bucketName, { force: purgeOnDelete }, signal);
+      if (result === "not-empty") {
+        return {
+          afterMs: BUCKET_NOT_EMPTY_RETRY_MS,
+          reason: "BucketNotEmpty",
+          message: `bucket ${bucketName} still holds objects and its class does not purge on delete; the delete finishes once it is empty`,
+          blocked: true,
+        };
+      }
+      if (result === "deleted") ref.event("Normal", "BucketDeleted", `deleted bucket ${bucketName}`);
+    }
+    this.pending.done(bucketName);
+    await this.call("remove policy", () =>
+      this.admin.removePolicy(policyNameFor(this.instanceId, ref.id), signal),
+    );
+    return undefined;
+  }
+
+  async listOwned(): Promise<OwnedResource[]> {
+    const policies = await this.call("list policies", () => this.admin.listPolicies());
+    const owned: OwnedResource[] = [];
+    for (const [name, document] of Object.entries(policies)) {
+      const tag = parsePolicyName(name);
+      const bucketName = tag && bucketOfPolicy(document);
+      if (!tag || !bucketName) continue;
+      owned.push({
+        id: tag.id,
+        owner: tag.owner,
+        placement: placementWith(bucketName, accessKeyFor(tag.owner, tag.id), undefined),
+      });
+    }
+    return owned;
+  }
+
+  async close(): Promise<void> {
+    this.s3.destroy();
+  }
+
+  // A secret is known only from the last observation (MinIO never reveals one); without it, a new one is set.
+  private async ensureUser(
+    identity: string,
+    policyName: string,
+    fresh: boolean,
+    ctx: OperationContext<BucketObservation>,
+  ) {
+    const known = credentialsOf(ctx.lastObservation?.access);
+    const existing = fresh
+      ? undefined
+      : await this.call("get user", () => this.admin.getUser(identity, ctx.signal));
+    let credentials = known?.accessKeyId === identity ? known : undefined;
+    if (!existing || !credentials || existing.status !== "enabled") {
+      credentials = credentials ?? {
+        accessKeyId: identity,
+        secretAccessKey: randomBytes(30).toString("base64url"),
+      };
+      const secret = credentials.secretAccessKey;
+      await this.call("put user", () => this.admin.putUser(identity, secret, "enabled", ctx.signal));
+    }
+    if (existing?.policyName !== policyName) {
+      await this.call("attach policy", () => this.admin.setUserPolicy(identity, policyName, ctx.signal));
+    }
+    return credentials;
+  }
+
+  /** Makes sure the bucket is there and tagged as ours; true when this call created it. */
+  private async ensureBucket(
+    id: string,
+    bucketName: string,
+    fresh: boolean,
+    ctx: OperationContext<BucketObservation>,
+  ): Promise<boolean> {
+    const signal = ctx.signal;
+    // A note from before this call: an earlier call was creating the bucket and may not have tagged it.
+    const resumed = this.pending.has(bucketName);
+    const exists = fresh && !resumed ? false : await bucketExists(this.calls, this.s3, bucketName, signal);
+    let created = false;
+    if (!exists) {
+      if (!resumed) this.pending.note(bucketName);
+      created = (await createBucket(this.calls, this.s3, bucketName, signal)) === "created";
+    }
+    if (!created && !(await this.isOurs(id, bucketName, resumed, signal))) {
+      if (!resumed) this.pending.done(bucketName);
+      throw new PermanentBackendError(
+        "BucketNameTaken",
+        `bucket name ${bucketName} is taken by a bucket this provider does not own`,
+      );
+    }
+    // One event for user, policy and bucket: every event is a store write on the way to AVAILABLE.
+    if (created) {
+      ctx.event(
+        "Normal",
+        "BucketCreated",
+        `created bucket ${bucketName}, open only to its own MinIO user and policy`,
+      );
+    }
+    if (this.pending.has(bucketName)) {
+      await tagBucket(
+        this.calls,
+        this.s3,
+        bucketName,
+        { [OWNER_TAG]: this.instanceId, [ID_TAG]: id },
+        signal,
+      );
+      this.pending.done(bucketName);
+    }
+    return created;
+  }
+
+  /** Tagged as ours, or untagged while a note says we were creating it. */
+  private async isOurs(
+    id: string,
+    bucketName: string,
+    noted: boolean,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const tags = await bucketTags(this.calls, this.s3, bucketName, signal);
+    if (tags[OWNER_TAG] === this.instanceId && tags[ID_TAG] === id) return true;
+    return Object.keys(tags).length === 0 && noted;
+  }
+
+  private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return this.calls.run(what, fn);
+  }
+}
+
+function accessKeyFor(instanceId: string, id: string): string {
+  return `iri-${instanceId}-${id}`;
+}
+
+function policyNameFor(instanceId: string, id: string): string {
+  return `${POLICY_PREFIX}${instanceId}.${id}`;
+}
+
+function parsePolicyName(name: string): { owner: string; id: string } | undefined {
+  const match = /^iri-bucket\.([A-Za-z0-9_-]+)\.([a-z0-9-]+)$/.exec(name);
+  return match ? { owner: match[1] as string, id: match[2] as string } : undefined;
+}
+
+const ARN_PREFIX = "arn:aws:s3:::";
+
+/** Everything on the one bucket, nothing else (not even listing which buckets exist). */
+function bucketPolicy(bucketName: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: ["s3:*"],
+        Resource: [`${ARN_PREFIX}${bucketName}`, `${ARN_PREFIX}${bucketName}/*`],
+      },
+    ],
+  };
+}
+
+function bucketOfPolicy(document: PolicyDocument): string | undefined {
+  const statements = (document as { Statement?: { Resource?: string[] | string }[] }).Statement ?? [];
+  const resources = [statements[0]?.Resource ?? []].flat();
+  const bucketArn = resources.find((r) => r.startsWith(ARN_PREFIX) && !r.includes("/"));
+  return bucketArn?.slice(ARN_PREFIX.length);
+}
