@@ -39,10 +39,7 @@ describe("QmpClient against a real QEMU (no guest, paused)", () => {
       },
     );
     await eventually(
-      async () =>
-        await QmpClient.connect(socket, options)
-          .then((c) => (c.close(), true))
-          .catch(() => undefined),
+      async () => await QmpClient.connect(socket, options).then(closeAndTrue, () => undefined),
       "QMP socket up",
       10_000,
     );
