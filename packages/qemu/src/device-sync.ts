@@ -32,6 +32,8 @@ export interface DeviceSyncResult {
   readonly networkInterfaces: machine.NetworkInterfaceStatus[];
   /** Why the machine's devices are not yet as the spec says (a guest still releasing a device). */
   readonly waiting: string[];
+  /** Devices that cannot be added until someone acts (no free PCIe root port). */
+  readonly blocked: string[];
 }
 
 interface PciDevice {
@@ -77,6 +79,7 @@ export async function syncDevices(input: DeviceSyncInput): Promise<DeviceSyncRes
   const present = await presentDevices(qmp);
   const wanted = new Set([...input.volumes.map((v) => v.deviceId), ...input.nics.map((n) => n.deviceId)]);
   const waiting: string[] = [];
+  const blocked: string[] = [];
 
   for (const [deviceId, entry] of Object.entries(inventory)) {
     if (wanted.has(deviceId)) continue;
@@ -111,7 +114,7 @@ export async function syncDevices(input: DeviceSyncInput): Promise<DeviceSyncRes
     if (!present.has(plan.deviceId)) {
       const port = portFor(inventory, plan.deviceId, input.rootPorts);
       if (port === undefined) {
-        waiting.push(`volume ${plan.name} waits for a free PCIe root port (all ${input.rootPorts} in use)`);
+        blocked.push(`volume ${plan.name} waits for a free PCIe root port (all ${input.rootPorts} in use)`);
         continue;
       }
       const diskFile = plan.kind === "local" ? files.diskFile(plan.key) : undefined;
@@ -151,7 +154,7 @@ export async function syncDevices(input: DeviceSyncInput): Promise<DeviceSyncRes
     if (!present.has(plan.deviceId)) {
       const port = portFor(inventory, plan.deviceId, input.rootPorts);
       if (port === undefined) {
-        waiting.push(
+        blocked.push(
           `network interface ${plan.name} waits for a free PCIe root port (all ${input.rootPorts} in use)`,
         );
         continue;
@@ -183,7 +186,7 @@ export async function syncDevices(input: DeviceSyncInput): Promise<DeviceSyncRes
     attached.add(plan.deviceId);
   }
 
-  return { ...statusOf(input, inventory, attached), waiting };
+  return { ...statusOf(input, inventory, attached), waiting, blocked };
 }
 
 function portFor(inventory: Inventory, deviceId: string, ports: number): number | undefined {
@@ -276,7 +279,7 @@ function statusOf(
   input: DeviceSyncInput,
   inventory: Inventory,
   attached: Set<string>,
-): Omit<DeviceSyncResult, "waiting"> {
+): Omit<DeviceSyncResult, "waiting" | "blocked"> {
   const volumes = input.volumes.map((plan) =>
     create(machine.VolumeStatusSchema, {
       name: plan.name,

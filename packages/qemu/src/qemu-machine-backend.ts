@@ -151,6 +151,12 @@ export class QemuMachineBackend implements MachineBackend {
       volumes: devices.volumes,
       networkInterfaces: devices.networkInterfaces,
     };
+    if (devices.blocked.length > 0) {
+      // Recorded as a Warning: more devices than root ports needs a larger --qemu-pcie-root-ports (and a restart
+      // of the machine) or fewer devices.
+      const message = [...devices.blocked, ...devices.waiting].join("; ");
+      return { observation, notDone: { afterMs: 30_000, reason: "NoFreePciePort", message, blocked: true } };
+    }
     if (devices.waiting.length > 0) {
       return {
         observation,
