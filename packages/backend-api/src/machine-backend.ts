@@ -42,6 +42,12 @@ export interface MachineBackend {
   /** What the host offers to machines, before reservation and overcommit. */
   hostCapacity(): Promise<HostCapacity>;
   /**
+   * Why the backend cannot attach this volume (an unsupported driver, a missing or malformed attribute or
+   * secret), or undefined. The provider answers InvalidArgument with it at CreateMachine and AttachVolume,
+   * so that a caller's mistake never becomes a retried reconcile. Absent: every well-formed volume is taken.
+   */
+  volumeProblem?(volume: machine.Volume): string | undefined;
+  /**
    * The machine's serial console as a byte stream (what is written goes to the guest); it ends when `signal`
    * aborts or the machine stops. The provider's streaming server serves it to Exec sessions. Absent when the
    * backend has no console.

@@ -32,7 +32,7 @@ import { buildQemuArgs, type Firmware } from "./model/command-line.js";
 import { readInventory } from "./model/device-inventory.js";
 import { readImageRecord, writeImageRecord } from "./model/image-record.js";
 import { readPowerRecord, writePowerRecord } from "./model/power-record.js";
-import { InvalidVolumeError, planVolume, type VolumePlan } from "./model/volume-plan.js";
+import { InvalidVolumeError, planVolume, type VolumePlan, volumeProblem } from "./model/volume-plan.js";
 import { type NicPlan, type NicPlugin, planNetworkInterface } from "./nics/nic-plugin.js";
 import { QmpConnections } from "./qmp/qmp-connections.js";
 
@@ -209,6 +209,10 @@ export class QemuMachineBackend implements MachineBackend {
       }
     }
     return [...owned.values()];
+  }
+
+  volumeProblem(volume: machine.Volume): string | undefined {
+    return volumeProblem(volume);
   }
 
   async hostCapacity(): Promise<HostCapacity> {

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
 import { createRuntimeClient, machine } from "@iri/api";
 import { buildTestGuest, GuestShell, pushTestGuest } from "@iri/qemu/testing";
 import { connectRemoteCommand } from "@iri/remotecommand";
@@ -127,6 +128,35 @@ describe("machine provider with the qemu backend (real QEMU, loopback registry)"
     // The token was single-use.
     await expect(connectRemoteCommand(url)).rejects.toThrow(/HTTP 40\d/);
   }, 240_000);
+
+  it("answers InvalidArgument for a volume the qemu backend cannot attach, at create and at attach", async () => {
+    const iscsi = create(machine.VolumeSchema, {
+      name: "data",
+      device: "odc",
+      connection: { driver: "iscsi", handle: "h", effectiveStorageBytes: 1n << 30n },
+    });
+    await expect(
+      client().createMachine({ machine: { spec: { class: "tiny", volumes: [iscsi] } } }),
+    ).rejects.toMatchObject({
+      code: Code.InvalidArgument,
+      rawMessage: 'spec.volumes[0]: volume "data": driver "iscsi" is not supported (supported: ceph)',
+    });
+    const noMonitors = create(machine.VolumeSchema, {
+      name: "data",
+      device: "odc",
+      connection: {
+        driver: "ceph",
+        handle: "pool/img",
+        attributes: { image: "pool/img" },
+        secretData: { userID: new TextEncoder().encode("u"), userKey: new TextEncoder().encode("k") },
+        effectiveStorageBytes: 1n << 30n,
+      },
+    });
+    await expect(client().attachVolume({ machineId, volume: noMonitors })).rejects.toMatchObject({
+      code: Code.InvalidArgument,
+      rawMessage: expect.stringContaining("attribute monitors is missing"),
+    });
+  });
 
   it("keeps the same QEMU running through kill -9 of the provider", async () => {
     const pid = (await readFile(pidFile(), "utf8")).trim();

@@ -11,7 +11,7 @@ export async function attachVolume(
 ): Promise<Record<string, never>> {
   getLiveMachine(ctx, req.machineId);
   const volume = req.volume;
-  validateVolume(volume, "volume");
+  validateVolume(volume, "volume", ctx.backend);
   await ctx.machines.mutate(req.machineId, (current) => {
     if (current.spec.volumes.some((v) => v.name === volume.name)) {
       throw alreadyExists(

@@ -15,7 +15,7 @@ export async function createMachine(
   const labels = { ...metadata?.labels };
   validateStringMap(labels, "metadata.labels");
   validateStringMap(metadata?.annotations ?? {}, "metadata.annotations");
-  validateMachineSpec(spec, ctx.classes);
+  validateMachineSpec(spec, ctx.classes, ctx.backend);
 
   const requestedId = metadata?.id ?? "";
   // A retried create of an existing machine needs no capacity; any other is admitted (and its machine

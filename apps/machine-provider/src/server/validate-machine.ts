@@ -1,4 +1,5 @@
 import { machine } from "@iri/api";
+import type { MachineBackend } from "@iri/backend-api";
 import { invalidArgument, LIMITS, validateStringMap } from "@iri/runtime-kit";
 import type { MachineClassConfig } from "../machine-classes.js";
 
@@ -11,7 +12,11 @@ const DEVICE_NAME = /^[a-z]{2}[a-z][a-z]?$/;
 export const MAX_VOLUMES = 64;
 export const MAX_NETWORK_INTERFACES = 32;
 
-export function validateMachineSpec(spec: machine.MachineSpec, classes: readonly MachineClassConfig[]): void {
+export function validateMachineSpec(
+  spec: machine.MachineSpec,
+  classes: readonly MachineClassConfig[],
+  backend?: Pick<MachineBackend, "volumeProblem">,
+): void {
   if (spec.class === "") throw invalidArgument("spec.class must be set");
   if (!classes.some((c) => c.name === spec.class)) {
     throw invalidArgument(`spec.class: unknown machine class ${JSON.stringify(spec.class)}`);
@@ -35,7 +40,7 @@ export function validateMachineSpec(spec: machine.MachineSpec, classes: readonly
   const volumeNames = new Set<string>();
   const devices = new Set<string>();
   spec.volumes.forEach((v, i) => {
-    validateVolume(v, `spec.volumes[${i}]`);
+    validateVolume(v, `spec.volumes[${i}]`, backend);
     if (volumeNames.has(v.name))
       throw invalidArgument(`spec.volumes[${i}].name: duplicate ${JSON.stringify(v.name)}`);
     volumeNames.add(v.name);
@@ -62,6 +67,7 @@ export function validatePower(power: machine.Power, field: string): void {
 export function validateVolume(
   volume: machine.Volume | undefined,
   field: string,
+  backend?: Pick<MachineBackend, "volumeProblem">,
 ): asserts volume is machine.Volume {
   if (!volume) throw invalidArgument(`${field} must be set`);
   if (volume.name === "") throw invalidArgument(`${field}.name must be set`);
@@ -79,6 +85,8 @@ export function validateVolume(
     validateStringMap(volume.connection.attributes, `${field}.connection.attributes`);
     validateDiskBytes(volume.connection.effectiveStorageBytes, `${field}.connection.effective_storage_bytes`);
   }
+  const problem = backend?.volumeProblem?.(volume);
+  if (problem) throw invalidArgument(`${field}: ${problem}`);
 }
 
 /** 0 means "not given" (the poollet sends 0 for a local disk without a size limit). */
