@@ -2,13 +2,13 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
-import type { MachineIntent } from "@iri/backend-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MachineFiles } from "./machine-files.js";
 import { qemuMachineBackend, qemuSettings } from "./qemu-backend-factory.js";
 import type { QemuMachineBackend } from "./qemu-machine-backend.js";
 import { CephFixture } from "./testdata/ceph-fixture.js";
 import { converge, removeMachine } from "./testdata/converge.js";
+import { smallMachine } from "./testdata/intents.js";
 import { defaultSettings } from "./testdata/settings.js";
 import { TestBackendContext } from "./testdata/test-context.js";
 import { buildTestGuest, GuestShell, pushTestGuest } from "./testing/index.js";
@@ -25,12 +25,7 @@ describe("Ceph RBD volumes through QEMU's rbd driver (shared loopback Ceph, real
   const id = `rbd${Date.now().toString(36)}`;
   const root = () =>
     create(machine.VolumeSchema, { name: "root", device: "oda", localDisk: { image: { image } } });
-  const intent = (volumes: machine.Volume[]): MachineIntent => ({
-    id,
-    labels: {},
-    class: { name: "small", resources: {}, cpus: 1n, memoryBytes: 256n * MiB, settings: {} },
-    spec: create(machine.MachineSpecSchema, { class: "small", volumes: [root(), ...volumes] }),
-  });
+  const intent = (volumes: machine.Volume[]) => smallMachine(id, { volumes: [root(), ...volumes] });
   const apply = (volumes: machine.Volume[]) =>
     converge(() => backend.apply(intent(volumes), context.operation(id)));
   const cephVolume = (name: string, device: string, rbdImage: string, sizeMiB: bigint, passphrase?: string) =>

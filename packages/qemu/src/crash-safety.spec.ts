@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAlive } from "./host/qemu-process.js";
@@ -9,6 +8,7 @@ import { MachineFiles } from "./machine-files.js";
 import { createQemuBackendFactory, qemuSettings } from "./qemu-backend-factory.js";
 import type { QemuMachineBackend } from "./qemu-machine-backend.js";
 import { converge, removeMachine } from "./testdata/converge.js";
+import { smallMachine } from "./testdata/intents.js";
 import { defaultSettings } from "./testdata/settings.js";
 import { TestBackendContext } from "./testdata/test-context.js";
 import { buildTestGuest, GUEST_COMMAND_LINE, GuestShell } from "./testing/index.js";
@@ -67,17 +67,11 @@ describe("kill -9 of the provider while its machine runs (real QEMU, provider in
     }).open({ ...defaultSettings(qemuSettings), shutdownTimeout: 1 }, context);
     const observation = await converge(() =>
       backend.apply(
-        {
-          id,
-          labels: {},
-          class: { name: "small", resources: {}, cpus: 1n, memoryBytes: 256n * MiB, settings: {} },
-          spec: create(machine.MachineSpecSchema, {
-            class: "small",
-            volumes: [
-              { name: "root", device: "oda", localDisk: { sizeBytes: 0n, image: { image: "test-guest" } } },
-            ],
-          }),
-        },
+        smallMachine(id, {
+          volumes: [
+            { name: "root", device: "oda", localDisk: { sizeBytes: 0n, image: { image: "test-guest" } } },
+          ],
+        }),
         context.operation(id),
       ),
     );

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { qemuMachineBackend, qemuSettings } from "./qemu-backend-factory.js";
 import type { QemuMachineBackend } from "./qemu-machine-backend.js";
 import { converge, removeMachine } from "./testdata/converge.js";
+import { smallMachine } from "./testdata/intents.js";
 import { defaultSettings } from "./testdata/settings.js";
 import { TestBackendContext } from "./testdata/test-context.js";
 import { buildTestGuest, GuestShell, pushTestGuest } from "./testing/index.js";
@@ -17,12 +18,7 @@ describe("more devices than PCIe root ports (real QEMU)", () => {
   let image = "";
   const disk = (name: string, device: string) =>
     create(machine.VolumeSchema, { name, device, localDisk: { sizeBytes: 8n * MiB } });
-  const intent = (volumes: machine.Volume[]) => ({
-    id,
-    labels: {},
-    class: { name: "small", resources: {}, cpus: 1n, memoryBytes: 128n * MiB, settings: {} },
-    spec: create(machine.MachineSpecSchema, { class: "small", volumes }),
-  });
+  const intent = (volumes: machine.Volume[]) => smallMachine(id, { volumes });
 
   beforeAll(async () => {
     image = await pushTestGuest(buildTestGuest());

@@ -1,16 +1,16 @@
 import { readFile } from "node:fs/promises";
-import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MachineFiles } from "./machine-files.js";
 import { qemuMachineBackend, qemuSettings } from "./qemu-backend-factory.js";
 import type { QemuMachineBackend } from "./qemu-machine-backend.js";
 import { converge, eventually, removeMachine } from "./testdata/converge.js";
+import { smallMachine } from "./testdata/intents.js";
 import { defaultSettings } from "./testdata/settings.js";
 import { TestBackendContext } from "./testdata/test-context.js";
 import { buildTestGuest, GUEST_READY_MARKER, pushTestGuest } from "./testing/index.js";
 
-const MiB = 1024n * 1024n;
+const _MiB = 1024n * 1024n;
 
 describe("UEFI firmware (OVMF, real QEMU)", () => {
   let context: TestBackendContext;
@@ -37,15 +37,7 @@ describe("UEFI firmware (OVMF, real QEMU)", () => {
   it("boots the image's kernel through OVMF", async () => {
     const observation = await converge(() =>
       backend.apply(
-        {
-          id,
-          labels: {},
-          class: { name: "small", resources: {}, cpus: 1n, memoryBytes: 256n * MiB, settings: {} },
-          spec: create(machine.MachineSpecSchema, {
-            class: "small",
-            volumes: [{ name: "root", device: "oda", localDisk: { image: { image } } }],
-          }),
-        },
+        smallMachine(id, { volumes: [{ name: "root", device: "oda", localDisk: { image: { image } } }] }),
         context.operation(id),
       ),
     );

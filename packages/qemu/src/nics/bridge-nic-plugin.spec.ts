@@ -7,12 +7,13 @@ import { macAddress } from "../model/device-keys.js";
 import { qemuMachineBackend, qemuSettings } from "../qemu-backend-factory.js";
 import type { QemuMachineBackend } from "../qemu-machine-backend.js";
 import { converge, removeMachine } from "../testdata/converge.js";
+import { smallMachine } from "../testdata/intents.js";
 import { defaultSettings } from "../testdata/settings.js";
 import { TestBackendContext } from "../testdata/test-context.js";
 import { buildTestGuest, GuestShell, pushTestGuest } from "../testing/index.js";
 import { BridgeNicPlugin } from "./bridge-nic-plugin.js";
 
-const MiB = 1024n * 1024n;
+const _MiB = 1024n * 1024n;
 
 describe("bridge NIC plugin in a network namespace of the test's own (real QEMU)", () => {
   const netns = `iri-qemu-${randomBytes(3).toString("hex")}`;
@@ -22,21 +23,13 @@ describe("bridge NIC plugin in a network namespace of the test's own (real QEMU)
   let backend: QemuMachineBackend;
   let image = "";
   const ip = (...args: string[]) => runCommand(["ip", "-n", netns, ...args]);
-  const spec = (nics: machine.NetworkInterface[]) =>
-    create(machine.MachineSpecSchema, {
-      class: "small",
-      volumes: [{ name: "root", device: "oda", localDisk: { image: { image } } }],
-      networkInterfaces: nics,
-    });
   const apply = (nics: machine.NetworkInterface[]) =>
     converge(() =>
       backend.apply(
-        {
-          id,
-          labels: {},
-          class: { name: "small", resources: {}, cpus: 1n, memoryBytes: 256n * MiB, settings: {} },
-          spec: spec(nics),
-        },
+        smallMachine(id, {
+          volumes: [{ name: "root", device: "oda", localDisk: { image: { image } } }],
+          networkInterfaces: nics,
+        }),
         context.operation(id),
       ),
     );
