@@ -1,15 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
-import type { HostCapacity } from "@iri/backend-api";
+import type { HostCapacity, MachineClassConfig } from "@iri/backend-api";
 import { readClassFile } from "@iri/runtime-kit";
 
-export interface MachineClassConfig {
-  readonly name: string;
-  /** IRI capabilities, e.g. {cpu: 2, memory: 4294967296}; cpu and memory are required. */
-  readonly resources: Readonly<Record<string, bigint>>;
-  readonly cpus: bigint;
-  readonly memoryBytes: bigint;
-}
+export type { MachineClassConfig } from "@iri/backend-api";
 
 export interface CapacityPolicy {
   cpuOvercommitPercent: number;
@@ -18,9 +12,12 @@ export interface CapacityPolicy {
   reservedMemoryBytes: number;
 }
 
-/** Reads a machine class file: entries {name, capabilities: {cpu, memory, ...}}. Throws a readable Error. */
+/**
+ * Reads a machine class file: entries {name, capabilities: {cpu, memory, ...}, settings?}. A class without
+ * cpu or memory is refused (the provider could not size its machines). Throws a readable Error.
+ */
 export function loadMachineClasses(path: string): MachineClassConfig[] {
-  return readClassFile(path, ({ name, capabilities, where }) => {
+  return readClassFile(path, ({ name, capabilities, settings, where }) => {
     if (typeof capabilities !== "object" || capabilities === null) {
       throw new Error(`${where}.capabilities: expected an object`);
     }
@@ -36,15 +33,19 @@ export function loadMachineClasses(path: string): MachineClassConfig[] {
     if (cpus === undefined || memoryBytes === undefined) {
       throw new Error(`${where}.capabilities: cpu and memory are required`);
     }
-    return { name, resources, cpus, memoryBytes };
+    if (settings !== undefined && (typeof settings !== "object" || settings === null)) {
+      throw new Error(`${where}.settings: expected an object`);
+    }
+    return { name, resources, cpus, memoryBytes, settings: (settings ?? {}) as Record<string, unknown> };
   });
 }
 
 /**
- * How many more machines of each class fit on the host, given how many machines of each class exist now
- * (each holds its class's resources until it is gone).
+ * The quantity of each class as the machinepoollet reads it: a total, the machines of the class the host
+ * holds now plus how many more fit (the poollet subtracts its own machines of the class). `machinesPerClass`
+ * counts every machine that holds resources, including reservations of creates in flight.
  */
-export function classQuantities(
+export function classTotals(
   classes: readonly MachineClassConfig[],
   host: HostCapacity,
   policy: CapacityPolicy,
@@ -61,7 +62,7 @@ export function classQuantities(
   const result = new Map<string, bigint>();
   for (const cls of classes) {
     const fit = cpuLeft <= 0n || memLeft <= 0n ? 0n : min(cpuLeft / cls.cpus, memLeft / cls.memoryBytes);
-    result.set(cls.name, fit);
+    result.set(cls.name, BigInt(machinesPerClass.get(cls.name) ?? 0) + fit);
   }
   return result;
 }

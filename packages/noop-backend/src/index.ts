@@ -1,3 +1,4 @@
-export { NoopBucketBackend } from "./noop-bucket-backend.js";
-export { NoopMachineBackend } from "./noop-machine-backend.js";
-export { NoopVolumeBackend } from "./noop-volume-backend.js";
+export { NoopBucketBackend, noopBucketBackend } from "./noop-bucket-backend.js";
+export { NoopMachineBackend, noopMachineBackend } from "./noop-machine-backend.js";
+export { NoopVolumeBackend, noopVolumeBackend } from "./noop-volume-backend.js";
+export { NotedObjects } from "./noted-objects.js";

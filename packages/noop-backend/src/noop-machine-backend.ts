@@ -1,7 +1,19 @@
 import { availableParallelism, totalmem } from "node:os";
+import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
-import type { HostCapacity, MachineBackend, MachineIntent, MachineObservation } from "@iri/backend-api";
+import type {
+  ApplyOutcome,
+  BackendFactory,
+  HostCapacity,
+  MachineBackend,
+  MachineIntent,
+  MachineObservation,
+  ObjectRef,
+  OwnedResource,
+  RemoveOutcome,
+} from "@iri/backend-api";
+import { NotedObjects } from "./noted-objects.js";
 
 /**
  * Runs nothing. Every machine is reported as running (or suspended when powered off) with all its volumes
@@ -9,38 +21,43 @@ import type { HostCapacity, MachineBackend, MachineIntent, MachineObservation } 
  */
 export class NoopMachineBackend implements MachineBackend {
   readonly name = "noop";
-  private readonly owned = new Set<string>();
 
-  async apply(intent: MachineIntent): Promise<MachineObservation> {
-    this.owned.add(intent.id);
+  constructor(private readonly machines: NotedObjects) {}
+
+  async apply(intent: MachineIntent): Promise<ApplyOutcome<MachineObservation>> {
+    if (!this.machines.has(intent.id)) this.machines.note(intent.id, { host: "noop" });
     return {
-      state:
-        intent.spec.power === machine.Power.OFF
-          ? machine.MachineState.MACHINE_SUSPENDED
-          : machine.MachineState.MACHINE_RUNNING,
-      volumes: intent.spec.volumes.map((v) =>
-        create(machine.VolumeStatusSchema, {
-          name: v.name,
-          handle: v.connection?.handle ?? `noop-local-${v.name}`,
-          state: machine.VolumeState.VOLUME_ATTACHED,
-        }),
-      ),
-      networkInterfaces: intent.spec.networkInterfaces.map((n) =>
-        create(machine.NetworkInterfaceStatusSchema, {
-          name: n.name,
-          handle: `noop-nic-${n.name}`,
-          state: machine.NetworkInterfaceState.NETWORK_INTERFACE_ATTACHED,
-        }),
-      ),
+      placement: { host: "noop" },
+      observation: {
+        state:
+          intent.spec.power === machine.Power.OFF
+            ? machine.MachineState.MACHINE_SUSPENDED
+            : machine.MachineState.MACHINE_RUNNING,
+        volumes: intent.spec.volumes.map((v) =>
+          create(machine.VolumeStatusSchema, {
+            name: v.name,
+            handle: v.connection?.handle ?? `noop-local-${v.name}`,
+            state: machine.VolumeState.VOLUME_ATTACHED,
+          }),
+        ),
+        networkInterfaces: intent.spec.networkInterfaces.map((n) =>
+          create(machine.NetworkInterfaceStatusSchema, {
+            name: n.name,
+            handle: `noop-nic-${n.name}`,
+            state: machine.NetworkInterfaceState.NETWORK_INTERFACE_ATTACHED,
+          }),
+        ),
+      },
     };
   }
 
-  async remove(id: string): Promise<void> {
-    this.owned.delete(id);
+  async remove(ref: ObjectRef): Promise<RemoveOutcome> {
+    this.machines.forget(ref.id);
+    return undefined;
   }
 
-  async listOwned(): Promise<string[]> {
-    return [...this.owned];
+  async listOwned(): Promise<OwnedResource[]> {
+    return this.machines.list();
   }
 
   async hostCapacity(): Promise<HostCapacity> {
@@ -49,3 +66,11 @@ export class NoopMachineBackend implements MachineBackend {
 
   async close(): Promise<void> {}
 }
+
+export const noopMachineBackend: BackendFactory<MachineBackend, Record<string, never>> = {
+  name: "noop",
+  settings: {},
+  async open(_settings, context) {
+    return new NoopMachineBackend(new NotedObjects(join(context.stateDir, "machines"), context.owner.instanceId));
+  },
+};

@@ -1,12 +1,20 @@
+import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { volume } from "@iri/api";
 import type {
+  ApplyOutcome,
+  BackendFactory,
+  ObjectRef,
+  OwnedResource,
+  PoolCapacity,
+  RemoveOutcome,
   SnapshotIntent,
   SnapshotObservation,
   VolumeBackend,
   VolumeIntent,
   VolumeObservation,
 } from "@iri/backend-api";
+import { NotedObjects } from "./noted-objects.js";
 
 /**
  * Stores nothing. Every volume is reported available with a `noop` access that no machine backend can
@@ -14,46 +22,77 @@ import type {
  */
 export class NoopVolumeBackend implements VolumeBackend {
   readonly name = "noop";
-  private readonly volumes = new Map<string, bigint>();
-  private readonly snapshots = new Set<string>();
 
-  constructor(private readonly capacityBytes: bigint = 1n << 40n) {}
+  constructor(
+    private readonly volumes: NotedObjects,
+    private readonly snapshots: NotedObjects,
+    private readonly capacityBytes: bigint,
+  ) {}
 
-  async apply(intent: VolumeIntent): Promise<VolumeObservation> {
+  async apply(intent: VolumeIntent): Promise<ApplyOutcome<VolumeObservation>> {
     const storageBytes = intent.spec.resources?.storageBytes ?? 0n;
-    this.volumes.set(intent.id, storageBytes);
+    const placement = { pool: String(intent.class.settings.pool ?? "noop") };
+    if (this.volumes.sizeOf(intent.id) !== storageBytes) this.volumes.note(intent.id, placement, storageBytes);
     return {
-      state: volume.VolumeState.VOLUME_AVAILABLE,
-      access: create(volume.VolumeAccessSchema, { driver: "noop", handle: intent.id }),
-      storageBytes,
+      placement,
+      observation: {
+        state: volume.VolumeState.VOLUME_AVAILABLE,
+        access: create(volume.VolumeAccessSchema, { driver: "noop", handle: intent.id }),
+        storageBytes,
+      },
     };
   }
 
-  async remove(id: string): Promise<void> {
-    this.volumes.delete(id);
+  async remove(ref: ObjectRef): Promise<RemoveOutcome> {
+    this.volumes.forget(ref.id);
+    return undefined;
   }
 
-  async applySnapshot(intent: SnapshotIntent): Promise<SnapshotObservation> {
-    this.snapshots.add(intent.id);
+  async applySnapshot(intent: SnapshotIntent): Promise<ApplyOutcome<SnapshotObservation>> {
+    const sizeBytes = this.volumes.sizeOf(intent.volumeId) ?? 0n;
+    if (!this.snapshots.has(intent.id)) this.snapshots.note(intent.id, intent.volumePlacement ?? {}, sizeBytes);
     return {
-      state: volume.VolumeSnapshotState.VOLUME_SNAPSHOT_READY,
-      sizeBytes: this.volumes.get(intent.volumeId) ?? 0n,
+      placement: intent.volumePlacement ?? {},
+      observation: { state: volume.VolumeSnapshotState.VOLUME_SNAPSHOT_READY, sizeBytes },
     };
   }
 
-  async removeSnapshot(id: string): Promise<void> {
-    this.snapshots.delete(id);
+  async removeSnapshot(ref: ObjectRef): Promise<RemoveOutcome> {
+    this.snapshots.forget(ref.id);
+    return undefined;
   }
 
-  async listOwned(): Promise<{ volumes: string[]; snapshots: string[] }> {
-    return { volumes: [...this.volumes.keys()], snapshots: [...this.snapshots] };
+  async listOwned(): Promise<{ volumes: OwnedResource[]; snapshots: OwnedResource[] }> {
+    return { volumes: this.volumes.list(), snapshots: this.snapshots.list() };
   }
 
-  async availableBytes(): Promise<bigint> {
-    let used = 0n;
-    for (const size of this.volumes.values()) used += size;
-    return used >= this.capacityBytes ? 0n : this.capacityBytes - used;
+  async capacity(): Promise<PoolCapacity> {
+    return { totalBytes: this.capacityBytes };
   }
 
   async close(): Promise<void> {}
 }
+
+const settings = {
+  noopCapacityBytes: {
+    flag: "noop-capacity-bytes",
+    env: "IRI_VOLUME_PROVIDER_NOOP_CAPACITY_BYTES",
+    kind: "integer",
+    default: "1099511627776",
+    min: 0,
+    description: "noop backend: the capacity it pretends its (one) pool has.",
+  },
+} as const;
+
+export const noopVolumeBackend: BackendFactory<VolumeBackend, typeof settings> = {
+  name: "noop",
+  settings,
+  async open(values, context) {
+    const { instanceId } = context.owner;
+    return new NoopVolumeBackend(
+      new NotedObjects(join(context.stateDir, "volumes"), instanceId),
+      new NotedObjects(join(context.stateDir, "snapshots"), instanceId),
+      BigInt(values.noopCapacityBytes),
+    );
+  },
+};

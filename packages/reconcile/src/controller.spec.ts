@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 function controller(clock: FakeClock, options: Partial<ControllerOptions> & { reconcile: Reconciler }) {
-  const c = new Controller({ name: "test", clock, backoff: { jitter: 0 }, ...options });
+  const c = new Controller({ name: "test", clock, backoff: { jitter: 0 }, resyncJitter: 0, ...options });
   started.push(c);
   return c;
 }
@@ -365,6 +365,45 @@ describe("Controller resync and sources", () => {
     ]);
   });
 
+  it("leaves a failing key's back-off alone on resync", async () => {
+    const clock = new FakeClock();
+    const calls: number[] = [];
+    const c = controller(clock, {
+      backoff: { baseMs: 10_000, maxMs: 10_000, jitter: 0 },
+      resyncPeriodMs: 1_000,
+      listKeys: () => ["bad"],
+      reconcile: async () => {
+        calls.push(clock.now());
+        throw new Error("backend down");
+      },
+    });
+    c.start();
+    c.enqueue("bad");
+    await clock.advance(5_000);
+    // Five resyncs came and went; the key still waits for its 10 s back-off.
+    expect(calls).toEqual([0]);
+    await clock.advance(5_000);
+    expect(calls).toEqual([0, 10_000]);
+  });
+
+  it("spreads resync periods by the jitter", async () => {
+    const clock = new FakeClock();
+    const { calls, reconcile } = counting(() => undefined)(clock);
+    let r = 0;
+    const randoms = [0, 0.999];
+    const c = controller(clock, {
+      reconcile,
+      resyncPeriodMs: 1_000,
+      resyncJitter: 0.5,
+      random: () => randoms[r++ % 2] as number,
+      listKeys: () => ["k"],
+    });
+    c.start();
+    await clock.advance(2_200);
+    // 500 ms (random 0 → -50 %), then ~1,499 ms (random ≈1 → +50 %).
+    expect(calls.map((x) => Math.round(x.at))).toEqual([500, 1_999]);
+  });
+
   it("refuses a resync period without listKeys and nonsensical options", () => {
     const reconcile = async () => undefined;
     expect(() => new Controller({ name: "x", reconcile, resyncPeriodMs: 10 })).toThrow(RangeError);
@@ -373,6 +412,7 @@ describe("Controller resync and sources", () => {
       RangeError,
     );
     expect(() => new Controller({ name: "x", reconcile, backoff: { jitter: 2 } })).toThrow(RangeError);
+    expect(() => new Controller({ name: "x", reconcile, resyncJitter: 1 })).toThrow(RangeError);
   });
 
   it("starts sources added before and after start, and stops them on stop", async () => {

@@ -30,6 +30,7 @@ export class Controller {
   private readonly concurrency: number;
   private readonly backoff: Required<BackoffOptions>;
   private readonly resyncPeriodMs: number;
+  private readonly resyncJitter: number;
   private readonly listKeys: (() => Iterable<string>) | undefined;
   private readonly clock: Clock;
   private readonly hooks: ControllerHooks;
@@ -54,6 +55,7 @@ export class Controller {
     this.concurrency = options.concurrency ?? 2;
     this.backoff = { ...defaultBackoff, ...definedOnly(options.backoff) };
     this.resyncPeriodMs = options.resyncPeriodMs ?? 0;
+    this.resyncJitter = options.resyncJitter ?? 0.2;
     this.listKeys = options.listKeys;
     this.clock = options.clock ?? systemClock;
     this.hooks = options.hooks ?? {};
@@ -65,6 +67,9 @@ export class Controller {
     const { baseMs, maxMs, jitter } = this.backoff;
     if (!(baseMs > 0 && maxMs >= baseMs && jitter >= 0 && jitter <= 1)) {
       throw new RangeError(`controller ${this.name}: backoff needs 0 < baseMs <= maxMs and 0 <= jitter <= 1`);
+    }
+    if (!(this.resyncJitter >= 0 && this.resyncJitter < 1)) {
+      throw new RangeError(`controller ${this.name}: resyncJitter must be in [0, 1)`);
     }
     if (!(this.resyncPeriodMs >= 0)) {
       throw new RangeError(`controller ${this.name}: resyncPeriodMs must be >= 0`);
@@ -124,12 +129,14 @@ export class Controller {
     this.delayed.set(key, { at, handle });
   }
 
-  /** Queues every key from `listKeys` (nothing without it). */
+  /**
+   * Queues every key from `listKeys` (nothing without it). A key waiting on a timer (a back-off or a
+   * requested requeue) keeps waiting: a resync must not undo the back-off of a failing key.
+   */
   enqueueAll(): void {
     if (this.state === "stopped" || !this.listKeys) return;
     for (const key of this.listKeys()) {
-      this.cancelDelayed(key);
-      this.queue.add(key);
+      if (!this.delayed.has(key)) this.queue.add(key);
     }
     this.settle();
   }
@@ -164,12 +171,15 @@ export class Controller {
     this.sourceStops.push(stop);
   }
 
+  // Each period is spread by ±resyncJitter, so that controllers (and providers) started together do not
+  // resync in lock-step.
   private scheduleResync(): void {
+    const spread = 1 + this.resyncJitter * (2 * this.random() - 1);
     this.resyncTimer = this.clock.setTimeout(() => {
       // Re-armed first so a listKeys that throws does not end the periodic resync.
       this.scheduleResync();
       this.guard("resync", () => this.enqueueAll());
-    }, this.resyncPeriodMs);
+    }, this.resyncPeriodMs * spread);
   }
 
   private cancelDelayed(key: string): void {

@@ -6,7 +6,8 @@ export { Controller } from "./controller.js";
 export { intervalSource } from "./interval-source.js";
 // storeSource(collection): enqueues every id on start and the id of every watch event; on "resync" enqueues
 // every id in the collection and calls enqueueAll.
-export { storeSource } from "./store-source.js";
+export type { ChangeFilter } from "./store-source.js";
+export { specOrDeletionChanged, storeSource } from "./store-source.js";
 export { TerminalError } from "./terminal-error.js";
 export type {
   BackoffOptions,

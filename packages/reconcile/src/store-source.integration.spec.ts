@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jsonCodec, openDatabase } from "@iri/store";
 import { afterEach, describe, expect, it } from "vitest";
+import { FakeClock } from "./clock.js";
 import { Controller } from "./controller.js";
 import { storeSource } from "./store-source.js";
 
@@ -57,6 +58,44 @@ describe("storeSource on a real store", () => {
     await until(() => seen.includes("m2:present"), "m2 after restart");
     await second.stop();
     expect(seen).toEqual(["m2:present"]);
+    await db.close();
+  });
+
+  it("does not re-run a reconciler for its own status writes, and honours the delay it asks for", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "reconcile-store-"));
+    dirs.push(dir);
+    const db = openDatabase({ path: join(dir, "state.db") });
+    const machines = db.collection<{ cpus: number }, { progress: number }>("machines", {
+      spec: jsonCodec(),
+      status: jsonCodec(),
+    });
+    const clock = new FakeClock();
+    let applies = 0;
+    const controller = new Controller({
+      name: "machines",
+      clock,
+      // An observation that changes on every call (progress), written back, with a polling delay.
+      reconcile: async (id) => {
+        applies += 1;
+        await machines.mutate(id, (m) => ({ status: { progress: m.status.progress + 1 } }));
+        return { requeueAfterMs: 5_000 };
+      },
+    });
+    controller.addSource(storeSource(machines));
+    controller.start();
+    await machines.create({ id: "m1", spec: { cpus: 1 }, status: { progress: 0 } });
+    await until(() => machines.get("m1")?.status.progress === 1, "the first apply's status write");
+    // Give a self-triggered loop every chance to show up: status writes are durable commits on real time.
+    const deadline = Date.now() + 500;
+    while (Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(applies).toBe(1);
+    await clock.advance(5_000);
+    await until(() => applies === 2, "the requeue after 5 s");
+    // A spec change is a change: it is reconciled at once, without waiting for the delay.
+    await machines.mutate("m1", () => ({ spec: { cpus: 2 } }));
+    await until(() => applies === 3, "the spec change");
+    await controller.stop();
+    expect(machines.get("m1")?.status.progress).toBe(3);
     await db.close();
   });
 });

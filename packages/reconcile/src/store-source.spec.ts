@@ -11,11 +11,12 @@ class FakeCollection implements Pick<Collection<Spec, undefined>, "watch" | "lis
   readonly records = new Map<string, StoredRecord<Spec, undefined>>();
   readonly handlers = new Set<WatchHandler<Spec, undefined>>();
 
-  put(id: string): StoredRecord<Spec, undefined> {
-    const record = { metadata: { id }, spec: { size: 1 }, status: undefined } as StoredRecord<
-      Spec,
-      undefined
-    >;
+  put(id: string, generation = 1n): StoredRecord<Spec, undefined> {
+    const record = {
+      metadata: { id, generation, deletedAt: 0n },
+      spec: { size: 1 },
+      status: undefined,
+    } as StoredRecord<Spec, undefined>;
     this.records.set(id, record);
     return record;
   }
@@ -57,7 +58,7 @@ describe("storeSource", () => {
     expect(r.enqueued).toEqual(["m1", "m2"]);
 
     collection.emit({ type: "added", record: collection.put("m3") });
-    collection.emit({ type: "modified", record: collection.put("m1") });
+    collection.emit({ type: "modified", previous: collection.put("m1"), record: collection.put("m1", 2n) });
     const gone = collection.put("m2");
     collection.records.delete("m2");
     collection.emit({ type: "deleted", record: gone });
@@ -116,12 +117,23 @@ describe("storeSource", () => {
     await clock.flush();
     expect(reconciled.sort()).toEqual(["m1", "m2"]);
 
-    collection.emit({ type: "modified", record: collection.put("m2") });
+    collection.emit({ type: "modified", previous: collection.put("m2"), record: collection.put("m2", 2n) });
     await clock.flush();
     collection.emit({ type: "resync" });
     await clock.flush();
     expect(reconciled.slice(2).sort()).toEqual(["m1", "m2", "m2", "orphan"]);
     await controller.stop();
     expect(collection.handlers.size).toBe(0);
+  });
+
+  it("ignores a modification that changed neither spec (generation) nor deletion nor labels", () => {
+    const collection = new FakeCollection();
+    const r = recorder();
+    storeSource(collection).start(r.enqueue, r.enqueueAll);
+    const before = collection.put("s1");
+    collection.emit({ type: "modified", previous: before, record: collection.put("s1") });
+    expect(r.enqueued).toEqual([]);
+    collection.emit({ type: "modified", previous: before, record: collection.put("s1", 2n) });
+    expect(r.enqueued).toEqual(["s1"]);
   });
 });

@@ -56,8 +56,10 @@ export interface ControllerOptions {
   /** Workers; at most this many different keys run at once. Default 2. */
   concurrency?: number;
   backoff?: BackoffOptions;
-  /** Every key from listKeys is enqueued this often. 0 disables. Default 0. */
+  /** Every key from listKeys is enqueued about this often (spread by resyncJitter). 0 disables. Default 0. */
   resyncPeriodMs?: number;
+  /** Random spread of each resync period as a fraction, 0..1 (exclusive). Default 0.2. */
+  resyncJitter?: number;
   /**
    * All keys that exist now; used by resync and by sources that ask for enqueueAll (which does nothing
    * without it). Include keys only the backend still knows, so their clean-up is reconciled too.

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { BackendUnavailableError } from "@iri/backend-api";
 import { describe, expect, it } from "vitest";
 import { invalidArgument, ProviderError, toConnectError } from "./errors.js";
 import { captureLogger } from "./testdata/harness.js";
@@ -18,6 +19,14 @@ describe("toConnectError", () => {
     expect(mapped.rawMessage.length).toBeLessThanOrEqual(1025);
     expect(mapped.rawMessage.startsWith("bad id xxx")).toBe(true);
     expect(toConnectError(new ProviderError(Code.Aborted, "retry"), log.logger).rawMessage).toBe("retry");
+    expect(log.text()).toBe("");
+  });
+
+  it("answers Unavailable for a backend that cannot reach its infrastructure", () => {
+    const log = captureLogger();
+    const mapped = toConnectError(new BackendUnavailableError("ceph: monitor 127.0.0.1:3300 unreachable"), log.logger);
+    expect(mapped.code).toBe(Code.Unavailable);
+    expect(mapped.rawMessage).toBe("ceph: monitor 127.0.0.1:3300 unreachable");
     expect(log.text()).toBe("");
   });
 

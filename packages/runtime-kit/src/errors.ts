@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { BackendUnavailableError } from "@iri/backend-api";
 import { StoreError } from "@iri/store";
 import type { Logger } from "./logging.js";
 import { collectSecretValues, scrubSecretValues } from "./redact.js";
@@ -57,6 +58,8 @@ export function toConnectError(
   if (err instanceof ConnectError) return err;
   if (err instanceof ProviderError) return new ConnectError(clientMessage(err.message), err.code);
   if (err instanceof StoreError) return new ConnectError(clientMessage(err.message), STORE_CODES[err.code]);
+  // The backend's infrastructure is down (e.g. Status asking Ceph for capacity): the call may be retried.
+  if (err instanceof BackendUnavailableError) return new ConnectError(clientMessage(err.message), Code.Unavailable);
   const secrets = context.request === undefined ? [] : collectSecretValues(context.request);
   logger.error({ rpc: context.rpc, err: describe(err, secrets, 0) }, "unexpected error in handler");
   return new ConnectError("internal error", Code.Internal);

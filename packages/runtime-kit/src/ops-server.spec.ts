@@ -11,11 +11,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function start(metrics: ProviderMetrics, isReady: () => boolean): Promise<OpsServer> {
+async function start(metrics: ProviderMetrics, readiness: () => string | undefined): Promise<OpsServer> {
   const ops = await startOpsServer({
     address: "127.0.0.1:0",
     metrics,
-    isReady,
+    readiness,
     logger: captureLogger().logger,
   });
   cleanups.push(() => ops.close());
@@ -24,13 +24,15 @@ async function start(metrics: ProviderMetrics, isReady: () => boolean): Promise<
 
 describe("startOpsServer", () => {
   it("reports the chosen port and serves health and readiness", async () => {
-    let ready = false;
-    const ops = await start(new ProviderMetrics({ processMetrics: false }), () => ready);
+    let notReady: string | undefined = "starting";
+    const ops = await start(new ProviderMetrics({ processMetrics: false }), () => notReady);
     expect(ops.port).toBeGreaterThan(0);
     const base = `http://127.0.0.1:${ops.port}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
-    expect((await fetch(`${base}/readyz`)).status).toBe(503);
-    ready = true;
+    const starting = await fetch(`${base}/readyz`);
+    expect(starting.status).toBe(503);
+    expect(await starting.text()).toBe("not ready: starting\n");
+    notReady = undefined;
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     expect((await fetch(`${base}/nothing`)).status).toBe(404);
     expect((await fetch(`${base}/healthz`, { method: "POST" })).status).toBe(405);
@@ -72,7 +74,7 @@ describe("startOpsServer", () => {
   it("refuses an address without a port", async () => {
     const metrics = new ProviderMetrics({ processMetrics: false });
     await expect(
-      startOpsServer({ address: "localhost", metrics, isReady: () => true, logger: captureLogger().logger }),
+      startOpsServer({ address: "localhost", metrics, readiness: () => undefined, logger: captureLogger().logger }),
     ).rejects.toThrow("invalid ops address");
   });
 });

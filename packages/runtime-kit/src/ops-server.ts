@@ -7,8 +7,8 @@ export interface OpsServerOptions {
   /** "host:port", "[::1]:port" or ":port" (all interfaces); port 0 picks a free port. */
   address: string;
   metrics: ProviderMetrics;
-  /** Readiness, e.g. "the gRPC socket is listening and the first adoption pass is done". */
-  isReady: () => boolean;
+  /** Why the provider is not ready (e.g. "starting", "the store cannot commit: …"); undefined when ready. */
+  readiness: () => string | undefined;
   logger: Logger;
 }
 
@@ -21,8 +21,8 @@ export interface OpsServer {
 
 /**
  * Plain HTTP for kubelet probes and Prometheus, kept off the gRPC socket so that scrapes and probes never
- * compete with the poollet's calls: GET /healthz (200 while the process serves), /readyz (200 once isReady(),
- * 503 before), /metrics (Prometheus text format).
+ * compete with the poollet's calls: GET /healthz (200 while the process serves), /readyz (200 when ready,
+ * else 503 with the reason), /metrics (Prometheus text format).
  */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const { host, port } = parseHostPort(options.address);
@@ -60,8 +60,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: OpsSer
   switch (path) {
     case "/healthz":
       return reply(res, 200, "ok\n");
-    case "/readyz":
-      return options.isReady() ? reply(res, 200, "ok\n") : reply(res, 503, "not ready\n");
+    case "/readyz": {
+      const notReady = options.readiness();
+      return notReady === undefined ? reply(res, 200, "ok\n") : reply(res, 503, `not ready: ${notReady}\n`);
+    }
     case "/metrics":
       return reply(res, 200, await options.metrics.text(), options.metrics.contentType);
     default:

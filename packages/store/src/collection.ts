@@ -11,6 +11,7 @@ import type {
   ObjectMeta,
   RecordChanges,
   StoredRecord,
+  WatchEvent,
   WatchHandler,
   WatchOptions,
 } from "./types.js";
@@ -185,10 +186,11 @@ export class SqliteCollection<Spec, Status> implements Collection<Spec, Status>,
     } else {
       this.entries.delete(id);
     }
-    const event =
-      step.kind === "put"
-        ? { type: step.event, record: step.entry.record }
-        : { type: "deleted" as const, record: step.entry.record };
+    let event: WatchEvent<Spec, Status>;
+    if (step.kind === "remove") event = { type: "deleted", record: step.entry.record };
+    else if (step.event === "modified" && previous !== undefined)
+      event = { type: "modified", record: step.entry.record, previous: previous.record };
+    else event = { type: "added", record: step.entry.record };
     for (const watcher of this.watchers) watcher.push(event);
   }
 

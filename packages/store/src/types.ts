@@ -60,7 +60,9 @@ export interface ListOptions {
 }
 
 export type WatchEvent<Spec, Status> =
-  | { type: "added" | "modified"; record: StoredRecord<Spec, Status> }
+  | { type: "added"; record: StoredRecord<Spec, Status> }
+  /** `previous` is the record as it was before this write (lets a watcher ignore e.g. status-only writes). */
+  | { type: "modified"; record: StoredRecord<Spec, Status>; previous: StoredRecord<Spec, Status> }
   /** The record is gone from the store for good (hard delete). */
   | { type: "deleted"; record: StoredRecord<Spec, Status> }
   /**

@@ -43,6 +43,18 @@ describe("watch", () => {
     expect(inMemory).toEqual(seen.map(() => true));
   });
 
+  it("hands a modified event the record as it was before the write", async () => {
+    const c = machines(temp.open());
+    const pairs: string[] = [];
+    c.watch((event) => {
+      if (event.type === "modified") pairs.push(`${event.previous.status.state}->${event.record.status.state}`);
+    });
+    await c.create({ id: "a", spec, status });
+    await c.mutate("a", () => ({ status: { state: "RUNNING" } }));
+    await c.mutate("a", () => ({ status: { state: "STOPPED" } }));
+    await eventually(() => expect(pairs).toEqual(["PENDING->RUNNING", "RUNNING->STOPPED"]));
+  });
+
   it("gives an async handler its next event only after the previous one settled", async () => {
     const c = machines(temp.open());
     const gate = deferred();

@@ -1,8 +1,41 @@
-import { classQuantities } from "../machine-classes.js";
-import type { MachineServerContext } from "./context.js";
+import type { HostCapacity, MachineBackend } from "@iri/backend-api";
+import { resourceExhausted } from "@iri/runtime-kit";
+import type { ClassUsage } from "../class-usage.js";
+import { type CapacityPolicy, classTotals, type MachineClassConfig } from "../machine-classes.js";
 
-/** How many more machines of each class fit on the host right now. */
-export async function currentQuantities(ctx: MachineServerContext): Promise<Map<string, bigint>> {
-  const host = await ctx.backend.hostCapacity();
-  return classQuantities(ctx.classes, host, ctx.capacityPolicy, ctx.classUsage.perClass);
+/**
+ * The host's machine capacity. Host resources are read from the backend at start and on every Status call
+ * (they hardly change); the admission check in CreateMachine works on the last reading, synchronously, so
+ * that it and the reservation it makes cannot interleave with another create.
+ */
+export class MachineCapacity {
+  #host: HostCapacity | undefined;
+
+  constructor(
+    private readonly classes: readonly MachineClassConfig[],
+    private readonly policy: CapacityPolicy,
+    private readonly backend: MachineBackend,
+    private readonly usage: ClassUsage,
+  ) {}
+
+  /** Reads the host's resources again. */
+  async refresh(): Promise<void> {
+    this.#host = await this.backend.hostCapacity();
+  }
+
+  /** Per class: machines held now + how many more fit (a total, as the machinepoollet expects). */
+  totals(): Map<string, bigint> {
+    if (!this.#host) return new Map();
+    return classTotals(this.classes, this.#host, this.policy, this.usage.stored);
+  }
+
+  /** Admits one machine of the class or throws ResourceExhausted; call the result once the create settled. */
+  reserve(className: string): () => void {
+    const held = this.usage.held();
+    const total = this.#host ? (classTotals(this.classes, this.#host, this.policy, held).get(className) ?? 0n) : 0n;
+    if (total <= BigInt(held.get(className) ?? 0)) {
+      throw resourceExhausted(`no capacity left for another machine of class ${JSON.stringify(className)}`);
+    }
+    return this.usage.reserve(className);
+  }
 }

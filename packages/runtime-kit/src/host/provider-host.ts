@@ -1,12 +1,21 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { Controller, type ControllerHooks, type Reconciler, storeSource } from "@iri/reconcile";
-import { type Collection, type Database, openDatabase } from "@iri/store";
+import type { OwnerIdentity } from "@iri/backend-api";
+import { Controller, type ControllerHooks, storeSource } from "@iri/reconcile";
+import { type Collection, type Database, jsonCodec, openDatabase } from "@iri/store";
+import { KitBackgroundJobs } from "../backend/background-jobs.js";
+import { openBackendState } from "../backend/backend-state.js";
+import { type ObjectReconciler, type ObjectReconcilerOptions, objectReconciler } from "../backend/object-reconciler.js";
+import { type AnyBackendFactory, type BackendSinks, openBackend } from "../backend/open-backend.js";
+import { type OrphanScan, startOrphanScanner } from "../backend/orphan-scanner.js";
+import { parseOrphanPolicy } from "../backend/orphans.js";
+import { ownerIdentity } from "../backend/owner-identity.js";
 import { EventRecorder } from "../events.js";
 import { createLogger, type Logger } from "../logging.js";
 import { ProviderMetrics } from "../metrics.js";
 import { type OpsServer, startOpsServer } from "../ops-server.js";
+import { loadOrCreateKey } from "../secrets/key-file.js";
 import { type RunningServer, serveRuntime } from "../serve.js";
 
 /** The settings every provider shares (see commonSettings). */
@@ -19,59 +28,158 @@ export interface HostSettings {
   shutdownGraceMs: number;
   eventTtlMs: number;
   maxEvents: number;
+  backend: string;
+  keyFile: string;
+  orphanRemoval: string;
+  workers: number;
+  resyncPeriodMs: number;
 }
 
-export interface HostServices {
+export interface HostServices<Backend> {
   db: Database;
   events: EventRecorder;
   metrics: ProviderMetrics;
   logger: Logger;
+  backend: Backend;
+  owner: OwnerIdentity;
+  /** The key-encryption key: seal collections holding secrets with it (sealedCodec). */
+  kek: Buffer;
+  /** Builds the controller of one object kind on the kit's reconciler pattern. */
+  objectController<Spec, Status, Observation>(
+    options: ObjectControllerOptions<Spec, Status, Observation>,
+  ): { controller: Controller; reconciler: ObjectReconciler };
+  /** Routes the backend's events and notify() calls (wire them once the collections exist). */
+  routeBackend(sinks: BackendSinks): void;
 }
 
-/** What an app hands back once its collections, backend and controllers exist. */
+export type ObjectControllerOptions<Spec, Status, Observation> = Omit<
+  ObjectReconcilerOptions<Spec, Status, Observation>,
+  "states" | "events" | "logger"
+> & {
+  /** What the backend holds of this kind, for the orphan pass. */
+  listOwned: OrphanScan["listOwned"];
+};
+
+/** What an app hands back once its collections, controllers and service exist. */
 export interface HostWiring {
-  controllers: Controller[];
   register(router: ConnectRouter): void;
+  /** Extra things to stop on shutdown (e.g. a streaming server), after the controllers. */
+  close?(): Promise<void>;
 }
 
-export interface ProviderHostOptions {
-  /** e.g. "machine-provider"; used in logs and metrics. */
+export interface ProviderHostOptions<Backend extends { close(): Promise<void> }> {
+  /** e.g. "machine-provider"; used in logs, metrics and owner tags. */
   name: string;
-  settings: HostSettings;
-  backend: { close(): Promise<void> };
-  /** Opens collections, adopts backend state, builds controllers and the service. Runs before serving. */
-  setup(services: HostServices): Promise<HostWiring>;
+  settings: HostSettings & Record<string, unknown>;
+  backends: readonly AnyBackendFactory<Backend>[];
+  /** Opens collections, builds controllers and the service. Runs before serving. */
+  setup(services: HostServices<Backend>): Promise<HostWiring>;
 }
 
-export interface ProviderHost extends HostServices {
+export interface ProviderHost {
   readonly socketPath: string;
   /** Port of the ops endpoint (0 when disabled). */
   readonly opsPort: number;
+  readonly logger: Logger;
+  readonly db: Database;
+  readonly events: EventRecorder;
+  readonly metrics: ProviderMetrics;
+  readonly owner: OwnerIdentity;
   /** Drains calls, stops controllers, closes the backend, the ops endpoint and the database. */
   close(): Promise<void>;
 }
 
+const HEALTH_PROBE_MS = 10_000;
+
 /**
- * The life of a provider process: state directory, database, events, metrics, controllers, the gRPC socket
- * and the ops endpoint, started in an order that never serves a request before the store is open, and
- * stopped in reverse.
+ * The life of a provider process, in an order that never serves a request before the store is open: ops
+ * endpoint (/readyz 503 "starting"), state directory, key, store, owner identity, backend (opened and
+ * validated), the app's collections and controllers, the gRPC socket, then the controllers and the orphan
+ * pass. Stopped in reverse.
  */
-export async function startProviderHost(options: ProviderHostOptions): Promise<ProviderHost> {
+export async function startProviderHost<Backend extends { close(): Promise<void> }>(
+  options: ProviderHostOptions<Backend>,
+): Promise<ProviderHost> {
   const { settings } = options;
   const logger = createLogger({ level: settings.logLevel, name: options.name });
-  mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 });
-  const db = openDatabase({ path: join(settings.stateDir, "store.db") });
   const metrics = new ProviderMetrics({ defaultLabels: { provider: options.name } });
-  const events = new EventRecorder({ db, logger, ttlMs: settings.eventTtlMs, maxEvents: settings.maxEvents });
-  let ready = false;
-  let ops: OpsServer | undefined;
-  let server: RunningServer | undefined;
-  let controllers: Controller[] = [];
+  let notReady: string | undefined = "starting";
+  const ops: OpsServer | undefined =
+    settings.opsAddress === ""
+      ? undefined
+      : await startOpsServer({ address: settings.opsAddress, metrics, readiness: () => notReady, logger });
+  const orphanPolicy = parseOrphanPolicy(settings.orphanRemoval);
+
+  const cleanups: (() => Promise<void>)[] = [async () => ops?.close()];
+  const unwind = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  };
   try {
-    const wiring = await options.setup({ db, events, metrics, logger });
-    controllers = wiring.controllers;
-    for (const c of controllers) c.start();
-    server = await serveRuntime({
+    privateStateDir(settings.stateDir, logger);
+    const { key: kek } = loadOrCreateKey(settings.keyFile || join(settings.stateDir, "kek"));
+    const db = openDatabase({ path: join(settings.stateDir, "store.db") });
+    cleanups.push(() => db.close());
+    const owner = await ownerIdentity(db, options.name);
+    const events = new EventRecorder({ db, logger, ttlMs: settings.eventTtlMs, maxEvents: settings.maxEvents });
+    cleanups.push(() => events.close());
+
+    let sinks: BackendSinks = { event: () => undefined, notify: () => undefined };
+    const jobs = new KitBackgroundJobs();
+    const backend = await openBackend({
+      factories: options.backends,
+      name: settings.backend,
+      settings,
+      stateDir: settings.stateDir,
+      logger,
+      metrics: metrics.registry,
+      owner,
+      jobs,
+      sinks: { event: (...a) => sinks.event(...a), notify: (id) => sinks.notify(id) },
+    });
+    cleanups.push(() => backend.close());
+    cleanups.push(() => jobs.close());
+    logger.info({ backend: settings.backend, instanceId: owner.instanceId }, "backend open");
+
+    const scans: OrphanScan[] = [];
+    const controllers: Controller[] = [];
+    const wiring = await options.setup({
+      db,
+      events,
+      metrics,
+      logger,
+      backend,
+      owner,
+      kek,
+      routeBackend: (next) => {
+        sinks = next;
+      },
+      objectController: (o) => {
+        const states = openBackendState(db, o.kind);
+        const reconciler = objectReconciler({ ...o, states, events, logger });
+        const controller = new Controller({
+          name: o.kind,
+          reconcile: reconciler.reconcile,
+          concurrency: settings.workers,
+          resyncPeriodMs: settings.resyncPeriodMs,
+          listKeys: reconciler.listKeys,
+          hooks: controllerMetricsHooks(metrics, o.kind, logger),
+        });
+        controller.addSource(storeSource(o.collection as Collection<unknown, unknown>));
+        controllers.push(controller);
+        scans.push({
+          kind: o.kind,
+          listOwned: o.listOwned,
+          known: (id) => o.collection.get(id) !== undefined,
+          storedCount: () => o.collection.count(),
+          reconciler,
+          controller,
+        });
+        cleanups.push(async () => reconciler.close());
+        return { controller, reconciler };
+      },
+    });
+    if (wiring.close) cleanups.push(wiring.close);
+    const server: RunningServer = await serveRuntime({
       socketPath: settings.socketPath,
       socketMode: settings.socketMode,
       logger,
@@ -79,38 +187,79 @@ export async function startProviderHost(options: ProviderHostOptions): Promise<P
       shutdownGraceMs: settings.shutdownGraceMs,
       register: wiring.register,
     });
-    if (settings.opsAddress !== "") {
-      ops = await startOpsServer({ address: settings.opsAddress, metrics, isReady: () => ready, logger });
-    }
-    ready = true;
+    // Stopped first on close: no call may reach a store that is closing.
+    cleanups.push(async () => {
+      await Promise.allSettled(controllers.map((c) => c.stop()));
+    });
+    cleanups.push(() => server.close());
+    for (const c of controllers) c.start();
+    const scanner = startOrphanScanner({
+      scans,
+      instanceId: owner.instanceId,
+      policy: orphanPolicy,
+      periodMs: settings.resyncPeriodMs,
+      logger,
+      registry: metrics.registry,
+    });
+    cleanups.push(async () => scanner.stop());
+    const probe = startHealthProbe(db, (reason) => {
+      notReady = reason;
+    });
+    cleanups.push(async () => clearInterval(probe));
+    notReady = undefined;
     logger.info({ socket: settings.socketPath, opsPort: ops?.port ?? 0 }, "provider serving");
+    return {
+      socketPath: settings.socketPath,
+      opsPort: ops?.port ?? 0,
+      logger,
+      db,
+      events,
+      metrics,
+      owner,
+      async close() {
+        notReady = "stopping";
+        await unwind();
+        logger.info("provider stopped");
+      },
+    };
   } catch (err) {
-    await Promise.allSettled(controllers.map((c) => c.stop()));
-    await server?.close();
-    await options.backend.close();
-    await db.close();
+    await unwind();
     throw err;
   }
-  const running = server;
-  const opsServer = ops;
-  return {
-    db,
-    events,
-    metrics,
-    logger,
-    socketPath: settings.socketPath,
-    opsPort: opsServer?.port ?? 0,
-    async close() {
-      ready = false;
-      await running.close();
-      await Promise.allSettled(controllers.map((c) => c.stop()));
-      await options.backend.close();
-      await opsServer?.close();
-      await events.close();
-      await db.close();
-      logger.info("provider stopped");
-    },
+}
+
+/** The state directory holds keys and secrets: 0700, also when it existed with a looser mode. */
+function privateStateDir(dir: string, logger: Logger): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const mode = statSync(dir).mode & 0o777;
+  if (mode !== 0o700) {
+    chmodSync(dir, 0o700);
+    logger.warn({ dir, was: `0${mode.toString(8)}` }, "state directory tightened to 0700");
+  }
+}
+
+/**
+ * A write every few seconds proves the store can still commit; while it cannot (disk full, I/O errors, a
+ * read-only file system) /readyz answers 503 with the reason.
+ */
+function startHealthProbe(db: Database, report: (notReady: string | undefined) => void): NodeJS.Timeout {
+  const probes = db.collection("health_probe", {
+    spec: jsonCodec<{ atMs: number }>(),
+    status: jsonCodec<Record<string, never>>(),
+  });
+  const write = async () => {
+    try {
+      const spec = { atMs: Date.now() };
+      if (probes.get("probe")) await probes.mutate("probe", () => ({ spec }));
+      else await probes.create({ id: "probe", spec, status: {} });
+      report(undefined);
+    } catch (err) {
+      report(`the store cannot commit: ${(err as Error).message}`);
+    }
   };
+  const timer = setInterval(() => void write(), HEALTH_PROBE_MS);
+  timer.unref();
+  return timer;
 }
 
 /** Keeps the objects gauge equal to a collection's size. */
@@ -126,70 +275,15 @@ export function trackObjectCount(
 }
 
 /** Controller hooks feeding the metrics and logging retries (the error message only; it must carry no secret). */
-function controllerMetricsHooks(
-  metrics: ProviderMetrics,
-  controller: string,
-  logger: Logger,
-): ControllerHooks {
+function controllerMetricsHooks(metrics: ProviderMetrics, controller: string, logger: Logger): ControllerHooks {
   return {
     onQueueDepth: (depth) => metrics.reconcileQueueDepth.set({ controller }, depth),
     onRetry: (key, error, attempt, delayMs) => {
       metrics.reconcileRetries.inc({ controller });
       logger.warn(
-        { controller, key, attempt, delayMs, error: errorMessage(error) },
+        { controller, key, attempt, delayMs, error: error instanceof Error ? error.message : String(error) },
         "reconcile failed, retrying",
       );
     },
-    onTerminal: (key, error) =>
-      logger.error({ controller, key, error: errorMessage(error) }, "reconcile failed for good"),
   };
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Removes what a backend holds for objects the store does not know: leftovers of a crash between the
- * backend creating something and the store recording it, or of a delete whose record went first.
- */
-export async function removeOrphans(
-  kind: string,
-  owned: Iterable<string>,
-  known: (id: string) => boolean,
-  remove: (id: string, signal: AbortSignal) => Promise<void>,
-  logger: Logger,
-): Promise<void> {
-  for (const id of owned) {
-    if (known(id)) continue;
-    logger.info({ kind, id }, "removing orphaned backend resources");
-    await remove(id, AbortSignal.timeout(120_000));
-  }
-}
-
-export interface CollectionControllerOptions {
-  name: string;
-  collection: Collection<unknown, unknown>;
-  reconcile: Reconciler;
-  settings: { workers: number; resyncPeriodMs: number };
-  metrics: ProviderMetrics;
-  logger: Logger;
-}
-
-/**
- * A controller that reconciles every record of a collection: on every write (store watch), on start, and
- * at least every resync period.
- */
-export function collectionController(options: CollectionControllerOptions): Controller {
-  const { name, collection, settings } = options;
-  const controller = new Controller({
-    name,
-    reconcile: options.reconcile,
-    concurrency: settings.workers,
-    resyncPeriodMs: settings.resyncPeriodMs,
-    listKeys: () => collection.list().map((r) => r.metadata.id),
-    hooks: controllerMetricsHooks(options.metrics, name, options.logger),
-  });
-  controller.addSource(storeSource(collection));
-  return controller;
 }

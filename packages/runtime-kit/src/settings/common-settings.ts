@@ -1,4 +1,4 @@
-import type { SettingDefinition } from "./settings.js";
+import type { SettingDefinitions } from "@iri/backend-api";
 
 export type RuntimeKind = "machine" | "volume" | "bucket";
 
@@ -40,8 +40,24 @@ export function commonSettings(runtime: RuntimeKind) {
       flag: "backend",
       env: env("BACKEND"),
       kind: "string",
-      default: "noop",
-      description: "Backend that realises objects.",
+      default: "",
+      description: "Backend that realises objects (the app README lists them); required where no real backend is the default.",
+    },
+    keyFile: {
+      flag: "key-file",
+      env: env("KEY_FILE"),
+      kind: "string",
+      default: "",
+      description:
+        "Key-encryption key (32 bytes) that seals secrets in the store; empty means <state-dir>/kek. Generated with mode 0600 on first start when absent; keep it apart from the state (e.g. a mounted secret).",
+    },
+    orphanRemoval: {
+      flag: "orphan-removal",
+      env: env("ORPHAN_REMOVAL"),
+      kind: "string",
+      default: "safe",
+      description:
+        "What happens to backend resources tagged with this provider's instance id that no object owns: safe (removed, unless the store holds no object of the kind or more than half of them would go), force (always removed), never (only reported).",
     },
     opsAddress: {
       flag: "ops-address",
@@ -62,20 +78,24 @@ export function commonSettings(runtime: RuntimeKind) {
       env: env("WORKERS"),
       kind: "integer",
       default: "4",
-      description: "Objects reconciled at once.",
+      min: 1,
+      description: "Objects reconciled at once (per kind).",
     },
     resyncPeriodMs: {
       flag: "resync-period-ms",
       env: env("RESYNC_PERIOD_MS"),
       kind: "integer",
-      default: "60000",
-      description: "Every object is reconciled at least this often; 0 disables periodic resync.",
+      default: "1800000",
+      min: 0,
+      description:
+        "Every object is reconciled about this often (each period spread by ±20 %, per kind); 0 disables periodic resync.",
     },
     shutdownGraceMs: {
       flag: "shutdown-grace-ms",
       env: env("SHUTDOWN_GRACE_MS"),
       kind: "integer",
       default: "10000",
+      min: 0,
       description: "How long in-flight calls may finish after SIGTERM.",
     },
     eventTtlMs: {
@@ -83,6 +103,7 @@ export function commonSettings(runtime: RuntimeKind) {
       env: env("EVENT_TTL_MS"),
       kind: "integer",
       default: "3600000",
+      min: 0,
       description: "Events older than this are dropped.",
     },
     maxEvents: {
@@ -90,7 +111,8 @@ export function commonSettings(runtime: RuntimeKind) {
       env: env("MAX_EVENTS"),
       kind: "integer",
       default: "10000",
+      min: 1,
       description: "At most this many events are kept (oldest dropped first).",
     },
-  } as const satisfies Record<string, SettingDefinition>;
+  } as const satisfies SettingDefinitions;
 }

@@ -1,31 +1,16 @@
+import { readFileSync, statSync } from "node:fs";
 // Command-line flags with environment fallbacks, declared once per app so that `--help` and the README agree.
 
-export type SettingKind = "string" | "integer" | "boolean" | "octal";
+import type { SettingDefinition, SettingDefinitions, SettingValues } from "@iri/backend-api";
 
-export interface SettingDefinition {
-  /** Flag name without dashes, e.g. "socket-path". */
-  readonly flag: string;
-  /** Environment variable read when the flag is absent. */
-  readonly env: string;
-  readonly kind: SettingKind;
-  readonly default: string;
-  readonly description: string;
-}
-
-export type SettingValues<Defs extends Record<string, SettingDefinition>> = {
-  [K in keyof Defs]: Defs[K]["kind"] extends "integer" | "octal"
-    ? number
-    : Defs[K]["kind"] extends "boolean"
-      ? boolean
-      : string;
-};
+export type { SettingDefinition, SettingKind, SettingValues } from "@iri/backend-api";
 
 export class SettingsError extends Error {
   override readonly name = "SettingsError";
 }
 
 /** Precedence: flag, then environment variable, then default. Unknown flags are errors. */
-export function parseSettings<Defs extends Record<string, SettingDefinition>>(
+export function parseSettings<Defs extends SettingDefinitions>(
   definitions: Defs,
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
@@ -67,8 +52,13 @@ function convert(def: SettingDefinition, raw: string): string | number | boolean
     case "integer": {
       if (!/^-?\d+$/.test(raw))
         throw new SettingsError(`--${def.flag} (${def.env}) must be an integer, got ${JSON.stringify(raw)}`);
-      return Number(raw);
+      const value = Number(raw);
+      if (def.min !== undefined && value < def.min)
+        throw new SettingsError(`--${def.flag} (${def.env}) must be at least ${def.min}, got ${value}`);
+      return value;
     }
+    case "secretFile":
+      return readSecretFile(def, raw);
     case "octal": {
       if (!/^0?[0-7]{3,4}$/.test(raw))
         throw new SettingsError(
@@ -85,11 +75,30 @@ function convert(def: SettingDefinition, raw: string): string | number | boolean
 }
 
 /** The `--help` text: one block per setting with its environment variable and default. */
-export function settingsHelp(program: string, definitions: Record<string, SettingDefinition>): string {
+export function settingsHelp(program: string, definitions: SettingDefinitions): string {
   const lines = [`Usage: ${program} [flags]`, ""];
   for (const def of Object.values(definitions)) {
     lines.push(`  --${def.flag} <${def.kind}>   env ${def.env}, default ${JSON.stringify(def.default)}`);
     lines.push(`      ${def.description}`);
   }
   return lines.join("\n");
+}
+
+/**
+ * A secret setting names a file; its content is the value. The file must not be readable by others: a key
+ * that anyone on the host can read is refused rather than used.
+ */
+function readSecretFile(def: SettingDefinition, path: string): string {
+  if (path === "") return "";
+  let content: string;
+  try {
+    if ((statSync(path).mode & 0o004) !== 0) {
+      throw new SettingsError(`--${def.flag} (${def.env}): ${path} is readable by everyone; chmod it 0600`);
+    }
+    content = readFileSync(path, "utf8");
+  } catch (err) {
+    if (err instanceof SettingsError) throw err;
+    throw new SettingsError(`--${def.flag} (${def.env}): cannot read ${path}: ${(err as Error).message}`);
+  }
+  return content.endsWith("\n") ? content.slice(0, -1) : content;
 }

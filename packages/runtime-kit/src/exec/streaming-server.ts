@@ -1,0 +1,96 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import type { Logger } from "../logging.js";
+import { ExecTokens } from "./exec-tokens.js";
+
+/** One authorised exec session: the HTTP upgrade request for the machine its token was issued for. */
+export interface ExecSession {
+  readonly machineId: string;
+  readonly request: IncomingMessage;
+  readonly socket: Duplex;
+  readonly head: Buffer;
+}
+
+export interface StreamingServerOptions {
+  /** host:port to listen on; port 0 picks one. */
+  address: string;
+  /** Absolute URL prefix handed out by Exec; empty: http://<bound address>. */
+  baseUrl: string;
+  logger: Logger;
+  /** Speaks the streaming protocol (Kubernetes remotecommand) on an authorised upgrade. */
+  serve(session: ExecSession): void;
+  tokens?: ExecTokens;
+}
+
+export interface StreamingServer {
+  /** A single-use URL `<base-url>/exec/<token>` for the machine (valid 60 s). */
+  execUrl(machineId: string): string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const EXEC_PATH = /^\/exec\/([A-Za-z0-9_-]{16,128})$/;
+
+/**
+ * The HTTP server behind Exec URLs. A token is consumed by the first request that presents it, whether or
+ * not that request succeeds, so a URL that leaked after use opens nothing.
+ */
+export async function startStreamingServer(options: StreamingServerOptions): Promise<StreamingServer> {
+  const tokens = options.tokens ?? new ExecTokens();
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // Every remotecommand client upgrades; a plain request still uses up its token.
+    const machineId = authorise(req.url);
+    res.writeHead(machineId === undefined ? 404 : 400, { "content-type": "text/plain" });
+    res.end(machineId === undefined ? "unknown or expired exec token\n" : "exec needs an upgrade to a streaming protocol\n");
+  });
+  server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const machineId = authorise(request.url);
+    if (machineId === undefined) {
+      socket.end("HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\n\r\nunknown or expired exec token\n");
+      return;
+    }
+    options.logger.info({ machineId }, "exec session opened");
+    try {
+      options.serve({ machineId, request, socket, head });
+    } catch (err) {
+      options.logger.warn({ machineId, error: (err as Error).message }, "exec session failed");
+      socket.destroy();
+    }
+  });
+  function authorise(url: string | undefined): string | undefined {
+    const match = EXEC_PATH.exec(new URL(url ?? "/", "http://exec").pathname);
+    return match?.[1] === undefined ? undefined : tokens.consume(match[1]);
+  }
+  const { host, port } = parseAddress(options.address);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host, port }, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as AddressInfo;
+  const base = (options.baseUrl || `http://${formatHost(bound.address)}:${bound.port}`).replace(/\/+$/, "");
+  return {
+    port: bound.port,
+    execUrl: (machineId) => `${base}/exec/${tokens.issue(machineId)}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function parseAddress(address: string): { host: string | undefined; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(address);
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) throw new Error(`invalid streaming address ${JSON.stringify(address)}, want host:port`);
+  const host = match[1] ?? match[2];
+  return { host: host === "" ? undefined : host, port };
+}
+
+function formatHost(address: string): string {
+  return address.includes(":") ? `[${address}]` : address;
+}
