@@ -6,74 +6,37 @@ import { PermanentBackendError, type VolumeObservation } from "@iri/backend-api"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CephRbdBackend } from "./ceph-rbd-backend.js";
 import { cephRbdBackend } from "./factory.js";
-import { cephRbdSettings } from "./settings.js";
 import { MiB, patterned, volumeClass, volumeIntent, writeImage } from "./testdata/fixtures.js";
-import { adminTool, clusterEnv, createPools, randomSuffix, readImage } from "./testdata/test-cluster.js";
-import { createTestContext, type TestContext } from "./testdata/test-context.js";
+import { openTestBackend, type Settings, type TestBackend } from "./testdata/test-backend.js";
+import { adminTool, clusterEnv, randomSuffix, readImage } from "./testdata/test-cluster.js";
+import type { TestContext } from "./testdata/test-context.js";
 
-type Settings = Parameters<typeof cephRbdBackend.open>[0];
-
-function defaults(): Settings {
-  return Object.fromEntries(
-    Object.entries(cephRbdSettings).map(([key, def]) => [
-      key,
-      def.kind === "integer" ? Number(def.default) : def.default,
-    ]),
-  ) as Settings;
-}
-
-let pools: string[];
-let dropPools: () => Promise<void>;
+let t: TestBackend;
+let pools: readonly string[];
 let context: TestContext;
 let backend: CephRbdBackend;
 let settings: Settings;
-const instanceId = `test${randomSuffix()}`;
-const consumerId = `iri-volume-test-${randomSuffix()}`;
+let instanceId: string;
+let consumerId: string;
 let consumerKeyring: string;
 
 beforeAll(async () => {
-  const env = clusterEnv();
-  ({ pools, drop: dropPools } = await createPools(3));
-  context = await createTestContext(instanceId);
-  settings = {
-    ...defaults(),
-    monitors: env.monitors,
-    adminKeyFile: env.adminKeyring,
-    consumerId,
-    pool: pools[0] as string,
-    extraPools: pools[1] as string,
-  };
-  backend = await cephRbdBackend.open(settings, context);
+  t = await openTestBackend();
+  ({ pools, context, backend, settings, instanceId, consumerId } = t);
 });
 
 afterAll(async () => {
-  await backend?.close();
-  await adminTool("ceph", ["auth", "del", `client.${consumerId}`]).catch(() => {});
-  await dropPools?.();
-  await context?.dispose();
+  await t?.dispose();
 });
 
 const available = volume.VolumeState.VOLUME_AVAILABLE;
 
-async function applyUntilDone(
-  id: string,
+function applyUntilDone(
+  _id: string,
   intent: Parameters<CephRbdBackend["apply"]>[0],
   last?: VolumeObservation,
 ) {
-  const deadline = Date.now() + 60_000;
-  let placement = undefined as Record<string, string> | undefined;
-  let observation = last;
-  for (;;) {
-    const outcome = await backend.apply(
-      intent,
-      context.operation<VolumeObservation>(id, { observation, placement }),
-    );
-    placement = outcome.placement ? { ...outcome.placement } : placement;
-    observation = outcome.observation;
-    if (!outcome.notDone) return { ...outcome, placement: placement as Record<string, string> };
-    if (Date.now() > deadline) throw new Error(`volume ${id} not done: ${outcome.notDone.message}`);
-    await new Promise((r) => setTimeout(r, outcome.notDone?.afterMs ?? 100));
-  }
+  return t.applyUntilDone(intent, last);
 }
 
 /** An object reference for remove calls, recording its events like the provider does. */

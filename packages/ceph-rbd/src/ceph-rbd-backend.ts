@@ -4,7 +4,6 @@ import {
   type ObjectRef,
   type OperationContext,
   type OwnedResource,
-  PermanentBackendError,
   type PoolCapacity,
   type RemoveOutcome,
   type SnapshotIntent,
@@ -14,8 +13,11 @@ import {
   type VolumeIntent,
   type VolumeObservation,
 } from "@iri/backend-api";
+import type { OciClient } from "@iri/oci";
 import { type BackendDeps, poolOfClass } from "./backend-deps.js";
 import { CephUnreachableError } from "./cli/ceph-command-error.js";
+import type { ImageCache } from "./image-cache.js";
+import { Meta } from "./names.js";
 import { OwnedImageLister } from "./owned-images.js";
 import { poolCapacity } from "./pool-capacity.js";
 import { applySnapshot, removeKeptIfUnused, removeSnapshot } from "./snapshot-ops.js";
@@ -28,15 +30,27 @@ export class CephRbdBackend implements VolumeBackend {
   readonly name = "ceph";
   private readonly owned: OwnedImageLister;
 
-  constructor(private readonly deps: BackendDeps) {
+  private readonly gcTimer: NodeJS.Timeout;
+  private gcRunning: Promise<void> | undefined;
+
+  constructor(
+    private readonly deps: BackendDeps,
+    private readonly cache: ImageCache,
+    private readonly oci: OciClient,
+    /** Cache images without clones for this long are removed; also paces the collector. */
+    private readonly cacheGcMs: number,
+  ) {
     this.owned = new OwnedImageLister(deps);
+    const every = Math.min(Math.max(cacheGcMs / 2, 10_000), 300_000);
+    this.gcTimer = setInterval(() => this.collectInBackground(), every);
+    this.gcTimer.unref();
   }
 
   apply(
     intent: VolumeIntent,
     ctx: OperationContext<VolumeObservation>,
   ): Promise<ApplyOutcome<VolumeObservation>> {
-    return reachable(() => applyVolume(this.deps, intent, ctx, (i, c) => this.sourceOf(i, c)));
+    return reachable(() => applyVolume(this.deps, intent, ctx, (i, c, pool) => this.sourceOf(i, c, pool)));
   }
 
   remove(ref: ObjectRef): Promise<RemoveOutcome> {
@@ -65,33 +79,65 @@ export class CephRbdBackend implements VolumeBackend {
 
   /**
    * Removes what no object needs any more and only this backend knows about: kept images whose last
-   * snapshot is gone (a crash between the two removals). Run at start and periodically.
+   * snapshot is gone (a crash between the two removals), cache images left half-written by a crash, and
+   * cache images no volume has been cloned from for the configured time. Runs periodically.
    */
-  async collectGarbage(signal?: AbortSignal): Promise<void> {
+  async collectGarbage(signal: AbortSignal = new AbortController().signal): Promise<void> {
+    const { rbd, names } = this.deps;
     const { others } = await reachable(() => this.owned.list(signal));
-    for (const other of others) {
-      if (other.owner !== this.deps.owner || other.snapshots.length > 0) continue;
-      if (!other.image.image.startsWith(this.deps.names.keptPrefix)) continue;
-      await reachable(() =>
-        removeKeptIfUnused(this.deps, other.pool, other.image.image, signal ?? new AbortController().signal),
-      );
+    for (const { pool, image, owner, snapshots } of others) {
+      if (owner !== this.deps.owner) continue;
+      const name = image.image;
+      if (name.startsWith(names.keptPrefix)) {
+        if (snapshots.length === 0) await reachable(() => removeKeptIfUnused(this.deps, pool, name, signal));
+        continue;
+      }
+      await reachable(async () => {
+        const metadata = await rbd.metadata(pool, name, signal);
+        const digest = metadata[Meta.id] ?? "";
+        if (metadata[Meta.cacheState] !== "ready") {
+          if (!this.cache.isPopulating(pool, digest)) await this.cache.removeCacheImage(pool, name, signal);
+          return;
+        }
+        const clones = await rbd.children(pool, name, names.cacheSnapshot, signal);
+        const since = metadata[Meta.unusedSince];
+        if (clones.length > 0) {
+          if (since !== undefined) await rbd.removeMetadata(pool, name, Meta.unusedSince, signal);
+        } else if (since === undefined) {
+          await rbd.setMetadata(pool, name, Meta.unusedSince, String(Date.now()), signal);
+        } else if (Date.now() - Number(since) >= this.cacheGcMs) {
+          await this.cache.removeCacheImage(pool, name, signal);
+          this.deps.context.logger.info({ pool, image: name, digest }, "removed an unused image cache");
+        }
+      });
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    clearInterval(this.gcTimer);
+    await this.gcRunning;
+    await this.oci.close();
+  }
+
+  private collectInBackground(): void {
+    if (this.gcRunning) return;
+    this.gcRunning = this.collectGarbage()
+      .catch((error: unknown) =>
+        this.deps.context.logger.warn({ err: String(error) }, "garbage collection failed"),
+      )
+      .finally(() => {
+        this.gcRunning = undefined;
+      });
+  }
 
   private async sourceOf(
     intent: VolumeIntent,
     ctx: OperationContext<VolumeObservation>,
+    pool: string,
   ): Promise<VolumeSource> {
     const source = intent.spec.volumeDataSource;
     if (source?.snapshotDataSource) return snapshotSource(this.deps, intent, ctx.signal);
-    if (source?.imageDataSource) {
-      throw new PermanentBackendError(
-        "ImageSourceUnsupported",
-        "volumes from IronCore images are not available yet",
-      );
-    }
+    if (source?.imageDataSource) return this.cache.sourceFor(intent, ctx, pool);
     return { kind: "empty" };
   }
 }

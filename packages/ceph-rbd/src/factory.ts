@@ -1,10 +1,12 @@
 import type { BackendContext, BackendFactory, SettingValues } from "@iri/backend-api";
+import { OciClient } from "@iri/oci";
 import type { BackendDeps } from "./backend-deps.js";
 import { CephRbdBackend } from "./ceph-rbd-backend.js";
 import { CephCli } from "./cli/ceph-cli.js";
 import { CephUnreachableError } from "./cli/ceph-command-error.js";
 import { Rbd } from "./cli/rbd.js";
 import { ensureConsumerClient } from "./consumer-client.js";
+import { ImageCache } from "./image-cache.js";
 import { parseCephKey, writeKeyring } from "./keyring.js";
 import { ImageNames } from "./names.js";
 import { type CephRbdSettings, cephRbdSettings } from "./settings.js";
@@ -54,7 +56,7 @@ async function openCephRbdBackend(
   const deps: BackendDeps = {
     cli,
     rbd: new Rbd(cli),
-    names: new ImageNames(settings.namePrefix),
+    names: new ImageNames(settings.namePrefix, idFragment(context.owner.instanceId)),
     context,
     owner: context.owner.instanceId,
     pools,
@@ -63,8 +65,12 @@ async function openCephRbdBackend(
     qos: { burstFactor: settings.qosBurstFactor, burstSeconds: settings.qosBurstSeconds },
     maxVolumeBytes: BigInt(settings.maxVolumeBytes),
   };
+  const oci = new OciClient({
+    ...(settings.registryCaFile ? { caFile: settings.registryCaFile } : {}),
+    ...(settings.registryDockerConfig ? { dockerConfigPath: settings.registryDockerConfig } : {}),
+  });
   context.logger.info({ monitors, pools, consumer: `client.${consumerId}` }, "ceph backend ready");
-  return new CephRbdBackend(deps);
+  return new CephRbdBackend(deps, new ImageCache(deps, oci), oci, settings.imageCacheGcSeconds * 1000);
 }
 
 /** `host:port[,host:port…]`, as consumers split it (ironcore's libvirt-provider uses net.SplitHostPort). */

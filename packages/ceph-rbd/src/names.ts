@@ -12,6 +12,8 @@ export const Meta = {
   encryption: "iri.encryption",
   /** Cache images only: "ready" once the rootfs is written and the snapshot protected. */
   cacheState: "iri.cache-state",
+  /** Cache images only: when (ms since the epoch) the collector first saw it without clones. */
+  unusedSince: "iri.unused-since",
 } as const;
 
 /**
@@ -19,7 +21,8 @@ export const Meta = {
  * - `<p>-vol-<volume id>`: a volume;
  * - `<p>-kept-<volume id>`: a deleted volume kept (not listed) until its last snapshot goes;
  * - `<p>-snap-<snapshot id>`: an RBD snapshot of one of those, for a volume snapshot;
- * - `<p>-img-<sha256 hex>`: the cached rootfs of an IronCore image, snapshot `<p>-base`.
+ * - `<p>-img-<owner>-<sha256 hex>`: the cached rootfs of an IronCore image (per owner, so that providers
+ *   sharing a pool never share, or collect, each other's caches), snapshot `<p>-base`.
  */
 export class ImageNames {
   readonly volumePrefix: string;
@@ -28,7 +31,11 @@ export class ImageNames {
   readonly cachePrefix: string;
   readonly cacheSnapshot: string;
 
-  constructor(prefix: string) {
+  constructor(
+    prefix: string,
+    /** A name-safe form of the owner instance id. */
+    private readonly owner: string,
+  ) {
     this.volumePrefix = `${prefix}-vol-`;
     this.keptPrefix = `${prefix}-kept-`;
     this.snapshotPrefix = `${prefix}-snap-`;
@@ -50,7 +57,7 @@ export class ImageNames {
 
   /** `digest` is `sha256:<hex>`. */
   cache(digest: string): string {
-    return this.cachePrefix + digest.replace(/^sha256:/, "");
+    return `${this.cachePrefix}${this.owner}-${digest.replace(/^sha256:/, "")}`;
   }
 
   /** The volume id of a volume or kept image name, else undefined. */

@@ -87,6 +87,21 @@ export const cephRbdSettings = {
     min: 0,
     description: "A cached IronCore image no volume has used for this long is removed.",
   },
+  registryCaFile: {
+    flag: "ceph-registry-ca-file",
+    env: env("REGISTRY_CA_FILE"),
+    kind: "string",
+    default: "",
+    description: "PEM file of CA certificates trusted (besides the system's) when pulling IronCore images.",
+  },
+  registryDockerConfig: {
+    flag: "ceph-registry-docker-config",
+    env: env("REGISTRY_DOCKER_CONFIG"),
+    kind: "string",
+    default: "",
+    description:
+      "Docker config.json with registry credentials; empty: $DOCKER_CONFIG/config.json or ~/.docker/config.json if present.",
+  },
   maxVolumeBytes: {
     flag: "ceph-max-volume-bytes",
     env: env("MAX_VOLUME_BYTES"),

@@ -111,6 +111,18 @@ export class Rbd {
     }
   }
 
+  /** Like `metadataValue`, but null when the image itself does not exist. */
+  async metadataValueIfExists(
+    pool: string,
+    image: string,
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<string | undefined | null> {
+    const value = await this.metadataValue(pool, image, key, signal);
+    if (value !== undefined) return value;
+    return (await this.info(pool, image, signal)) ? undefined : null;
+  }
+
   async setMetadata(
     pool: string,
     image: string,

@@ -14,7 +14,7 @@ export function volumeIntent(
   id: string,
   cls: VolumeClassConfig,
   bytes: bigint,
-  extra: { passphrase?: string; snapshot?: SnapshotSource } = {},
+  extra: { passphrase?: string; snapshot?: SnapshotSource; image?: string } = {},
 ): VolumeIntent {
   const spec = create(volume.VolumeSpecSchema, {
     class: cls.name,
@@ -24,6 +24,9 @@ export function volumeIntent(
       : {}),
     ...(extra.snapshot
       ? { volumeDataSource: { snapshotDataSource: { snapshotId: extra.snapshot.id } } }
+      : {}),
+    ...(extra.image
+      ? { volumeDataSource: { imageDataSource: { image: extra.image, architecture: "amd64" } } }
       : {}),
   });
   return { id, labels: {}, class: cls, spec, ...(extra.snapshot ? { snapshot: extra.snapshot } : {}) };
