@@ -18,12 +18,15 @@ export interface DiffStreamOptions {
  * Format (librbd `rbd diff v1`): the banner line, `s` + u64 image size, then `w` + u64 offset + u64 length +
  * data per written extent, and `e` at the end; integers little-endian.
  */
-export function sparseDiffStream(source: AsyncIterable<Uint8Array>, options: DiffStreamOptions): Readable {
+export function sparseDiffStream(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  options: DiffStreamOptions,
+): Readable {
   return Readable.from(diffRecords(source, options), { objectMode: false });
 }
 
 async function* diffRecords(
-  source: AsyncIterable<Uint8Array>,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options: DiffStreamOptions,
 ): AsyncGenerator<Buffer> {
   const header = Buffer.alloc(9);
