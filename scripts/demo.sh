@@ -38,6 +38,7 @@ for runtime in machine volume bucket; do
   nohup node "apps/$runtime-provider/dist/main.js" \
     --socket-path "$run_dir/iri-${runtime}provider.sock" \
     --state-dir "$PWD/.state/$runtime-provider" \
+    --backend noop \
     >"$run_dir/$runtime-provider.log" 2>&1 &
   echo $! >"$run_dir/$runtime-provider.pid"
 done

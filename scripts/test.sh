@@ -36,6 +36,24 @@ check lint-and-format pnpm --silent run lint
 check build pnpm --silent run build
 check typecheck-tests node_modules/.bin/tsc -p tsconfig.tests.json
 
+# The loopback services the backends' tests run against (Ceph + radosgw, the OCI registry, MinIO). Started
+# here and stopped at the end, unless they were already running (a developer's), which are left as they are.
+services_were_up=0
+bash scripts/services.sh status >/dev/null 2>&1 && services_were_up=1
+stop_services() {
+  if [ "$services_were_up" = 0 ]; then bash scripts/services.sh down >/dev/null 2>&1 || true; fi
+}
+trap 'stop_services; rm -rf "$results"' EXIT
+check services-up bash scripts/services.sh up
+# Exports CEPH_*, RGW_*, REGISTRY_ADDR, MINIO_* for the suites (it carries admin keys: never echo it).
+env_file="$results/services.env"
+if bash scripts/services.sh env >"$env_file" 2>/dev/null; then
+  set -a
+  # shellcheck disable=SC1090
+  source "$env_file"
+  set +a
+fi
+
 # vitest suites, one per workspace package with tests; each test case counts.
 for dir in packages/* apps/* tests/e2e bench; do
   [ -f "$dir/package.json" ] || continue
@@ -64,8 +82,13 @@ for dir in packages/* apps/* tests/e2e bench; do
   fi
 done
 
-# Real Ceph (mon, mgr, OSD, radosgw) and the OCI registry: started, exercised and stopped again.
+# Real Ceph (mon, mgr, OSD, radosgw) and the OCI registry: a scratch instance on free ports, started,
+# exercised and stopped again.
 check services-smoke bash scripts/test-services.sh
+stop_services
+if [ "$services_were_up" = 0 ]; then
+  check services-stopped bash -c '! bash scripts/services.sh status >/dev/null 2>&1'
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -13,6 +13,8 @@ const providerMain = fileURLToPath(new URL("../../apps/machine-provider/dist/mai
  * on its TCP port; warn level because info logs a line per reconcile, which would be measured too.
  */
 const BENCH_FLAGS = [
+  "--backend",
+  "noop",
   "--ops-address",
   "",
   "--log-level",

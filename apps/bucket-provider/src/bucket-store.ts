@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { bucket } from "@iri/api";
-import { protoCodec, toObjectMetadata } from "@iri/runtime-kit";
+import { protoCodec, sealedCodec, toObjectMetadata } from "@iri/runtime-kit";
 import type { Collection, Database, StoredRecord } from "@iri/store";
 
 export type BucketRecord = StoredRecord<bucket.BucketSpec, bucket.BucketStatus>;
@@ -9,10 +9,11 @@ export type BucketCollection = Collection<bucket.BucketSpec, bucket.BucketStatus
 /** Held by every bucket until the backend has removed it. */
 export const BACKEND_FINALIZER = "bucket-provider.iri.ironcore.dev/backend";
 
-export function openBucketCollection(db: Database): BucketCollection {
+/** The status is sealed with the key-encryption key: its access carries the bucket's secret key. */
+export function openBucketCollection(db: Database, kek: Uint8Array): BucketCollection {
   return db.collection("bucket", {
     spec: protoCodec(bucket.BucketSpecSchema),
-    status: protoCodec(bucket.BucketStatusSchema),
+    status: sealedCodec(protoCodec(bucket.BucketStatusSchema), kek, "bucket status"),
   });
 }
 

@@ -1,4 +1,6 @@
-import { commonSettings, type SettingDefinition } from "@iri/runtime-kit";
+import type { SettingDefinitions } from "@iri/backend-api";
+import { noopBucketBackend } from "@iri/noop-backend";
+import { commonSettings } from "@iri/runtime-kit";
 
 export const bucketSettings = {
   ...commonSettings("bucket"),
@@ -9,4 +11,5 @@ export const bucketSettings = {
     default: "iri-bucket-provider",
     description: "runtime_name reported by Version; the poollet uses it as the scheme of bucket ids.",
   },
-} as const satisfies Record<string, SettingDefinition>;
+  ...noopBucketBackend.settings,
+} as const satisfies SettingDefinitions;

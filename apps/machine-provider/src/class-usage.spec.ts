@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +16,7 @@ let machines: MachineCollection;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "class-usage-"));
   db = openDatabase({ path: join(dir, "db") });
-  machines = openMachineCollection(db);
+  machines = openMachineCollection(db, randomBytes(32));
 });
 
 afterEach(async () => {
@@ -37,12 +38,12 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 it("counts the machines that exist at start and follows creates and removals", async () => {
   await add("a", "small");
   const usage = new ClassUsage(machines);
-  expect(usage.perClass).toEqual(new Map([["small", 1]]));
+  expect(usage.stored).toEqual(new Map([["small", 1]]));
 
   await add("b", "small");
   await add("c", "big", ["keep"]);
   await settle();
-  expect(usage.perClass).toEqual(
+  expect(usage.stored).toEqual(
     new Map([
       ["small", 2],
       ["big", 1],
@@ -52,9 +53,20 @@ it("counts the machines that exist at start and follows creates and removals", a
   // A machine being deleted still holds its resources until it is gone.
   await machines.markDeleted("c");
   await settle();
-  expect(usage.perClass.get("big")).toBe(1);
+  expect(usage.stored.get("big")).toBe(1);
   await machines.removeFinalizer("c", "keep");
   await machines.markDeleted("a");
   await settle();
-  expect(usage.perClass).toEqual(new Map([["small", 1]]));
+  expect(usage.stored).toEqual(new Map([["small", 1]]));
+});
+
+it("adds reservations to what is held until they are released", async () => {
+  const usage = new ClassUsage(machines);
+  const release = usage.reserve("small");
+  expect(usage.held()).toEqual(new Map([["small", 1]]));
+  await add("a", "small");
+  await settle();
+  release();
+  release();
+  expect(usage.held()).toEqual(new Map([["small", 1]]));
 });

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
-import { protoCodec, toObjectMetadata } from "@iri/runtime-kit";
+import { protoCodec, sealedCodec, toObjectMetadata } from "@iri/runtime-kit";
 import type { Collection, Database, StoredRecord } from "@iri/store";
 
 export type MachineRecord = StoredRecord<machine.MachineSpec, machine.MachineStatus>;
@@ -9,9 +9,13 @@ export type MachineCollection = Collection<machine.MachineSpec, machine.MachineS
 /** Held by every machine until the backend has released its resources. */
 export const BACKEND_FINALIZER = "machine-provider.iri.ironcore.dev/backend";
 
-export function openMachineCollection(db: Database): MachineCollection {
+/**
+ * Specs are sealed with the key-encryption key: they hold ignition, volume `secret_data` and
+ * `encryption_data`. In memory they stay as sent, so ListMachines echoes them byte-for-byte.
+ */
+export function openMachineCollection(db: Database, kek: Uint8Array): MachineCollection {
   return db.collection("machine", {
-    spec: protoCodec(machine.MachineSpecSchema),
+    spec: sealedCodec(protoCodec(machine.MachineSpecSchema), kek, "machine spec"),
     status: protoCodec(machine.MachineStatusSchema),
   });
 }

@@ -1,19 +1,18 @@
 import { fileURLToPath } from "node:url";
-import type { MachineBackend } from "@iri/backend-api";
-import { NoopMachineBackend } from "@iri/noop-backend";
 import {
-  collectionController,
   type ProviderHost,
-  removeOrphans,
-  SettingsError,
   type SettingValues,
   startProviderHost,
+  startStreamingServer,
   trackObjectCount,
 } from "@iri/runtime-kit";
+import { machineBackends } from "./backends.js";
 import { ClassUsage } from "./class-usage.js";
+import { serveExecSession } from "./exec-session.js";
 import { loadMachineClasses } from "./machine-classes.js";
 import { openMachineCollection } from "./machine-store.js";
-import { machineReconciler } from "./reconcile/machine-reconciler.js";
+import { machineReconcilerOptions } from "./reconcile/machine-reconciler.js";
+import { MachineCapacity } from "./server/capacity.js";
 import type { MachineServerContext } from "./server/context.js";
 import { registerMachineRuntime } from "./server/machine-runtime.js";
 import type { machineSettings } from "./settings.js";
@@ -23,46 +22,41 @@ export type MachineProviderSettings = SettingValues<typeof machineSettings>;
 export const RUNTIME_VERSION = "0.1.0";
 const defaultClassFile = fileURLToPath(new URL("../config/machine-classes.json", import.meta.url));
 
-function createBackend(name: string): MachineBackend {
-  if (name === "noop") return new NoopMachineBackend();
-  throw new SettingsError(`--backend: unknown machine backend ${JSON.stringify(name)} (available: noop)`);
-}
-
 /** Wires store, backend, reconciler and the gRPC service; resolves once the provider serves. */
 export async function startMachineProvider(settings: MachineProviderSettings): Promise<ProviderHost> {
   const classes = loadMachineClasses(settings.classFile || defaultClassFile);
-  const backend = createBackend(settings.backend);
   return startProviderHost({
     name: "machine-provider",
     settings,
-    backend,
-    async setup({ db, events, metrics, logger }) {
-      const machines = openMachineCollection(db);
+    backends: machineBackends,
+    async setup({ db, events, metrics, logger, backend, kek, objectController, routeBackend }) {
+      const machines = openMachineCollection(db, kek);
       trackObjectCount(metrics, "machine", machines);
-      const owned = await backend.listOwned();
-      await removeOrphans("machine", owned, (id) => !!machines.get(id), backend.remove.bind(backend), logger);
-      const controller = collectionController({
-        name: "machine",
-        collection: machines,
-        reconcile: machineReconciler({ machines, backend, events }),
-        settings,
-        metrics,
-        logger,
-      });
-      backend.watch?.((id) => controller.enqueue(id));
+      const { controller } = objectController(machineReconcilerOptions({ machines, classes, backend }));
+      routeBackend({ find: (id) => machines.get(id), notify: (id) => controller.enqueue(id) });
+      const capacity = new MachineCapacity(classes, settings, backend, new ClassUsage(machines));
+      await capacity.refresh();
+      const streaming = backend.openConsole
+        ? await startStreamingServer({
+            address: settings.streamingAddress,
+            baseUrl: settings.streamingBaseUrl,
+            logger,
+            serve: (session) => serveExecSession(session, backend, logger),
+          })
+        : undefined;
       const ctx: MachineServerContext = {
         machines,
         classes,
-        capacityPolicy: settings,
-        classUsage: new ClassUsage(machines),
+        capacity,
         backend,
         events,
+        execUrl: streaming?.execUrl,
         runtimeName: settings.runtimeName,
         runtimeVersion: RUNTIME_VERSION,
       };
       return {
-        controllers: [controller],
         register: (router) => registerMachineRuntime(router, ctx),
+        close: async () => streaming?.close(),
       };
     },
   });

@@ -1,4 +1,6 @@
-import { commonSettings, type SettingDefinition } from "@iri/runtime-kit";
+import type { SettingDefinitions } from "@iri/backend-api";
+import { noopMachineBackend } from "@iri/noop-backend";
+import { commonSettings } from "@iri/runtime-kit";
 
 export const machineSettings = {
   ...commonSettings("machine"),
@@ -7,6 +9,7 @@ export const machineSettings = {
     env: "IRI_MACHINE_PROVIDER_CPU_OVERCOMMIT_PERCENT",
     kind: "integer",
     default: "400",
+    min: 1,
     description: "Virtual CPUs offered per 100 host CPUs.",
   },
   memoryOvercommitPercent: {
@@ -14,6 +17,7 @@ export const machineSettings = {
     env: "IRI_MACHINE_PROVIDER_MEMORY_OVERCOMMIT_PERCENT",
     kind: "integer",
     default: "100",
+    min: 1,
     description: "Guest memory offered per 100 bytes of host memory (after the reservation).",
   },
   reservedCpus: {
@@ -21,6 +25,7 @@ export const machineSettings = {
     env: "IRI_MACHINE_PROVIDER_RESERVED_CPUS",
     kind: "integer",
     default: "0",
+    min: 0,
     description: "Host CPUs kept back from machines.",
   },
   reservedMemoryBytes: {
@@ -28,6 +33,7 @@ export const machineSettings = {
     env: "IRI_MACHINE_PROVIDER_RESERVED_MEMORY_BYTES",
     kind: "integer",
     default: "1073741824",
+    min: 0,
     description: "Host memory kept back from machines.",
   },
   runtimeName: {
@@ -37,4 +43,20 @@ export const machineSettings = {
     default: "iri-machine-provider",
     description: "runtime_name reported by Version; the poollet uses it as the scheme of machine ids.",
   },
-} as const satisfies Record<string, SettingDefinition>;
+  streamingAddress: {
+    flag: "streaming-address",
+    env: "IRI_MACHINE_PROVIDER_STREAMING_ADDRESS",
+    kind: "string",
+    default: "127.0.0.1:20251",
+    description: "host:port of the HTTP server behind Exec URLs (Kubernetes remotecommand over WebSocket).",
+  },
+  streamingBaseUrl: {
+    flag: "streaming-base-url",
+    env: "IRI_MACHINE_PROVIDER_STREAMING_BASE_URL",
+    kind: "string",
+    default: "",
+    description:
+      "Absolute URL prefix of Exec URLs as the poollet reaches the streaming server; empty: http://<streaming-address>.",
+  },
+  ...noopMachineBackend.settings,
+} as const satisfies SettingDefinitions;

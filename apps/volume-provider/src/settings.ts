@@ -1,4 +1,6 @@
-import { commonSettings, type SettingDefinition } from "@iri/runtime-kit";
+import type { SettingDefinitions } from "@iri/backend-api";
+import { noopVolumeBackend } from "@iri/noop-backend";
+import { commonSettings } from "@iri/runtime-kit";
 
 export const volumeSettings = {
   ...commonSettings("volume"),
@@ -9,11 +11,14 @@ export const volumeSettings = {
     default: "iri-volume-provider",
     description: "runtime_name reported by Version; the poollet uses it as the scheme of volume ids.",
   },
-  noopCapacityBytes: {
-    flag: "noop-capacity-bytes",
-    env: "IRI_VOLUME_PROVIDER_NOOP_CAPACITY_BYTES",
+  overprovisioningPercent: {
+    flag: "overprovisioning-percent",
+    env: "IRI_VOLUME_PROVIDER_OVERPROVISIONING_PERCENT",
     kind: "integer",
-    default: "1099511627776",
-    description: "Capacity the noop backend pretends to have.",
+    default: "100",
+    min: 1,
+    description:
+      "Bytes of volumes offered per 100 bytes of pool capacity (thin provisioning: above 100 promises more than the pool holds).",
   },
-} as const satisfies Record<string, SettingDefinition>;
+  ...noopVolumeBackend.settings,
+} as const satisfies SettingDefinitions;

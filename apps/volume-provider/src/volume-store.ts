@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { volume } from "@iri/api";
-import { protoCodec, toObjectMetadata } from "@iri/runtime-kit";
+import { protoCodec, sealedCodec, toObjectMetadata } from "@iri/runtime-kit";
 import type { Collection, Database, StoredRecord } from "@iri/store";
 
 export type VolumeRecord = StoredRecord<volume.VolumeSpec, volume.VolumeStatus>;
@@ -11,10 +11,14 @@ export type SnapshotCollection = Collection<volume.VolumeSnapshotSpec, volume.Vo
 /** Held by every volume and snapshot until the backend has released its resources. */
 export const BACKEND_FINALIZER = "volume-provider.iri.ironcore.dev/backend";
 
-export function openVolumeCollection(db: Database): VolumeCollection {
+/**
+ * Sealed with the key-encryption key: the spec holds the LUKS passphrase (`encryption.secret_data`), the
+ * status the consumer's Ceph key (`access.secret_data`).
+ */
+export function openVolumeCollection(db: Database, kek: Uint8Array): VolumeCollection {
   return db.collection("volume", {
-    spec: protoCodec(volume.VolumeSpecSchema),
-    status: protoCodec(volume.VolumeStatusSchema),
+    spec: sealedCodec(protoCodec(volume.VolumeSpecSchema), kek, "volume spec"),
+    status: sealedCodec(protoCodec(volume.VolumeStatusSchema), kek, "volume status"),
   });
 }
 
@@ -26,10 +30,16 @@ export function openSnapshotCollection(db: Database): SnapshotCollection {
   });
 }
 
+/**
+ * The IRI message for a stored volume. `spec.encryption` is never returned (the passphrase stays in the
+ * provider): Create and every List omit it alike, so the volumepoollet, which does not compare it, sees
+ * the same bytes every time.
+ */
 export function toVolume(record: VolumeRecord): volume.Volume {
+  const { encryption: _passphrase, ...spec } = record.spec;
   return create(volume.VolumeSchema, {
     metadata: toObjectMetadata(record.metadata),
-    spec: record.spec,
+    spec,
     status: record.status,
   });
 }

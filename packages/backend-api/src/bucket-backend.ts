@@ -19,7 +19,10 @@ export interface BucketObservation {
 
 export interface BucketBackend {
   readonly name: string;
-  apply(intent: BucketIntent, ctx: OperationContext<BucketObservation>): Promise<ApplyOutcome<BucketObservation>>;
+  apply(
+    intent: BucketIntent,
+    ctx: OperationContext<BucketObservation>,
+  ): Promise<ApplyOutcome<BucketObservation>>;
   /**
    * Revokes the bucket's credentials at once and removes the bucket; NotDone (blocked) while it must stay,
    * e.g. not empty and its class does not allow purging.

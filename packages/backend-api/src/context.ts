@@ -84,8 +84,5 @@ export interface BackendContext {
 export interface BackendFactory<Backend, Defs extends import("./settings.js").SettingDefinitions> {
   readonly name: string;
   readonly settings: Defs;
-  open(
-    settings: import("./settings.js").SettingValues<Defs>,
-    context: BackendContext,
-  ): Promise<Backend>;
+  open(settings: import("./settings.js").SettingValues<Defs>, context: BackendContext): Promise<Backend>;
 }

@@ -22,10 +22,7 @@ export class PermanentBackendError extends Error {
  */
 export class BackendUnavailableError extends Error {
   override readonly name = "BackendUnavailableError";
-  constructor(
-    message: string,
-    options?: { cause?: unknown },
-  ) {
+  constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
 }

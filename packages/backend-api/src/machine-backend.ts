@@ -31,7 +31,10 @@ export interface MachineBackend {
   /** Short name for logs and metrics, e.g. "qemu". */
   readonly name: string;
   /** Drives the machine towards `intent`. Idempotent; safe to call again at any time. */
-  apply(intent: MachineIntent, ctx: OperationContext<MachineObservation>): Promise<ApplyOutcome<MachineObservation>>;
+  apply(
+    intent: MachineIntent,
+    ctx: OperationContext<MachineObservation>,
+  ): Promise<ApplyOutcome<MachineObservation>>;
   /** Removes everything the backend holds for the machine; NotDone while e.g. a guest still shuts down. */
   remove(ref: ObjectRef): Promise<RemoveOutcome>;
   /** Every machine the backend holds resources for, with its owner tag (adoption and orphan handling). */

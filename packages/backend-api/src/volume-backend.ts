@@ -58,7 +58,10 @@ export interface PoolCapacity {
 
 export interface VolumeBackend {
   readonly name: string;
-  apply(intent: VolumeIntent, ctx: OperationContext<VolumeObservation>): Promise<ApplyOutcome<VolumeObservation>>;
+  apply(
+    intent: VolumeIntent,
+    ctx: OperationContext<VolumeObservation>,
+  ): Promise<ApplyOutcome<VolumeObservation>>;
   remove(ref: ObjectRef): Promise<RemoveOutcome>;
   applySnapshot(
     intent: SnapshotIntent,

@@ -54,6 +54,8 @@ export const noopBucketBackend: BackendFactory<BucketBackend, Record<string, nev
   name: "noop",
   settings: {},
   async open(_settings, context) {
-    return new NoopBucketBackend(new NotedObjects(join(context.stateDir, "buckets"), context.owner.instanceId));
+    return new NoopBucketBackend(
+      new NotedObjects(join(context.stateDir, "buckets"), context.owner.instanceId),
+    );
   },
 };

@@ -71,6 +71,8 @@ export const noopMachineBackend: BackendFactory<MachineBackend, Record<string, n
   name: "noop",
   settings: {},
   async open(_settings, context) {
-    return new NoopMachineBackend(new NotedObjects(join(context.stateDir, "machines"), context.owner.instanceId));
+    return new NoopMachineBackend(
+      new NotedObjects(join(context.stateDir, "machines"), context.owner.instanceId),
+    );
   },
 };

@@ -32,7 +32,8 @@ export class NoopVolumeBackend implements VolumeBackend {
   async apply(intent: VolumeIntent): Promise<ApplyOutcome<VolumeObservation>> {
     const storageBytes = intent.spec.resources?.storageBytes ?? 0n;
     const placement = { pool: String(intent.class.settings.pool ?? "noop") };
-    if (this.volumes.sizeOf(intent.id) !== storageBytes) this.volumes.note(intent.id, placement, storageBytes);
+    if (this.volumes.sizeOf(intent.id) !== storageBytes)
+      this.volumes.note(intent.id, placement, storageBytes);
     return {
       placement,
       observation: {
@@ -50,7 +51,8 @@ export class NoopVolumeBackend implements VolumeBackend {
 
   async applySnapshot(intent: SnapshotIntent): Promise<ApplyOutcome<SnapshotObservation>> {
     const sizeBytes = this.volumes.sizeOf(intent.volumeId) ?? 0n;
-    if (!this.snapshots.has(intent.id)) this.snapshots.note(intent.id, intent.volumePlacement ?? {}, sizeBytes);
+    if (!this.snapshots.has(intent.id))
+      this.snapshots.note(intent.id, intent.volumePlacement ?? {}, sizeBytes);
     return {
       placement: intent.volumePlacement ?? {},
       observation: { state: volume.VolumeSnapshotState.VOLUME_SNAPSHOT_READY, sizeBytes },

@@ -23,7 +23,11 @@ export class NotedObjects {
 
   /** Notes the object (atomically: a crash leaves the old note or the new one). */
   note(id: string, placement: Placement, sizeBytes?: bigint): void {
-    const note: Note = { owner: this.owner, placement, ...(sizeBytes === undefined ? {} : { sizeBytes: String(sizeBytes) }) };
+    const note: Note = {
+      owner: this.owner,
+      placement,
+      ...(sizeBytes === undefined ? {} : { sizeBytes: String(sizeBytes) }),
+    };
     const path = this.path(id);
     writeFileSync(`${path}.tmp`, JSON.stringify(note), { mode: 0o600 });
     renameSync(`${path}.tmp`, path);

@@ -24,7 +24,10 @@ describe("toConnectError", () => {
 
   it("answers Unavailable for a backend that cannot reach its infrastructure", () => {
     const log = captureLogger();
-    const mapped = toConnectError(new BackendUnavailableError("ceph: monitor 127.0.0.1:3300 unreachable"), log.logger);
+    const mapped = toConnectError(
+      new BackendUnavailableError("ceph: monitor 127.0.0.1:3300 unreachable"),
+      log.logger,
+    );
     expect(mapped.code).toBe(Code.Unavailable);
     expect(mapped.rawMessage).toBe("ceph: monitor 127.0.0.1:3300 unreachable");
     expect(log.text()).toBe("");

@@ -59,7 +59,8 @@ export function toConnectError(
   if (err instanceof ProviderError) return new ConnectError(clientMessage(err.message), err.code);
   if (err instanceof StoreError) return new ConnectError(clientMessage(err.message), STORE_CODES[err.code]);
   // The backend's infrastructure is down (e.g. Status asking Ceph for capacity): the call may be retried.
-  if (err instanceof BackendUnavailableError) return new ConnectError(clientMessage(err.message), Code.Unavailable);
+  if (err instanceof BackendUnavailableError)
+    return new ConnectError(clientMessage(err.message), Code.Unavailable);
   const secrets = context.request === undefined ? [] : collectSecretValues(context.request);
   logger.error({ rpc: context.rpc, err: describe(err, secrets, 0) }, "unexpected error in handler");
   return new ConnectError("internal error", Code.Internal);

@@ -1,3 +1,12 @@
+export type { BackendState, BackendStateCollection } from "./backend/backend-state.js";
+export { openBackendState } from "./backend/backend-state.js";
+export { KitBackgroundJobs } from "./backend/background-jobs.js";
+export type { Note, ObjectReconciler, ObjectReconcilerOptions } from "./backend/object-reconciler.js";
+export { objectReconciler } from "./backend/object-reconciler.js";
+export type { AnyBackendFactory, BackendSinks } from "./backend/open-backend.js";
+export { backendSettings } from "./backend/open-backend.js";
+export type { OrphanPolicy, OrphanVerdict } from "./backend/orphans.js";
+export { judgeOrphans } from "./backend/orphans.js";
 export type { ToConnectErrorContext } from "./errors.js";
 export {
   alreadyExists,
@@ -11,19 +20,12 @@ export {
 } from "./errors.js";
 export type { EventListFilter, EventRecorderOptions, InvolvedObject, RecordedEvent } from "./events.js";
 export { EventRecorder } from "./events.js";
-export { KitBackgroundJobs } from "./backend/background-jobs.js";
-export type { BackendState, BackendStateCollection } from "./backend/backend-state.js";
-export type { Note, ObjectReconciler, ObjectReconcilerOptions } from "./backend/object-reconciler.js";
-export { objectReconciler } from "./backend/object-reconciler.js";
-export type { AnyBackendFactory, BackendSinks } from "./backend/open-backend.js";
-export { backendSettings } from "./backend/open-backend.js";
-export type { OrphanPolicy, OrphanVerdict } from "./backend/orphans.js";
-export { judgeOrphans } from "./backend/orphans.js";
 export { ExecTokens, TooManyTokensError } from "./exec/exec-tokens.js";
 export type { ExecSession, StreamingServer, StreamingServerOptions } from "./exec/streaming-server.js";
 export { startStreamingServer } from "./exec/streaming-server.js";
 // Provider wiring: records, settings and the host that every app is built from.
 export type {
+  BackendRoute,
   HostServices,
   HostSettings,
   HostWiring,
@@ -43,17 +45,17 @@ export { startOpsServer } from "./ops-server.js";
 export { CachedListEncoder } from "./records/cached-list.js";
 export type { CreateRecordInput } from "./records/create-record.js";
 export { createRecord } from "./records/create-record.js";
-export { recordRefusedCreate } from "./records/refused-create.js";
 export type { IriEventFilter } from "./records/list-events.js";
 export { listEvents } from "./records/list-events.js";
 export type { RecordFilter } from "./records/list-records.js";
 export { listRecords } from "./records/list-records.js";
 export { toObjectMetadata } from "./records/object-metadata.js";
 export { protoCodec } from "./records/proto-codec.js";
-export { loadOrCreateKey } from "./secrets/key-file.js";
-export { sealedCodec, UnsealError } from "./secrets/sealed-codec.js";
+export { recordRefusedCreate } from "./records/refused-create.js";
 export { writeStatus } from "./records/write-status.js";
 export { collectSecretValues, isSecretKey, redactSecrets, scrubSecretValues } from "./redact.js";
+export { loadOrCreateKey } from "./secrets/key-file.js";
+export { sealedCodec, UnsealError } from "./secrets/sealed-codec.js";
 export { matchesSelector } from "./selector.js";
 export type { RunningServer, ServeOptions } from "./serve.js";
 export { serveRuntime } from "./serve.js";

@@ -40,7 +40,7 @@ describe("startOpsServer", () => {
 
   it("serves Prometheus text with per-method and per-code counters after calls", async () => {
     const metrics = new ProviderMetrics({ defaultLabels: { provider: "bucket-provider" } });
-    const ops = await start(metrics, () => true);
+    const ops = await start(metrics, () => undefined);
     const dir = tempDir();
     const server = await serveRuntime({
       socketPath: join(dir.path, "b.sock"),
@@ -74,7 +74,12 @@ describe("startOpsServer", () => {
   it("refuses an address without a port", async () => {
     const metrics = new ProviderMetrics({ processMetrics: false });
     await expect(
-      startOpsServer({ address: "localhost", metrics, readiness: () => undefined, logger: captureLogger().logger }),
+      startOpsServer({
+        address: "localhost",
+        metrics,
+        readiness: () => undefined,
+        logger: captureLogger().logger,
+      }),
     ).rejects.toThrow("invalid ops address");
   });
 });

@@ -47,7 +47,8 @@ describe("watch", () => {
     const c = machines(temp.open());
     const pairs: string[] = [];
     c.watch((event) => {
-      if (event.type === "modified") pairs.push(`${event.previous.status.state}->${event.record.status.state}`);
+      if (event.type === "modified")
+        pairs.push(`${event.previous.status.state}->${event.record.status.state}`);
     });
     await c.create({ id: "a", spec, status });
     await c.mutate("a", () => ({ status: { state: "RUNNING" } }));

@@ -1,4 +1,6 @@
 // What an operator sees: health, readiness and metrics over HTTP, and logs that never carry a secret.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { createRuntimeClient, machine } from "@iri/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -109,5 +111,42 @@ describe("secrets", () => {
       expect(seen).not.toContain(Buffer.from(secret).toString("base64"));
     }
     expect(provider.output()).toContain("CreateMachine");
+  });
+
+  it("are sealed at rest: the store's files hold none of them, and the key file is 0600", async () => {
+    const ignition = "IGNITION-AT-REST-5e7a";
+    const passphrase = "LUKS-AT-REST-31c9";
+    const client = createRuntimeClient(machine.MachineRuntime, provider.address);
+    await client.createMachine({
+      machine: {
+        spec: {
+          class: "t3-small",
+          ignitionData: new TextEncoder().encode(ignition),
+          volumes: [
+            create(machine.VolumeSchema, {
+              name: "data",
+              device: "odb",
+              connection: {
+                driver: "ceph",
+                handle: "h",
+                encryptionData: { encryptionKey: new TextEncoder().encode(passphrase) },
+              },
+            }),
+          ],
+        },
+      },
+    });
+    const files = readdirSync(provider.stateDir).filter((f) => f.startsWith("store.db"));
+    expect(files).toContain("store.db");
+    for (const file of files) {
+      const bytes = readFileSync(join(provider.stateDir, file));
+      expect(bytes.includes(ignition)).toBe(false);
+      expect(bytes.includes(passphrase)).toBe(false);
+    }
+    expect(statSync(join(provider.stateDir, "kek")).mode & 0o777).toBe(0o600);
+    // In memory the spec is as sent: ListMachines still echoes it.
+    const listed = await client.listMachines({});
+    const echoed = listed.machines.find((m) => new TextDecoder().decode(m.spec?.ignitionData) === ignition);
+    expect(echoed).toBeDefined();
   });
 });

@@ -29,6 +29,28 @@ describe("provider process", () => {
       code: 2,
       stderr: expect.stringContaining("--workers"),
     });
+    await expect(run(process.execPath, [machineMain, "--workers", "-1"])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("--workers (IRI_MACHINE_PROVIDER_WORKERS) must be at least 1"),
+    });
+  });
+
+  it("refuses to start without a backend rather than silently reporting everything ready", async () => {
+    const dir = join(scratch.dir, "no-backend");
+    await expect(
+      run(process.execPath, [
+        machineMain,
+        "--socket-path",
+        join(dir, "m.sock"),
+        "--state-dir",
+        dir,
+        "--ops-address",
+        "",
+      ]),
+    ).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("--backend is required (available: noop"),
+    });
   });
 
   it("serves with socket mode 0660, refuses a second instance on the same socket, and stops cleanly on SIGTERM", async () => {
@@ -45,6 +67,8 @@ describe("provider process", () => {
         join(dir, "second-state"),
         "--ops-address",
         "",
+        "--backend",
+        "noop",
       ]),
     ).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/another|in use|serving/i) });
 

@@ -51,6 +51,8 @@ export async function startProvider(
       "",
       "--log-level",
       "info",
+      // The noop backend unless the test names another.
+      ...(extraArgs.includes("--backend") ? [] : ["--backend", "noop"]),
       ...extraArgs,
     ],
     { stdio: ["ignore", "pipe", "pipe"] },

@@ -1,109 +1,112 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { bucket } from "@iri/api";
 import {
+  type ApplyOutcome,
   type BucketBackend,
-  type BucketIntent,
-  DeletionBlockedError,
+  type BucketObservation,
   PermanentBackendError,
+  type RemoveOutcome,
 } from "@iri/backend-api";
-import { TerminalError } from "@iri/reconcile";
-import { createLogger, EventRecorder } from "@iri/runtime-kit";
+import {
+  createLogger,
+  EventRecorder,
+  type ObjectReconciler,
+  objectReconciler,
+  openBackendState,
+} from "@iri/runtime-kit";
 import { type Database, openDatabase } from "@iri/store";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, expect, it } from "vitest";
 import { BACKEND_FINALIZER, type BucketCollection, openBucketCollection } from "../bucket-store.js";
-import { bucketReconciler } from "./bucket-reconciler.js";
+import { bucketReconcilerOptions } from "./bucket-reconciler.js";
 
-class FakeBackend implements BucketBackend {
-  readonly name = "fake";
-  applied: BucketIntent[] = [];
-  removeError: Error | undefined;
-  applyError: Error | undefined;
-  async apply(intent: BucketIntent) {
-    if (this.applyError) throw this.applyError;
-    this.applied.push(intent);
+let removeOutcome: RemoveOutcome;
+let applyError: Error | undefined;
+const backend: BucketBackend = {
+  name: "fake",
+  async apply(intent): Promise<ApplyOutcome<BucketObservation>> {
+    if (applyError) throw applyError;
     return {
-      state: bucket.BucketState.BUCKET_AVAILABLE,
-      access: create(bucket.BucketAccessSchema, { endpoint: "http://127.0.0.1:7480" }),
+      observation: {
+        state: bucket.BucketState.BUCKET_AVAILABLE,
+        access: create(bucket.BucketAccessSchema, { endpoint: `${intent.id}.s3.local` }),
+      },
     };
-  }
+  },
   async remove() {
-    if (this.removeError) throw this.removeError;
-  }
+    return removeOutcome;
+  },
   async listOwned() {
     return [];
-  }
-  async close() {}
-}
+  },
+  async close() {},
+};
 
-const classes = [{ name: "standard", tps: 1n, iops: 1n, settings: { quota: 1 } }];
 let dir: string;
 let db: Database;
 let buckets: BucketCollection;
 let events: EventRecorder;
-let backend: FakeBackend;
-let reconcile: ReturnType<typeof bucketReconciler>;
+let reconciler: ObjectReconciler;
 const signal = new AbortController().signal;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "bucket-reconciler-"));
   db = openDatabase({ path: join(dir, "db") });
-  buckets = openBucketCollection(db);
-  events = new EventRecorder({ db, logger: createLogger({ level: "silent" }) });
-  backend = new FakeBackend();
-  reconcile = bucketReconciler({ buckets, classes, backend, events, blockedDeleteRetryMs: 5_000 });
+  buckets = openBucketCollection(db, randomBytes(32));
+  const logger = createLogger({ level: "silent" });
+  events = new EventRecorder({ db, logger });
+  removeOutcome = undefined;
+  applyError = undefined;
+  const classes = [{ name: "std", tps: 0n, iops: 0n, settings: {} }];
+  reconciler = objectReconciler({
+    ...bucketReconcilerOptions({ buckets, classes, backend }),
+    states: openBackendState(db, "bucket"),
+    events,
+    logger,
+  });
 });
 
 afterEach(async () => {
+  reconciler.close();
   await events.close();
   await db.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function createBucket(id: string, cls = "standard") {
-  return buckets.create({
-    id,
+const add = () =>
+  buckets.create({
+    id: "b1",
     finalizers: [BACKEND_FINALIZER],
-    spec: create(bucket.BucketSpecSchema, { class: cls }),
+    spec: create(bucket.BucketSpecSchema, { class: "std" }),
     status: create(bucket.BucketStatusSchema, {}),
   });
-}
 
-describe("bucketReconciler", () => {
-  it("passes the class settings to the backend and publishes the access once available", async () => {
-    await createBucket("b1");
-    await reconcile("b1", signal);
-    expect(backend.applied[0]?.class.settings).toEqual({ quota: 1 });
-    expect(buckets.get("b1")?.status.state).toBe(bucket.BucketState.BUCKET_AVAILABLE);
-    expect(buckets.get("b1")?.status.access?.endpoint).toBe("http://127.0.0.1:7480");
-  });
+it("keeps a bucket whose deletion is blocked, says why once, and finishes once it may go", async () => {
+  await add();
+  await reconciler.reconcile("b1", signal);
+  expect(buckets.get("b1")?.status.state).toBe(bucket.BucketState.BUCKET_AVAILABLE);
+  await buckets.markDeleted("b1");
+  removeOutcome = {
+    afterMs: 30_000,
+    reason: "BucketNotEmpty",
+    message: "bucket holds 2 objects",
+    blocked: true,
+  };
+  expect(await reconciler.reconcile("b1", signal)).toEqual({ requeueAfterMs: 30_000 });
+  await reconciler.reconcile("b1", signal);
+  const warnings = events.list({ id: "b1" }).filter((e) => e.spec?.type === "Warning");
+  expect(warnings.map((e) => e.spec?.reason)).toEqual(["BucketNotEmpty"]);
+  removeOutcome = undefined;
+  await reconciler.reconcile("b1", signal);
+  expect(buckets.get("b1")).toBeUndefined();
+});
 
-  it("keeps a bucket whose deletion is blocked, says why in a Warning event and tries again later", async () => {
-    await createBucket("b1");
-    await buckets.markDeleted("b1");
-    backend.removeError = new DeletionBlockedError("BucketNotEmpty", "bucket b1 still holds 3 objects");
-    expect(await reconcile("b1", signal)).toEqual({ requeueAfterMs: 5_000 });
-    expect(buckets.get("b1")?.metadata.deletedAt).not.toBe(0n);
-    const [ev] = events.list({ id: "b1" });
-    expect(ev?.spec?.reason).toBe("BucketNotEmpty");
-    expect(ev?.spec?.type).toBe("Warning");
-
-    backend.removeError = undefined;
-    await reconcile("b1", signal);
-    expect(buckets.get("b1")).toBeUndefined();
-  });
-
-  it("sets BUCKET_ERROR for a permanent failure, including a class that is no longer configured", async () => {
-    await createBucket("b1", "retired");
-    await expect(reconcile("b1", signal)).rejects.toBeInstanceOf(TerminalError);
-    expect(buckets.get("b1")?.status.state).toBe(bucket.BucketState.BUCKET_ERROR);
-    expect(events.list({ id: "b1" })[0]?.spec?.reason).toBe("UnknownClass");
-
-    await createBucket("b2");
-    backend.applyError = new PermanentBackendError("QuotaInvalid", "quota rejected");
-    await expect(reconcile("b2", signal)).rejects.toBeInstanceOf(TerminalError);
-    expect(buckets.get("b2")?.status.state).toBe(bucket.BucketState.BUCKET_ERROR);
-  });
+it("marks a bucket BUCKET_ERROR on a permanent failure", async () => {
+  await add();
+  applyError = new PermanentBackendError("BucketNameTaken", "bucket name is owned by someone else");
+  await reconciler.reconcile("b1", signal);
+  expect(buckets.get("b1")?.status.state).toBe(bucket.BucketState.BUCKET_ERROR);
 });

@@ -1,88 +1,96 @@
-import { create } from "@bufbuild/protobuf";
+import { create, equals } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
-import { type MachineBackend, PermanentBackendError } from "@iri/backend-api";
-import { type ReconcileResult, TerminalError } from "@iri/reconcile";
-import { type EventRecorder, writeStatus } from "@iri/runtime-kit";
-import { BACKEND_FINALIZER, type MachineCollection, type MachineRecord } from "../machine-store.js";
+import {
+  type MachineBackend,
+  type MachineClassConfig,
+  type MachineObservation,
+  PermanentBackendError,
+} from "@iri/backend-api";
+import type { ObjectControllerOptions } from "@iri/runtime-kit";
+import { BACKEND_FINALIZER, type MachineCollection } from "../machine-store.js";
 
 export interface MachineReconcilerDeps {
   machines: MachineCollection;
+  classes: readonly MachineClassConfig[];
   backend: MachineBackend;
-  events: EventRecorder;
 }
 
-const stateReasons: Partial<Record<machine.MachineState, string>> = {
-  [machine.MachineState.MACHINE_RUNNING]: "Running",
-  [machine.MachineState.MACHINE_SUSPENDED]: "PoweredOff",
-  [machine.MachineState.MACHINE_TERMINATING]: "Terminating",
+const stateNotes: Partial<Record<machine.MachineState, { reason: string; message: string }>> = {
+  [machine.MachineState.MACHINE_RUNNING]: { reason: "Running", message: "machine is running" },
+  [machine.MachineState.MACHINE_SUSPENDED]: { reason: "PoweredOff", message: "machine is powered off" },
+  [machine.MachineState.MACHINE_TERMINATING]: { reason: "Terminating", message: "machine is terminating" },
 };
 
 /**
- * Drives one machine towards its spec through the backend and writes what it observed to the status.
- * Deletion is a reconcile step too: the backend releases everything, then the finalizer goes.
+ * How machines go through the kit's reconciler: the backend drives one machine towards its spec (with its
+ * class's cpu and memory); what it observed becomes the status, with `observed_generation` the generation it
+ * realised. Deletion shows TERMINATING while the backend tears down. A permanent failure keeps the state and
+ * adds a `Ready=False` condition with the reason (machines have no ERROR state).
  */
-export function machineReconciler(deps: MachineReconcilerDeps) {
-  const { machines, backend, events } = deps;
-
-  async function setStatus(record: MachineRecord, status: machine.MachineStatus): Promise<void> {
-    const updated = await writeStatus(machines, machine.MachineStatusSchema, record, status);
-    const reason = stateReasons[updated.status.state];
-    if (reason && updated.status.state !== record.status.state) {
-      events.record({
-        involved: updated.metadata,
-        type: "Normal",
-        reason,
-        action: "Reconcile",
-        message: `machine is ${reason.toLowerCase()}`,
-      });
-    }
-  }
-
-  return async (id: string, signal: AbortSignal): Promise<ReconcileResult | undefined> => {
-    const record = machines.get(id);
-    if (!record) return undefined;
-
-    if (record.metadata.deletedAt !== 0n) {
-      if (record.status.state !== machine.MachineState.MACHINE_TERMINATING) {
-        await setStatus(
-          record,
-          create(machine.MachineStatusSchema, {
+export function machineReconcilerOptions(
+  deps: MachineReconcilerDeps,
+): ObjectControllerOptions<machine.MachineSpec, machine.MachineStatus, MachineObservation> {
+  const { machines, classes, backend } = deps;
+  return {
+    kind: "machine",
+    collection: machines,
+    finalizer: BACKEND_FINALIZER,
+    listOwned: () => backend.listOwned(),
+    apply: (record, ctx) => {
+      const cls = classes.find((c) => c.name === record.spec.class);
+      if (!cls) {
+        throw new PermanentBackendError(
+          "UnknownClass",
+          `machine class ${JSON.stringify(record.spec.class)} is no longer configured`,
+        );
+      }
+      return backend.apply(
+        { id: record.metadata.id, labels: record.metadata.labels, class: cls, spec: record.spec },
+        ctx,
+      );
+    },
+    remove: (ref) => backend.remove(ref),
+    toStatus: (_record, observed, generation) =>
+      create(machine.MachineStatusSchema, {
+        observedGeneration: generation,
+        state: observed.state,
+        imageRef: observed.imageRef ?? "",
+        volumes: [...observed.volumes],
+        networkInterfaces: [...observed.networkInterfaces],
+      }),
+    fromStatus: (record) =>
+      record.status.observedGeneration === 0n
+        ? undefined
+        : {
+            state: record.status.state,
+            imageRef: record.status.imageRef,
+            volumes: record.status.volumes,
+            networkInterfaces: record.status.networkInterfaces,
+          },
+    statusEquals: (a, b) => equals(machine.MachineStatusSchema, a, b),
+    failedStatus: (record, failure) =>
+      create(machine.MachineStatusSchema, {
+        ...record.status,
+        machineConditions: [
+          create(machine.ConditionsSchema, {
+            type: "Ready",
+            status: "False",
+            reason: failure.reason,
+            message: failure.message,
+          }),
+        ],
+      }),
+    deletingStatus: (record) =>
+      record.status.state === machine.MachineState.MACHINE_TERMINATING
+        ? undefined
+        : create(machine.MachineStatusSchema, {
             ...record.status,
             state: machine.MachineState.MACHINE_TERMINATING,
           }),
-        );
-      }
-      await backend.remove(id, signal);
-      await machines.removeFinalizer(id, BACKEND_FINALIZER);
-      return undefined;
-    }
-
-    try {
-      const observed = await backend.apply({ id, labels: record.metadata.labels, spec: record.spec }, signal);
-      await setStatus(
-        record,
-        create(machine.MachineStatusSchema, {
-          observedGeneration: record.metadata.generation,
-          state: observed.state,
-          imageRef: observed.imageRef ?? "",
-          volumes: [...observed.volumes],
-          networkInterfaces: [...observed.networkInterfaces],
-          machineConditions: record.status.machineConditions,
-        }),
-      );
-      return observed.requeueAfterMs === undefined ? undefined : { requeueAfterMs: observed.requeueAfterMs };
-    } catch (err) {
-      if (err instanceof PermanentBackendError) {
-        events.record({
-          involved: record.metadata,
-          type: "Warning",
-          reason: err.reason,
-          action: "Reconcile",
-          message: err.message,
-        });
-        throw new TerminalError(err.message);
-      }
-      throw err;
-    }
+    transition: (before, after) => {
+      if (before.state === after.state) return undefined;
+      const note = stateNotes[after.state];
+      return note && { type: "Normal", ...note };
+    },
   };
 }

@@ -32,7 +32,9 @@ export class MachineCapacity {
   /** Admits one machine of the class or throws ResourceExhausted; call the result once the create settled. */
   reserve(className: string): () => void {
     const held = this.usage.held();
-    const total = this.#host ? (classTotals(this.classes, this.#host, this.policy, held).get(className) ?? 0n) : 0n;
+    const total = this.#host
+      ? (classTotals(this.classes, this.#host, this.policy, held).get(className) ?? 0n)
+      : 0n;
     if (total <= BigInt(held.get(className) ?? 0)) {
       throw resourceExhausted(`no capacity left for another machine of class ${JSON.stringify(className)}`);
     }

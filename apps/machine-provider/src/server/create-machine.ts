@@ -25,7 +25,12 @@ export async function createMachine(
     try {
       release = ctx.capacity.reserve(spec.class);
     } catch (err) {
-      recordRefusedCreate(ctx.events, { id: requestedId, labels }, "InsufficientCapacity", (err as Error).message);
+      recordRefusedCreate(
+        ctx.events,
+        { id: requestedId, labels },
+        "InsufficientCapacity",
+        (err as Error).message,
+      );
       throw err;
     }
   }

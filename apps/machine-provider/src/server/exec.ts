@@ -12,7 +12,10 @@ export async function exec(
 ): Promise<MessageInitShape<typeof machine.ExecResponseSchema>> {
   getLiveMachine(ctx, req.machineId);
   if (!ctx.execUrl) {
-    throw new ProviderError(Code.Unimplemented, `the ${ctx.backend.name} backend has no console to exec into`);
+    throw new ProviderError(
+      Code.Unimplemented,
+      `the ${ctx.backend.name} backend has no console to exec into`,
+    );
   }
   try {
     return { url: ctx.execUrl(req.machineId) };

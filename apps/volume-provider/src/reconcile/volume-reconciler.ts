@@ -1,79 +1,98 @@
-import { create } from "@bufbuild/protobuf";
+import { create, equals } from "@bufbuild/protobuf";
 import { volume } from "@iri/api";
-import { PermanentBackendError, type VolumeBackend, type VolumeClassConfig } from "@iri/backend-api";
-import { type ReconcileResult, TerminalError } from "@iri/reconcile";
-import { type EventRecorder, writeStatus } from "@iri/runtime-kit";
-import { BACKEND_FINALIZER, type VolumeCollection, type VolumeRecord } from "../volume-store.js";
+import {
+  PermanentBackendError,
+  type VolumeBackend,
+  type VolumeClassConfig,
+  type VolumeObservation,
+} from "@iri/backend-api";
+import type { BackendStateCollection, ObjectControllerOptions } from "@iri/runtime-kit";
+import { resolveSnapshot } from "../snapshot-source.js";
+import { BACKEND_FINALIZER, type SnapshotCollection, type VolumeCollection } from "../volume-store.js";
 
 export interface VolumeReconcilerDeps {
   volumes: VolumeCollection;
+  snapshots: SnapshotCollection;
+  /** Where snapshots live, as their backend recorded it (for restores). */
+  snapshotStates: () => BackendStateCollection;
   classes: readonly VolumeClassConfig[];
   backend: VolumeBackend;
-  events: EventRecorder;
 }
 
-/** Drives one volume towards its spec; deletion releases the backend's storage, then the finalizer. */
-export function volumeReconciler(deps: VolumeReconcilerDeps) {
-  const { volumes, classes, backend, events } = deps;
-
-  async function setStatus(record: VolumeRecord, status: volume.VolumeStatus): Promise<void> {
-    const updated = await writeStatus(volumes, volume.VolumeStatusSchema, record, status);
-    if (
-      updated.status.state === volume.VolumeState.VOLUME_AVAILABLE &&
-      record.status.state !== volume.VolumeState.VOLUME_AVAILABLE
-    ) {
-      events.record({
-        involved: updated.metadata,
-        type: "Normal",
-        reason: "Available",
-        action: "Reconcile",
-        message: "volume is available",
-      });
-    }
-  }
-
-  return async (id: string, signal: AbortSignal): Promise<ReconcileResult | undefined> => {
-    const record = volumes.get(id);
-    if (!record) return undefined;
-    if (record.metadata.deletedAt !== 0n) {
-      await backend.remove(id, signal);
-      await volumes.removeFinalizer(id, BACKEND_FINALIZER);
-      return undefined;
-    }
-    const cls = classes.find((c) => c.name === record.spec.class);
-    try {
-      if (!cls)
+/**
+ * How volumes go through the kit's reconciler: the backend realises the spec (with the class and, for a
+ * restore, the resolved snapshot and where it lives); its observation becomes the status. A permanent
+ * failure is VOLUME_ERROR.
+ */
+export function volumeReconcilerOptions(
+  deps: VolumeReconcilerDeps,
+): ObjectControllerOptions<volume.VolumeSpec, volume.VolumeStatus, VolumeObservation> {
+  const { volumes, snapshots, classes, backend } = deps;
+  return {
+    kind: "volume",
+    collection: volumes,
+    finalizer: BACKEND_FINALIZER,
+    listOwned: async () => (await backend.listOwned()).volumes,
+    apply: (record, ctx) => {
+      const cls = classes.find((c) => c.name === record.spec.class);
+      if (!cls) {
         throw new PermanentBackendError(
           "UnknownClass",
           `volume class ${JSON.stringify(record.spec.class)} is no longer configured`,
         );
-      const observed = await backend.apply(
-        { id, labels: record.metadata.labels, class: cls, spec: record.spec },
-        signal,
+      }
+      const snapshotId = record.spec.volumeDataSource?.snapshotDataSource?.snapshotId;
+      let snapshot:
+        | { id: string; placement: Readonly<Record<string, string>> | undefined; sizeBytes: bigint }
+        | undefined;
+      if (snapshotId !== undefined && ctx.lastObservation?.state !== volume.VolumeState.VOLUME_AVAILABLE) {
+        let source: ReturnType<typeof resolveSnapshot>;
+        try {
+          source = resolveSnapshot(snapshots, snapshotId, record.metadata.labels);
+        } catch (err) {
+          throw new PermanentBackendError("SnapshotNotFound", (err as Error).message);
+        }
+        snapshot = {
+          id: source.metadata.id,
+          placement: deps.snapshotStates().get(source.metadata.id)?.spec.placement,
+          sizeBytes: source.status.size,
+        };
+      }
+      return backend.apply(
+        {
+          id: record.metadata.id,
+          labels: record.metadata.labels,
+          class: cls,
+          spec: record.spec,
+          ...(snapshot ? { snapshot } : {}),
+        },
+        ctx,
       );
-      await setStatus(
-        record,
-        create(volume.VolumeStatusSchema, {
-          state: observed.state,
-          access: observed.access,
-          resources: { storageBytes: observed.storageBytes },
-        }),
-      );
-      return observed.requeueAfterMs === undefined ? undefined : { requeueAfterMs: observed.requeueAfterMs };
-    } catch (err) {
-      if (!(err instanceof PermanentBackendError)) throw err;
-      events.record({
-        involved: record.metadata,
-        type: "Warning",
-        reason: err.reason,
-        action: "Reconcile",
-        message: err.message,
-      });
-      await setStatus(
-        record,
-        create(volume.VolumeStatusSchema, { ...record.status, state: volume.VolumeState.VOLUME_ERROR }),
-      );
-      throw new TerminalError(err.message);
-    }
+    },
+    remove: (ref) => backend.remove(ref),
+    toStatus: (_record, observed) =>
+      create(volume.VolumeStatusSchema, {
+        state: observed.state,
+        access: observed.access,
+        resources: { storageBytes: observed.storageBytes },
+      }),
+    fromStatus: (record) =>
+      record.status.state === volume.VolumeState.VOLUME_PENDING && !record.status.access
+        ? undefined
+        : {
+            state: record.status.state,
+            ...(record.status.access ? { access: record.status.access } : {}),
+            storageBytes: record.status.resources?.storageBytes ?? 0n,
+          },
+    statusEquals: (a, b) => equals(volume.VolumeStatusSchema, a, b),
+    failedStatus: (record) =>
+      create(volume.VolumeStatusSchema, { ...record.status, state: volume.VolumeState.VOLUME_ERROR }),
+    transition: (before, after) => {
+      if (before.state === after.state) return undefined;
+      if (after.state === volume.VolumeState.VOLUME_AVAILABLE) {
+        return { type: "Normal", reason: "Available", message: "volume is available" };
+      }
+      return undefined;
+    },
   };
 }

@@ -1,5 +1,6 @@
 import type { VolumeBackend, VolumeClassConfig } from "@iri/backend-api";
 import type { EventRecorder } from "@iri/runtime-kit";
+import type { VolumeCapacity } from "../volume-capacity.js";
 import type { SnapshotCollection, VolumeCollection } from "../volume-store.js";
 
 /** What the RPC handlers work with. Handlers validate, write the store and return; the reconcilers act. */
@@ -7,6 +8,7 @@ export interface VolumeServerContext {
   readonly volumes: VolumeCollection;
   readonly snapshots: SnapshotCollection;
   readonly classes: readonly VolumeClassConfig[];
+  readonly capacity: VolumeCapacity;
   readonly backend: VolumeBackend;
   readonly events: EventRecorder;
   readonly runtimeName: string;

@@ -1,6 +1,14 @@
 import { create, equals, type MessageInitShape } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
 import { volume } from "@iri/api";
-import { createRecord, invalidArgument, validateStringMap } from "@iri/runtime-kit";
+import {
+  createRecord,
+  invalidArgument,
+  ProviderError,
+  recordRefusedCreate,
+  validateStringMap,
+} from "@iri/runtime-kit";
+import { resolveSnapshot } from "../snapshot-source.js";
 import { BACKEND_FINALIZER, toVolume } from "../volume-store.js";
 import type { VolumeServerContext } from "./context.js";
 import { validateVolumeSpec } from "./validate-volume.js";
@@ -12,22 +20,56 @@ export async function createVolume(
   const spec = req.volume?.spec;
   if (!req.volume || !spec) throw invalidArgument("volume.spec must be set");
   const metadata = req.volume.metadata;
-  validateStringMap(metadata?.labels ?? {}, "metadata.labels");
+  const labels = { ...metadata?.labels };
+  validateStringMap(labels, "metadata.labels");
   validateStringMap(metadata?.annotations ?? {}, "metadata.annotations");
   validateVolumeSpec(spec, ctx.classes);
+  const cls = ctx.classes.find((c) => c.name === spec.class);
+  const size = spec.resources?.storageBytes ?? 0n;
+  const snapshotId = spec.volumeDataSource?.snapshotDataSource?.snapshotId;
+  const requestedId = metadata?.id ?? "";
+  let release: (() => void) | undefined;
+  if (!ctx.volumes.get(requestedId)) {
+    try {
+      if (snapshotId !== undefined) {
+        const snapshot = resolveSnapshot(ctx.snapshots, snapshotId, labels);
+        if (snapshot.status.size > size) {
+          throw invalidArgument(
+            `spec.resources.storage_bytes: ${size} is smaller than snapshot ${JSON.stringify(snapshotId)} (${snapshot.status.size} bytes)`,
+          );
+        }
+      }
+      // Admitted (and its bytes reserved) before the first await: concurrent creates cannot overcommit.
+      if (cls) release = ctx.capacity.reserve(cls, size);
+    } catch (err) {
+      if (err instanceof ProviderError && err.code !== Code.InvalidArgument) {
+        recordRefusedCreate(ctx.events, { id: requestedId, labels }, refusalReason(err.code), err.message);
+      }
+      throw err;
+    }
+  }
+  try {
+    const record = await createRecord(ctx.volumes, {
+      requestedId,
+      labels,
+      annotations: { ...metadata?.annotations },
+      finalizers: [BACKEND_FINALIZER],
+      spec,
+      // Until the backend reports, the consumer sees the size it asked for.
+      status: create(volume.VolumeStatusSchema, {
+        state: volume.VolumeState.VOLUME_PENDING,
+        resources: { storageBytes: size },
+      }),
+      isSameRequest: (existing) => equals(volume.VolumeSpecSchema, existing.spec, spec),
+    });
+    return { volume: toVolume(record) };
+  } finally {
+    release?.();
+  }
+}
 
-  const record = await createRecord(ctx.volumes, {
-    requestedId: metadata?.id ?? "",
-    labels: { ...metadata?.labels },
-    annotations: { ...metadata?.annotations },
-    finalizers: [BACKEND_FINALIZER],
-    spec,
-    // Until the backend reports, the consumer sees the size it asked for.
-    status: create(volume.VolumeStatusSchema, {
-      state: volume.VolumeState.VOLUME_PENDING,
-      resources: { storageBytes: spec.resources?.storageBytes ?? 0n },
-    }),
-    isSameRequest: (existing) => equals(volume.VolumeSpecSchema, existing.spec, spec),
-  });
-  return { volume: toVolume(record) };
+function refusalReason(code: Code): string {
+  if (code === Code.ResourceExhausted) return "InsufficientCapacity";
+  if (code === Code.NotFound) return "SnapshotNotFound";
+  return "CreateRefused";
 }

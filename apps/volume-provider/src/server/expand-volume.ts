@@ -10,15 +10,31 @@ export async function expandVolume(
   ctx: VolumeServerContext,
   req: volume.ExpandVolumeRequest,
 ): Promise<Record<string, never>> {
-  getLiveVolume(ctx, req.volumeId);
+  const existing = getLiveVolume(ctx, req.volumeId);
   const resources = req.resources;
   validateStorageBytes(resources, "resources");
-  await ctx.volumes.mutate(req.volumeId, (current) => {
+  const cls = ctx.classes.find((c) => c.name === existing.spec.class);
+  const growth = resources.storageBytes - (existing.spec.resources?.storageBytes ?? 0n);
+  const release = cls && growth > 0n ? ctx.capacity.reserve(cls, growth) : undefined;
+  try {
+    await grow(ctx, req.volumeId, resources);
+  } finally {
+    release?.();
+  }
+  return {};
+}
+
+async function grow(
+  ctx: VolumeServerContext,
+  volumeId: string,
+  resources: volume.VolumeResources,
+): Promise<void> {
+  await ctx.volumes.mutate(volumeId, (current) => {
     const size = current.spec.resources?.storageBytes ?? 0n;
     if (resources.storageBytes === size) return undefined;
     if (resources.storageBytes < size) {
       throw failedPrecondition(
-        `volume ${JSON.stringify(req.volumeId)} is ${size} bytes; volumes can only grow (asked for ${resources.storageBytes})`,
+        `volume ${JSON.stringify(volumeId)} is ${size} bytes; volumes can only grow (asked for ${resources.storageBytes})`,
       );
     }
     return {
@@ -28,5 +44,4 @@ export async function expandVolume(
       }),
     };
   });
-  return {};
 }

@@ -32,7 +32,9 @@ describe("KitBackgroundJobs", () => {
     let jobSignal: AbortSignal | undefined;
     const work = (job: { signal: AbortSignal }) => {
       jobSignal = job.signal;
-      return new Promise<never>((_, reject) => job.signal.addEventListener("abort", () => reject(new Error("stopped"))));
+      return new Promise<never>((_, reject) =>
+        job.signal.addEventListener("abort", () => reject(new Error("stopped"))),
+      );
     };
     const one = new AbortController();
     const two = new AbortController();
@@ -70,7 +72,9 @@ describe("KitBackgroundJobs", () => {
   it("cancel and close abort running jobs", async () => {
     const jobs = new KitBackgroundJobs();
     const forever = (job: { signal: AbortSignal }) =>
-      new Promise<never>((_, reject) => job.signal.addEventListener("abort", () => reject(job.signal.reason)));
+      new Promise<never>((_, reject) =>
+        job.signal.addEventListener("abort", () => reject(job.signal.reason)),
+      );
     jobs.ensure("a", forever);
     jobs.ensure("b", forever);
     jobs.cancel("a");

@@ -87,7 +87,9 @@ export function objectReconciler<Spec, Status, Observation>(
     const { id } = event.record.metadata;
     const deleted =
       event.type === "deleted" ||
-      (event.type === "modified" && event.previous.metadata.deletedAt === 0n && event.record.metadata.deletedAt !== 0n);
+      (event.type === "modified" &&
+        event.previous.metadata.deletedAt === 0n &&
+        event.record.metadata.deletedAt !== 0n);
     if (deleted) inFlight.get(id)?.abort(new Error(`${kind} ${id} is being deleted`));
     if (event.type === "deleted") lastNote.delete(id);
   });
@@ -183,7 +185,10 @@ export function objectReconciler<Spec, Status, Observation>(
         const current = collection.get(id);
         const failed = current && options.failedStatus?.(current, failure);
         if (current && failed) await writeStatus(current, failed);
-        logger.warn({ kind, id, reason: err.reason, error: err.message }, "backend failed for good at this generation");
+        logger.warn(
+          { kind, id, reason: err.reason, error: err.message },
+          "backend failed for good at this generation",
+        );
         return { requeueAfterMs: retryFailedAfterMs };
       }
       const reason = err instanceof BackendUnavailableError ? "BackendUnavailable" : "ReconcileFailed";

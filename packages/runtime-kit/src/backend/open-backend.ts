@@ -55,7 +55,9 @@ export async function openBackend<Backend>(options: OpenBackendOptions<Backend>)
   if (options.name === "") throw new SettingsError(`--backend is required (available: ${available})`);
   const factory = options.factories.find((f) => f.name === options.name);
   if (!factory) {
-    throw new SettingsError(`--backend: unknown backend ${JSON.stringify(options.name)} (available: ${available})`);
+    throw new SettingsError(
+      `--backend: unknown backend ${JSON.stringify(options.name)} (available: ${available})`,
+    );
   }
   const own: Record<string, unknown> = {};
   for (const key of Object.keys(factory.settings as SettingDefinitions)) own[key] = options.settings[key];

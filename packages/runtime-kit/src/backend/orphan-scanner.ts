@@ -81,7 +81,12 @@ export function startOrphanScanner(options: OrphanScannerOptions): { stop(): voi
     }
     if (verdict.held.length > 0) {
       options.logger.error(
-        { kind: s.kind, count: verdict.held.length, because: verdict.heldBecause, ids: verdict.held.slice(0, 20).map((r) => r.id) },
+        {
+          kind: s.kind,
+          count: verdict.held.length,
+          because: verdict.heldBecause,
+          ids: verdict.held.slice(0, 20).map((r) => r.id),
+        },
         "orphaned backend resources kept; remove them by hand or start with --orphan-removal=force",
       );
     }

@@ -35,7 +35,8 @@ export function judgeOrphans(
   const candidates = mine.filter((r) => !known(r.id));
   const foreign = owned.filter((r) => r.owner !== instanceId && !known(r.id));
   if (candidates.length === 0 || policy === "force") return { remove: candidates, held: [], foreign };
-  if (policy === "never") return { remove: [], held: candidates, foreign, heldBecause: "--orphan-removal=never" };
+  if (policy === "never")
+    return { remove: [], held: candidates, foreign, heldBecause: "--orphan-removal=never" };
   if (storedCount === 0) {
     return { remove: [], held: candidates, foreign, heldBecause: "the store holds no object of this kind" };
   }

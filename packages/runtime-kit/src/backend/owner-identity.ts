@@ -7,7 +7,10 @@ import { type Database, jsonCodec } from "@iri/store";
  * tagged with it. A new or lost store means a new id, so resources of an earlier life are never taken for
  * this provider's orphans.
  */
-export async function ownerIdentity(db: Database, provider: string): Promise<OwnerIdentity & { created: boolean }> {
+export async function ownerIdentity(
+  db: Database,
+  provider: string,
+): Promise<OwnerIdentity & { created: boolean }> {
   const identities = db.collection("provider_identity", {
     spec: jsonCodec<{ instanceId: string }>(),
     status: jsonCodec<Record<string, never>>(),

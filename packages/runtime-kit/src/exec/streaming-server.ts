@@ -42,7 +42,11 @@ export async function startStreamingServer(options: StreamingServerOptions): Pro
     // Every remotecommand client upgrades; a plain request still uses up its token.
     const machineId = authorise(req.url);
     res.writeHead(machineId === undefined ? 404 : 400, { "content-type": "text/plain" });
-    res.end(machineId === undefined ? "unknown or expired exec token\n" : "exec needs an upgrade to a streaming protocol\n");
+    res.end(
+      machineId === undefined
+        ? "unknown or expired exec token\n"
+        : "exec needs an upgrade to a streaming protocol\n",
+    );
   });
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const machineId = authorise(request.url);
@@ -86,7 +90,8 @@ export async function startStreamingServer(options: StreamingServerOptions): Pro
 function parseAddress(address: string): { host: string | undefined; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(address);
   const port = Number(match?.[3]);
-  if (!match || port > 65535) throw new Error(`invalid streaming address ${JSON.stringify(address)}, want host:port`);
+  if (!match || port > 65535)
+    throw new Error(`invalid streaming address ${JSON.stringify(address)}, want host:port`);
   const host = match[1] ?? match[2];
   return { host: host === "" ? undefined : host, port };
 }

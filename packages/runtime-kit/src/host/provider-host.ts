@@ -4,14 +4,18 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import type { OwnerIdentity } from "@iri/backend-api";
 import { Controller, type ControllerHooks, storeSource } from "@iri/reconcile";
 import { type Collection, type Database, jsonCodec, openDatabase } from "@iri/store";
+import { type BackendStateCollection, openBackendState } from "../backend/backend-state.js";
 import { KitBackgroundJobs } from "../backend/background-jobs.js";
-import { openBackendState } from "../backend/backend-state.js";
-import { type ObjectReconciler, type ObjectReconcilerOptions, objectReconciler } from "../backend/object-reconciler.js";
+import {
+  type ObjectReconciler,
+  type ObjectReconcilerOptions,
+  objectReconciler,
+} from "../backend/object-reconciler.js";
 import { type AnyBackendFactory, type BackendSinks, openBackend } from "../backend/open-backend.js";
 import { type OrphanScan, startOrphanScanner } from "../backend/orphan-scanner.js";
 import { parseOrphanPolicy } from "../backend/orphans.js";
 import { ownerIdentity } from "../backend/owner-identity.js";
-import { EventRecorder } from "../events.js";
+import { EventRecorder, type InvolvedObject } from "../events.js";
 import { createLogger, type Logger } from "../logging.js";
 import { ProviderMetrics } from "../metrics.js";
 import { type OpsServer, startOpsServer } from "../ops-server.js";
@@ -47,9 +51,12 @@ export interface HostServices<Backend> {
   /** Builds the controller of one object kind on the kit's reconciler pattern. */
   objectController<Spec, Status, Observation>(
     options: ObjectControllerOptions<Spec, Status, Observation>,
-  ): { controller: Controller; reconciler: ObjectReconciler };
-  /** Routes the backend's events and notify() calls (wire them once the collections exist). */
-  routeBackend(sinks: BackendSinks): void;
+  ): { controller: Controller; reconciler: ObjectReconciler; states: BackendStateCollection };
+  /**
+   * Routes the backend's events and notify() calls once the collections exist: `find` gives the record an
+   * event is about (events about unknown ids are dropped), `notify` enqueues its reconcile.
+   */
+  routeBackend(route: BackendRoute): void;
 }
 
 export type ObjectControllerOptions<Spec, Status, Observation> = Omit<
@@ -59,6 +66,11 @@ export type ObjectControllerOptions<Spec, Status, Observation> = Omit<
   /** What the backend holds of this kind, for the orphan pass. */
   listOwned: OrphanScan["listOwned"];
 };
+
+export interface BackendRoute {
+  find(id: string): { metadata: InvolvedObject } | undefined;
+  notify(id: string): void;
+}
 
 /** What an app hands back once its collections, controllers and service exist. */
 export interface HostWiring {
@@ -120,7 +132,12 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
     const db = openDatabase({ path: join(settings.stateDir, "store.db") });
     cleanups.push(() => db.close());
     const owner = await ownerIdentity(db, options.name);
-    const events = new EventRecorder({ db, logger, ttlMs: settings.eventTtlMs, maxEvents: settings.maxEvents });
+    const events = new EventRecorder({
+      db,
+      logger,
+      ttlMs: settings.eventTtlMs,
+      maxEvents: settings.maxEvents,
+    });
     cleanups.push(() => events.close());
 
     let sinks: BackendSinks = { event: () => undefined, notify: () => undefined };
@@ -150,8 +167,15 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
       backend,
       owner,
       kek,
-      routeBackend: (next) => {
-        sinks = next;
+      routeBackend: (route) => {
+        sinks = {
+          event: (id, type, reason, message) => {
+            const record = route.find(id);
+            if (record)
+              events.record({ involved: record.metadata, type, reason, action: "Reconcile", message });
+          },
+          notify: (id) => route.notify(id),
+        };
       },
       objectController: (o) => {
         const states = openBackendState(db, o.kind);
@@ -175,7 +199,7 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
           controller,
         });
         cleanups.push(async () => reconciler.close());
-        return { controller, reconciler };
+        return { controller, reconciler, states };
       },
     });
     if (wiring.close) cleanups.push(wiring.close);
@@ -275,7 +299,11 @@ export function trackObjectCount(
 }
 
 /** Controller hooks feeding the metrics and logging retries (the error message only; it must carry no secret). */
-function controllerMetricsHooks(metrics: ProviderMetrics, controller: string, logger: Logger): ControllerHooks {
+function controllerMetricsHooks(
+  metrics: ProviderMetrics,
+  controller: string,
+  logger: Logger,
+): ControllerHooks {
   return {
     onQueueDepth: (depth) => metrics.reconcileQueueDepth.set({ controller }, depth),
     onRetry: (key, error, attempt, delayMs) => {

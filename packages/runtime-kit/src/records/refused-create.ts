@@ -12,7 +12,14 @@ export function recordRefusedCreate(
   message: string,
 ): void {
   events.record({
-    involved: { id: request.id, labels: request.labels, annotations: {}, createdAt: 0n, deletedAt: 0n, generation: 0n },
+    involved: {
+      id: request.id,
+      labels: request.labels,
+      annotations: {},
+      createdAt: 0n,
+      deletedAt: 0n,
+      generation: 0n,
+    },
     type: "Warning",
     reason,
     action: "Create",

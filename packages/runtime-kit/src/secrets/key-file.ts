@@ -1,5 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fchmodSync,
+  fstatSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeSync,
+} from "node:fs";
 import { dirname } from "node:path";
 
 export const KEY_BYTES = 32;

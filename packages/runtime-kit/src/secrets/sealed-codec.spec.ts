@@ -51,7 +51,10 @@ describe("sealedCodec", () => {
       expect(bytes.includes("PLANTED-IGNITION")).toBe(false);
     }
     const again = openDatabase({ path: join(dir, "store.db") });
-    const reopened = again.collection("m", { spec: sealedCodec(inner, key, "spec"), status: jsonCodec<object>() });
+    const reopened = again.collection("m", {
+      spec: sealedCodec(inner, key, "spec"),
+      status: jsonCodec<object>(),
+    });
     expect(reopened.get("a")?.spec).toEqual({ ignition: "PLANTED-IGNITION-7f3a", n: 2 });
     await again.close();
   });

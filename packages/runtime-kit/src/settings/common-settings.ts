@@ -41,7 +41,8 @@ export function commonSettings(runtime: RuntimeKind) {
       env: env("BACKEND"),
       kind: "string",
       default: "",
-      description: "Backend that realises objects (the app README lists them); required where no real backend is the default.",
+      description:
+        "Backend that realises objects (the app README lists them); required where no real backend is the default.",
     },
     keyFile: {
       flag: "key-file",

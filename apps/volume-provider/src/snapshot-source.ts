@@ -1,0 +1,31 @@
+import { failedPrecondition, notFound } from "@iri/runtime-kit";
+import type { SnapshotCollection, SnapshotRecord } from "./volume-store.js";
+
+const SNAPSHOT_NAME = "volumepoollet.ironcore.dev/volume-snapshot-name";
+const SNAPSHOT_NAMESPACE = "volumepoollet.ironcore.dev/volume-snapshot-namespace";
+const VOLUME_NAMESPACE = "volumepoollet.ironcore.dev/volume-namespace";
+
+/**
+ * The snapshot a volume is restored from. The volumepoollet sends the Kubernetes VolumeSnapshot *name* as
+ * `snapshot_id`, so when no snapshot has that id it is looked up by the poollet's name label, within the
+ * volume's namespace. Unknown → NotFound; more than one match → FailedPrecondition.
+ */
+export function resolveSnapshot(
+  snapshots: SnapshotCollection,
+  snapshotId: string,
+  volumeLabels: Readonly<Record<string, string>>,
+): SnapshotRecord {
+  const byId = snapshots.get(snapshotId);
+  if (byId && byId.metadata.deletedAt === 0n) return byId;
+  const selector: Record<string, string> = { [SNAPSHOT_NAME]: snapshotId };
+  const namespace = volumeLabels[VOLUME_NAMESPACE];
+  if (namespace !== undefined) selector[SNAPSHOT_NAMESPACE] = namespace;
+  const matches = snapshots.list({ labelSelector: selector }).filter((s) => s.metadata.deletedAt === 0n);
+  if (matches.length === 0) throw notFound(`volume snapshot ${JSON.stringify(snapshotId)} not found`);
+  if (matches.length > 1) {
+    throw failedPrecondition(
+      `volume snapshot name ${JSON.stringify(snapshotId)} matches ${matches.length} snapshots; use the snapshot id`,
+    );
+  }
+  return matches[0] as SnapshotRecord;
+}

@@ -1,0 +1,113 @@
+// Adoption and orphan handling after kill -9, on the file-backed noop backend: what the backend holds survives
+// restarts like real resources do, so the provider's start-up decisions are exercised for real.
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createRuntimeClient, volume } from "@iri/api";
+import { afterAll, describe, expect, it } from "vitest";
+import { eventually, type ProviderProcess, scratchDir, startProvider } from "./provider-process.js";
+
+const scratch = scratchDir("orphans");
+afterAll(() => scratch.remove());
+
+const notes = (p: ProviderProcess) => join(p.stateDir, "backend", "noop", "volumes");
+const noteIds = (dir: string) =>
+  readdirSync(dir)
+    .filter((n) => n.endsWith(".json"))
+    .map((n) => n.slice(0, -5))
+    .sort();
+const ownerOf = (dir: string, id: string) =>
+  (JSON.parse(readFileSync(join(dir, `${id}.json`), "utf8")) as { owner: string }).owner;
+/** What the noop backend writes for a volume it holds (a crash between the backend and the store leaves one). */
+const plant = (dir: string, id: string, owner: string) =>
+  writeFileSync(
+    join(dir, `${id}.json`),
+    JSON.stringify({ owner, placement: { pool: "noop" }, sizeBytes: "1" }),
+  );
+
+async function createVolumes(p: ProviderProcess, n: number): Promise<string[]> {
+  const client = createRuntimeClient(volume.VolumeRuntime, p.address);
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await client.createVolume({
+      volume: { spec: { class: "standard", resources: { storageBytes: 1n << 30n } } },
+    });
+    ids.push(r.volume?.metadata?.id ?? "");
+  }
+  await eventually("volumes available", async () => {
+    const listed = await client.listVolumes({});
+    return listed.volumes.every((v) => v.status?.state === volume.VolumeState.VOLUME_AVAILABLE)
+      ? true
+      : undefined;
+  });
+  return ids;
+}
+
+describe("orphans after kill -9", () => {
+  it("removes a resource of its own that no record owns, keeping every adopted one", async () => {
+    const dir = join(scratch.dir, "own");
+    const first = await startProvider("volume", dir);
+    const ids = await createVolumes(first, 3);
+    await first.kill("SIGKILL");
+    const owner = ownerOf(notes(first), ids[0] as string);
+    plant(notes(first), "crashed-before-record", owner);
+
+    const second = await startProvider("volume", dir);
+    try {
+      await eventually("the orphan removed", async () =>
+        existsSync(join(notes(second), "crashed-before-record.json")) ? undefined : true,
+      );
+      expect(noteIds(notes(second))).toEqual([...ids].sort());
+    } finally {
+      await second.kill("SIGTERM");
+    }
+  });
+
+  it("deletes nothing from a new store against a backend full of resources (a lost state directory)", async () => {
+    const dir = join(scratch.dir, "lost");
+    const first = await startProvider("volume", dir);
+    const ids = await createVolumes(first, 3);
+    await first.kill("SIGKILL");
+    // A new state directory (new store, new instance id) that finds the old backend state.
+    const fresh = join(scratch.dir, "lost-new");
+    cpSync(join(first.stateDir, "backend"), join(fresh, "volume-state", "backend"), { recursive: true });
+    const second = await startProvider("volume", fresh, ["--orphan-removal", "force"]);
+    try {
+      await eventually("the foreign resources reported", async () =>
+        second.output().includes("left alone") ? true : undefined,
+      );
+      expect(noteIds(notes(second))).toEqual([...ids].sort());
+    } finally {
+      await second.kill("SIGTERM");
+    }
+  });
+
+  it("keeps its own orphans when the store holds no volume at all, unless forced", async () => {
+    const dir = join(scratch.dir, "empty");
+    const first = await startProvider("volume", dir);
+    const [id] = await createVolumes(first, 1);
+    const owner = ownerOf(notes(first), id as string);
+    const client = createRuntimeClient(volume.VolumeRuntime, first.address);
+    await client.deleteVolume({ volumeId: id as string });
+    await eventually("the volume gone", async () =>
+      (await client.listVolumes({})).volumes.length === 0 ? true : undefined,
+    );
+    await first.kill("SIGKILL");
+    plant(notes(first), "left-behind", owner);
+
+    const second = await startProvider("volume", dir);
+    await eventually("the orphan held back", async () =>
+      second.output().includes("orphaned backend resources kept") ? true : undefined,
+    );
+    expect(noteIds(notes(second))).toEqual(["left-behind"]);
+    await second.kill("SIGKILL");
+
+    const third = await startProvider("volume", dir, ["--orphan-removal", "force"]);
+    try {
+      await eventually("the orphan removed when forced", async () =>
+        noteIds(notes(third)).length === 0 ? true : undefined,
+      );
+    } finally {
+      await third.kill("SIGTERM");
+    }
+  });
+});
