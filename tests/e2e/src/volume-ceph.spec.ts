@@ -1,0 +1,143 @@
+// The volume provider on its real backend (`--backend ceph`) against the shared loopback Ceph cluster: the
+// conformance suite, then a volume created through gRPC that the returned consumer credentials can read.
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { createRuntimeClient, volume } from "@iri/api";
+import { caseNames, runConformance } from "@iri/conformance";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, type ProviderProcess, scratchDir, startProvider } from "./provider-process.js";
+
+const run = promisify(execFile);
+
+function cephEnv(): { monitors: string; keyring: string } {
+  const monitors = process.env.CEPH_MON_HOST;
+  const keyring = process.env.CEPH_ADMIN_KEYRING;
+  if (!monitors || !keyring) {
+    throw new Error(
+      "CEPH_MON_HOST and CEPH_ADMIN_KEYRING must be set: run `source <(bash scripts/services.sh env)`",
+    );
+  }
+  return { monitors, keyring };
+}
+
+async function admin(tool: "rbd" | "ceph", args: string[]): Promise<string> {
+  const { monitors, keyring } = cephEnv();
+  const { stdout } = await run(
+    tool,
+    ["--conf", "/dev/null", "-m", monitors, "--id", "admin", "--keyring", keyring, ...args],
+    {
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  return stdout;
+}
+
+describe("volume provider on the ceph backend", () => {
+  const scratch = scratchDir("volume-ceph");
+  const suffix = randomBytes(4).toString("hex");
+  const pool = `iri-e2e-${suffix}`;
+  const consumer = `iri-volume-e2e-${suffix}`;
+  let provider: ProviderProcess;
+  let report: Awaited<ReturnType<typeof runConformance>>;
+
+  beforeAll(async () => {
+    const { monitors, keyring } = cephEnv();
+    await admin("ceph", ["osd", "pool", "create", pool, "8"]);
+    await admin("rbd", ["pool", "init", pool]);
+    const keyFile = join(scratch.dir, "admin.key");
+    writeFileSync(keyFile, readFileSync(keyring), { mode: 0o600 });
+    const classFile = join(scratch.dir, "classes.json");
+    writeFileSync(
+      classFile,
+      JSON.stringify([
+        { name: "standard", capabilities: { tps: 104857600, iops: 3000 }, settings: { pool } },
+        { name: "fast", capabilities: { tps: 262144000, iops: 15000 }, settings: { pool } },
+      ]),
+    );
+    provider = await startProvider("volume", scratch.dir, [
+      "--backend",
+      "ceph",
+      "--class-file",
+      classFile,
+      "--ceph-monitors",
+      monitors,
+      "--ceph-admin-key-file",
+      keyFile,
+      "--ceph-pool",
+      pool,
+      "--ceph-consumer-id",
+      consumer,
+    ]);
+    report = await runConformance({ runtime: "volume", address: provider.address });
+  }, 600_000);
+
+  afterAll(async () => {
+    await provider?.kill("SIGTERM");
+    await admin("ceph", ["osd", "pool", "rm", pool, pool, "--yes-i-really-really-mean-it"]).catch(() => {});
+    await admin("ceph", ["auth", "del", `client.${consumer}`]).catch(() => {});
+    scratch.remove();
+  });
+
+  it.each([...caseNames.volume])("conformance: %s", (name) => {
+    const result = report.results.find((r) => r.name === name);
+    expect(result, `case ${name} did not run`).toBeDefined();
+    expect(result?.error).toBeUndefined();
+    expect(result?.ok).toBe(true);
+  });
+
+  it("creates an RBD image whose access the consumer credentials open", async () => {
+    const client = createRuntimeClient(volume.VolumeRuntime, provider.address);
+    const created = await client.createVolume({
+      volume: {
+        metadata: { labels: { test: suffix } },
+        spec: { class: "standard", resources: { storageBytes: 5n << 20n } },
+      },
+    });
+    const id = created.volume?.metadata?.id as string;
+    const available = await eventually(
+      "the volume to become AVAILABLE",
+      async () => {
+        const [found] = (await client.listVolumes({ filter: { id } })).volumes;
+        return found?.status?.state === volume.VolumeState.VOLUME_AVAILABLE ? found : undefined;
+      },
+      60_000,
+    );
+    const access = available.status?.access;
+    expect(access?.driver).toBe("ceph");
+    expect(access?.attributes.image).toBe(`${pool}/iri-vol-${id}`);
+    expect(available.status?.resources?.storageBytes).toBe(5n << 20n);
+    const keyring = join(scratch.dir, "consumer.keyring");
+    const userID = new TextDecoder().decode(access?.secretData.userID);
+    const userKey = new TextDecoder().decode(access?.secretData.userKey);
+    writeFileSync(keyring, `[client.${userID}]\n\tkey = ${userKey}\n`, { mode: 0o600 });
+    const { monitors } = cephEnv();
+    const { stdout } = await run("rbd", [
+      "--conf",
+      "/dev/null",
+      "-m",
+      access?.attributes.monitors ?? monitors,
+      "--id",
+      userID,
+      "--keyring",
+      keyring,
+      "info",
+      access?.attributes.image as string,
+      "--format",
+      "json",
+    ]);
+    expect(JSON.parse(stdout).size).toBe(5 * 1024 * 1024);
+
+    await client.deleteVolume({ volumeId: id });
+    await eventually(
+      "the image to be removed",
+      async () => {
+        const names: string[] = JSON.parse(await admin("rbd", ["ls", pool, "--format", "json"]));
+        return names.includes(`iri-vol-${id}`) ? undefined : true;
+      },
+      60_000,
+    );
+  });
+});
