@@ -37,21 +37,29 @@ describe("a stopped monitor", () => {
   it("makes operations fail as unavailable within the timeout, and they converge once it is back", async () => {
     const cls = volumeClass("standard", "rbd");
     const before = `v${randomSuffix()}`;
-    const first = await backend.apply(volumeIntent(before, cls, 8n * MiB), context.operation<VolumeObservation>(before));
+    const first = await backend.apply(
+      volumeIntent(before, cls, 8n * MiB),
+      context.operation<VolumeObservation>(before),
+    );
     expect(first.observation.state).toBe(1);
 
     await cluster.stopMonitor();
     const id = `v${randomSuffix()}`;
     const started = Date.now();
-    await expect(backend.apply(volumeIntent(id, cls, 8n * MiB), context.operation<VolumeObservation>(id))).rejects.toBeInstanceOf(
-      BackendUnavailableError,
-    );
+    await expect(
+      backend.apply(volumeIntent(id, cls, 8n * MiB), context.operation<VolumeObservation>(id)),
+    ).rejects.toBeInstanceOf(BackendUnavailableError);
     // The per-call deadline is a few timeouts, never minutes.
     expect(Date.now() - started).toBeLessThan(20_000);
     await expect(backend.capacity(cls)).rejects.toBeInstanceOf(BackendUnavailableError);
     await expect(backend.listOwned()).rejects.toBeInstanceOf(BackendUnavailableError);
     await expect(
-      backend.remove({ id: before, placement: first.placement, signal: new AbortController().signal, event: () => {} }),
+      backend.remove({
+        id: before,
+        placement: first.placement,
+        signal: new AbortController().signal,
+        event: () => {},
+      }),
     ).rejects.toBeInstanceOf(BackendUnavailableError);
 
     await cluster.startMonitor();
@@ -59,10 +67,12 @@ describe("a stopped monitor", () => {
     const deadline = Date.now() + 60_000;
     let outcome: Awaited<ReturnType<CephRbdBackend["apply"]>> | undefined;
     while (!outcome) {
-      outcome = await backend.apply(volumeIntent(id, cls, 8n * MiB), context.operation<VolumeObservation>(id)).catch((error) => {
-        if (!(error instanceof BackendUnavailableError) || Date.now() > deadline) throw error;
-        return undefined;
-      });
+      outcome = await backend
+        .apply(volumeIntent(id, cls, 8n * MiB), context.operation<VolumeObservation>(id))
+        .catch((error) => {
+          if (!(error instanceof BackendUnavailableError) || Date.now() > deadline) throw error;
+          return undefined;
+        });
     }
     expect(outcome.observation.state).toBe(1);
     const owned = await backend.listOwned();

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { createRuntimeClient, volume } from "@iri/api";
 import { caseNames, runConformance } from "@iri/conformance";
+import { pushImage } from "@iri/oci/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, type ProviderProcess, scratchDir, startProvider } from "./provider-process.js";
 
@@ -138,6 +139,164 @@ describe("volume provider on the ceph backend", () => {
         return names.includes(`iri-vol-${id}`) ? undefined : true;
       },
       60_000,
+    );
+  });
+});
+
+describe("volume provider on the ceph backend after kill -9", () => {
+  const scratch = scratchDir("volume-ceph-crash");
+  const suffix = randomBytes(4).toString("hex");
+  const pool = `iri-e2e-crash-${suffix}`;
+  const consumer = `iri-volume-e2e-crash-${suffix}`;
+  let args: string[];
+  let provider: ProviderProcess | undefined;
+
+  beforeAll(async () => {
+    const { monitors, keyring } = cephEnv();
+    await admin("ceph", ["osd", "pool", "create", pool, "8"]);
+    await admin("rbd", ["pool", "init", pool]);
+    const keyFile = join(scratch.dir, "admin.key");
+    writeFileSync(keyFile, readFileSync(keyring), { mode: 0o600 });
+    const classFile = join(scratch.dir, "classes.json");
+    writeFileSync(
+      classFile,
+      JSON.stringify([
+        { name: "standard", capabilities: { tps: 104857600, iops: 3000 }, settings: { pool } },
+      ]),
+    );
+    args = [
+      "--backend",
+      "ceph",
+      "--class-file",
+      classFile,
+      "--ceph-monitors",
+      monitors,
+      "--ceph-admin-key-file",
+      keyFile,
+      "--ceph-pool",
+      pool,
+      "--ceph-consumer-id",
+      consumer,
+    ];
+  });
+
+  afterAll(async () => {
+    await provider?.kill("SIGTERM");
+    await admin("ceph", ["osd", "pool", "rm", pool, pool, "--yes-i-really-really-mean-it"]).catch(() => {});
+    await admin("ceph", ["auth", "del", `client.${consumer}`]).catch(() => {});
+    scratch.remove();
+  });
+
+  /** Images and snapshots in the pool (`rbd ls -l` fails when an image goes while it lists: again). */
+  const images = async (): Promise<string[]> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const rows: { image: string; snapshot?: string }[] = JSON.parse(
+          (await admin("rbd", ["ls", "-l", pool, "--format", "json"])) || "[]",
+        );
+        return rows.map((r) => (r.snapshot ? `${r.image}@${r.snapshot}` : r.image)).sort();
+      } catch (error) {
+        if (attempt >= 5) throw error;
+      }
+    }
+  };
+
+  it("converges every acknowledged create and delete, leaving no orphan image or snapshot", async () => {
+    const registry = process.env.REGISTRY_ADDR;
+    if (!registry) throw new Error("REGISTRY_ADDR must be set: run `source <(bash scripts/services.sh env)`");
+    const rootfs = Buffer.alloc(4 << 20, 7);
+    const image = await pushImage(registry, `iri-e2e/crash-${suffix}`, "v1", {
+      layers: [{ mediaType: "application/vnd.ironcore.image.rootfs", data: rootfs }],
+    });
+    provider = await startProvider("volume", scratch.dir, args);
+    let client = createRuntimeClient(volume.VolumeRuntime, provider.address);
+    const create = async (spec: Partial<volume.VolumeSpec>) =>
+      (
+        await client.createVolume({
+          volume: {
+            metadata: { labels: {} },
+            spec: { class: "standard", resources: { storageBytes: 16n << 20n }, ...spec },
+          },
+        })
+      ).volume?.metadata?.id as string;
+    const listed = async () => (await client.listVolumes({})).volumes;
+    const state = async (id: string) => (await listed()).find((v) => v.metadata?.id === id)?.status?.state;
+
+    const kept = await create({});
+    await eventually(
+      "the first volume",
+      async () => ((await state(kept)) === volume.VolumeState.VOLUME_AVAILABLE ? true : undefined),
+      60_000,
+    );
+    const snapshotId = (
+      await client.createVolumeSnapshot({
+        volumeSnapshot: { metadata: { labels: {} }, spec: { volumeId: kept } },
+      })
+    ).volumeSnapshot?.metadata?.id as string;
+    await eventually(
+      "the snapshot",
+      async () => {
+        const [s] = (await client.listVolumeSnapshots({ filter: { id: snapshotId } })).volumeSnapshots;
+        return s?.status?.state === volume.VolumeSnapshotState.VOLUME_SNAPSHOT_READY ? true : undefined;
+      },
+      60_000,
+    );
+
+    // In flight at the kill: a LUKS2 format (seconds of key derivation), a population, a deletion.
+    const encrypted = await create({
+      encryption: { secretData: { encryptionKey: new TextEncoder().encode("crash-pass") } },
+    });
+    const fromImage = await create({
+      volumeDataSource: { imageDataSource: { image: image.reference, architecture: "amd64" } },
+    });
+    const plain = await create({});
+    await client.deleteVolume({ volumeId: kept });
+    await new Promise((r) => setTimeout(r, 700));
+    await provider.kill("SIGKILL");
+
+    // Twice: once right after the restart, while it is redoing the interrupted steps.
+    for (const wait of [1_500, 0]) {
+      provider = await startProvider("volume", scratch.dir, args);
+      client = createRuntimeClient(volume.VolumeRuntime, provider.address);
+      if (wait === 0) break;
+      await new Promise((r) => setTimeout(r, wait));
+      await provider.kill("SIGKILL");
+    }
+    for (const id of [encrypted, fromImage, plain]) {
+      await eventually(
+        `volume ${id}`,
+        async () => ((await state(id)) === volume.VolumeState.VOLUME_AVAILABLE ? true : undefined),
+        90_000,
+      );
+    }
+    await eventually(
+      "the deleted volume to go",
+      async () => ((await state(kept)) === undefined ? true : undefined),
+      60_000,
+    );
+    const cache = (await images()).filter((name) => name.startsWith("iri-img-"));
+    expect(await images()).toEqual(
+      [
+        `iri-kept-${kept}`,
+        `iri-kept-${kept}@iri-snap-${snapshotId}`,
+        `iri-vol-${encrypted}`,
+        `iri-vol-${fromImage}`,
+        `iri-vol-${plain}`,
+        ...cache,
+      ].sort(),
+    );
+    expect(cache.filter((name) => !name.includes("@"))).toHaveLength(1);
+
+    // Deleting everything leaves only the image cache (collected after --ceph-image-cache-gc-seconds).
+    await client.deleteVolumeSnapshot({ volumeSnapshotId: snapshotId });
+    for (const id of [encrypted, fromImage, plain]) await client.deleteVolume({ volumeId: id });
+    await eventually(
+      "every volume image to go",
+      async () => {
+        const left = (await images()).filter((name) => !name.startsWith("iri-img-"));
+        return left.length === 0 ? true : undefined;
+      },
+      90_000,
     );
   });
 });

@@ -40,6 +40,8 @@ interface RawListed {
   parent?: ParentRef;
 }
 
+const LIST_ATTEMPTS = 5;
+
 /** Long-running data operations get a deadline of their own instead of the per-call default. */
 const LONG_OPERATION_MS = 6 * 60 * 60 * 1000;
 
@@ -235,14 +237,16 @@ export class Rbd {
 
   /** Images and their snapshots in a pool, in one call. */
   async list(pool: string, signal?: AbortSignal): Promise<ListedImage[]> {
-    const raw = (await this.cli.rbdJson<RawListed[] | null>(["ls", "-l", "--pool", pool], { signal })) ?? [];
-    return raw.map((r) => ({
-      image: r.image,
-      id: r.id,
-      size: BigInt(r.size),
-      ...(r.snapshot !== undefined ? { snapshot: r.snapshot, protected: r.protected === "true" } : {}),
-      ...(r.parent ? { parent: r.parent } : {}),
-    }));
+    // `rbd ls -l` fails with ENOENT when an image is removed while it lists: list again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const raw =
+          (await this.cli.rbdJson<RawListed[] | null>(["ls", "-l", "--pool", pool], { signal })) ?? [];
+        return raw.map(listedImage);
+      } catch (error) {
+        if (!isCephErrno(error, Errno.ENOENT) || attempt >= LIST_ATTEMPTS) throw error;
+      }
+    }
   }
 
   async formatLuks2(
@@ -275,6 +279,16 @@ export class Rbd {
       throw error;
     }
   }
+}
+
+function listedImage(r: RawListed): ListedImage {
+  return {
+    image: r.image,
+    id: r.id,
+    size: BigInt(r.size),
+    ...(r.snapshot !== undefined ? { snapshot: r.snapshot, protected: r.protected === "true" } : {}),
+    ...(r.parent ? { parent: r.parent } : {}),
+  };
 }
 
 function spec(pool: string, image: string): string {
