@@ -36,49 +36,65 @@ async function admin(tool: "rbd" | "ceph", args: string[]): Promise<string> {
   return stdout;
 }
 
+/** A fresh pool with classes in it, an admin key file (0600) and the provider flags for them. */
+async function cephSetup(dir: string, name: string) {
+  const { monitors, keyring } = cephEnv();
+  const pool = `iri-e2e-${name}`;
+  const consumer = `iri-volume-e2e-${name}`;
+  await admin("ceph", ["osd", "pool", "create", pool, "8"]);
+  await admin("rbd", ["pool", "init", pool]);
+  const keyFile = join(dir, "admin.key");
+  writeFileSync(keyFile, readFileSync(keyring), { mode: 0o600 });
+  const classFile = join(dir, "classes.json");
+  writeFileSync(
+    classFile,
+    JSON.stringify([
+      { name: "standard", capabilities: { tps: 104857600, iops: 3000 }, settings: { pool } },
+      { name: "fast", capabilities: { tps: 262144000, iops: 15000 }, settings: { pool } },
+    ]),
+  );
+  const args = [
+    "--backend",
+    "ceph",
+    "--class-file",
+    classFile,
+    "--ceph-monitors",
+    monitors,
+    "--ceph-admin-key-file",
+    keyFile,
+    "--ceph-pool",
+    pool,
+    "--ceph-consumer-id",
+    consumer,
+  ];
+  return {
+    pool,
+    args,
+    async remove() {
+      await admin("ceph", ["osd", "pool", "rm", pool, pool, "--yes-i-really-really-mean-it"]).catch(() => {});
+      await admin("ceph", ["auth", "del", `client.${consumer}`]).catch(() => {});
+    },
+  };
+}
+
 describe("volume provider on the ceph backend", () => {
   const scratch = scratchDir("volume-ceph");
   const suffix = randomBytes(4).toString("hex");
-  const pool = `iri-e2e-${suffix}`;
-  const consumer = `iri-volume-e2e-${suffix}`;
+  let setup: Awaited<ReturnType<typeof cephSetup>>;
+  let pool: string;
   let provider: ProviderProcess;
   let report: Awaited<ReturnType<typeof runConformance>>;
 
   beforeAll(async () => {
-    const { monitors, keyring } = cephEnv();
-    await admin("ceph", ["osd", "pool", "create", pool, "8"]);
-    await admin("rbd", ["pool", "init", pool]);
-    const keyFile = join(scratch.dir, "admin.key");
-    writeFileSync(keyFile, readFileSync(keyring), { mode: 0o600 });
-    const classFile = join(scratch.dir, "classes.json");
-    writeFileSync(
-      classFile,
-      JSON.stringify([
-        { name: "standard", capabilities: { tps: 104857600, iops: 3000 }, settings: { pool } },
-        { name: "fast", capabilities: { tps: 262144000, iops: 15000 }, settings: { pool } },
-      ]),
-    );
-    provider = await startProvider("volume", scratch.dir, [
-      "--backend",
-      "ceph",
-      "--class-file",
-      classFile,
-      "--ceph-monitors",
-      monitors,
-      "--ceph-admin-key-file",
-      keyFile,
-      "--ceph-pool",
-      pool,
-      "--ceph-consumer-id",
-      consumer,
-    ]);
+    setup = await cephSetup(scratch.dir, suffix);
+    pool = setup.pool;
+    provider = await startProvider("volume", scratch.dir, setup.args);
     report = await runConformance({ runtime: "volume", address: provider.address });
   }, 600_000);
 
   afterAll(async () => {
     await provider?.kill("SIGTERM");
-    await admin("ceph", ["osd", "pool", "rm", pool, pool, "--yes-i-really-really-mean-it"]).catch(() => {});
-    await admin("ceph", ["auth", "del", `client.${consumer}`]).catch(() => {});
+    await setup?.remove();
     scratch.remove();
   });
 
@@ -146,44 +162,19 @@ describe("volume provider on the ceph backend", () => {
 describe("volume provider on the ceph backend after kill -9", () => {
   const scratch = scratchDir("volume-ceph-crash");
   const suffix = randomBytes(4).toString("hex");
-  const pool = `iri-e2e-crash-${suffix}`;
-  const consumer = `iri-volume-e2e-crash-${suffix}`;
+  let setup: Awaited<ReturnType<typeof cephSetup>>;
+  let pool: string;
   let args: string[];
   let provider: ProviderProcess | undefined;
 
   beforeAll(async () => {
-    const { monitors, keyring } = cephEnv();
-    await admin("ceph", ["osd", "pool", "create", pool, "8"]);
-    await admin("rbd", ["pool", "init", pool]);
-    const keyFile = join(scratch.dir, "admin.key");
-    writeFileSync(keyFile, readFileSync(keyring), { mode: 0o600 });
-    const classFile = join(scratch.dir, "classes.json");
-    writeFileSync(
-      classFile,
-      JSON.stringify([
-        { name: "standard", capabilities: { tps: 104857600, iops: 3000 }, settings: { pool } },
-      ]),
-    );
-    args = [
-      "--backend",
-      "ceph",
-      "--class-file",
-      classFile,
-      "--ceph-monitors",
-      monitors,
-      "--ceph-admin-key-file",
-      keyFile,
-      "--ceph-pool",
-      pool,
-      "--ceph-consumer-id",
-      consumer,
-    ];
+    setup = await cephSetup(scratch.dir, `crash-${suffix}`);
+    ({ pool, args } = setup);
   });
 
   afterAll(async () => {
     await provider?.kill("SIGTERM");
-    await admin("ceph", ["osd", "pool", "rm", pool, pool, "--yes-i-really-really-mean-it"]).catch(() => {});
-    await admin("ceph", ["auth", "del", `client.${consumer}`]).catch(() => {});
+    await setup?.remove();
     scratch.remove();
   });
 
@@ -210,15 +201,24 @@ describe("volume provider on the ceph backend after kill -9", () => {
     });
     provider = await startProvider("volume", scratch.dir, args);
     let client = createRuntimeClient(volume.VolumeRuntime, provider.address);
-    const create = async (spec: Partial<volume.VolumeSpec>) =>
-      (
-        await client.createVolume({
-          volume: {
-            metadata: { labels: {} },
-            spec: { class: "standard", resources: { storageBytes: 16n << 20n }, ...spec },
+    const create = async (extra: { encryptionKey?: string; image?: string } = {}) => {
+      const { volume: created } = await client.createVolume({
+        volume: {
+          metadata: { labels: {} },
+          spec: {
+            class: "standard",
+            resources: { storageBytes: 16n << 20n },
+            ...(extra.encryptionKey && {
+              encryption: { secretData: { encryptionKey: new TextEncoder().encode(extra.encryptionKey) } },
+            }),
+            ...(extra.image && {
+              volumeDataSource: { imageDataSource: { image: extra.image, architecture: "amd64" } },
+            }),
           },
-        })
-      ).volume?.metadata?.id as string;
+        },
+      });
+      return created?.metadata?.id as string;
+    };
     const listed = async () => (await client.listVolumes({})).volumes;
     const state = async (id: string) => (await listed()).find((v) => v.metadata?.id === id)?.status?.state;
 
@@ -243,12 +243,8 @@ describe("volume provider on the ceph backend after kill -9", () => {
     );
 
     // In flight at the kill: a LUKS2 format (seconds of key derivation), a population, a deletion.
-    const encrypted = await create({
-      encryption: { secretData: { encryptionKey: new TextEncoder().encode("crash-pass") } },
-    });
-    const fromImage = await create({
-      volumeDataSource: { imageDataSource: { image: image.reference, architecture: "amd64" } },
-    });
+    const encrypted = await create({ encryptionKey: "crash-pass" });
+    const fromImage = await create({ image: image.reference });
     const plain = await create({});
     await client.deleteVolume({ volumeId: kept });
     await new Promise((r) => setTimeout(r, 700));
