@@ -16,6 +16,8 @@ export interface BackendDeps {
   readonly pools: readonly string[];
   readonly monitors: string;
   readonly consumer: { readonly id: string; readonly key: string };
+  /** The provider's own cephx identity (for qemu-img, which takes the key as a secret file). */
+  readonly admin: { readonly id: string; readonly key: string };
   readonly qos: QosSettings;
   readonly maxVolumeBytes: bigint;
 }

@@ -8,7 +8,7 @@ import type { CephRbdBackend } from "./ceph-rbd-backend.js";
 import { cephRbdBackend } from "./factory.js";
 import { MiB, patterned, volumeClass, volumeIntent, writeImage } from "./testdata/fixtures.js";
 import { openTestBackend, type Settings, type TestBackend } from "./testdata/test-backend.js";
-import { adminTool, clusterEnv, randomSuffix, readImage } from "./testdata/test-cluster.js";
+import { adminTool, clusterEnv, randomSuffix, readDecrypted, readImage } from "./testdata/test-cluster.js";
 import type { TestContext } from "./testdata/test-context.js";
 
 let t: TestBackend;
@@ -480,6 +480,27 @@ describe("snapshots", () => {
     ).rejects.toSatisfy(
       (e: unknown) => e instanceof PermanentBackendError && e.reason === "EncryptionKeyRequired",
     );
+  });
+
+  it("restores a plaintext snapshot into an encrypted volume with equal content", async () => {
+    const cls = volumeClass("standard", pools[0] as string);
+    const sourceId = `v${randomSuffix()}`;
+    const source = await applyUntilDone(sourceId, volumeIntent(sourceId, cls, 8n * MiB));
+    const data = patterned(2 * 1024 * 1024, 11);
+    await writeImage(`${pools[0]}/iri-vol-${sourceId}`, 8n * MiB, data);
+    const snapId = `s${randomSuffix()}`;
+    const snap = await snapshotOf(snapId, sourceId, source.placement);
+    const restoredId = `v${randomSuffix()}`;
+    const passphrase = `restore-${randomSuffix()}`;
+    const snapshot = { id: snapId, placement: snap.placement, sizeBytes: 8n * MiB };
+    const restored = await applyUntilDone(
+      restoredId,
+      volumeIntent(restoredId, cls, 8n * MiB, { passphrase, snapshot }),
+    );
+    expect(restored.observation.storageBytes).toBe(8n * MiB);
+    const spec = `${pools[0]}/iri-vol-${restoredId}`;
+    expect((await readImage(spec, 4)).toString("latin1")).toBe("LUKS");
+    expect((await readDecrypted(spec, data.length, passphrase, context.stateDir)).equals(data)).toBe(true);
   });
 
   it("refuses a snapshot of a volume whose image is gone", async () => {

@@ -62,6 +62,7 @@ async function openCephRbdBackend(
     pools,
     monitors,
     consumer: { id: consumerId, key: consumerKey },
+    admin: { id: adminId, key: adminKey },
     qos: { burstFactor: settings.qosBurstFactor, burstSeconds: settings.qosBurstSeconds },
     maxVolumeBytes: BigInt(settings.maxVolumeBytes),
   };

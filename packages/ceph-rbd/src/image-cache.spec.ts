@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, volumeClass, volumeIntent } from "./testdata/fixtures.js";
 import { corruptingProxy, pushRootfsImage } from "./testdata/registry.js";
 import { openTestBackend, type TestBackend } from "./testdata/test-backend.js";
-import { adminTool, randomSuffix, readImage } from "./testdata/test-cluster.js";
+import { adminTool, randomSuffix, readDecrypted, readImage } from "./testdata/test-cluster.js";
 
 let t: TestBackend;
 
@@ -78,6 +78,25 @@ describe("volumes from IronCore images", () => {
     expect(
       t.context.events.find((e) => e.reason === "PopulatingImage" && e.objectId === id)?.message,
     ).toContain(image.reference);
+  });
+
+  it("makes an encrypted volume from an image: LUKS2 over a copy of the rootfs", async () => {
+    const image = await pushRootfsImage(3 * 1024 * 1024, 6);
+    const id = `v${randomSuffix()}`;
+    const passphrase = `img-pass-${randomSuffix()}`;
+    const { observation, placement } = await t.applyUntilDone(
+      volumeIntent(id, cls(), 16n * MiB, { image: image.reference, passphrase }),
+    );
+    expect(observation.storageBytes).toBe(16n * MiB);
+    const spec = `${placement.pool}/${placement.image}`;
+    const info = await rbdJson<{ size: number; parent?: unknown }>(["info", spec]);
+    expect(info).toMatchObject({ size: 32 * 1024 * 1024 });
+    expect(info.parent).toBeUndefined();
+    expect((await readImage(spec, 4)).toString("latin1")).toBe("LUKS");
+    const plain = await readDecrypted(spec, image.rootfs.length, passphrase, t.context.stateDir);
+    expect(plain.equals(image.rootfs)).toBe(true);
+    expect(JSON.stringify(t.context.events)).not.toContain(passphrase);
+    expect(t.context.logger.lines.join("\n")).not.toContain(passphrase);
   });
 
   it("populates once for concurrent creates from one image", async () => {

@@ -55,18 +55,24 @@ export class ImageCache {
     private readonly deps: BackendDeps,
     private readonly oci: OciClient,
   ) {
-    this.populationBytes = new Gauge({
-      name: "iri_volume_image_population_bytes",
-      help: "Bytes of an IronCore image's rootfs read so far by a running population",
-      labelNames: ["pool", "digest"],
-      registers: [deps.context.metrics],
-    });
-    this.populations = new Counter({
-      name: "iri_volume_image_populations_total",
-      help: "Finished populations of cached IronCore images, by result",
-      labelNames: ["result"],
-      registers: [deps.context.metrics],
-    });
+    // A backend opened again on the same registry (a re-open after a failed start) shares the series.
+    const { metrics } = deps.context;
+    this.populationBytes =
+      (metrics.getSingleMetric("iri_volume_image_population_bytes") as Gauge | undefined) ??
+      new Gauge({
+        name: "iri_volume_image_population_bytes",
+        help: "Bytes of an IronCore image's rootfs read so far by a running population",
+        labelNames: ["pool", "digest"],
+        registers: [metrics],
+      });
+    this.populations =
+      (metrics.getSingleMetric("iri_volume_image_populations_total") as Counter | undefined) ??
+      new Counter({
+        name: "iri_volume_image_populations_total",
+        help: "Finished populations of cached IronCore images, by result",
+        labelNames: ["result"],
+        registers: [metrics],
+      });
   }
 
   /** The clone parent for a volume from an IronCore image, or a pending outcome while it is being written. */

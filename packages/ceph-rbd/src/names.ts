@@ -10,6 +10,8 @@ export const Meta = {
   wwn: "iri.wwn",
   /** "luks2" once the image (or the parent it was cloned from) carries a LUKS2 header. */
   encryption: "iri.encryption",
+  /** "1" once an encrypted volume made from an unencrypted source holds the source's data. */
+  filled: "iri.filled",
   /** Cache images only: "ready" once the rootfs is written and the snapshot protected. */
   cacheState: "iri.cache-state",
   /** Cache images only: when (ms since the epoch) the collector first saw it without clones. */

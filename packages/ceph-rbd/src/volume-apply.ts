@@ -10,6 +10,7 @@ import {
 } from "@iri/backend-api";
 import { type BackendDeps, poolOfClass } from "./backend-deps.js";
 import type { ImageInfo, ParentRef } from "./cli/rbd.js";
+import { type CopyTarget, copyIntoEncrypted } from "./encrypted-copy.js";
 import { withSecretFile } from "./keyring.js";
 import { Meta, volumeWwn } from "./names.js";
 import { QOS_METADATA_KEYS, qosMetadata } from "./qos.js";
@@ -59,7 +60,10 @@ export async function applyVolume(
   if (!info) {
     const source = await resolveSource(intent, ctx, pool);
     if (source.kind === "pending") return { ...source.outcome, placement };
-    if (source.kind === "empty") {
+    // An encrypted volume from an unencrypted source is an empty image filled through the encryption below.
+    const copyLater =
+      source.kind === "clone" && encrypted && !(await isEncrypted(deps, source.parent, signal));
+    if (source.kind === "empty" || copyLater) {
       await rbd.create(pool, image, targetBytes, signal);
       ctx.event(
         "Normal",
@@ -87,6 +91,18 @@ export async function applyVolume(
   );
 
   await ensureEncryption(deps, ctx, pool, info, metadata, passphrase);
+  if (passphrase && !info.parent && intent.spec.volumeDataSource) {
+    const filled = metadata[Meta.filled] === "1";
+    const pending = await fillEncrypted(
+      deps,
+      intent,
+      ctx,
+      { pool, image, passphrase },
+      filled,
+      resolveSource,
+    );
+    if (pending) return { ...pending, placement };
+  }
 
   const available = ctx.lastObservation?.state === volume.VolumeState.VOLUME_AVAILABLE;
   let visibleBytes = consumerBytes;
@@ -121,6 +137,53 @@ export async function applyVolume(
     observation: { state: volume.VolumeState.VOLUME_AVAILABLE, access, storageBytes: visibleBytes },
     placement,
   };
+}
+
+async function isEncrypted(deps: BackendDeps, parent: ParentRef, signal: AbortSignal): Promise<boolean> {
+  return (await deps.rbd.metadataValue(parent.pool, parent.image, Meta.encryption, signal)) === "luks2";
+}
+
+const FILL_POLL_MS = 1_000;
+
+/**
+ * Copies the volume's unencrypted source into its (formatted) image through the encryption, as a background
+ * job; resolves to a pending outcome while it runs, undefined once the image holds the data (`iri.filled`).
+ * A crash in the middle leaves `iri.filled` unset: the copy runs again, whole.
+ */
+async function fillEncrypted(
+  deps: BackendDeps,
+  intent: VolumeIntent,
+  ctx: OperationContext<VolumeObservation>,
+  target: CopyTarget,
+  filled: boolean,
+  resolveSource: SourceResolver,
+): Promise<ApplyOutcome<VolumeObservation> | undefined> {
+  const key = `fill ${target.pool}/${target.image}`;
+  const { jobs } = deps.context;
+  if (filled) {
+    jobs.forget(key);
+    return undefined;
+  }
+  const source = await resolveSource(intent, ctx, target.pool);
+  if (source.kind === "pending") return source.outcome;
+  if (source.kind === "empty") return undefined;
+  const state = jobs.ensure(key, async (job) => {
+    const connection = { monitors: deps.monitors, ...deps.admin, secretDir: deps.context.stateDir };
+    await copyIntoEncrypted(connection, source.parent, target, job.signal);
+    await deps.rbd.setMetadata(target.pool, target.image, Meta.filled, "1", job.signal);
+    deps.context.notify(intent.id);
+  });
+  const message = `Copying ${source.what} into the encrypted volume ${target.pool}/${target.image}`;
+  if (state.status === "running") {
+    return {
+      observation: { state: volume.VolumeState.VOLUME_PENDING, storageBytes: 0n },
+      notDone: { afterMs: FILL_POLL_MS, reason: "FillingEncryptedVolume", message },
+    };
+  }
+  jobs.forget(key);
+  if (state.status === "failed") throw state.error;
+  ctx.event("Normal", "EncryptedVolumeFilled", `Copied ${source.what} into ${target.pool}/${target.image}`);
+  return undefined;
 }
 
 function passphraseOf(intent: VolumeIntent): Uint8Array | undefined {

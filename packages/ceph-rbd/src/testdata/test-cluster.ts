@@ -1,6 +1,8 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -74,4 +76,39 @@ export async function readImage(
     { maxBuffer: 1024 * 1024 * 1024, encoding: "buffer" },
   );
   return stdout.subarray(0, bytes);
+}
+
+/** The first `bytes` a consumer of a LUKS2 image sees with `passphrase` (decrypted by librbd in qemu-img). */
+export async function readDecrypted(
+  spec: string,
+  bytes: number,
+  passphrase: string,
+  dir: string,
+): Promise<Buffer> {
+  const { monitors, adminKeyring } = clusterEnv();
+  const [pool, image] = spec.split("/") as [string, string];
+  const key = /key\s*=\s*(\S+)/.exec(adminKeyring)?.[1] as string;
+  const keyFile = join(dir, `read-key-${randomSuffix()}`);
+  const passFile = join(dir, `read-pass-${randomSuffix()}`);
+  const out = join(dir, `read-${randomSuffix()}.raw`);
+  await writeFile(keyFile, key, { mode: 0o600 });
+  await writeFile(passFile, passphrase, { mode: 0o600 });
+  const [host, port] = monitors.split(",")[0]?.split(":") as [string, string];
+  try {
+    await run("qemu-img", [
+      "convert",
+      "--object",
+      `secret,id=k,file=${keyFile},format=base64`,
+      "--object",
+      `secret,id=p,file=${passFile}`,
+      "--image-opts",
+      `driver=raw,file.driver=rbd,file.pool=${pool},file.image=${image},file.user=admin,file.key-secret=k,file.conf=/dev/null,file.server.0.host=${host},file.server.0.port=${port},file.encrypt.format=luks2,file.encrypt.key-secret=p`,
+      "-O",
+      "raw",
+      out,
+    ]);
+    return (await readFile(out)).subarray(0, bytes);
+  } finally {
+    await Promise.all([keyFile, passFile, out].map((f) => rm(f, { force: true })));
+  }
 }
