@@ -1,24 +1,25 @@
-// Runs the built machine provider as an operator would: its own process, its own socket and state directory.
+// Runs the built providers as an operator would: their own process, socket and state directory.
 // Every process started here is tracked so that the bench can stop all of them on any exit path.
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRuntimeClient, machine } from "@iri/api";
+import { createRuntimeClient, machine, volume } from "@iri/api";
 
-const providerMain = fileURLToPath(new URL("../../apps/machine-provider/dist/main.js", import.meta.url));
+type Runtime = "machine" | "volume";
+const mains: Record<Runtime, string> = {
+  machine: fileURLToPath(new URL("../../apps/machine-provider/dist/main.js", import.meta.url)),
+  volume: fileURLToPath(new URL("../../apps/volume-provider/dist/main.js", import.meta.url)),
+};
 
 /**
  * Flags every bench run passes. The overcommit makes room for 10,000 t3-small machines on any host (the
  * default 400 % of the host's CPUs would stop at a few dozen); ops endpoint off so that runs never collide
  * on its TCP port; warn level because info logs a line per reconcile, which would be measured too.
  */
-const BENCH_FLAGS = [
+const BENCH_FLAGS = ["--ops-address", "", "--log-level", "warn"];
+const MACHINE_FLAGS = [
   "--backend",
   "noop",
-  "--ops-address",
-  "",
-  "--log-level",
-  "warn",
   "--cpu-overcommit-percent",
   "1000000",
   "--memory-overcommit-percent",
@@ -44,8 +45,18 @@ export interface ProviderProcess {
 const running = new Set<ChildProcess>();
 
 /** Starts the machine provider on `<dir>/machine.sock` with state in `<dir>/state`; resolves once it serves. */
-export async function startMachineProvider(dir: string, extraFlags: string[] = []): Promise<ProviderProcess> {
-  const socketPath = join(dir, "machine.sock");
+export function startMachineProvider(dir: string, extraFlags: string[] = []): Promise<ProviderProcess> {
+  return startProvider("machine", dir, [...MACHINE_FLAGS, ...extraFlags]);
+}
+
+/** Starts the volume provider on `<dir>/volume.sock` with state in `<dir>/state`; resolves once it serves. */
+export function startVolumeProvider(dir: string, extraFlags: string[] = []): Promise<ProviderProcess> {
+  return startProvider("volume", dir, extraFlags);
+}
+
+async function startProvider(runtime: Runtime, dir: string, extraFlags: string[]): Promise<ProviderProcess> {
+  const providerMain = mains[runtime];
+  const socketPath = join(dir, `${runtime}.sock`);
   const child = spawn(
     process.execPath,
     [
@@ -78,16 +89,19 @@ export async function startMachineProvider(dir: string, extraFlags: string[] = [
   if (pid === undefined) throw new Error(`could not start ${providerMain}`);
 
   const deadline = Date.now() + 60_000;
-  const probe = createRuntimeClient(machine.MachineRuntime, address);
+  const probe =
+    runtime === "machine"
+      ? createRuntimeClient(machine.MachineRuntime, address)
+      : createRuntimeClient(volume.VolumeRuntime, address);
   for (;;) {
-    if (!alive()) throw new Error(`machine provider exited with ${child.exitCode}:\n${output}`);
+    if (!alive()) throw new Error(`${runtime} provider exited with ${child.exitCode}:\n${output}`);
     try {
       await probe.version({}, { timeoutMs: 1000 });
       break;
     } catch (err) {
       if (Date.now() > deadline) {
         child.kill("SIGKILL");
-        throw new Error(`machine provider did not serve within 60 s: ${err}\n${output}`);
+        throw new Error(`${runtime} provider did not serve within 60 s: ${err}\n${output}`);
       }
       await new Promise((r) => setTimeout(r, 50));
     }

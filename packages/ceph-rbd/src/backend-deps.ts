@@ -34,3 +34,13 @@ export function poolOfClass(deps: BackendDeps, cls: VolumeClassConfig): string {
   }
   return named;
 }
+
+/**
+ * Asks for reconciles of `ids` once the background job that calls this has settled: its work function
+ * returns before the job's state says so, and a reconcile that still saw "running" would wait a poll period.
+ */
+export function notifyWhenSettled(deps: BackendDeps, ids: readonly string[]): void {
+  setImmediate(() => {
+    for (const id of ids) deps.context.notify(id);
+  });
+}

@@ -17,7 +17,7 @@ import {
   UnauthorizedError,
 } from "@iri/oci";
 import { Counter, Gauge } from "prom-client";
-import type { BackendDeps } from "./backend-deps.js";
+import { type BackendDeps, notifyWhenSettled } from "./backend-deps.js";
 import { Meta } from "./names.js";
 import { sparseDiffStream } from "./rbd-diff-stream.js";
 import { formatBytes, roundVolumeBytes } from "./sizes.js";
@@ -167,12 +167,18 @@ export class ImageCache {
     const imageBytes = roundVolumeBytes(BigInt(rootfs.size));
     const started = Date.now();
     try {
-      // A leftover of an earlier attempt (failed, or cut short by a crash) is never trusted: start over.
-      await this.removeCacheImage(pool, name, job.signal);
-      await rbd.create(pool, name, imageBytes, job.signal);
-      await rbd.setMetadata(pool, name, Meta.owner, owner, job.signal);
-      await rbd.setMetadata(pool, name, Meta.id, digest, job.signal);
-      await rbd.setMetadata(pool, name, Meta.cacheState, "populating", job.signal);
+      if (!(await rbd.create(pool, name, imageBytes, job.signal))) {
+        // A leftover of an earlier attempt (failed, or cut short by a crash) is never trusted: start over.
+        await this.removeCacheImage(pool, name, job.signal);
+        if (!(await rbd.create(pool, name, imageBytes, job.signal))) {
+          throw new Error(`${pool}/${name} exists and is not this provider's to replace`);
+        }
+      }
+      await Promise.all([
+        rbd.setMetadata(pool, name, Meta.owner, owner, job.signal),
+        rbd.setMetadata(pool, name, Meta.id, digest, job.signal),
+        rbd.setMetadata(pool, name, Meta.cacheState, "populating", job.signal),
+      ]);
       const blob = await this.oci
         .openBlob(image.reference, rootfs, { signal: job.signal })
         .catch((error: unknown) => {
@@ -180,6 +186,8 @@ export class ImageCache {
         });
       const stream = sparseDiffStream(blob, {
         imageBytes,
+        // import-diff makes the snapshot once the stream ended well: one rbd call less.
+        toSnapshot: this.deps.names.cacheSnapshot,
         onProgress: (bytes) => {
           const seconds = Math.max((Date.now() - started) / 1000, 0.001);
           job.progress({ bytes, total: rootfs.size, bytesPerSecond: bytes / seconds });
@@ -187,7 +195,7 @@ export class ImageCache {
         },
       });
       await rbd.importDiff(pool, name, stream, job.signal);
-      await rbd.ensureProtectedSnapshot(pool, name, this.deps.names.cacheSnapshot, job.signal);
+      await rbd.protectSnapshot(pool, name, this.deps.names.cacheSnapshot, job.signal);
       await rbd.setMetadata(pool, name, Meta.cacheState, "ready", job.signal);
       this.populations.inc({ result: "succeeded" });
       for (const id of this.waiting.get(key) ?? []) {
@@ -217,7 +225,8 @@ export class ImageCache {
       throw error;
     } finally {
       this.populationBytes.remove({ pool, digest });
-      for (const id of this.waiting.get(key) ?? []) this.deps.context.notify(id);
+      const waiting = [...(this.waiting.get(key) ?? [])];
+      notifyWhenSettled(this.deps, waiting);
       this.waiting.delete(key);
     }
   }

@@ -9,7 +9,7 @@ import {
   type SnapshotIntent,
   type SnapshotObservation,
 } from "@iri/backend-api";
-import type { BackendDeps } from "./backend-deps.js";
+import { type BackendDeps, notifyWhenSettled } from "./backend-deps.js";
 import { Meta } from "./names.js";
 import { consumerBytesOf } from "./sizes.js";
 
@@ -62,7 +62,7 @@ export async function removeSnapshot(deps: BackendDeps, ref: ObjectRef): Promise
     const key = `flatten ${child.pool}/${child.image}`;
     const state = deps.context.jobs.ensure(key, async (job) => {
       await rbd.flatten(child.pool, child.image, job.signal);
-      deps.context.notify(ref.id);
+      notifyWhenSettled(deps, [ref.id]);
     });
     return { key, state, child };
   });

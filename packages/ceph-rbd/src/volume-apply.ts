@@ -8,7 +8,7 @@ import {
   type VolumeIntent,
   type VolumeObservation,
 } from "@iri/backend-api";
-import { type BackendDeps, poolOfClass } from "./backend-deps.js";
+import { type BackendDeps, notifyWhenSettled, poolOfClass } from "./backend-deps.js";
 import type { ImageInfo, ParentRef } from "./cli/rbd.js";
 import { type CopyTarget, copyIntoEncrypted } from "./encrypted-copy.js";
 import { withSecretFile } from "./keyring.js";
@@ -171,7 +171,7 @@ async function fillEncrypted(
     const connection = { monitors: deps.monitors, ...deps.admin, secretDir: deps.context.stateDir };
     await copyIntoEncrypted(connection, source.parent, target, job.signal);
     await deps.rbd.setMetadata(target.pool, target.image, Meta.filled, "1", job.signal);
-    deps.context.notify(intent.id);
+    notifyWhenSettled(deps, [intent.id]);
   });
   const message = `Copying ${source.what} into the encrypted volume ${target.pool}/${target.image}`;
   if (state.status === "running") {

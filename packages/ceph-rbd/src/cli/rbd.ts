@@ -161,6 +161,10 @@ export class Rbd {
     await this.unlessExists(() =>
       this.cli.rbd(["snap", "create", snapSpec(pool, image, snapshot)], { signal }),
     );
+    await this.protectSnapshot(pool, image, snapshot, signal);
+  }
+
+  async protectSnapshot(pool: string, image: string, snapshot: string, signal?: AbortSignal): Promise<void> {
     try {
       await this.cli.rbd(["snap", "protect", snapSpec(pool, image, snapshot)], { signal });
     } catch (error) {
