@@ -93,7 +93,7 @@ export async function readDecrypted(
   const out = join(dir, `read-${randomSuffix()}.raw`);
   await writeFile(keyFile, key, { mode: 0o600 });
   await writeFile(passFile, passphrase, { mode: 0o600 });
-  const [host, port] = monitors.split(",")[0]?.split(":") as [string, string];
+  const [host, port] = (monitors.split(",")[0] as string).split(":") as [string, string];
   try {
     await run("qemu-img", [
       "convert",
