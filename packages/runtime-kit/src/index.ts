@@ -1,10 +1,11 @@
 export type { BackendState, BackendStateCollection } from "./backend/backend-state.js";
 export { openBackendState } from "./backend/backend-state.js";
 export { KitBackgroundJobs } from "./backend/background-jobs.js";
+export { configuredClass } from "./backend/configured-class.js";
 export type { Note, ObjectReconciler, ObjectReconcilerOptions } from "./backend/object-reconciler.js";
 export { objectReconciler } from "./backend/object-reconciler.js";
-export type { AnyBackendFactory, BackendSinks } from "./backend/open-backend.js";
-export { backendSettings } from "./backend/open-backend.js";
+export type { AnyBackendFactory, BackendContextOptions, BackendSinks } from "./backend/open-backend.js";
+export { createBackendContext } from "./backend/open-backend.js";
 export type { OrphanPolicy, OrphanVerdict } from "./backend/orphans.js";
 export { judgeOrphans } from "./backend/orphans.js";
 export type { ToConnectErrorContext } from "./errors.js";

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { Logger } from "./logging.js";
 import type { ProviderMetrics } from "./metrics.js";
+import { parseHostPort } from "./net-address.js";
 
 export interface OpsServerOptions {
   /** "host:port", "[::1]:port" or ":port" (all interfaces); port 0 picks a free port. */
@@ -25,7 +26,7 @@ export interface OpsServer {
  * else 503 with the reason), /metrics (Prometheus text format).
  */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
-  const { host, port } = parseHostPort(options.address);
+  const { host, port } = parseHostPort(options.address, "ops address");
   const server = createServer((req, res) => {
     handle(req, res, options).catch((err: unknown) => {
       options.logger.error({ err, path: req.url }, "ops endpoint failed");
@@ -74,13 +75,4 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: OpsSer
 function reply(res: ServerResponse, status: number, body: string, contentType = "text/plain; charset=utf-8") {
   res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
   res.end(body);
-}
-
-function parseHostPort(address: string): { host: string | undefined; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(address);
-  const port = Number(match?.[3]);
-  if (!match || port > 65535)
-    throw new Error(`invalid ops address ${JSON.stringify(address)}, want host:port`);
-  const host = match[1] ?? match[2];
-  return { host: host === "" ? undefined : host, port };
 }

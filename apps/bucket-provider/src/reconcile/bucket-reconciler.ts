@@ -1,12 +1,7 @@
 import { create, equals } from "@bufbuild/protobuf";
 import { bucket } from "@iri/api";
-import {
-  type BucketBackend,
-  type BucketClassConfig,
-  type BucketObservation,
-  PermanentBackendError,
-} from "@iri/backend-api";
-import type { ObjectControllerOptions } from "@iri/runtime-kit";
+import type { BucketBackend, BucketClassConfig, BucketObservation } from "@iri/backend-api";
+import { configuredClass, type ObjectControllerOptions } from "@iri/runtime-kit";
 import { BACKEND_FINALIZER, type BucketCollection } from "../bucket-store.js";
 
 export interface BucketReconcilerDeps {
@@ -30,13 +25,7 @@ export function bucketReconcilerOptions(
     finalizer: BACKEND_FINALIZER,
     listOwned: () => backend.listOwned(),
     apply: (record, ctx) => {
-      const cls = classes.find((c) => c.name === record.spec.class);
-      if (!cls) {
-        throw new PermanentBackendError(
-          "UnknownClass",
-          `bucket class ${JSON.stringify(record.spec.class)} is no longer configured`,
-        );
-      }
+      const cls = configuredClass(classes, record.spec.class, "bucket");
       return backend.apply({ id: record.metadata.id, labels: record.metadata.labels, class: cls }, ctx);
     },
     remove: (ref) => backend.remove(ref),

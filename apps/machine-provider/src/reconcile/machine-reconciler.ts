@@ -1,12 +1,7 @@
 import { create, equals } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
-import {
-  type MachineBackend,
-  type MachineClassConfig,
-  type MachineObservation,
-  PermanentBackendError,
-} from "@iri/backend-api";
-import type { ObjectControllerOptions } from "@iri/runtime-kit";
+import type { MachineBackend, MachineClassConfig, MachineObservation } from "@iri/backend-api";
+import { configuredClass, type ObjectControllerOptions } from "@iri/runtime-kit";
 import { BACKEND_FINALIZER, type MachineCollection } from "../machine-store.js";
 
 export interface MachineReconcilerDeps {
@@ -37,13 +32,7 @@ export function machineReconcilerOptions(
     finalizer: BACKEND_FINALIZER,
     listOwned: () => backend.listOwned(),
     apply: (record, ctx) => {
-      const cls = classes.find((c) => c.name === record.spec.class);
-      if (!cls) {
-        throw new PermanentBackendError(
-          "UnknownClass",
-          `machine class ${JSON.stringify(record.spec.class)} is no longer configured`,
-        );
-      }
+      const cls = configuredClass(classes, record.spec.class, "machine");
       return backend.apply(
         { id: record.metadata.id, labels: record.metadata.labels, class: cls, spec: record.spec },
         ctx,

@@ -7,6 +7,7 @@ import { Code } from "@connectrpc/connect";
 import { machine } from "@iri/api";
 import { noopMachineBackend } from "@iri/noop-backend";
 import {
+  createBackendContext,
   createLogger,
   EventRecorder,
   KitBackgroundJobs,
@@ -50,15 +51,13 @@ beforeEach(async () => {
   const logger = createLogger({ level: "silent" });
   const noop = await noopMachineBackend.open(
     {},
-    {
+    createBackendContext({
       stateDir: dir,
       logger,
       metrics: new ProviderMetrics({ processMetrics: false }).registry,
       owner: { provider: "test", instanceId: "i1" },
-      event: () => undefined,
-      notify: () => undefined,
       jobs: new KitBackgroundJobs(),
-    },
+    }),
   );
   const backend = Object.assign(noop, { hostCapacity: async () => ({ cpus: 2, memoryBytes: 1n << 30n }) });
   const capacity = new MachineCapacity(classes, policy, backend, new ClassUsage(machines));

@@ -6,7 +6,7 @@ import {
   type VolumeClassConfig,
   type VolumeObservation,
 } from "@iri/backend-api";
-import type { BackendStateCollection, ObjectControllerOptions } from "@iri/runtime-kit";
+import { type BackendStateCollection, configuredClass, type ObjectControllerOptions } from "@iri/runtime-kit";
 import { resolveSnapshot } from "../snapshot-source.js";
 import { BACKEND_FINALIZER, type SnapshotCollection, type VolumeCollection } from "../volume-store.js";
 
@@ -34,13 +34,7 @@ export function volumeReconcilerOptions(
     finalizer: BACKEND_FINALIZER,
     listOwned: async () => (await backend.listOwned()).volumes,
     apply: (record, ctx) => {
-      const cls = classes.find((c) => c.name === record.spec.class);
-      if (!cls) {
-        throw new PermanentBackendError(
-          "UnknownClass",
-          `volume class ${JSON.stringify(record.spec.class)} is no longer configured`,
-        );
-      }
+      const cls = configuredClass(classes, record.spec.class, "volume");
       const snapshotId = record.spec.volumeDataSource?.snapshotDataSource?.snapshotId;
       let snapshot:
         | { id: string; placement: Readonly<Record<string, string>> | undefined; sizeBytes: bigint }

@@ -4,7 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { VolumeBackend, VolumeClassConfig } from "@iri/backend-api";
 import { noopVolumeBackend } from "@iri/noop-backend";
-import { createLogger, EventRecorder, KitBackgroundJobs, ProviderMetrics } from "@iri/runtime-kit";
+import {
+  createBackendContext,
+  createLogger,
+  EventRecorder,
+  KitBackgroundJobs,
+  ProviderMetrics,
+} from "@iri/runtime-kit";
 import { openDatabase } from "@iri/store";
 import type { VolumeServerContext } from "../server/context.js";
 import { VolumeCapacity } from "../volume-capacity.js";
@@ -19,15 +25,13 @@ export async function volumeFixture(classes: VolumeClassConfig[], capacityBytes 
   const logger = createLogger({ level: "silent" });
   const backend: VolumeBackend = await noopVolumeBackend.open(
     { noopCapacityBytes: Number(capacityBytes) },
-    {
+    createBackendContext({
       stateDir: dir,
       logger,
       metrics: new ProviderMetrics({ processMetrics: false }).registry,
       owner: { provider: "test", instanceId: "i1" },
-      event: () => undefined,
-      notify: () => undefined,
       jobs: new KitBackgroundJobs(),
-    },
+    }),
   );
   const volumes = openVolumeCollection(db, randomBytes(32));
   const snapshots = openSnapshotCollection(db);

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type {
   BackendContext,
   BackendFactory,
+  BackgroundJobs,
   EventType,
   OwnerIdentity,
   SettingDefinitions,
@@ -16,18 +17,6 @@ import type { KitBackgroundJobs } from "./background-jobs.js";
 /** Any backend factory of a runtime, whatever its settings. */
 // biome-ignore lint/suspicious/noExplicitAny: factories differ only in their settings' types.
 export type AnyBackendFactory<Backend> = BackendFactory<Backend, any>;
-
-/** Every setting of every factory, for an app's settings table (keys must not collide). */
-export function backendSettings(factories: readonly AnyBackendFactory<unknown>[]): SettingDefinitions {
-  const all: SettingDefinitions = {};
-  for (const factory of factories) {
-    for (const [key, def] of Object.entries(factory.settings as SettingDefinitions)) {
-      if (key in all) throw new Error(`backend ${factory.name}: setting ${key} is declared twice`);
-      all[key] = def;
-    }
-  }
-  return all;
-}
 
 /** Where events and reconcile requests of a backend go; wired once the app's collections exist. */
 export interface BackendSinks {
@@ -61,16 +50,35 @@ export async function openBackend<Backend>(options: OpenBackendOptions<Backend>)
   }
   const own: Record<string, unknown> = {};
   for (const key of Object.keys(factory.settings as SettingDefinitions)) own[key] = options.settings[key];
-  const stateDir = join(options.stateDir, "backend", factory.name);
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const context: BackendContext = {
-    stateDir,
+  const context = createBackendContext({
+    ...options,
+    stateDir: join(options.stateDir, "backend", factory.name),
     logger: options.logger.child({ backend: factory.name }),
+  });
+  return factory.open(own as SettingValues<SettingDefinitions>, context);
+}
+
+export interface BackendContextOptions {
+  /** The backend's own directory (created 0700). */
+  stateDir: string;
+  logger: Logger;
+  metrics: Registry;
+  owner: OwnerIdentity;
+  jobs: BackgroundJobs;
+  sinks?: BackendSinks;
+}
+
+/** The context a backend is opened with (also for a backend's own tests: events and notify default to no-ops). */
+export function createBackendContext(options: BackendContextOptions): BackendContext {
+  mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+  const sinks = options.sinks ?? { event: () => undefined, notify: () => undefined };
+  return {
+    stateDir: options.stateDir,
+    logger: options.logger,
     metrics: options.metrics,
     owner: options.owner,
-    event: (id, type, reason, message) => options.sinks.event(id, type, reason, message),
-    notify: (id) => options.sinks.notify(id),
+    event: (id, type, reason, message) => sinks.event(id, type, reason, message),
+    notify: (id) => sinks.notify(id),
     jobs: options.jobs,
   };
-  return factory.open(own as SettingValues<SettingDefinitions>, context);
 }

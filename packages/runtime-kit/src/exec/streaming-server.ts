@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "../logging.js";
+import { parseHostPort } from "../net-address.js";
 import { ExecTokens } from "./exec-tokens.js";
 
 /** One authorised exec session: the HTTP upgrade request for the machine its token was issued for. */
@@ -66,7 +67,7 @@ export async function startStreamingServer(options: StreamingServerOptions): Pro
     const match = EXEC_PATH.exec(new URL(url ?? "/", "http://exec").pathname);
     return match?.[1] === undefined ? undefined : tokens.consume(match[1]);
   }
-  const { host, port } = parseAddress(options.address);
+  const { host, port } = parseHostPort(options.address, "streaming address");
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen({ host, port }, () => {
@@ -85,15 +86,6 @@ export async function startStreamingServer(options: StreamingServerOptions): Pro
         server.closeAllConnections();
       }),
   };
-}
-
-function parseAddress(address: string): { host: string | undefined; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(address);
-  const port = Number(match?.[3]);
-  if (!match || port > 65535)
-    throw new Error(`invalid streaming address ${JSON.stringify(address)}, want host:port`);
-  const host = match[1] ?? match[2];
-  return { host: host === "" ? undefined : host, port };
 }
 
 function formatHost(address: string): string {

@@ -37,6 +37,7 @@ export interface HostSettings {
   orphanRemoval: string;
   workers: number;
   resyncPeriodMs: number;
+  healthProbeMs: number;
 }
 
 export interface HostServices<Backend> {
@@ -100,8 +101,6 @@ export interface ProviderHost {
   /** Drains calls, stops controllers, closes the backend, the ops endpoint and the database. */
   close(): Promise<void>;
 }
-
-const HEALTH_PROBE_MS = 10_000;
 
 /**
  * The life of a provider process, in an order that never serves a request before the store is open: ops
@@ -226,7 +225,7 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
       registry: metrics.registry,
     });
     cleanups.push(async () => scanner.stop());
-    const probe = startHealthProbe(db, (reason) => {
+    const probe = startHealthProbe(db, settings.healthProbeMs, (reason) => {
       notReady = reason;
     });
     cleanups.push(async () => clearInterval(probe));
@@ -266,7 +265,11 @@ function privateStateDir(dir: string, logger: Logger): void {
  * A write every few seconds proves the store can still commit; while it cannot (disk full, I/O errors, a
  * read-only file system) /readyz answers 503 with the reason.
  */
-function startHealthProbe(db: Database, report: (notReady: string | undefined) => void): NodeJS.Timeout {
+function startHealthProbe(
+  db: Database,
+  periodMs: number,
+  report: (notReady: string | undefined) => void,
+): NodeJS.Timeout {
   const probes = db.collection("health_probe", {
     spec: jsonCodec<{ atMs: number }>(),
     status: jsonCodec<Record<string, never>>(),
@@ -281,7 +284,7 @@ function startHealthProbe(db: Database, report: (notReady: string | undefined) =
       report(`the store cannot commit: ${(err as Error).message}`);
     }
   };
-  const timer = setInterval(() => void write(), HEALTH_PROBE_MS);
+  const timer = setInterval(() => void write(), periodMs);
   timer.unref();
   return timer;
 }

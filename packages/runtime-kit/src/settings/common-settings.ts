@@ -99,6 +99,15 @@ export function commonSettings(runtime: RuntimeKind) {
       min: 0,
       description: "How long in-flight calls may finish after SIGTERM.",
     },
+    healthProbeMs: {
+      flag: "health-probe-ms",
+      env: env("HEALTH_PROBE_MS"),
+      kind: "integer",
+      default: "10000",
+      min: 100,
+      description:
+        "How often a small write checks that the store can commit; /readyz is 503 while it cannot.",
+    },
     eventTtlMs: {
       flag: "event-ttl-ms",
       env: env("EVENT_TTL_MS"),

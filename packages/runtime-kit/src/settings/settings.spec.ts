@@ -1,3 +1,6 @@
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { commonSettings } from "./common-settings.js";
 import { parseSettings, SettingsError, settingsHelp } from "./settings.js";
@@ -39,5 +42,31 @@ describe("parseSettings", () => {
       expect(help).toContain(`--${def.flag}`);
       expect(help).toContain(def.env);
     }
+  });
+
+  it("reads a secretFile setting from its file, refusing one everyone can read", () => {
+    const dir = mkdtempSync(join(tmpdir(), "secret-setting-"));
+    const path = join(dir, "admin.key");
+    writeFileSync(path, "AQBsecretkey==\n", { mode: 0o600 });
+    const secretDefs = {
+      adminKey: {
+        flag: "admin-key-file",
+        env: "X_ADMIN_KEY_FILE",
+        kind: "secretFile",
+        default: "",
+        description: "",
+      },
+    } as const;
+    expect(parseSettings(secretDefs, ["--admin-key-file", path], {}).adminKey).toBe("AQBsecretkey==");
+    expect(parseSettings(secretDefs, [], {}).adminKey).toBe("");
+    chmodSync(path, 0o644);
+    expect(() => parseSettings(secretDefs, [], { X_ADMIN_KEY_FILE: path })).toThrow(/readable by everyone/);
+    expect(() => parseSettings(secretDefs, ["--admin-key-file", join(dir, "missing")], {})).toThrow(
+      SettingsError,
+    );
+  });
+
+  it("refuses integers below a setting's minimum", () => {
+    expect(() => parseSettings(defs, ["--workers", "0"], {})).toThrow(/at least 1/);
   });
 });
