@@ -325,7 +325,7 @@ describe("encryption", () => {
     for (const file of await readdir(context.stateDir)) {
       expect(await readFile(join(context.stateDir, file), "utf8")).not.toContain(passphrase);
     }
-    expect(context.logger.lines.join("\n")).not.toContain(passphrase);
+    expect(context.logLines.join("\n")).not.toContain(passphrase);
     expect(JSON.stringify(context.events)).not.toContain(passphrase);
   });
 

@@ -96,7 +96,7 @@ describe("volumes from IronCore images", () => {
     const plain = await readDecrypted(spec, image.rootfs.length, passphrase, t.context.stateDir);
     expect(plain.equals(image.rootfs)).toBe(true);
     expect(JSON.stringify(t.context.events)).not.toContain(passphrase);
-    expect(t.context.logger.lines.join("\n")).not.toContain(passphrase);
+    expect(t.context.logLines.join("\n")).not.toContain(passphrase);
   });
 
   it("populates once for concurrent creates from one image", async () => {
@@ -113,7 +113,7 @@ describe("volumes from IronCore images", () => {
       ),
     );
     expect(new Set(parents.map((p) => p.parent.image)).size).toBe(1);
-    const populated = t.context.logger.lines.filter(
+    const populated = t.context.logLines.filter(
       (l) => l.includes("image cache populated") && l.includes(image.manifestDigest),
     );
     expect(populated).toHaveLength(1);
