@@ -34,16 +34,26 @@ bash scripts/services.sh up
 
 stop_providers
 mkdir -p "$run_dir"
+# shellcheck source=/dev/null
+source <(bash scripts/services.sh env)
+backend_args() {
+  case $1 in
+  # The volume provider on the loopback Ceph (pool rbd, as its default classes name it).
+  volume) echo --backend ceph --ceph-monitors "$CEPH_MON_HOST" --ceph-admin-key-file "$CEPH_ADMIN_KEYRING" ;;
+  *) echo --backend noop ;;
+  esac
+}
 for runtime in machine volume bucket; do
+  # shellcheck disable=SC2046 # word splitting of the argument list is intended
   nohup node "apps/$runtime-provider/dist/main.js" \
     --socket-path "$run_dir/iri-${runtime}provider.sock" \
     --state-dir "$PWD/.state/$runtime-provider" \
-    --backend noop \
+    $(backend_args "$runtime") \
     >"$run_dir/$runtime-provider.log" 2>&1 &
   echo $! >"$run_dir/$runtime-provider.pid"
 done
 
-node scripts/demo.mjs "$run_dir"
+REGISTRY_ADDR=$REGISTRY_ADDR node scripts/demo.mjs "$run_dir"
 cat <<TXT
 
 The providers keep running (logs in .state/run/*.log). Talk to them, e.g.:
