@@ -113,16 +113,20 @@ export class Rbd {
     }
   }
 
-  /** Like `metadataValue`, but null when the image itself does not exist. */
+  /** Like `metadataValue`, but null when the image itself does not exist (one call either way). */
   async metadataValueIfExists(
     pool: string,
     image: string,
     key: string,
     signal?: AbortSignal,
   ): Promise<string | undefined | null> {
-    const value = await this.metadataValue(pool, image, key, signal);
-    if (value !== undefined) return value;
-    return (await this.info(pool, image, signal)) ? undefined : null;
+    try {
+      return (await this.metadata(pool, image, signal))[key];
+    } catch (error) {
+      // `image-meta list` fails only when the image cannot be opened.
+      if (isCephErrno(error, Errno.ENOENT)) return null;
+      throw error;
+    }
   }
 
   async setMetadata(
