@@ -4,6 +4,8 @@ import { bucket, createRuntimeClient, machine, volume } from "../packages/api/di
 import { pushImage } from "../packages/oci/dist/testing/index.js";
 
 const runDir = process.argv[2];
+// The loopback registry (scripts/services.sh env) the demo pushes its IronCore image to.
+const registryAddr = process.argv[3];
 const label = { "demo.iri-providers/run": String(Date.now()) };
 
 async function until(what, fn) {
@@ -55,7 +57,7 @@ async function demoVolumes() {
   // An IronCore image with a small rootfs, pushed to the loopback registry; the volume is a clone of it.
   const rootfs = Buffer.alloc(4 << 20);
   rootfs.write("IRI demo rootfs", 0);
-  const image = await pushImage(process.env.REGISTRY_ADDR, "iri-demo/rootfs", "v1", {
+  const image = await pushImage(registryAddr, "iri-demo/rootfs", "v1", {
     layers: [{ mediaType: "application/vnd.ironcore.image.rootfs", data: rootfs }],
   });
   const { volume: vol } = await client.createVolume({

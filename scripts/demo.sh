@@ -53,7 +53,7 @@ for runtime in machine volume bucket; do
   echo $! >"$run_dir/$runtime-provider.pid"
 done
 
-REGISTRY_ADDR=$REGISTRY_ADDR node scripts/demo.mjs "$run_dir"
+node scripts/demo.mjs "$run_dir" "$REGISTRY_ADDR"
 cat <<TXT
 
 The providers keep running (logs in .state/run/*.log). Talk to them, e.g.:
