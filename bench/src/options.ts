@@ -13,11 +13,16 @@ export interface BenchOptions {
   /** Exit 1 when any target is missed (by default a MISS only guides work). */
   strict: boolean;
   quick: boolean;
+  /** Which benchmarks run: the machine provider's (noop), the volume provider's (ceph), or both. */
+  suite: "all" | "machine" | "volume";
 }
 
 export const USAGE = `usage: node bench/dist/main.js [--quick] [--strict] [--machines N] [--create-seconds S]
-                                [--callers N] [--list-iterations N]
-  --quick              1,000 machines, 1 s create run, 5 List iterations (a smoke run, not a measurement)
+                                [--callers N] [--list-iterations N] [--suite all|machine|volume]
+  --quick              1,000 machines, 1 s create run, 5 List iterations, an 8 MiB image and 5 clones
+                       (a smoke run, not a measurement)
+  --suite S            all (default), machine (noop backend) or volume (ceph backend: needs the services'
+                       CEPH_MON_HOST, CEPH_ADMIN_KEYRING, REGISTRY_ADDR; all runs it only when they are set)
   --strict             exit 1 when a target is missed
   --machines N         machines for list-10k and rss-10k (default 10000)
   --create-seconds S   length of the durable-creates run (default 5)
@@ -43,6 +48,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     createSeconds: positiveNumber(values["create-seconds"], "--create-seconds", quick ? 1 : 5),
     callers: positiveInteger(values.callers, "--callers", 64),
     listIterations: positiveInteger(values["list-iterations"], "--list-iterations", quick ? 5 : 21),
+    suite: suiteOf(values.suite),
   };
 }
 
@@ -59,8 +65,15 @@ function parse(argv: readonly string[]) {
       "create-seconds": { type: "string" },
       callers: { type: "string" },
       "list-iterations": { type: "string" },
+      suite: { type: "string" },
     },
   });
+}
+
+function suiteOf(value: string | undefined): BenchOptions["suite"] {
+  if (value === undefined) return "all";
+  if (value === "all" || value === "machine" || value === "volume") return value;
+  throw new UsageError(`--suite: expected all, machine or volume, got ${value}`);
 }
 
 function positiveNumber(value: string | undefined, flag: string, fallback: number): number {

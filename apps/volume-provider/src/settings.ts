@@ -1,9 +1,13 @@
 import type { SettingDefinitions } from "@iri/backend-api";
+import { cephRbdBackend } from "@iri/ceph-rbd";
 import { noopVolumeBackend } from "@iri/noop-backend";
 import { commonSettings } from "@iri/runtime-kit";
 
+const common = commonSettings("volume");
+
 export const volumeSettings = {
-  ...commonSettings("volume"),
+  ...common,
+  backend: { ...common.backend, default: cephRbdBackend.name },
   runtimeName: {
     flag: "runtime-name",
     env: "IRI_VOLUME_PROVIDER_RUNTIME_NAME",
@@ -20,5 +24,6 @@ export const volumeSettings = {
     description:
       "Bytes of volumes offered per 100 bytes of pool capacity (thin provisioning: above 100 promises more than the pool holds).",
   },
+  ...cephRbdBackend.settings,
   ...noopVolumeBackend.settings,
 } as const satisfies SettingDefinitions;
