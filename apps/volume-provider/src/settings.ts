@@ -15,6 +15,15 @@ export const volumeSettings = {
     default: "iri-volume-provider",
     description: "runtime_name reported by Version; the poollet uses it as the scheme of volume ids.",
   },
+  maxVolumeBytes: {
+    flag: "max-volume-bytes",
+    env: "IRI_VOLUME_PROVIDER_MAX_VOLUME_BYTES",
+    kind: "integer",
+    default: "70368744177664",
+    min: 1,
+    description:
+      "Largest volume a create or expand may ask for (64 TiB by default); larger → InvalidArgument.",
+  },
   overprovisioningPercent: {
     flag: "overprovisioning-percent",
     env: "IRI_VOLUME_PROVIDER_OVERPROVISIONING_PERCENT",

@@ -19,7 +19,6 @@ export interface BackendDeps {
   /** The provider's own cephx identity (for qemu-img, which takes the key as a secret file). */
   readonly admin: { readonly id: string; readonly key: string };
   readonly qos: QosSettings;
-  readonly maxVolumeBytes: bigint;
 }
 
 /** The pool a class's volumes go to: its `settings.pool`, else the default; it must be a configured pool. */

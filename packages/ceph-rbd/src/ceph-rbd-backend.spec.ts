@@ -255,16 +255,6 @@ describe("volumes", () => {
     expect(meta.conf_rbd_qos_bps_limit).toBeUndefined();
   });
 
-  it("rejects a volume above the maximum size as permanent", async () => {
-    const id = `v${randomSuffix()}`;
-    await expect(
-      backend.apply(
-        volumeIntent(id, volumeClass("standard", pools[0] as string), 1n << 60n),
-        context.operation(id),
-      ),
-    ).rejects.toSatisfy((e: unknown) => e instanceof PermanentBackendError && e.reason === "VolumeTooLarge");
-  });
-
   it("removes a volume, idempotently, and keeps an in-use one until it is closed", async () => {
     const id = `v${randomSuffix()}`;
     const { placement } = await applyUntilDone(

@@ -64,7 +64,6 @@ async function openCephRbdBackend(
     consumer: { id: consumerId, key: consumerKey },
     admin: { id: adminId, key: adminKey },
     qos: { burstFactor: settings.qosBurstFactor, burstSeconds: settings.qosBurstSeconds },
-    maxVolumeBytes: BigInt(settings.maxVolumeBytes),
   };
   const oci = new OciClient({
     ...(settings.registryCaFile ? { caFile: settings.registryCaFile } : {}),

@@ -102,14 +102,6 @@ export const cephRbdSettings = {
     description:
       "Docker config.json with registry credentials; empty: $DOCKER_CONFIG/config.json or ~/.docker/config.json if present.",
   },
-  maxVolumeBytes: {
-    flag: "ceph-max-volume-bytes",
-    env: env("MAX_VOLUME_BYTES"),
-    kind: "integer",
-    default: "70368744177664",
-    min: 1,
-    description: "Largest volume size accepted (64 TiB by default).",
-  },
 } as const satisfies SettingDefinitions;
 
 export type CephRbdSettings = typeof cephRbdSettings;

@@ -48,12 +48,6 @@ export async function applyVolume(
   const encrypted = passphrase !== undefined;
   const requested = intent.spec.resources?.storageBytes ?? 0n;
   const consumerBytes = roundVolumeBytes(requested);
-  if (consumerBytes > deps.maxVolumeBytes) {
-    throw new PermanentBackendError(
-      "VolumeTooLarge",
-      `${formatBytes(consumerBytes)} exceeds the largest volume this provider creates (${formatBytes(deps.maxVolumeBytes)})`,
-    );
-  }
   const targetBytes = imageBytesFor(consumerBytes, encrypted);
 
   let info = await rbd.info(pool, image, signal);
