@@ -2,11 +2,14 @@
 // machines a real QEMU boot from an IronCore image, its console over Exec and a hot-plugged disk.
 import { setTimeout as sleep } from "node:timers/promises";
 import { bucket, createRuntimeClient, machine, volume } from "../packages/api/dist/index.js";
+import { pushImage } from "../packages/oci/dist/testing/index.js";
 import { buildTestGuest, GuestShell, pushTestGuest } from "../packages/qemu/dist/testing/index.js";
 import { connectRemoteCommand } from "../packages/remotecommand/dist/index.js";
 import { SignedClient } from "../packages/sigv4-fetch/dist/index.js";
 
 const runDir = process.argv[2];
+// The loopback registry (scripts/services.sh env) the demo pushes its IronCore image to.
+const registryAddr = process.argv[3];
 const label = { "demo.iri-providers/run": String(Date.now()) };
 
 async function until(what, fn, ms = 30_000) {
@@ -33,7 +36,7 @@ async function demoMachines() {
     console.log(`  class ${s.machineClass?.name}: cpu=${r.cpu} memory=${r.memory} quantity=${s.quantity}`);
   }
   // A tiny bootable IronCore image (Debian kernel + busybox initramfs + raw rootfs) in the loopback registry.
-  const image = await pushTestGuest(buildTestGuest(), "iri-demo/guest");
+  const image = await pushTestGuest(buildTestGuest(), "iri-demo/guest", registryAddr);
   console.log(`  pushed IronCore image ${image}`);
   const className = machineClassStatus[0]?.machineClass?.name ?? "";
   const { machine: m } = await client.createMachine({
@@ -92,19 +95,33 @@ async function demoVolumes() {
   console.log(`volume: ${v.runtimeName} ${v.runtimeVersion}`);
   const { volumeClassStatus } = await client.status({});
   const className = volumeClassStatus[0]?.volumeClass?.name ?? "";
+  // An IronCore image with a small rootfs, pushed to the loopback registry; the volume is a clone of it.
+  const rootfs = Buffer.alloc(4 << 20);
+  rootfs.write("IRI demo rootfs", 0);
+  const image = await pushImage(registryAddr, "iri-demo/rootfs", "v1", {
+    layers: [{ mediaType: "application/vnd.ironcore.image.rootfs", data: rootfs }],
+  });
   const { volume: vol } = await client.createVolume({
     volume: {
       metadata: { labels: label },
-      spec: { class: className, resources: { storageBytes: 1n << 30n } },
+      spec: {
+        class: className,
+        resources: { storageBytes: 1n << 30n },
+        volumeDataSource: { imageDataSource: { image: image.reference, architecture: "amd64" } },
+      },
     },
   });
   const id = vol?.metadata?.id ?? "";
-  console.log(`  created volume ${id} of class ${className}`);
+  console.log(`  created volume ${id} of class ${className} from ${image.reference}`);
   const ready = await until("volume available", async () => {
     const { volumes } = await client.listVolumes({ filter: { id } });
     return volumes[0]?.status?.state === volume.VolumeState.VOLUME_AVAILABLE ? volumes[0] : undefined;
   });
-  console.log(`  available: driver=${ready.status?.access?.driver} handle=${ready.status?.access?.handle}`);
+  const access = ready.status?.access;
+  console.log(
+    `  available: driver=${access?.driver} handle=${access?.handle} image=${access?.attributes.image} ` +
+      `monitors=${access?.attributes.monitors} user=${new TextDecoder().decode(access?.secretData.userID)}`,
+  );
   await client.expandVolume({ volumeId: id, resources: { storageBytes: 2n << 30n } });
   console.log("  expanded to 2 GiB");
   await client.deleteVolume({ volumeId: id });

@@ -34,23 +34,30 @@ bash scripts/services.sh up
 
 stop_providers
 mkdir -p "$run_dir"
-# The machine provider runs real QEMU machines; the bucket provider runs on the loopback radosgw, its admin
-# keys in 0600 files, never in argv.
+# shellcheck source=/dev/null
+source <(bash scripts/services.sh env)
+# Admin keys go in 0600 files that the providers read (secretFile settings), never in argv.
+(
+  umask 077
+  printf '%s' "$RGW_ADMIN_ACCESS_KEY" >"$run_dir/rgw-access-key"
+  printf '%s' "$RGW_ADMIN_SECRET_KEY" >"$run_dir/rgw-secret-key"
+)
 backend_args() {
-  if [ "$1" = machine ]; then
-    printf '%s\n' --backend qemu --qemu-shutdown-timeout 5
-  elif [ "$1" = bucket ]; then
-    (
-      umask 077
-      eval "$(bash scripts/ceph.sh env)"
-      printf '%s' "$RGW_ADMIN_ACCESS_KEY" >"$run_dir/rgw-access-key"
-      printf '%s' "$RGW_ADMIN_SECRET_KEY" >"$run_dir/rgw-secret-key"
-      printf '%s\n' --backend rgw --rgw-endpoint "$RGW_ENDPOINT" \
-        --rgw-access-key-file "$run_dir/rgw-access-key" --rgw-secret-key-file "$run_dir/rgw-secret-key"
-    )
-  else
-    printf '%s\n' --backend noop
-  fi
+  case $1 in
+  # The machine provider runs real QEMU machines (TCG where KVM does not work).
+  machine) printf '%s\n' --backend qemu --qemu-shutdown-timeout 5 ;;
+  # The volume provider on the loopback Ceph (pool rbd, as its default classes name it).
+  volume) printf '%s
+' --backend ceph --ceph-monitors "$CEPH_MON_HOST" --ceph-admin-key-file "$CEPH_ADMIN_KEYRING" ;;
+  # The bucket provider on the loopback radosgw.
+  bucket)
+    printf '%s
+' --backend rgw --rgw-endpoint "$RGW_ENDPOINT" \
+      --rgw-access-key-file "$run_dir/rgw-access-key" --rgw-secret-key-file "$run_dir/rgw-secret-key"
+    ;;
+  *) printf '%s
+' --backend noop ;;
+  esac
 }
 for runtime in machine volume bucket; do
   mapfile -t args < <(backend_args "$runtime")
@@ -62,9 +69,7 @@ for runtime in machine volume bucket; do
   echo $! >"$run_dir/$runtime-provider.pid"
 done
 
-# REGISTRY_ADDR etc.: the demo pushes a tiny bootable IronCore image to the loopback registry.
-source <(bash scripts/services.sh env)
-node scripts/demo.mjs "$run_dir"
+node scripts/demo.mjs "$run_dir" "$REGISTRY_ADDR"
 cat <<TXT
 
 The providers keep running (logs in .state/run/*.log). Talk to them, e.g.:

@@ -8,6 +8,9 @@ import { describe, expect, it } from "vitest";
 
 const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const PROVIDER_MAIN = fileURLToPath(new URL("../../apps/machine-provider/dist/main.js", import.meta.url));
+const VOLUME_PROVIDER_MAIN = fileURLToPath(
+  new URL("../../apps/volume-provider/dist/main.js", import.meta.url),
+);
 
 function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -22,13 +25,14 @@ function runBench(args: string[]): Promise<{ code: number | null; stdout: string
   });
 }
 
-/** Pids of machine providers started from this checkout that are still alive. */
+/** Pids of machine and volume providers started from this checkout that are still alive. */
 async function providerPids(): Promise<number[]> {
   const pids: number[] = [];
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.split("\0").includes(PROVIDER_MAIN)) pids.push(Number(entry));
+    const argv = cmdline.split("\0");
+    if (argv.includes(PROVIDER_MAIN) || argv.includes(VOLUME_PROVIDER_MAIN)) pids.push(Number(entry));
   }
   return pids;
 }
@@ -56,16 +60,21 @@ describe("pnpm bench --quick", () => {
     const { code, stdout, stderr } = await runBench(["--quick"]);
     expect(stderr).not.toContain("bench failed");
     const verdicts = stdout.split("\n").filter((line) => /^(PASS|MISS) /.test(line));
-    expect(verdicts).toHaveLength(7);
-    for (const [i, target] of [
+    // The volume targets need the loopback Ceph and registry (scripts/test.sh exports their variables).
+    expect(stdout).not.toContain("NOT RUN");
+    const targets = [
       "list-10k",
       "list-10k-raw",
       "durable-creates",
       "rss-10k",
       "rss-after-churn",
+      "volume-population",
+      "volume-clones-5",
       "machine-boot",
       "rss-machines",
-    ].entries()) {
+    ];
+    expect(verdicts).toHaveLength(targets.length);
+    for (const [i, target] of targets.entries()) {
       expect(verdicts[i]).toMatch(new RegExp(`^(PASS|MISS) ${target}: .+ \\(target .+\\)$`));
     }
     // Durability is not a performance target: an acknowledged create lost to kill -9 is a bug at any size.

@@ -13,25 +13,33 @@ export interface BenchOptions {
   /** Exit 1 when any target is missed (by default a MISS only guides work). */
   strict: boolean;
   quick: boolean;
+  /**
+   * Which benchmarks run: the machine provider's on noop, the volume provider's (ceph), the machine
+   * provider's on qemu (machine-boot, rss-machines), or all.
+   */
+  suite: "all" | "machine" | "volume" | "qemu";
   /** Timed machine boots (provider and bare QEMU each), after a warm-up that caches the image. */
   bootRuns: number;
   /** Machines running while the provider's RSS is read for rss-machines. */
   runningMachines: number;
-  /** Skip machine-boot and rss-machines (they need QEMU and the loopback registry). */
-  noMachines: boolean;
 }
 
 export const USAGE = `usage: node bench/dist/main.js [--quick] [--strict] [--machines N] [--create-seconds S]
-                                [--callers N] [--list-iterations N]
-  --quick              1,000 machines, 1 s create run, 5 List iterations (a smoke run, not a measurement)
+                                [--callers N] [--list-iterations N] [--suite all|machine|volume|qemu]
+                                [--boot-runs N] [--running-machines N]
+  --quick              1,000 machines, 1 s create run, 5 List iterations, an 8 MiB image and 5 clones
+                       (a smoke run, not a measurement)
+  --suite S            all (default), machine (noop backend) or volume (ceph backend: needs the services'
+                       CEPH_MON_HOST, CEPH_ADMIN_KEYRING, REGISTRY_ADDR; all runs it only when they are set)
+                       or qemu (machine-boot and rss-machines on the qemu backend: needs QEMU and
+                       REGISTRY_ADDR; all runs it only when REGISTRY_ADDR is set)
   --strict             exit 1 when a target is missed
   --machines N         machines for list-10k and rss-10k (default 10000)
   --create-seconds S   length of the durable-creates run (default 5)
   --callers N          concurrent gRPC callers (default 64)
   --list-iterations N  timed List calls per side (default 21)
-  --boot-runs N        timed machine boots per side for machine-boot (default 3)
-  --running-machines N machines running for rss-machines (default 20)
-  --no-machines        skip machine-boot and rss-machines (they need QEMU and REGISTRY_ADDR)`;
+  --boot-runs N        timed machine boots per side for machine-boot (default 3; --quick 1)
+  --running-machines N machines running for rss-machines (default 20; --quick 2)`;
 
 export class UsageError extends Error {}
 
@@ -52,9 +60,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     createSeconds: positiveNumber(values["create-seconds"], "--create-seconds", quick ? 1 : 5),
     callers: positiveInteger(values.callers, "--callers", 64),
     listIterations: positiveInteger(values["list-iterations"], "--list-iterations", quick ? 5 : 21),
+    suite: suiteOf(values.suite),
     bootRuns: positiveInteger(values["boot-runs"], "--boot-runs", 3),
     runningMachines: positiveInteger(values["running-machines"], "--running-machines", 20),
-    noMachines: values["no-machines"] ?? false,
   };
 }
 
@@ -71,11 +79,17 @@ function parse(argv: readonly string[]) {
       "create-seconds": { type: "string" },
       callers: { type: "string" },
       "list-iterations": { type: "string" },
+      suite: { type: "string" },
       "boot-runs": { type: "string" },
       "running-machines": { type: "string" },
-      "no-machines": { type: "boolean" },
     },
   });
+}
+
+function suiteOf(value: string | undefined): BenchOptions["suite"] {
+  if (value === undefined) return "all";
+  if (value === "all" || value === "machine" || value === "volume" || value === "qemu") return value;
+  throw new UsageError(`--suite: expected all, machine, volume or qemu, got ${value}`);
 }
 
 function positiveNumber(value: string | undefined, flag: string, fallback: number): number {

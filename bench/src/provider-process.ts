@@ -4,9 +4,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bucket, createRuntimeClient, machine } from "@iri/api";
+import { bucket, createRuntimeClient, machine, volume } from "@iri/api";
 
-const services = { machine: machine.MachineRuntime, bucket: bucket.BucketRuntime };
+const services = {
+  machine: machine.MachineRuntime,
+  volume: volume.VolumeRuntime,
+  bucket: bucket.BucketRuntime,
+};
 type Runtime = keyof typeof services;
 const mainOf = (runtime: Runtime) =>
   fileURLToPath(new URL(`../../apps/${runtime}-provider/dist/main.js`, import.meta.url));
@@ -60,6 +64,11 @@ const running = new Set<ChildProcess>();
 /** Starts the machine provider on `<dir>/machine.sock` with state in `<dir>/state`; resolves once it serves. */
 export function startMachineProvider(dir: string, extraFlags: string[] = []): Promise<ProviderProcess> {
   return startProvider("machine", dir, [...BENCH_FLAGS, ...extraFlags]);
+}
+
+/** Starts the volume provider on `<dir>/volume.sock` with state in `<dir>/state`; resolves once it serves. */
+export function startVolumeProvider(dir: string, extraFlags: string[] = []): Promise<ProviderProcess> {
+  return startProvider("volume", dir, ["--ops-address", "", "--log-level", "warn", ...extraFlags]);
 }
 
 /** Starts a provider app on `<dir>/<runtime>.sock` with state in `<dir>/state`; resolves once it serves. */

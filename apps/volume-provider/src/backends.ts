@@ -1,6 +1,10 @@
 import type { VolumeBackend } from "@iri/backend-api";
+import { cephRbdBackend } from "@iri/ceph-rbd";
 import { noopVolumeBackend } from "@iri/noop-backend";
 import type { AnyBackendFactory } from "@iri/runtime-kit";
 
-/** The volume backends this app can run (`--backend <name>`); their settings are in settings.ts. */
-export const volumeBackends: readonly AnyBackendFactory<VolumeBackend>[] = [noopVolumeBackend];
+/** The volume backends this app can run (`--backend <name>`, default `ceph`); their settings are in settings.ts. */
+export const volumeBackends: readonly AnyBackendFactory<VolumeBackend>[] = [
+  cephRbdBackend,
+  noopVolumeBackend,
+];

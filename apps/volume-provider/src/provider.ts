@@ -64,6 +64,7 @@ export async function startVolumeProvider(settings: VolumeProviderSettings): Pro
         snapshots,
         classes,
         capacity,
+        maxVolumeBytes: BigInt(settings.maxVolumeBytes),
         backend,
         events,
         runtimeName: settings.runtimeName,

@@ -1,15 +1,28 @@
 import type { SettingDefinitions } from "@iri/backend-api";
+import { cephRbdBackend } from "@iri/ceph-rbd";
 import { noopVolumeBackend } from "@iri/noop-backend";
 import { commonSettings } from "@iri/runtime-kit";
 
+const common = commonSettings("volume");
+
 export const volumeSettings = {
-  ...commonSettings("volume"),
+  ...common,
+  backend: { ...common.backend, default: cephRbdBackend.name },
   runtimeName: {
     flag: "runtime-name",
     env: "IRI_VOLUME_PROVIDER_RUNTIME_NAME",
     kind: "string",
     default: "iri-volume-provider",
     description: "runtime_name reported by Version; the poollet uses it as the scheme of volume ids.",
+  },
+  maxVolumeBytes: {
+    flag: "max-volume-bytes",
+    env: "IRI_VOLUME_PROVIDER_MAX_VOLUME_BYTES",
+    kind: "integer",
+    default: "70368744177664",
+    min: 1,
+    description:
+      "Largest volume a create or expand may ask for (64 TiB by default); larger → InvalidArgument.",
   },
   overprovisioningPercent: {
     flag: "overprovisioning-percent",
@@ -20,5 +33,6 @@ export const volumeSettings = {
     description:
       "Bytes of volumes offered per 100 bytes of pool capacity (thin provisioning: above 100 promises more than the pool holds).",
   },
+  ...cephRbdBackend.settings,
   ...noopVolumeBackend.settings,
 } as const satisfies SettingDefinitions;

@@ -9,6 +9,8 @@ export interface VolumeServerContext {
   readonly snapshots: SnapshotCollection;
   readonly classes: readonly VolumeClassConfig[];
   readonly capacity: VolumeCapacity;
+  /** The largest volume a create or expand may ask for (--max-volume-bytes). */
+  readonly maxVolumeBytes: bigint;
   readonly backend: VolumeBackend;
   readonly events: EventRecorder;
   readonly runtimeName: string;

@@ -58,6 +58,14 @@ describe("CreateVolume capacity", () => {
   });
 });
 
+describe("CreateVolume size", () => {
+  it("is InvalidArgument above --max-volume-bytes, before any capacity check", async () => {
+    const err = await createVolume(f.ctx, request(65n * TiB)).catch((e: unknown) => e);
+    expect(codeOf(err)).toBe(Code.InvalidArgument);
+    expect((err as Error).message).toMatch(/largest volume this provider creates/);
+  });
+});
+
 describe("CreateVolume from a snapshot", () => {
   async function snapshot(id: string, labels: Record<string, string>, size: bigint) {
     await f.ctx.snapshots.create({

@@ -23,7 +23,7 @@ export async function createVolume(
   const labels = { ...metadata?.labels };
   validateStringMap(labels, "metadata.labels");
   validateStringMap(metadata?.annotations ?? {}, "metadata.annotations");
-  validateVolumeSpec(spec, ctx.classes);
+  validateVolumeSpec(spec, ctx.classes, ctx.maxVolumeBytes);
   const cls = ctx.classes.find((c) => c.name === spec.class);
   const size = spec.resources?.storageBytes ?? 0n;
   const snapshotId = spec.volumeDataSource?.snapshotDataSource?.snapshotId;

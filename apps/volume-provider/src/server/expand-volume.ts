@@ -12,7 +12,7 @@ export async function expandVolume(
 ): Promise<Record<string, never>> {
   const existing = getLiveVolume(ctx, req.volumeId);
   const resources = req.resources;
-  validateStorageBytes(resources, "resources");
+  validateStorageBytes(resources, "resources", ctx.maxVolumeBytes);
   const cls = ctx.classes.find((c) => c.name === existing.spec.class);
   const growth = resources.storageBytes - (existing.spec.resources?.storageBytes ?? 0n);
   const release = cls && growth > 0n ? ctx.capacity.reserve(cls, growth) : undefined;

@@ -43,6 +43,7 @@ export async function volumeFixture(classes: VolumeClassConfig[], capacityBytes 
     snapshots,
     classes,
     capacity,
+    maxVolumeBytes: 64n * TiB,
     backend,
     events,
     runtimeName: "test",

@@ -30,8 +30,8 @@ export function buildTestGuest(): TestGuest {
 export async function pushTestGuest(
   guest: TestGuest,
   repository = "iri-tests/qemu-test-guest",
+  registry = process.env.REGISTRY_ADDR,
 ): Promise<string> {
-  const registry = process.env.REGISTRY_ADDR;
   if (!registry) throw new Error("REGISTRY_ADDR must be set (source <(bash scripts/services.sh env))");
   const pushed = await pushImage(
     registry,

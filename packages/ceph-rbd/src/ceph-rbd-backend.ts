@@ -1,0 +1,154 @@
+import {
+  type ApplyOutcome,
+  BackendUnavailableError,
+  type ObjectRef,
+  type OperationContext,
+  type OwnedResource,
+  type PoolCapacity,
+  type RemoveOutcome,
+  type SnapshotIntent,
+  type SnapshotObservation,
+  type VolumeBackend,
+  type VolumeClassConfig,
+  type VolumeIntent,
+  type VolumeObservation,
+} from "@iri/backend-api";
+import type { OciClient } from "@iri/oci";
+import { type BackendDeps, poolOfClass } from "./backend-deps.js";
+import { CephUnreachableError } from "./cli/ceph-command-error.js";
+import type { ImageCache } from "./image-cache.js";
+import { Meta } from "./names.js";
+import { OwnedImageLister } from "./owned-images.js";
+import { poolCapacity } from "./pool-capacity.js";
+import { applySnapshot, removeKeptIfUnused, removeSnapshot } from "./snapshot-ops.js";
+import { applyVolume, type VolumeSource } from "./volume-apply.js";
+import { removeVolume } from "./volume-remove.js";
+import { snapshotSource } from "./volume-source.js";
+
+/** The VolumeBackend on Ceph RBD; built by `cephRbdBackend.open`. */
+export class CephRbdBackend implements VolumeBackend {
+  readonly name = "ceph";
+  private readonly owned: OwnedImageLister;
+
+  private readonly gcTimer: NodeJS.Timeout;
+  private gcRunning: Promise<void> | undefined;
+
+  constructor(
+    private readonly deps: BackendDeps,
+    private readonly cache: ImageCache,
+    private readonly oci: OciClient,
+    /** Cache images without clones for this long are removed; also paces the collector. */
+    private readonly cacheGcMs: number,
+  ) {
+    this.owned = new OwnedImageLister(deps);
+    const every = Math.min(Math.max(cacheGcMs / 2, 10_000), 300_000);
+    this.gcTimer = setInterval(() => this.collectInBackground(), every);
+    this.gcTimer.unref();
+  }
+
+  apply(
+    intent: VolumeIntent,
+    ctx: OperationContext<VolumeObservation>,
+  ): Promise<ApplyOutcome<VolumeObservation>> {
+    return reachable(() => applyVolume(this.deps, intent, ctx, (i, c, pool) => this.sourceOf(i, c, pool)));
+  }
+
+  remove(ref: ObjectRef): Promise<RemoveOutcome> {
+    return reachable(() => removeVolume(this.deps, ref));
+  }
+
+  applySnapshot(
+    intent: SnapshotIntent,
+    ctx: OperationContext<SnapshotObservation>,
+  ): Promise<ApplyOutcome<SnapshotObservation>> {
+    return reachable(() => applySnapshot(this.deps, intent, ctx));
+  }
+
+  removeSnapshot(ref: ObjectRef): Promise<RemoveOutcome> {
+    return reachable(() => removeSnapshot(this.deps, ref));
+  }
+
+  async listOwned(): Promise<{ volumes: OwnedResource[]; snapshots: OwnedResource[] }> {
+    const { volumes, snapshots } = await reachable(() => this.owned.list());
+    return { volumes, snapshots };
+  }
+
+  capacity(cls: VolumeClassConfig): Promise<PoolCapacity> {
+    return reachable(() => poolCapacity(this.deps.cli, poolOfClass(this.deps, cls)));
+  }
+
+  /**
+   * Removes what no object needs any more and only this backend knows about: kept images whose last
+   * snapshot is gone (a crash between the two removals), cache images left half-written by a crash, and
+   * cache images no volume has been cloned from for the configured time. Runs periodically.
+   */
+  async collectGarbage(signal: AbortSignal = new AbortController().signal): Promise<void> {
+    const { rbd, names } = this.deps;
+    const { others } = await reachable(() => this.owned.list(signal));
+    for (const { pool, image, owner, snapshots } of others) {
+      if (owner !== this.deps.owner) continue;
+      const name = image.image;
+      if (name.startsWith(names.keptPrefix)) {
+        if (snapshots.length === 0) await reachable(() => removeKeptIfUnused(this.deps, pool, name, signal));
+        continue;
+      }
+      await reachable(async () => {
+        const metadata = await rbd.metadata(pool, name, signal);
+        const digest = metadata[Meta.id] ?? "";
+        if (metadata[Meta.cacheState] !== "ready") {
+          if (!this.cache.isPopulating(pool, digest)) await this.cache.removeCacheImage(pool, name, signal);
+          return;
+        }
+        const clones = await rbd.children(pool, name, names.cacheSnapshot, signal);
+        const since = metadata[Meta.unusedSince];
+        if (clones.length > 0) {
+          if (since !== undefined) await rbd.removeMetadata(pool, name, Meta.unusedSince, signal);
+        } else if (since === undefined) {
+          await rbd.setMetadata(pool, name, Meta.unusedSince, String(Date.now()), signal);
+        } else if (Date.now() - Number(since) >= this.cacheGcMs) {
+          await this.cache.removeCacheImage(pool, name, signal);
+          this.deps.context.logger.info({ pool, image: name, digest }, "removed an unused image cache");
+        }
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.gcTimer);
+    await this.gcRunning;
+    await this.oci.close();
+  }
+
+  private collectInBackground(): void {
+    if (this.gcRunning) return;
+    this.gcRunning = this.collectGarbage()
+      .catch((error: unknown) =>
+        this.deps.context.logger.warn({ err: String(error) }, "garbage collection failed"),
+      )
+      .finally(() => {
+        this.gcRunning = undefined;
+      });
+  }
+
+  private async sourceOf(
+    intent: VolumeIntent,
+    ctx: OperationContext<VolumeObservation>,
+    pool: string,
+  ): Promise<VolumeSource> {
+    const source = intent.spec.volumeDataSource;
+    if (source?.snapshotDataSource) return snapshotSource(this.deps, intent, ctx.signal);
+    if (source?.imageDataSource) return this.cache.sourceFor(intent, ctx, pool);
+    return { kind: "empty" };
+  }
+}
+
+/** Runs a Ceph operation, turning "the cluster did not answer" into the seam's BackendUnavailableError. */
+async function reachable<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof CephUnreachableError)
+      throw new BackendUnavailableError(error.message, { cause: error });
+    throw error;
+  }
+}

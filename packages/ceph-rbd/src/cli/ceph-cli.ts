@@ -1,0 +1,194 @@
+import { spawn } from "node:child_process";
+import type { Readable } from "node:stream";
+import { CephCommandError, CephUnreachableError, Errno, lastStderrLine } from "./ceph-command-error.js";
+
+/** How the tools reach the cluster: no ceph.conf is read; the key comes from a 0600 keyring file. */
+export interface CephConnection {
+  /** Comma-separated `host:port` monitor addresses. */
+  readonly monitors: string;
+  /** The cephx user without its `client.` prefix. */
+  readonly id: string;
+  readonly keyringPath: string;
+  /** Seconds a monitor or OSD may take to answer before a call fails as unreachable. */
+  readonly timeoutSeconds: number;
+}
+
+export interface RunOptions {
+  /** Streamed into the tool's stdin (e.g. `rbd import-diff -`). */
+  readonly stdin?: Readable;
+  readonly signal?: AbortSignal;
+  /** Our own deadline for the whole call; defaults to a few times the cluster timeout. */
+  readonly deadlineMs?: number;
+}
+
+type Tool = "rbd" | "ceph";
+
+/** The errno of a CephCommandError whose tool was killed by a signal it did not get from us. */
+export const CRASHED = -1;
+const CRASH_ATTEMPTS = 3;
+
+/** Stderr kept for an error message (its start and its end): rbd writes progress there, without bound. */
+const STDERR_KEEP_BYTES = 8 * 1024;
+
+/**
+ * Runs `rbd` and `ceph` with argv arrays (never a shell) against one cluster identity. Exit codes are the
+ * failing call's errno (CephCommandError); a cluster that does not answer in time is CephUnreachableError.
+ */
+export class CephCli {
+  constructor(readonly connection: CephConnection) {}
+
+  /** `rbd <args>`; resolves to stdout. */
+  rbd(args: readonly string[], options: RunOptions = {}): Promise<string> {
+    return this.run("rbd", args, options);
+  }
+
+  /** `ceph <args>`; resolves to stdout. */
+  ceph(args: readonly string[], options: RunOptions = {}): Promise<string> {
+    return this.run("ceph", args, options);
+  }
+
+  /** `rbd <args> --format json`, parsed. */
+  async rbdJson<T>(args: readonly string[], options: RunOptions = {}): Promise<T> {
+    return parseJson<T>("rbd", args, await this.rbd([...args, "--format", "json"], options));
+  }
+
+  /** `ceph <args> --format json`, parsed. */
+  async cephJson<T>(args: readonly string[], options: RunOptions = {}): Promise<T> {
+    return parseJson<T>("ceph", args, await this.ceph([...args, "--format", "json"], options));
+  }
+
+  private connectionArgs(tool: Tool): string[] {
+    const { monitors, id, keyringPath, timeoutSeconds } = this.connection;
+    const seconds = String(timeoutSeconds);
+    const args = [
+      "--conf",
+      "/dev/null",
+      "-m",
+      monitors,
+      "--id",
+      id,
+      "--keyring",
+      keyringPath,
+      "--client-mount-timeout",
+      seconds,
+      "--rados-mon-op-timeout",
+      seconds,
+      "--rados-osd-op-timeout",
+      String(timeoutSeconds * 3),
+    ];
+    if (tool === "ceph") args.push("--connect-timeout", seconds);
+    return args;
+  }
+
+  private async run(tool: Tool, args: readonly string[], options: RunOptions): Promise<string> {
+    // librbd in Ceph 16 sometimes aborts while closing an image after the operation itself completed
+    // (`AsyncOpTracker` assertion, seen with concurrent metadata writes): a crashed call that read no stdin
+    // is run again; every call the backend makes is safe to repeat.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.runOnce(tool, args, options);
+      } catch (error) {
+        const crashed = error instanceof CephCommandError && error.errno === CRASHED;
+        if (!crashed || options.stdin || attempt >= CRASH_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private runOnce(tool: Tool, args: readonly string[], options: RunOptions): Promise<string> {
+    const command = describe(tool, args);
+    const deadlineMs = options.deadlineMs ?? this.connection.timeoutSeconds * 4 * 1000;
+    return new Promise<string>((resolve, reject) => {
+      if (options.signal?.aborted) {
+        reject(options.signal.reason);
+        return;
+      }
+      const child = spawn(tool, [...this.connectionArgs(tool), ...args], {
+        stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
+      });
+      const stdout: Buffer[] = [];
+      let stderr = "";
+      let stderrHead = "";
+      let settled = false;
+      let outcome: Error | undefined;
+      const finish = (error: Error | undefined, value?: string) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener("abort", onAbort);
+        if (error) reject(error);
+        else resolve(value ?? "");
+      };
+      const timer = setTimeout(() => {
+        outcome = new CephUnreachableError(`${command}: no answer from the cluster within ${deadlineMs} ms`);
+        child.kill("SIGKILL");
+      }, deadlineMs);
+      const onAbort = () => {
+        outcome =
+          options.signal?.reason instanceof Error ? options.signal.reason : new Error(`${command} aborted`);
+        child.kill("SIGTERM");
+      };
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
+      child.stderr?.setEncoding("utf8");
+      child.stderr?.on("data", (chunk: string) => {
+        if (stderrHead.length < STDERR_KEEP_BYTES)
+          stderrHead += chunk.slice(0, STDERR_KEEP_BYTES - stderrHead.length);
+        stderr = (stderr + chunk).slice(-STDERR_KEEP_BYTES);
+      });
+      if (options.stdin && child.stdin) {
+        const stdin = child.stdin;
+        // The tool closing its stdin early (it failed) surfaces as its exit code, not as EPIPE.
+        stdin.on("error", () => {});
+        options.stdin.on("error", (error) => {
+          outcome ??= error;
+          // Ending its input (rather than killing it) lets the tool fail on the cut stream and close the
+          // image cleanly: a killed rbd leaves a watch that blocks removing the image for 30 s.
+          options.stdin?.unpipe(stdin);
+          stdin.end();
+        });
+        options.stdin.pipe(stdin);
+      }
+      child.on("error", (error) => finish(new Error(`${command}: cannot start ${tool}: ${error.message}`)));
+      child.on("close", (code, signal) => {
+        if (outcome) finish(outcome);
+        else if (code === 0) finish(undefined, Buffer.concat(stdout).toString("utf8"));
+        else if (isUnreachable(tool, code, stderr)) {
+          finish(
+            new CephUnreachableError(`${command}: the cluster did not answer (${lastStderrLine(stderr)})`),
+          );
+        } else if (code === null) {
+          // The tool crashed (an assertion or a fault in librbd): report the cause, not the crash dump's tail.
+          finish(new CephCommandError(command, CRASHED, `killed by ${signal}: ${crashCause(stderrHead)}`));
+        } else finish(new CephCommandError(command, code, stderr));
+      });
+    });
+  }
+}
+
+function isUnreachable(tool: Tool, code: number | null, stderr: string): boolean {
+  if (code === Errno.ETIMEDOUT || code === Errno.ECONNREFUSED) return true;
+  // The ceph CLI exits 1 with "timed out" when the monitor does not answer within --connect-timeout.
+  return tool === "ceph" && code === 1 && /timed out|error connecting to the cluster/i.test(stderr);
+}
+
+/** The tool and its subcommand words, for messages: never the values that follow. */
+function describe(tool: Tool, args: readonly string[]): string {
+  const words: string[] = [tool];
+  for (const arg of args) {
+    if (arg.startsWith("-") || arg.includes("/") || words.length >= 3) break;
+    words.push(arg);
+  }
+  return words.join(" ");
+}
+
+function parseJson<T>(tool: Tool, args: readonly string[], text: string): T {
+  try {
+    return JSON.parse(text === "" ? "null" : text) as T;
+  } catch (error) {
+    throw new Error(`${describe(tool, args)}: output is not JSON`, { cause: error });
+  }
+}
+
+function crashCause(stderr: string): string {
+  return /.*(ceph_assert|Caught signal|what\(\)).*/.exec(stderr)?.[0].trim() ?? "no message";
+}

@@ -1,0 +1,288 @@
+import { volume } from "@iri/api";
+import {
+  BackendUnavailableError,
+  type JobHandle,
+  type OperationContext,
+  PermanentBackendError,
+  type VolumeIntent,
+  type VolumeObservation,
+} from "@iri/backend-api";
+import {
+  ImageNotFoundError,
+  InvalidImageError,
+  InvalidReferenceError,
+  type IronCoreImage,
+  type OciClient,
+  RegistryUnavailableError,
+  UnauthorizedError,
+} from "@iri/oci";
+import { Counter, Gauge } from "prom-client";
+import { type BackendDeps, notifyWhenSettled } from "./backend-deps.js";
+import { Meta } from "./names.js";
+import { sparseDiffStream } from "./rbd-diff-stream.js";
+import { formatBytes, roundVolumeBytes } from "./sizes.js";
+import type { VolumeSource } from "./volume-apply.js";
+
+const POLL_MS = 1_000;
+/** A tag is resolved again after this long (a volume still waiting keeps the digest it started with). */
+const RESOLVE_TTL_MS = 60_000;
+/** A failed population is started again by the first apply after this long. */
+const RETRY_AFTER_MS = 2_000;
+/** Progress events per waiting volume at most this often. */
+const PROGRESS_EVENT_MS = 5_000;
+
+interface Progress {
+  readonly bytes: number;
+  readonly total: number;
+  readonly bytesPerSecond: number;
+}
+
+/**
+ * IronCore images as RBD clone parents: the rootfs of each manifest digest is written once per pool into
+ * `<p>-img-<owner>-<hex>` (tagged before any data lands, streamed and sparse through `rbd import-diff`), gets a
+ * protected snapshot, and every volume is a clone of it. One population per pool and digest runs as a
+ * background job; waiting volumes get `notDone` with progress, never a blocked worker.
+ */
+export class ImageCache {
+  private readonly resolved = new Map<string, { image: IronCoreImage; at: number }>();
+  private readonly waiting = new Map<string, Set<string>>();
+  private readonly lastProgressEvent = new Map<string, number>();
+  private readonly failedAt = new Map<string, number>();
+  private readonly populationBytes: Gauge;
+  private readonly populations: Counter;
+
+  constructor(
+    private readonly deps: BackendDeps,
+    private readonly oci: OciClient,
+  ) {
+    // A backend opened again on the same registry (a re-open after a failed start) shares the series.
+    const { metrics } = deps.context;
+    this.populationBytes =
+      (metrics.getSingleMetric("iri_volume_image_population_bytes") as Gauge | undefined) ??
+      new Gauge({
+        name: "iri_volume_image_population_bytes",
+        help: "Bytes of an IronCore image's rootfs read so far by a running population",
+        labelNames: ["pool", "digest"],
+        registers: [metrics],
+      });
+    this.populations =
+      (metrics.getSingleMetric("iri_volume_image_populations_total") as Counter | undefined) ??
+      new Counter({
+        name: "iri_volume_image_populations_total",
+        help: "Finished populations of cached IronCore images, by result",
+        labelNames: ["result"],
+        registers: [metrics],
+      });
+  }
+
+  /** The clone parent for a volume from an IronCore image, or a pending outcome while it is being written. */
+  async sourceFor(
+    intent: VolumeIntent,
+    ctx: OperationContext<VolumeObservation>,
+    pool: string,
+  ): Promise<VolumeSource> {
+    const source = intent.spec.volumeDataSource?.imageDataSource;
+    if (!source?.image)
+      throw new PermanentBackendError("ImagePullFailed", "the image data source names no image");
+    const image = await this.resolve(source.image, source.architecture, ctx.signal);
+    const rootfs = image.rootfs;
+    if (!rootfs)
+      throw new PermanentBackendError("ImageHasNoRootfs", `image ${source.image} has no rootfs layer`);
+    const cacheBytes = roundVolumeBytes(BigInt(rootfs.size));
+    const requested = roundVolumeBytes(intent.spec.resources?.storageBytes ?? 0n);
+    if (cacheBytes > requested) {
+      throw new PermanentBackendError(
+        "ImageLargerThanVolume",
+        `image ${source.image} needs ${formatBytes(cacheBytes)} but the volume asks for ${formatBytes(requested)}`,
+      );
+    }
+    const name = this.deps.names.cache(image.manifestDigest);
+    const parent = { pool, image: name, snapshot: this.deps.names.cacheSnapshot };
+    const what = `image ${source.image} (${image.manifestDigest})`;
+    const key = `populate ${pool} ${image.manifestDigest}`;
+    const { jobs } = this.deps.context;
+    const settled = jobs.get(key);
+    if (settled?.status === "succeeded") jobs.forget(key);
+    if (await this.isReady(pool, name, ctx.signal)) return { kind: "clone", parent, what };
+    if (settled?.status === "failed") {
+      // Every volume waiting for it sees the failure; the job is forgotten (and the next apply starts it
+      // afresh) once the failure is RETRY_AFTER_MS old: retried, never poisoning the digest.
+      if (Date.now() - (this.failedAt.get(key) ?? 0) < RETRY_AFTER_MS) throw settled.error;
+      jobs.forget(key);
+    }
+
+    this.waitFor(key, intent.id);
+    const state = jobs.ensure(key, (job) => this.populate(key, pool, name, image, what, job));
+    if (state.status !== "running") throw new Error(`population ${key} settled before it started`);
+    const progress = state.progress as Progress | undefined;
+    const message = progress
+      ? `Writing ${what}: ${formatBytes(BigInt(progress.bytes))} of ${formatBytes(BigInt(progress.total))} at ${formatBytes(BigInt(Math.round(progress.bytesPerSecond)))}/s`
+      : `Writing ${what}`;
+    this.progressEvent(intent.id, ctx, message);
+    return {
+      kind: "pending",
+      outcome: {
+        observation: { state: volume.VolumeState.VOLUME_PENDING, storageBytes: 0n },
+        notDone: { afterMs: POLL_MS, reason: "PopulatingImage", message },
+      },
+    };
+  }
+
+  private async resolve(
+    reference: string,
+    architecture: string,
+    signal: AbortSignal,
+  ): Promise<IronCoreImage> {
+    const key = `${reference}|${architecture}`;
+    const cached = this.resolved.get(key);
+    if (cached && Date.now() - cached.at < RESOLVE_TTL_MS) return cached.image;
+    try {
+      const image = await this.oci.resolveImage(reference, {
+        ...(architecture ? { architecture } : {}),
+        signal,
+      });
+      this.resolved.set(key, { image, at: Date.now() });
+      return image;
+    } catch (error) {
+      throw registryFailure(error, reference);
+    }
+  }
+
+  private async isReady(pool: string, name: string, signal: AbortSignal): Promise<boolean> {
+    return (await this.deps.rbd.metadataValueIfExists(pool, name, Meta.cacheState, signal)) === "ready";
+  }
+
+  private async populate(
+    key: string,
+    pool: string,
+    name: string,
+    image: IronCoreImage,
+    what: string,
+    job: JobHandle,
+  ): Promise<void> {
+    const { rbd, owner } = this.deps;
+    const rootfs = image.rootfs;
+    if (!rootfs) throw new Error("no rootfs");
+    const digest = image.manifestDigest;
+    const imageBytes = roundVolumeBytes(BigInt(rootfs.size));
+    const started = Date.now();
+    try {
+      if (!(await rbd.create(pool, name, imageBytes, job.signal))) {
+        // A leftover of an earlier attempt (failed, or cut short by a crash) is never trusted: start over.
+        await this.removeCacheImage(pool, name, job.signal);
+        if (!(await rbd.create(pool, name, imageBytes, job.signal))) {
+          throw new Error(`${pool}/${name} exists and is not this provider's to replace`);
+        }
+      }
+      await Promise.all([
+        rbd.setMetadata(pool, name, Meta.owner, owner, job.signal),
+        rbd.setMetadata(pool, name, Meta.id, digest, job.signal),
+        rbd.setMetadata(pool, name, Meta.cacheState, "populating", job.signal),
+      ]);
+      const blob = await this.oci
+        .openBlob(image.reference, rootfs, { signal: job.signal })
+        .catch((error: unknown) => {
+          throw registryFailure(error, `${image.reference.registry}/${image.reference.repository}`);
+        });
+      const stream = sparseDiffStream(blob, {
+        imageBytes,
+        // import-diff makes the snapshot once the stream ended well: one rbd call less.
+        toSnapshot: this.deps.names.cacheSnapshot,
+        onProgress: (bytes) => {
+          const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+          job.progress({ bytes, total: rootfs.size, bytesPerSecond: bytes / seconds });
+          this.populationBytes.set({ pool, digest }, bytes);
+        },
+      });
+      await rbd.importDiff(pool, name, stream, job.signal);
+      await rbd.protectSnapshot(pool, name, this.deps.names.cacheSnapshot, job.signal);
+      await rbd.setMetadata(pool, name, Meta.cacheState, "ready", job.signal);
+      this.populations.inc({ result: "succeeded" });
+      for (const id of this.waiting.get(key) ?? []) {
+        this.deps.context.event(id, "Normal", "ImagePopulated", `Wrote ${what} into ${pool}/${name}`);
+      }
+      this.deps.context.logger.info(
+        { pool, image: name, digest, bytes: rootfs.size, seconds: (Date.now() - started) / 1000 },
+        "image cache populated",
+      );
+    } catch (error) {
+      this.populations.inc({ result: "failed" });
+      for (const id of this.waiting.get(key) ?? []) {
+        this.deps.context.event(
+          id,
+          "Warning",
+          "ImagePopulationFailed",
+          `Writing ${what} failed: ${errorMessage(error)}`,
+        );
+      }
+      await this.removeCacheImage(pool, name, new AbortController().signal).catch((cleanup: unknown) =>
+        this.deps.context.logger.warn(
+          { pool, image: name, err: String(cleanup) },
+          "cannot remove a failed population",
+        ),
+      );
+      this.failedAt.set(key, Date.now());
+      throw error;
+    } finally {
+      this.populationBytes.remove({ pool, digest });
+      const waiting = [...(this.waiting.get(key) ?? [])];
+      notifyWhenSettled(this.deps, waiting);
+      this.waiting.delete(key);
+    }
+  }
+
+  /** Removes a cache image of ours with its snapshot (only when nothing is cloned from it). */
+  async removeCacheImage(pool: string, name: string, signal: AbortSignal): Promise<void> {
+    const { rbd } = this.deps;
+    const owner = await rbd.metadataValueIfExists(pool, name, Meta.owner, signal);
+    if (owner === null) return;
+    if (owner !== undefined && owner !== this.deps.owner) return;
+    await rbd.removeSnapshot(pool, name, this.deps.names.cacheSnapshot, signal);
+    await rbd.remove(pool, name, signal);
+  }
+
+  /** True while a population of this cache image runs in this process. */
+  isPopulating(pool: string, digest: string): boolean {
+    return this.deps.context.jobs.get(`populate ${pool} ${digest}`)?.status === "running";
+  }
+
+  private waitFor(key: string, volumeId: string): void {
+    const set = this.waiting.get(key) ?? new Set<string>();
+    set.add(volumeId);
+    this.waiting.set(key, set);
+  }
+
+  private progressEvent(volumeId: string, ctx: OperationContext<VolumeObservation>, message: string): void {
+    const last = this.lastProgressEvent.get(volumeId) ?? 0;
+    if (Date.now() - last < PROGRESS_EVENT_MS) return;
+    this.lastProgressEvent.set(volumeId, Date.now());
+    ctx.event("Normal", "PopulatingImage", message);
+  }
+}
+
+/** Registry failures as the seam's error kinds: permanent for what retrying cannot fix. */
+function registryFailure(error: unknown, what: string): Error {
+  if (error instanceof RegistryUnavailableError) {
+    return new BackendUnavailableError(`registry for ${what}: ${error.message}`, { cause: error });
+  }
+  if (error instanceof UnauthorizedError) {
+    return new PermanentBackendError("ImagePullUnauthorized", `pulling ${what}: ${error.message}`, {
+      cause: error,
+    });
+  }
+  if (
+    error instanceof ImageNotFoundError ||
+    error instanceof InvalidImageError ||
+    error instanceof InvalidReferenceError
+  ) {
+    return new PermanentBackendError("ImagePullFailed", `pulling ${what}: ${error.message}`, {
+      cause: error,
+    });
+  }
+  // DigestMismatchError (corruption in transit) and anything else: retried with back-off.
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,87 @@
+import { createHash } from "node:crypto";
+
+/** Image metadata keys this backend writes on every image it creates. */
+export const Meta = {
+  /** The provider instance that created the image: nothing else is ever removed. */
+  owner: "iri.owner",
+  /** The volume (or cache digest) the image belongs to. */
+  id: "iri.id",
+  /** The volume's stable WWN, returned as the access handle. */
+  wwn: "iri.wwn",
+  /** "luks2" once the image (or the parent it was cloned from) carries a LUKS2 header. */
+  encryption: "iri.encryption",
+  /** "1" once an encrypted volume made from an unencrypted source holds the source's data. */
+  filled: "iri.filled",
+  /** Cache images only: "ready" once the rootfs is written and the snapshot protected. */
+  cacheState: "iri.cache-state",
+  /** Cache images only: when (ms since the epoch) the collector first saw it without clones. */
+  unusedSince: "iri.unused-since",
+} as const;
+
+/**
+ * RBD names, all derived from a prefix that carries nothing secret:
+ * - `<p>-vol-<volume id>`: a volume;
+ * - `<p>-kept-<volume id>`: a deleted volume kept (not listed) until its last snapshot goes;
+ * - `<p>-snap-<snapshot id>`: an RBD snapshot of one of those, for a volume snapshot;
+ * - `<p>-img-<owner>-<sha256 hex>`: the cached rootfs of an IronCore image (per owner, so that providers
+ *   sharing a pool never share, or collect, each other's caches), snapshot `<p>-base`.
+ */
+export class ImageNames {
+  readonly volumePrefix: string;
+  readonly keptPrefix: string;
+  readonly snapshotPrefix: string;
+  readonly cachePrefix: string;
+  readonly cacheSnapshot: string;
+
+  constructor(
+    prefix: string,
+    /** A name-safe form of the owner instance id. */
+    private readonly owner: string,
+  ) {
+    this.volumePrefix = `${prefix}-vol-`;
+    this.keptPrefix = `${prefix}-kept-`;
+    this.snapshotPrefix = `${prefix}-snap-`;
+    this.cachePrefix = `${prefix}-img-`;
+    this.cacheSnapshot = `${prefix}-base`;
+  }
+
+  volume(volumeId: string): string {
+    return this.volumePrefix + checkId(volumeId);
+  }
+
+  kept(volumeId: string): string {
+    return this.keptPrefix + checkId(volumeId);
+  }
+
+  snapshot(snapshotId: string): string {
+    return this.snapshotPrefix + checkId(snapshotId);
+  }
+
+  /** `digest` is `sha256:<hex>`. */
+  cache(digest: string): string {
+    return `${this.cachePrefix}${this.owner}-${digest.replace(/^sha256:/, "")}`;
+  }
+
+  /** The volume id of a volume or kept image name, else undefined. */
+  volumeIdOf(image: string): string | undefined {
+    if (image.startsWith(this.volumePrefix)) return image.slice(this.volumePrefix.length);
+    if (image.startsWith(this.keptPrefix)) return image.slice(this.keptPrefix.length);
+    return undefined;
+  }
+
+  snapshotIdOf(snapshot: string): string | undefined {
+    return snapshot.startsWith(this.snapshotPrefix) ? snapshot.slice(this.snapshotPrefix.length) : undefined;
+  }
+}
+
+/** Names must not be able to reach another pool or snapshot (`/`, `@`) or leave the prefix's family. */
+function checkId(id: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id))
+    throw new Error(`id ${JSON.stringify(id)} is not usable in an RBD name`);
+  return id;
+}
+
+/** A stable 16-hex WWN for a volume: the same on every call, distinct per owner and volume. */
+export function volumeWwn(owner: string, volumeId: string): string {
+  return createHash("sha256").update(`${owner}/${volumeId}`).digest("hex").slice(0, 16);
+}

@@ -1,0 +1,116 @@
+import { volume } from "@iri/api";
+import {
+  type ApplyOutcome,
+  type ObjectRef,
+  type OperationContext,
+  PermanentBackendError,
+  type Placement,
+  type RemoveOutcome,
+  type SnapshotIntent,
+  type SnapshotObservation,
+} from "@iri/backend-api";
+import { type BackendDeps, notifyWhenSettled } from "./backend-deps.js";
+import { Meta } from "./names.js";
+import { consumerBytesOf } from "./sizes.js";
+
+const FLATTEN_POLL_MS = 1_000;
+
+/** Creates and protects the RBD snapshot `<p>-snap-<id>` on the volume's image. */
+export async function applySnapshot(
+  deps: BackendDeps,
+  intent: SnapshotIntent,
+  ctx: OperationContext<SnapshotObservation>,
+): Promise<ApplyOutcome<SnapshotObservation>> {
+  const { rbd } = deps;
+  const where = ctx.placement ?? intent.volumePlacement;
+  if (!where?.pool || !where.image) {
+    throw new Error(`volume ${intent.volumeId} has no RBD image yet`);
+  }
+  const snapshot = ctx.placement?.snapshot ?? deps.names.snapshot(intent.id);
+  const image = await locateImage(deps, where.pool, where.image, ctx.signal);
+  if (!image) {
+    throw new PermanentBackendError(
+      ctx.placement ? "SnapshotLost" : "VolumeGone",
+      `the RBD image of volume ${intent.volumeId} no longer exists`,
+    );
+  }
+  const created = !ctx.placement;
+  await rbd.ensureProtectedSnapshot(where.pool, image, snapshot, ctx.signal);
+  const info = (await rbd.snapshots(where.pool, image, ctx.signal)).find((s) => s.name === snapshot);
+  if (!info)
+    throw new Error(`RBD snapshot ${where.pool}/${image}@${snapshot} vanished right after it was created`);
+  const encrypted = (await rbd.metadataValue(where.pool, image, Meta.encryption, ctx.signal)) === "luks2";
+  const sizeBytes = consumerBytesOf(info.size, encrypted);
+  if (created) ctx.event("Normal", "SnapshotReady", `Snapshot ${where.pool}/${image}@${snapshot} is ready`);
+  const placement: Placement = { pool: where.pool, image: where.image, snapshot };
+  return { observation: { state: volume.VolumeSnapshotState.VOLUME_SNAPSHOT_READY, sizeBytes }, placement };
+}
+
+/**
+ * Removes a snapshot: its clones are flattened first (in background jobs, so that no worker waits for a
+ * copy), then the snapshot; the kept image of a deleted volume goes with its last snapshot.
+ */
+export async function removeSnapshot(deps: BackendDeps, ref: ObjectRef): Promise<RemoveOutcome> {
+  const { rbd, names } = deps;
+  const where = ref.placement;
+  if (!where?.pool || !where.image) return undefined;
+  const snapshot = where.snapshot ?? names.snapshot(ref.id);
+  const image = await locateImage(deps, where.pool, where.image, ref.signal);
+  if (!image) return undefined;
+  const children = await rbd.children(where.pool, image, snapshot, ref.signal);
+  const jobs = children.map((child) => {
+    const key = `flatten ${child.pool}/${child.image}`;
+    const state = deps.context.jobs.ensure(key, async (job) => {
+      await rbd.flatten(child.pool, child.image, job.signal);
+      notifyWhenSettled(deps, [ref.id]);
+    });
+    return { key, state, child };
+  });
+  const running = jobs.filter((j) => j.state.status === "running");
+  if (running.length > 0) {
+    return {
+      afterMs: FLATTEN_POLL_MS,
+      reason: "FlatteningClones",
+      message: `Copying the data of ${running.map((j) => `${j.child.pool}/${j.child.image}`).join(", ")} off the snapshot before it is removed`,
+    };
+  }
+  for (const { key, state } of jobs) {
+    deps.context.jobs.forget(key);
+    if (state.status === "failed") throw state.error;
+  }
+  // Flattened children leave the list only once every job of this pass has settled: look again.
+  if (children.length > 0 && (await rbd.children(where.pool, image, snapshot, ref.signal)).length > 0) {
+    return { afterMs: FLATTEN_POLL_MS, reason: "FlatteningClones", message: "Clones of the snapshot remain" };
+  }
+  await rbd.removeSnapshot(where.pool, image, snapshot, ref.signal);
+  ref.event("Normal", "SnapshotDeleted", `Removed snapshot ${where.pool}/${image}@${snapshot}`);
+  if (image.startsWith(names.keptPrefix)) await removeKeptIfUnused(deps, where.pool, image, ref.signal);
+  return undefined;
+}
+
+/** The image a snapshot lives on: its volume's image, or that volume's kept image once the volume is deleted. */
+export async function locateImage(
+  deps: BackendDeps,
+  pool: string,
+  image: string,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  if (await deps.rbd.info(pool, image, signal)) return image;
+  const volumeId = deps.names.volumeIdOf(image);
+  if (volumeId === undefined) return undefined;
+  const kept = deps.names.kept(volumeId);
+  return (await deps.rbd.info(pool, kept, signal)) ? kept : undefined;
+}
+
+/** Removes a kept image that has no snapshot left (also the clean-up of a crash between the two steps). */
+export async function removeKeptIfUnused(
+  deps: BackendDeps,
+  pool: string,
+  image: string,
+  signal: AbortSignal,
+): Promise<void> {
+  if ((await deps.rbd.snapshots(pool, image, signal)).length > 0) return;
+  const owner = await deps.rbd.metadataValue(pool, image, Meta.owner, signal);
+  if (owner !== deps.owner) return;
+  await deps.rbd.remove(pool, image, signal);
+}

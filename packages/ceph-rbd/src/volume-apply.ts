@@ -1,0 +1,252 @@
+import { create } from "@bufbuild/protobuf";
+import { volume } from "@iri/api";
+import {
+  type ApplyOutcome,
+  type OperationContext,
+  PermanentBackendError,
+  type Placement,
+  type VolumeIntent,
+  type VolumeObservation,
+} from "@iri/backend-api";
+import { type BackendDeps, notifyWhenSettled, poolOfClass } from "./backend-deps.js";
+import type { ImageInfo, ParentRef } from "./cli/rbd.js";
+import { type CopyTarget, copyIntoEncrypted } from "./encrypted-copy.js";
+import { withSecretFile } from "./keyring.js";
+import { Meta, volumeWwn } from "./names.js";
+import { QOS_METADATA_KEYS, qosMetadata } from "./qos.js";
+import { consumerBytesOf, formatBytes, imageBytesFor, roundVolumeBytes } from "./sizes.js";
+
+/** Where a new volume's data comes from, resolved to something RBD can clone (or nothing: an empty image). */
+export type VolumeSource =
+  | { readonly kind: "empty" }
+  | { readonly kind: "clone"; readonly parent: ParentRef; readonly what: string }
+  | { readonly kind: "pending"; readonly outcome: ApplyOutcome<VolumeObservation> };
+
+export type SourceResolver = (
+  intent: VolumeIntent,
+  ctx: OperationContext<VolumeObservation>,
+  pool: string,
+) => Promise<VolumeSource>;
+
+/**
+ * Realises a volume, level-based: whatever already exists (after a crash at any step) is checked and completed,
+ * never redone. Steps: image (empty, or clone of a snapshot or cached IronCore image) → owner tags → LUKS2
+ * format → size → QoS → access.
+ */
+export async function applyVolume(
+  deps: BackendDeps,
+  intent: VolumeIntent,
+  ctx: OperationContext<VolumeObservation>,
+  resolveSource: SourceResolver,
+): Promise<ApplyOutcome<VolumeObservation>> {
+  const { rbd } = deps;
+  const signal = ctx.signal;
+  const pool = ctx.placement?.pool ?? poolOfClass(deps, intent.class);
+  const image = ctx.placement?.image ?? deps.names.volume(intent.id);
+  const placement: Placement = { pool, image };
+  const passphrase = passphraseOf(intent);
+  const encrypted = passphrase !== undefined;
+  const requested = intent.spec.resources?.storageBytes ?? 0n;
+  const consumerBytes = roundVolumeBytes(requested);
+  const targetBytes = imageBytesFor(consumerBytes, encrypted);
+
+  let info = await rbd.info(pool, image, signal);
+  if (!info) {
+    const source = await resolveSource(intent, ctx, pool);
+    if (source.kind === "pending") return { ...source.outcome, placement };
+    // An encrypted volume from an unencrypted source is an empty image filled through the encryption below.
+    const copyLater =
+      source.kind === "clone" && encrypted && !(await isEncrypted(deps, source.parent, signal));
+    if (source.kind === "empty" || copyLater) {
+      await rbd.create(pool, image, targetBytes, signal);
+      ctx.event(
+        "Normal",
+        "VolumeCreated",
+        `Created RBD image ${pool}/${image} (${formatBytes(consumerBytes)})`,
+      );
+    } else {
+      await rbd.clone(source.parent, pool, image, signal);
+      ctx.event("Normal", "VolumeCloned", `Cloned RBD image ${pool}/${image} from ${source.what}`);
+    }
+    info = await rbd.info(pool, image, signal);
+    if (!info) throw new Error(`RBD image ${pool}/${image} vanished right after it was created`);
+  }
+  const metadata = await rbd.metadata(pool, image, signal);
+
+  const wwn = volumeWwn(deps.owner, intent.id);
+  // A clone starts with a copy of its parent's metadata: the tags are always rewritten to this volume's.
+  await setMissing(
+    deps,
+    pool,
+    image,
+    metadata,
+    { [Meta.owner]: deps.owner, [Meta.id]: intent.id, [Meta.wwn]: wwn },
+    signal,
+  );
+
+  await ensureEncryption(deps, ctx, pool, info, metadata, passphrase);
+  if (passphrase && !info.parent && intent.spec.volumeDataSource) {
+    const filled = metadata[Meta.filled] === "1";
+    const pending = await fillEncrypted(
+      deps,
+      intent,
+      ctx,
+      { pool, image, passphrase },
+      filled,
+      resolveSource,
+    );
+    if (pending) return { ...pending, placement };
+  }
+
+  const available = ctx.lastObservation?.state === volume.VolumeState.VOLUME_AVAILABLE;
+  let visibleBytes = consumerBytes;
+  if (info.size < targetBytes) {
+    await rbd.resize(pool, image, targetBytes, signal);
+    if (available)
+      ctx.event("Normal", "VolumeExpanded", `Expanded ${pool}/${image} to ${formatBytes(consumerBytes)}`);
+  } else if (info.size > targetBytes) {
+    const sourceBytes = consumerBytesOf(info.size, encrypted);
+    if (!available && info.parent) {
+      throw new PermanentBackendError(
+        "SourceLargerThanVolume",
+        `the volume's source needs ${formatBytes(sourceBytes)} but the volume asks for ${formatBytes(consumerBytes)}`,
+      );
+    }
+    // RBD images never shrink; the consumer keeps seeing what it saw.
+    visibleBytes = sourceBytes;
+  }
+
+  await applyQos(deps, intent, pool, image, metadata, signal);
+
+  const access = create(volume.VolumeAccessSchema, {
+    driver: "ceph",
+    handle: wwn,
+    attributes: { monitors: deps.monitors, image: `${pool}/${image}` },
+    secretData: {
+      userID: new TextEncoder().encode(deps.consumer.id),
+      userKey: new TextEncoder().encode(deps.consumer.key),
+    },
+  });
+  return {
+    observation: { state: volume.VolumeState.VOLUME_AVAILABLE, access, storageBytes: visibleBytes },
+    placement,
+  };
+}
+
+async function isEncrypted(deps: BackendDeps, parent: ParentRef, signal: AbortSignal): Promise<boolean> {
+  return (await deps.rbd.metadataValue(parent.pool, parent.image, Meta.encryption, signal)) === "luks2";
+}
+
+const FILL_POLL_MS = 1_000;
+
+/**
+ * Copies the volume's unencrypted source into its (formatted) image through the encryption, as a background
+ * job; resolves to a pending outcome while it runs, undefined once the image holds the data (`iri.filled`).
+ * A crash in the middle leaves `iri.filled` unset: the copy runs again, whole.
+ */
+async function fillEncrypted(
+  deps: BackendDeps,
+  intent: VolumeIntent,
+  ctx: OperationContext<VolumeObservation>,
+  target: CopyTarget,
+  filled: boolean,
+  resolveSource: SourceResolver,
+): Promise<ApplyOutcome<VolumeObservation> | undefined> {
+  const key = `fill ${target.pool}/${target.image}`;
+  const { jobs } = deps.context;
+  if (filled) {
+    jobs.forget(key);
+    return undefined;
+  }
+  const source = await resolveSource(intent, ctx, target.pool);
+  if (source.kind === "pending") return source.outcome;
+  if (source.kind === "empty") return undefined;
+  const state = jobs.ensure(key, async (job) => {
+    const connection = { monitors: deps.monitors, ...deps.admin, secretDir: deps.context.stateDir };
+    await copyIntoEncrypted(connection, source.parent, target, job.signal);
+    await deps.rbd.setMetadata(target.pool, target.image, Meta.filled, "1", job.signal);
+    notifyWhenSettled(deps, [intent.id]);
+  });
+  const message = `Copying ${source.what} into the encrypted volume ${target.pool}/${target.image}`;
+  if (state.status === "running") {
+    return {
+      observation: { state: volume.VolumeState.VOLUME_PENDING, storageBytes: 0n },
+      notDone: { afterMs: FILL_POLL_MS, reason: "FillingEncryptedVolume", message },
+    };
+  }
+  jobs.forget(key);
+  if (state.status === "failed") throw state.error;
+  ctx.event("Normal", "EncryptedVolumeFilled", `Copied ${source.what} into ${target.pool}/${target.image}`);
+  return undefined;
+}
+
+function passphraseOf(intent: VolumeIntent): Uint8Array | undefined {
+  const encryption = intent.spec.encryption;
+  if (!encryption) return undefined;
+  const key = encryption.secretData.encryptionKey;
+  if (!key || key.length === 0) {
+    throw new PermanentBackendError("EncryptionKeyMissing", "spec.encryption has no non-empty encryptionKey");
+  }
+  return key;
+}
+
+async function ensureEncryption(
+  deps: BackendDeps,
+  ctx: OperationContext<VolumeObservation>,
+  pool: string,
+  info: ImageInfo,
+  metadata: Record<string, string>,
+  passphrase: Uint8Array | undefined,
+): Promise<void> {
+  const formatted = metadata[Meta.encryption] === "luks2";
+  if (passphrase === undefined) {
+    if (formatted) {
+      throw new PermanentBackendError(
+        "EncryptionKeyRequired",
+        "the volume's source is LUKS2-encrypted: the volume needs the source's encryptionKey",
+      );
+    }
+    return;
+  }
+  if (formatted) return;
+  if (info.parent) {
+    // Formatting a clone would put a header over the parent's plaintext: its data would read as garbage.
+    throw new PermanentBackendError(
+      "EncryptedCloneOfPlaintext",
+      `an encrypted volume cannot be made from the unencrypted source ${info.parent.pool}/${info.parent.image}@${info.parent.snapshot}`,
+    );
+  }
+  const image = info.name;
+  await withSecretFile(deps.context.stateDir, passphrase, (file) =>
+    deps.rbd.formatLuks2(pool, image, file, ctx.signal),
+  );
+  await deps.rbd.setMetadata(pool, image, Meta.encryption, "luks2", ctx.signal);
+  ctx.event("Normal", "EncryptionFormatted", `Formatted ${pool}/${image} with LUKS2`);
+}
+
+async function applyQos(
+  deps: BackendDeps,
+  intent: VolumeIntent,
+  pool: string,
+  image: string,
+  metadata: Record<string, string>,
+  signal: AbortSignal,
+): Promise<void> {
+  const wanted = qosMetadata(intent.class.iops, intent.class.tps, deps.qos);
+  await setMissing(deps, pool, image, metadata, Object.fromEntries(wanted), signal);
+  const stale = QOS_METADATA_KEYS.filter((key) => metadata[key] !== undefined && !wanted.has(key));
+  await Promise.all(stale.map((key) => deps.rbd.removeMetadata(pool, image, key, signal)));
+}
+
+/** Sets the keys whose value differs from `current` (in parallel: each is one short rbd call). */
+async function setMissing(
+  deps: BackendDeps,
+  pool: string,
+  image: string,
+  current: Record<string, string>,
+  wanted: Record<string, string>,
+  signal: AbortSignal,
+): Promise<void> {
+  const changes = Object.entries(wanted).filter(([key, value]) => current[key] !== value);
+  await Promise.all(changes.map(([key, value]) => deps.rbd.setMetadata(pool, image, key, value, signal)));
+}
