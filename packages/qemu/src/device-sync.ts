@@ -36,22 +36,15 @@ export interface DeviceSyncResult {
   readonly blocked: string[];
 }
 
-interface PciDevice {
-  qdev_id?: string;
-  pci_bridge?: { devices?: PciDevice[] };
-}
-
+/**
+ * The ids of the devices QEMU holds. From QOM rather than query-pci: a device being unplugged leaves the PCI
+ * bus listing before QEMU has let go of its block node, and only leaves /machine/peripheral with DEVICE_DELETED.
+ */
 async function presentDevices(qmp: QmpClient): Promise<Set<string>> {
-  const buses = await qmp.execute<Array<{ devices: PciDevice[] }>>("query-pci");
-  const ids = new Set<string>();
-  const visit = (devices: PciDevice[] | undefined) => {
-    for (const device of devices ?? []) {
-      if (device.qdev_id) ids.add(device.qdev_id);
-      visit(device.pci_bridge?.devices);
-    }
-  };
-  for (const bus of buses) visit(bus.devices);
-  return ids;
+  const children = await qmp.execute<Array<{ name: string; type: string }>>("qom-list", {
+    path: "/machine/peripheral",
+  });
+  return new Set(children.filter((child) => child.type.startsWith("child<")).map((child) => child.name));
 }
 
 async function blockNodeSizes(qmp: QmpClient): Promise<Map<string, bigint>> {
