@@ -37,8 +37,9 @@ export interface DeviceSyncResult {
 }
 
 /**
- * The ids of the devices QEMU holds. From QOM rather than query-pci: a device being unplugged leaves the PCI
- * bus listing before QEMU has let go of its block node, and only leaves /machine/peripheral with DEVICE_DELETED.
+ * The ids of the devices QEMU holds, from QOM rather than query-pci: a device being unplugged leaves the PCI
+ * bus listing before /machine/peripheral (DEVICE_DELETED). Even then it may hold its block node a moment
+ * longer, until it is finalised; adding a device on that node then fails and is retried (see syncDevices).
  */
 async function presentDevices(qmp: QmpClient): Promise<Set<string>> {
   const children = await qmp.execute<Array<{ name: string; type: string }>>("qom-list", {
@@ -86,7 +87,10 @@ export async function syncDevices(input: DeviceSyncInput): Promise<DeviceSyncRes
       waiting.push(`${what} ${entry.name} is being released by the guest`);
       continue;
     }
-    await releaseDevice(input, deviceId, inventory);
+    if (!(await releaseDevice(input, deviceId, inventory))) {
+      waiting.push(`${what} ${entry.name} is being released by QEMU`);
+      continue;
+    }
     delete inventory[deviceId];
     await writeInventory(files.inventoryFile, inventory);
     input.event(
@@ -121,14 +125,22 @@ export async function syncDevices(input: DeviceSyncInput): Promise<DeviceSyncRes
       };
       await writeInventory(files.inventoryFile, inventory);
       if (!nodeSizes.has(plan.nodeId)) await addBlockNode(input, plan, objects);
-      await qmp.execute("device_add", {
-        driver: "virtio-blk-pci",
-        id: plan.deviceId,
-        drive: plan.nodeId,
-        bus: rootPortId(port),
-        serial: plan.device,
-        ...(input.beforeBoot && input.bootFromFirstVolume && index === 0 ? { bootindex: 0 } : {}),
-      });
+      try {
+        await qmp.execute("device_add", {
+          driver: "virtio-blk-pci",
+          id: plan.deviceId,
+          drive: plan.nodeId,
+          bus: rootPortId(port),
+          serial: plan.device,
+          ...(input.beforeBoot && input.bootFromFirstVolume && index === 0 ? { bootindex: 0 } : {}),
+        });
+      } catch (error) {
+        // The same volume's previous device (detached a moment ago) is gone from the guest and from QOM but
+        // not yet finalised, and still holds the node: try again on the next pass.
+        if (!(error as { description?: string }).description?.includes("Permission conflict")) throw error;
+        waiting.push(`volume ${plan.name} waits for QEMU to finish releasing its previous device`);
+        continue;
+      }
       if (!input.beforeBoot)
         input.event("Normal", "VolumeAttached", `volume ${plan.name} attached as ${plan.device}`);
     } else {
@@ -247,25 +259,35 @@ async function growIfSmaller(
   event("Normal", "VolumeResized", `volume ${plan.name} grown to ${wanted} bytes`);
 }
 
-/** Frees what a removed device used: its block node and secrets or netdev and tap, and a local disk file. */
-async function releaseDevice(input: DeviceSyncInput, deviceId: string, inventory: Inventory): Promise<void> {
+/**
+ * Frees what a removed device used: its block node and secrets or netdev and tap, and a local disk file.
+ * False while QEMU still holds the node (the device object is finalised a moment after it left the guest).
+ */
+async function releaseDevice(
+  input: DeviceSyncInput,
+  deviceId: string,
+  inventory: Inventory,
+): Promise<boolean> {
   const entry = inventory[deviceId];
-  if (!entry) return;
+  if (!entry) return true;
   const { qmp } = input;
   if (entry.kind === "volume") {
-    await qmp
-      .execute("blockdev-del", { "node-name": `vn${entry.key}` })
-      .catch(ignoreQmp("GenericError", "find node"));
+    try {
+      await qmp.execute("blockdev-del", { "node-name": `vn${entry.key}` });
+    } catch (error) {
+      const description = (error as { description?: string }).description ?? "";
+      if (description.includes("is in use")) return false;
+      ignoreQmp("GenericError", "find node")(error);
+    }
     for (const secret of [`sk${entry.key}`, `sp${entry.key}`]) {
       await qmp.execute("object-del", { id: secret }).catch(ignoreQmp("GenericError", "not found"));
     }
     if (entry.diskFile) await rm(entry.diskFile, { force: true });
-    return;
+    return true;
   }
   await qmp.execute("netdev_del", { id: `net${entry.key}` }).catch(ignoreQmp("DeviceNotFound"));
-  if (entry.tap) {
-    await input.nicPlugin.release(entry.tap);
-  }
+  if (entry.tap) await input.nicPlugin.release(entry.tap);
+  return true;
 }
 
 function statusOf(
