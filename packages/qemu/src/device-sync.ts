@@ -178,13 +178,20 @@ export async function syncDevices(input: DeviceSyncInput): Promise<DeviceSyncRes
       await qmp
         .execute("netdev_add", { ...netdev, id: plan.netdevId })
         .catch(ignoreQmp("GenericError", "Duplicate"));
-      await qmp.execute("device_add", {
-        driver: "virtio-net-pci",
-        id: plan.deviceId,
-        netdev: plan.netdevId,
-        mac: plan.mac,
-        bus: rootPortId(port),
-      });
+      try {
+        await qmp.execute("device_add", {
+          driver: "virtio-net-pci",
+          id: plan.deviceId,
+          netdev: plan.netdevId,
+          mac: plan.mac,
+          bus: rootPortId(port),
+        });
+      } catch (error) {
+        // As for volumes: the previous device of this NIC may hold the netdev a moment after it is gone.
+        if (!(error as { description?: string }).description?.includes("in use")) throw error;
+        waiting.push(`network interface ${plan.name} waits for QEMU to finish releasing its previous device`);
+        continue;
+      }
       if (!input.beforeBoot)
         input.event("Normal", "NetworkInterfaceAttached", `network interface ${plan.name} attached`);
     }
