@@ -47,7 +47,9 @@ export class NoopBucketBackend implements BucketBackend {
     return this.buckets.list();
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.buckets.close();
+  }
 }
 
 export const noopBucketBackend: BackendFactory<BucketBackend, Record<string, never>> = {

@@ -64,7 +64,9 @@ export class NoopMachineBackend implements MachineBackend {
     return { cpus: availableParallelism(), memoryBytes: BigInt(totalmem()) };
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.machines.close();
+  }
 }
 
 export const noopMachineBackend: BackendFactory<MachineBackend, Record<string, never>> = {

@@ -72,7 +72,10 @@ export class NoopVolumeBackend implements VolumeBackend {
     return { totalBytes: this.capacityBytes };
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.volumes.close();
+    this.snapshots.close();
+  }
 }
 
 const settings = {

@@ -1,70 +1,96 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { OwnedResource, Placement } from "@iri/backend-api";
 
 interface Note {
+  id: string;
   owner: string;
   placement: Placement;
   sizeBytes?: string;
 }
 
+/** A journal line: a note, or `{"id": …, "gone": true}`. */
+type Line = Note | { id: string; gone: true };
+
+const JOURNAL = "noted.jsonl";
+
 /**
- * What a noop backend "holds": one small file per object under its state directory, tagged with the
- * provider's instance id. Nothing real exists, but the files survive kill -9 like real resources, so the
- * provider's adoption and orphan handling can be tested end to end on the noop backends.
+ * What a noop backend "holds": a journal of the objects it realised, tagged with the provider's instance id,
+ * under its state directory. Nothing real exists, but the journal survives kill -9 like real resources do, so
+ * the provider's adoption and orphan handling can be tested end to end on the noop backends. One appended
+ * line per change (no file per object: creating thousands of small files would be the cost of every create).
+ * The journal is compacted at start.
  */
 export class NotedObjects {
+  private readonly notes = new Map<string, Note>();
+  private readonly fd: number;
+
   constructor(
-    private readonly dir: string,
+    dir: string,
     private readonly owner: string,
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const path = join(dir, JOURNAL);
+    for (const line of readLines(path)) {
+      if ("gone" in line) this.notes.delete(line.id);
+      else this.notes.set(line.id, line);
+    }
+    const compacted = [...this.notes.values()].map((n) => `${JSON.stringify(n)}\n`).join("");
+    writeFileSync(`${path}.tmp`, compacted, { mode: 0o600 });
+    renameSync(`${path}.tmp`, path);
+    this.fd = openSync(path, "a", 0o600);
   }
 
-  /** Notes the object (atomically: a crash leaves the old note or the new one). */
   note(id: string, placement: Placement, sizeBytes?: bigint): void {
-    const note: Note = {
-      owner: this.owner,
-      placement,
-      ...(sizeBytes === undefined ? {} : { sizeBytes: String(sizeBytes) }),
-    };
-    const path = this.path(id);
-    writeFileSync(`${path}.tmp`, JSON.stringify(note), { mode: 0o600 });
-    renameSync(`${path}.tmp`, path);
+    const note: Note = { id, owner: this.owner, placement };
+    if (sizeBytes !== undefined) note.sizeBytes = String(sizeBytes);
+    this.append(note);
+    this.notes.set(id, note);
   }
 
   sizeOf(id: string): bigint | undefined {
-    const size = this.read(id)?.sizeBytes;
+    const size = this.notes.get(id)?.sizeBytes;
     return size === undefined ? undefined : BigInt(size);
   }
 
   has(id: string): boolean {
-    return this.read(id) !== undefined;
+    return this.notes.has(id);
   }
 
   forget(id: string): void {
-    rmSync(this.path(id), { force: true });
+    if (!this.notes.delete(id)) return;
+    this.append({ id, gone: true });
   }
 
   list(): OwnedResource[] {
-    return readdirSync(this.dir)
-      .filter((name) => name.endsWith(".json"))
-      .map((name) => {
-        const id = name.slice(0, -".json".length);
-        const note = this.read(id);
-        return { id, owner: note?.owner ?? "", placement: note?.placement ?? {} };
-      });
+    return [...this.notes.values()].map((n) => ({ id: n.id, owner: n.owner, placement: n.placement }));
   }
 
-  private read(id: string): Note | undefined {
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  private append(line: Line): void {
+    writeSync(this.fd, `${JSON.stringify(line)}\n`);
+  }
+}
+
+/** The journal's lines; a torn last line (a crash mid-append) is skipped. */
+function readLines(path: string): Line[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return [];
+  }
+  const lines: Line[] = [];
+  for (const raw of text.split("\n")) {
+    if (raw === "") continue;
     try {
-      return JSON.parse(readFileSync(this.path(id), "utf8")) as Note;
+      lines.push(JSON.parse(raw) as Line);
     } catch {
-      return undefined;
+      // torn write
     }
   }
-
-  private path(id: string): string {
-    return join(this.dir, `${id}.json`);
-  }
+  return lines;
 }

@@ -1,6 +1,6 @@
 // Adoption and orphan handling after kill -9, on the file-backed noop backend: what the backend holds survives
 // restarts like real resources do, so the provider's start-up decisions are exercised for real.
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRuntimeClient, volume } from "@iri/api";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,18 +10,25 @@ const scratch = scratchDir("orphans");
 afterAll(() => scratch.remove());
 
 const notes = (p: ProviderProcess) => join(p.stateDir, "backend", "noop", "volumes");
-const noteIds = (dir: string) =>
-  readdirSync(dir)
-    .filter((n) => n.endsWith(".json"))
-    .map((n) => n.slice(0, -5))
-    .sort();
-const ownerOf = (dir: string, id: string) =>
-  (JSON.parse(readFileSync(join(dir, `${id}.json`), "utf8")) as { owner: string }).owner;
-/** What the noop backend writes for a volume it holds (a crash between the backend and the store leaves one). */
+type Line = { id: string; owner?: string; gone?: true };
+/** The noop backend's journal, replayed: what it holds now, by id. */
+function held(dir: string): Map<string, Line> {
+  const byId = new Map<string, Line>();
+  for (const raw of readFileSync(join(dir, "noted.jsonl"), "utf8").split("\n")) {
+    if (raw === "") continue;
+    const line = JSON.parse(raw) as Line;
+    if (line.gone) byId.delete(line.id);
+    else byId.set(line.id, line);
+  }
+  return byId;
+}
+const noteIds = (dir: string) => [...held(dir).keys()].sort();
+const ownerOf = (dir: string, id: string) => held(dir).get(id)?.owner ?? "";
+/** What the noop backend notes for a volume it holds (a crash between the backend and the store leaves one). */
 const plant = (dir: string, id: string, owner: string) =>
-  writeFileSync(
-    join(dir, `${id}.json`),
-    JSON.stringify({ owner, placement: { pool: "noop" }, sizeBytes: "1" }),
+  appendFileSync(
+    join(dir, "noted.jsonl"),
+    `${JSON.stringify({ id, owner, placement: { pool: "noop" }, sizeBytes: "1" })}\n`,
   );
 
 async function createVolumes(p: ProviderProcess, n: number): Promise<string[]> {
@@ -54,7 +61,7 @@ describe("orphans after kill -9", () => {
     const second = await startProvider("volume", dir);
     try {
       await eventually("the orphan removed", async () =>
-        existsSync(join(notes(second), "crashed-before-record.json")) ? undefined : true,
+        held(notes(second)).has("crashed-before-record") ? undefined : true,
       );
       expect(noteIds(notes(second))).toEqual([...ids].sort());
     } finally {

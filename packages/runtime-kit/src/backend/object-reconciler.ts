@@ -201,11 +201,14 @@ export function objectReconciler<Spec, Status, Observation>(
     const next = { ...state };
     if (outcome.placement) next.placement = outcome.placement;
     delete next.failure;
-    await putBackendState(states, id, next);
     const current = collection.get(id);
-    if (current && current.metadata.deletedAt === 0n) {
-      await writeStatus(current, options.toStatus(current, outcome.observation, generation));
-    }
+    // Issued together, so that both writes share one group commit.
+    await Promise.all([
+      putBackendState(states, id, next),
+      current && current.metadata.deletedAt === 0n
+        ? writeStatus(current, options.toStatus(current, outcome.observation, generation))
+        : undefined,
+    ]);
     if (outcome.notDone) return waiting(id, outcome.notDone, "Reconcile");
     return undefined;
   }
