@@ -47,16 +47,13 @@ backend_args() {
   # The machine provider runs real QEMU machines (TCG where KVM does not work).
   machine) printf '%s\n' --backend qemu --qemu-shutdown-timeout 5 ;;
   # The volume provider on the loopback Ceph (pool rbd, as its default classes name it).
-  volume) printf '%s
-' --backend ceph --ceph-monitors "$CEPH_MON_HOST" --ceph-admin-key-file "$CEPH_ADMIN_KEYRING" ;;
+  volume) printf '%s\n' --backend ceph --ceph-monitors "$CEPH_MON_HOST" --ceph-admin-key-file "$CEPH_ADMIN_KEYRING" ;;
   # The bucket provider on the loopback radosgw.
   bucket)
-    printf '%s
-' --backend rgw --rgw-endpoint "$RGW_ENDPOINT" \
+    printf '%s\n' --backend rgw --rgw-endpoint "$RGW_ENDPOINT" \
       --rgw-access-key-file "$run_dir/rgw-access-key" --rgw-secret-key-file "$run_dir/rgw-secret-key"
     ;;
-  *) printf '%s
-' --backend noop ;;
+  *) printf '%s\n' --backend noop ;;
   esac
 }
 for runtime in machine volume bucket; do
