@@ -64,6 +64,7 @@ describe("Ceph RBD volumes through QEMU's rbd driver (shared loopback Ceph, real
     if (backend) {
       await removeMachine(backend, context, id);
       await backend.close();
+      await context.cleanup();
     }
     await ceph?.cleanup();
   }, 60_000);

@@ -37,6 +37,7 @@ describe("kill -9 of the provider while its machine runs (real QEMU, provider in
     if (backend) {
       await removeMachine(backend, context, id);
       await backend.close();
+      await context.cleanup();
     }
   }, 60_000);
 

@@ -33,6 +33,7 @@ describe("more devices than PCIe root ports (real QEMU)", () => {
     if (backend) {
       await removeMachine(backend, context, id);
       await backend.close();
+      await context.cleanup();
     }
   });
 

@@ -59,6 +59,7 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     shell?.close();
     await removeMachine(backend, context, id);
     await backend.close();
+    await context.cleanup();
   }, 60_000);
 
   it("boots to the marker on the console with both disks, the NIC, ignition and the hostname", async () => {

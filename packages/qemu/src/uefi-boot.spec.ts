@@ -31,6 +31,7 @@ describe("UEFI firmware (OVMF, real QEMU)", () => {
     if (backend) {
       await removeMachine(backend, context, id);
       await backend.close();
+      await context.cleanup();
     }
   }, 60_000);
 
@@ -54,11 +55,16 @@ describe("UEFI firmware (OVMF, real QEMU)", () => {
   }, 180_000);
 
   it("refuses to open with a firmware file that does not exist", async () => {
-    await expect(
-      qemuMachineBackend.open(
-        { ...defaultSettings(qemuSettings), firmware: "uefi", uefiFirmware: "/nonexistent/OVMF.fd" },
-        await TestBackendContext.create(),
-      ),
-    ).rejects.toThrow("--qemu-uefi-firmware /nonexistent/OVMF.fd does not exist");
+    const other = await TestBackendContext.create();
+    try {
+      await expect(
+        qemuMachineBackend.open(
+          { ...defaultSettings(qemuSettings), firmware: "uefi", uefiFirmware: "/nonexistent/OVMF.fd" },
+          other,
+        ),
+      ).rejects.toThrow("--qemu-uefi-firmware /nonexistent/OVMF.fd does not exist");
+    } finally {
+      await other.cleanup();
+    }
   });
 });

@@ -48,6 +48,7 @@ describe("bridge NIC plugin in a network namespace of the test's own (real QEMU)
     if (backend) {
       await removeMachine(backend, context, id);
       await backend.close();
+      await context.cleanup();
     }
     await runCommand(["ip", "netns", "del", netns]);
   }, 60_000);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCommand } from "../host/run-command.js";
@@ -53,7 +53,11 @@ export class CephFixture {
     if (passphrase !== undefined) {
       const file = join(tmpdir(), `${name}.pass`);
       await writeFile(file, passphrase, { mode: 0o600 });
-      await this.rbd(["encryption", "format", `${this.pool}/${name}`, "luks2", file]);
+      try {
+        await this.rbd(["encryption", "format", `${this.pool}/${name}`, "luks2", file]);
+      } finally {
+        await rm(file, { force: true });
+      }
     }
     return name;
   }

@@ -1,4 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { machine } from "@iri/api";
@@ -77,6 +77,11 @@ export class TestBackendContext implements BackendContext {
 
   static async create(): Promise<TestBackendContext> {
     return new TestBackendContext(await mkdtemp(join(tmpdir(), "iri-qemu-")));
+  }
+
+  /** Removes the state directory (after the backend removed its machines and closed). */
+  async cleanup(): Promise<void> {
+    await rm(this.stateDir, { recursive: true, force: true });
   }
 
   event(objectId: string, type: EventType, reason: string, message: string): void {
