@@ -19,6 +19,7 @@ import { openSnapshotCollection, openVolumeCollection } from "./volume-store.js"
 export type VolumeProviderSettings = SettingValues<typeof volumeSettings>;
 
 export const RUNTIME_VERSION = "0.1.0";
+const CAPACITY_REFRESH_MS = 60_000;
 const defaultClassFile = fileURLToPath(new URL("../config/volume-classes.json", import.meta.url));
 
 /** Wires store, backend, reconcilers and the gRPC service; resolves once the provider serves. */
@@ -55,10 +56,11 @@ export async function startVolumeProvider(settings: VolumeProviderSettings): Pro
         },
       });
       const capacity = new VolumeCapacity(classes, volumes, backend, settings.overprovisioningPercent);
-      // Without a first reading nothing could be admitted; an unreachable cluster is retried on Status.
-      await capacity.refresh().catch((err: unknown) => {
-        logger.warn({ error: (err as Error).message }, "pool capacity unknown until the backend answers");
-      });
+      // Without a reading nothing can be admitted: read now, and again every minute (and on every Status).
+      const capacityUnknown = (err: unknown) =>
+        logger.warn({ error: (err as Error).message }, "pool capacity could not be read; retried");
+      await capacity.refresh().catch(capacityUnknown);
+      const stopRefresh = capacity.refreshEvery(CAPACITY_REFRESH_MS, capacityUnknown);
       const ctx: VolumeServerContext = {
         volumes,
         snapshots,
@@ -70,7 +72,7 @@ export async function startVolumeProvider(settings: VolumeProviderSettings): Pro
         runtimeName: settings.runtimeName,
         runtimeVersion: RUNTIME_VERSION,
       };
-      return { register: (router) => registerVolumeRuntime(router, ctx) };
+      return { register: (router) => registerVolumeRuntime(router, ctx), close: async () => stopRefresh() };
     },
   });
 }

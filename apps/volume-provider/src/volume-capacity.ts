@@ -1,5 +1,5 @@
 import type { PoolCapacity, VolumeBackend, VolumeClassConfig } from "@iri/backend-api";
-import { resourceExhausted } from "@iri/runtime-kit";
+import { resourceExhausted, unavailable } from "@iri/runtime-kit";
 import type { VolumeCollection } from "./volume-store.js";
 
 /** The storage behind a class: its `pool` setting (classes without one share the backend's default). */
@@ -26,6 +26,13 @@ export class VolumeCapacity {
     private readonly overprovisioningPercent: number,
   ) {}
 
+  /** Re-reads every pool's capacity every `ms` (unref'd); returns a function that stops it. */
+  refreshEvery(ms: number, onError: (err: unknown) => void): () => void {
+    const timer = setInterval(() => this.refresh().catch(onError), ms);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   /** Asks the backend for every pool's capacity again; throws BackendUnavailableError when it cannot. */
   async refresh(): Promise<void> {
     const seen = new Map<string, VolumeClassConfig>();
@@ -48,9 +55,19 @@ export class VolumeCapacity {
     return totals;
   }
 
-  /** Admits `bytes` more in the class's pool or throws ResourceExhausted; call the result once the write settled. */
+  /**
+   * Admits `bytes` more in the class's pool or throws ResourceExhausted; call the result once the write
+   * settled. While the pool's capacity is unknown (the backend has not answered yet) it throws Unavailable and
+   * asks again, rather than refusing for a capacity it never read.
+   */
   reserve(cls: VolumeClassConfig, bytes: bigint): () => void {
     const pool = poolOf(cls);
+    if (!this.#pools.has(pool)) {
+      this.refresh().catch(() => undefined);
+      throw unavailable(
+        `the capacity of volume class ${JSON.stringify(cls.name)} is not known yet; try again`,
+      );
+    }
     const free = this.#provisionable(pool) - (this.#held().byPool.get(pool) ?? 0n);
     if (bytes > free) {
       throw resourceExhausted(

@@ -4,6 +4,7 @@ import { volume } from "@iri/api";
 import { ProviderError } from "@iri/runtime-kit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TiB, volumeFixture } from "../testdata/volume-fixture.js";
+import { VolumeCapacity } from "../volume-capacity.js";
 import { BACKEND_FINALIZER, toVolume } from "../volume-store.js";
 import { createVolume } from "./create-volume.js";
 import { status } from "./status.js";
@@ -37,6 +38,17 @@ describe("CreateVolume capacity", () => {
     const [event] = f.ctx.events.list({ labelSelector: uid });
     expect(event?.spec?.reason).toBe("InsufficientCapacity");
     expect(event?.spec?.type).toBe("Warning");
+  });
+
+  it("answers Unavailable, not ResourceExhausted, while the pool's capacity was never read", async () => {
+    const unread = new VolumeCapacity(classes, f.ctx.volumes, f.ctx.backend, 100);
+    const err = await createVolume({ ...f.ctx, capacity: unread }, request(1n << 30n)).catch(
+      (e: unknown) => e,
+    );
+    expect(codeOf(err)).toBe(Code.Unavailable);
+    // It asked the backend again meanwhile: the next create is admitted.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect(createVolume({ ...f.ctx, capacity: unread }, request(1n << 30n))).resolves.toBeDefined();
   });
 
   it("admits concurrent creates only up to the pool's capacity", async () => {
