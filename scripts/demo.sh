@@ -28,6 +28,10 @@ if [ "${1:-}" = down ]; then
 fi
 
 bash scripts/install-deps.sh
+# The providers, the build and the demo client run on the pinned Node.
+# shellcheck source=lib/node.sh
+source scripts/lib/node.sh
+use_pinned_node
 bash scripts/pnpm-install.sh
 TURBO_TELEMETRY_DISABLED=1 pnpm --silent run build
 bash scripts/services.sh up

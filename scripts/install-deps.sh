@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages and the pnpm version the project needs. Idempotent: when everything is
-# present it only queries dpkg and pnpm, so it is cheap to run at the start of every CI run.
+# Installs the Debian packages, the pinned Node and the pnpm version the project needs. Idempotent: when
+# everything is present it only queries dpkg and looks for the pinned Node, so it is cheap at the start of
+# every CI run.
 set -euo pipefail
 
-readonly PNPM_VERSION=12.4.2
 readonly PACKAGES=(
 	# volume backend + bucket backend (radosgw) + loopback cluster for tests
 	ceph-mon ceph-mgr ceph-osd ceph-common radosgw
@@ -70,18 +70,12 @@ install_packages() {
 	trap - EXIT
 }
 
-ensure_pnpm() {
-	local current=""
-	# Run from / so that a packageManager field in a nearby package.json plays no part in the answer.
-	if command -v pnpm >/dev/null; then
-		current=$(cd / && pnpm --version 2>/dev/null) || current=""
-	fi
-	if [[ $current == "$PNPM_VERSION" ]]; then
-		log "pnpm $PNPM_VERSION present"
-		return
-	fi
-	log "installing pnpm $PNPM_VERSION (found: ${current:-none})"
-	npm install --global --no-fund --no-audit "pnpm@$PNPM_VERSION"
+# The pinned Node and its pnpm (scripts/lib/node.sh), beside the system's Node, which stays as it is.
+ensure_node() {
+	# shellcheck source=lib/node.sh
+	source "$(dirname "${BASH_SOURCE[0]}")/lib/node.sh"
+	ensure_pinned_node
+	log "Node $IRI_NODE_VERSION and pnpm $IRI_PNPM_VERSION present in $IRI_NODE_DIR"
 }
 
 # The MinIO test peer (bucket backend tests) is built from the Go module proxy once and reused.
@@ -91,5 +85,5 @@ ensure_minio() {
 }
 
 install_packages
-ensure_pnpm
+ensure_node
 ensure_minio

@@ -5,6 +5,14 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 export CI="${CI:-}" TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 FORCE_COLOR=0
+# Every check and suite runs on the pinned Node (installed on first use), whatever Node the machine has.
+# shellcheck source=lib/node.sh
+source scripts/lib/node.sh
+use_pinned_node || {
+  echo "FAIL pinned-node"
+  echo "0 passed, 1 failed"
+  exit 1
+}
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 passed=0
