@@ -8,6 +8,7 @@
 #                                           manifest list of all the given arches there
 #   images.sh base [--arch A]...            only the Debian base image (prints its name)
 #   images.sh ref APP ARCH                  the local name of a built image
+#   images.sh oci-args                      the runtime and limits to run them with podman (one per line)
 # Settings (env): IRI_IMAGE_TAG (dev), IRI_IMAGE_CACHE (/var/cache/iri-images: Debian base rootfs tarballs and
 # Node toolchains, reused across runs and checkouts), IRI_DEBIAN_MIRROR (http://deb.debian.org/debian),
 # IRI_BASE_MAX_AGE_DAYS (7: an older base tarball is built again, to pick up Debian's security updates),
@@ -189,9 +190,10 @@ base)
 	parse_targets "$@"
 	for arch in "${ARCHES[@]}"; do base_image "$arch"; done
 	;;
+oci-args) oci_args ;;
 ref) image_ref "${2:?app}" "$(debian_arch "${3:?arch}")" ;;
 *)
-	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 	;;
 esac

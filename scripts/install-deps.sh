@@ -2,9 +2,20 @@
 # Installs the Debian packages, the pinned Node and the pnpm version the project needs. Idempotent: when
 # everything is present it only queries dpkg and looks for the pinned Node, so it is cheap at the start of
 # every CI run.
+#   install-deps.sh          everything: the services, the backends, the test peers and the image tools
+#   install-deps.sh images   only what building the container images needs (the images workflow)
 set -euo pipefail
 
-readonly PACKAGES=(
+# Building the container images (scripts/images.sh): buildah builds, skopeo pushes, podman runs them (the image
+# test), runc is the OCI runtime (crun refuses hosts whose cgroups are in hybrid mode), mmdebstrap makes the
+# Debian base; umoci and uidmap for rootless use. The workspace build before it compiles better-sqlite3 (g++,
+# make, python3), and the pinned Node is fetched with npm (Debian's, where no other is installed).
+IMAGE_PACKAGES=(buildah podman skopeo runc crun umoci uidmap mmdebstrap g++ make python3 git ca-certificates)
+command -v npm >/dev/null || IMAGE_PACKAGES+=(npm)
+# Building images for another architecture runs its build steps under emulation.
+readonly FOREIGN_ARCH_PACKAGES=(qemu-user-static binfmt-support)
+
+PACKAGES=(
 	# volume backend + bucket backend (radosgw) + loopback cluster for tests
 	ceph-mon ceph-mgr ceph-osd ceph-common radosgw
 	# machine backend; qemu-block-extra carries the rbd block driver, ovmf the UEFI firmware that disk
@@ -19,7 +30,12 @@ readonly PACKAGES=(
 	python3-grpcio python3-protobuf python3-boto3
 	# used by scripts/*.sh
 	jq curl procps iproute2
+	"${IMAGE_PACKAGES[@]}"
 )
+if [[ ${1:-} == images ]]; then
+	PACKAGES=("${IMAGE_PACKAGES[@]}" "${FOREIGN_ARCH_PACKAGES[@]}")
+fi
+readonly PACKAGES
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 
@@ -86,4 +102,4 @@ ensure_minio() {
 
 install_packages
 ensure_node
-ensure_minio
+[[ ${1:-} == images ]] || ensure_minio

@@ -35,6 +35,14 @@ check() {
 }
 
 check install-system-deps bash scripts/install-deps.sh
+# .node-version is the pin: engines names it, and the Node running these checks is it.
+check node-version-pinned node -e '
+  const fs = require("fs");
+  const pinned = fs.readFileSync(".node-version", "utf8").trim();
+  const engines = JSON.parse(fs.readFileSync("package.json", "utf8")).engines.node;
+  const major = Number(pinned.split(".")[0]);
+  if (engines !== `>=${pinned} <${major + 1}`) throw new Error(`engines.node ${engines} does not pin ${pinned}`);
+  if (process.version !== `v${pinned}`) throw new Error(`running on ${process.version}, pinned ${pinned}`);'
 check install-node-deps bash scripts/pnpm-install.sh
 check generated-code-current bash -c 'pnpm --silent run gen && git diff --exit-code --stat -- packages/api/src/gen && test -z "$(git status --porcelain -- packages/api/src/gen)"'
 check buf-lint bash -c 'cd proto && ../node_modules/.bin/buf lint .'
@@ -89,6 +97,11 @@ for dir in packages/* apps/* tests/e2e bench; do
     grep -E 'FAIL|✗|×|AssertionError|Error:' "$results/vitest-$name.log" | head -n 40 | sed 's/^/    /'
   fi
 done
+
+# The container images: built (Debian base and Node toolchains cached in /var/cache/iri-images), pushed to the
+# loopback registry and run with podman against the loopback services; and the workflow that builds them in CI.
+check images-workflow python3 scripts/test-images-workflow.py
+check container-images bash scripts/test-images.sh
 
 # Real Ceph (mon, mgr, OSD, radosgw) and the OCI registry: a scratch instance on free ports, started,
 # exercised and stopped again.
