@@ -12,6 +12,7 @@
 # Settings (env): IRI_IMAGE_TAG (dev), IRI_IMAGE_CACHE (/var/cache/iri-images: Debian base rootfs tarballs and
 # Node toolchains, reused across runs and checkouts), IRI_DEBIAN_MIRROR (http://deb.debian.org/debian),
 # IRI_BASE_MAX_AGE_DAYS (7: an older base tarball is built again, to pick up Debian's security updates),
+# IRI_BUILD_CA_BUNDLE (/etc/ssl/certs/ca-certificates.crt: the CAs the build steps trust for https),
 # IRI_IMAGE_SOURCE (the repository URL for the source label; default: git's origin), IRI_OCI_RUNTIME (runc:
 # it also runs on hosts with cgroups in hybrid mode, which crun refuses).
 set -euo pipefail
@@ -135,6 +136,10 @@ build() {
 	local revision arch app base toolchain
 	revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 	mapfile -t oci < <(oci_args)
+	# The build steps fetch packages over https and trust what this host trusts (e.g. a TLS-inspecting proxy's
+	# CA): its CA bundle is mounted into them, never copied into an image.
+	local ca_bundle=${IRI_BUILD_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+	[[ -f $ca_bundle ]] && oci+=(--volume "$ca_bundle:/etc/ssl/certs/ca-certificates.crt:ro")
 	for arch in "${ARCHES[@]}"; do
 		base=$(base_image "$arch")
 		toolchain=$(toolchain_dir "$arch")
@@ -193,7 +198,7 @@ base)
 oci-args) oci_args ;;
 ref) image_ref "${2:?app}" "$(debian_arch "${3:?arch}")" ;;
 *)
-	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 	;;
 esac
