@@ -20,7 +20,8 @@ export IRI_IMAGE_TAG=test
 ARCH=$(uname -m | sed 's/^x86_64$/amd64/; s/^aarch64$/arm64/')
 readonly ARCH
 id=$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')
-scratch=$(mktemp -d "$repo/.state/images-test.XXXXXX")
+mkdir -p "$repo/.state"
+scratch=$(mktemp -d "$repo/.state/images-test.XXXXXX") || exit 1
 passed=0
 failed=0
 containers=()
