@@ -6,8 +6,9 @@
 set -euo pipefail
 dir=$1
 find "$dir" \( -name '*.ts' -o -name '*.map' -o -name 'tsconfig*.json' -o -name '*.tsbuildinfo' \) -type f -delete
-find "$dir" -path '*/node_modules/@iri/*' -prune -o -type d -name src -path '*/@iri+*/src' -exec rm -rf {} +
+# The app's and its workspace packages' src/ (test data and, now, empty folders); dist/ is what runs.
 rm -rf "$dir/src"
+find "$dir/node_modules/.pnpm" -mindepth 5 -maxdepth 5 -type d -path '*/node_modules/@iri/*/src' -exec rm -rf {} +
 for addon in "$dir"/node_modules/.pnpm/better-sqlite3@*/node_modules/better-sqlite3; do
 	[[ -f $addon/build/Release/better_sqlite3.node ]] || {
 		echo "prune-deploy: better-sqlite3 was not built in $addon" >&2
