@@ -6,7 +6,7 @@
 set -euo pipefail
 dir=$1
 find "$dir" \( -name '*.ts' -o -name '*.map' -o -name 'tsconfig*.json' -o -name '*.tsbuildinfo' \) -type f -delete
-# The app's and its workspace packages' src/ (test data and, now, empty folders); dist/ is what runs.
+# The src/ of the app and its workspace packages (test data, folders the line above emptied): dist/ runs.
 rm -rf "$dir/src"
 find "$dir/node_modules/.pnpm" -mindepth 5 -maxdepth 5 -type d -path '*/node_modules/@iri/*/src' -exec rm -rf {} +
 for addon in "$dir"/node_modules/.pnpm/better-sqlite3@*/node_modules/better-sqlite3; do
