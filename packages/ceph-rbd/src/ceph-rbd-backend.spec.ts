@@ -362,6 +362,7 @@ describe("snapshots", () => {
       pool: pools[0],
       image: `iri-vol-${sourceId}`,
       snapshot: `iri-snap-${snapId}`,
+      encryption: "none",
     });
     // Repeating is a no-op.
     expect((await snapshotOf(snapId, sourceId, source.placement)).observation.sizeBytes).toBe(8n * MiB);
