@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { volume } from "@iri/api";
 import { PermanentBackendError, type VolumeObservation } from "@iri/backend-api";

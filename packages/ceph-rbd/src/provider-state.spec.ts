@@ -1,10 +1,19 @@
+import { lstat, readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { volume } from "@iri/api";
 import type { VolumeObservation } from "@iri/backend-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cephRbdBackend } from "./factory.js";
 import { MiB, patterned, volumeClass, volumeIntent, writeImage } from "./testdata/fixtures.js";
 import { openTestBackend, type TestBackend } from "./testdata/test-backend.js";
-import { adminTool, consumerOf, consumerTool, randomSuffix, readDecrypted } from "./testdata/test-cluster.js";
+import {
+  adminTool,
+  clusterEnv,
+  consumerOf,
+  consumerTool,
+  randomSuffix,
+  readDecrypted,
+} from "./testdata/test-cluster.js";
 
 // What the provider trusts about an image lives in its store; a consumer key writes only image metadata.
 let t: TestBackend;
@@ -90,6 +99,42 @@ describe("tampering with image metadata through the volume's own key", () => {
     const ref = { id, placement: first.placement, signal: new AbortController().signal, event: () => {} };
     expect(await t.backend.remove(ref)).toBeUndefined();
     await expect(adminTool("rbd", ["info", spec])).rejects.toThrow();
+  });
+});
+
+describe("secrets while a tool runs", () => {
+  it("a LUKS2 format sees the passphrase through a FIFO and the admin key in its environment, never argv or a file", async () => {
+    const passphrase = `pass-${randomSuffix()}`;
+    const adminKey = /key\s*=\s*(\S+)/.exec(clusterEnv().adminKeyring)?.[1] as string;
+    const id = `f${randomSuffix()}`;
+    let settled = false;
+    const applying = t
+      .applyUntilDone(volumeIntent(id, volumeClass("standard", t.pools[0]), 8n * MiB, { passphrase }))
+      .finally(() => {
+        settled = true;
+      });
+    let formats = 0;
+    while (!settled) {
+      for (const pid of (await readdir("/proc")).filter((name) => /^\d+$/.test(name))) {
+        const argv = await readFile(`/proc/${pid}/cmdline`, "latin1").catch(() => "");
+        if (!argv.includes(`encryption\0format\0${t.pools[0]}/iri-vol-${id}`)) continue;
+        formats++;
+        expect(argv).not.toContain(adminKey);
+        expect(argv).not.toContain(passphrase);
+      }
+      for (const name of await readdir(t.context.stateDir)) {
+        const path = join(t.context.stateDir, name);
+        const info = await lstat(path).catch(() => undefined);
+        if (!info?.isFile()) continue;
+        const content = await readFile(path, "latin1").catch(() => "");
+        expect(content).not.toContain(adminKey);
+        expect(content).not.toContain(passphrase);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await applying;
+    expect(formats).toBeGreaterThan(0);
+    expect((await readdir(t.context.stateDir)).filter((name) => name.startsWith(".secret-"))).toEqual([]);
   });
 });
 

@@ -11,6 +11,7 @@ import {
 } from "@iri/backend-api";
 import { type BackendDeps, notifyWhenSettled } from "./backend-deps.js";
 import { Meta } from "./names.js";
+import { readOwnerTag } from "./owned-images.js";
 import { consumerBytesOf } from "./sizes.js";
 import { parentChain } from "./volume-access.js";
 import { volumeCaps } from "./volume-identity.js";
@@ -140,7 +141,7 @@ export async function removeKeptIfUnused(
   signal: AbortSignal,
 ): Promise<void> {
   if ((await deps.rbd.snapshots(pool, image, signal)).length > 0) return;
-  const owner = await deps.rbd.metadataValue(pool, image, Meta.owner, signal);
+  const owner = await readOwnerTag(deps, pool, image, signal);
   if (owner !== deps.owner) return;
   await deps.rbd.remove(pool, image, signal);
 }

@@ -10,6 +10,7 @@ import { type BackendDeps, notifyWhenSettled, poolOfClass } from "./backend-deps
 import type { ImageInfo, ParentRef } from "./cli/rbd.js";
 import { type CopyTarget, copyIntoEncrypted } from "./encrypted-copy.js";
 import { Meta, volumeWwn } from "./names.js";
+import { ownerTagOf } from "./owned-images.js";
 import { QOS_METADATA_KEYS, qosMetadata } from "./qos.js";
 import { withSecretPipes } from "./secret-pipes.js";
 import { consumerBytesOf, formatBytes, imageBytesFor, roundVolumeBytes } from "./sizes.js";
@@ -97,7 +98,7 @@ export async function applyVolume(
     pool,
     image,
     metadata,
-    { [Meta.owner]: deps.owner, [Meta.id]: intent.id, [Meta.wwn]: wwn },
+    { ...ownerTagOf(deps), [Meta.id]: intent.id, [Meta.wwn]: wwn },
     signal,
   );
 
