@@ -3,6 +3,25 @@ import type { BackendDeps } from "./backend-deps.js";
 import type { ListedImage } from "./cli/rbd.js";
 import { Meta } from "./names.js";
 
+/**
+ * The owner tag of an image (its `iri.owner` metadata): undefined when unset, null when the image does not
+ * exist. Every read of the tag goes through here; the volume's own consumer key can rewrite it on a volume
+ * image, so it decides only for images the provider's store has no record of.
+ */
+export async function readOwnerTag(
+  deps: BackendDeps,
+  pool: string,
+  image: string,
+  signal?: AbortSignal,
+): Promise<string | undefined | null> {
+  return deps.rbd.metadataValueIfExists(pool, image, Meta.owner, signal);
+}
+
+/** The metadata that tags an image as this provider instance's. */
+export function ownerTagOf(deps: BackendDeps): Record<string, string> {
+  return { [Meta.owner]: deps.owner };
+}
+
 /** Parallel `image-meta get` calls when owners are first read (each is one short-lived rbd process). */
 const OWNER_READ_CONCURRENCY = 8;
 
@@ -73,9 +92,9 @@ export class OwnedImageLister {
     const worker = async () => {
       while (next < unknown.length) {
         const image = unknown[next++] as ListedImage;
-        const owner = await this.deps.rbd.metadataValue(pool, image.image, Meta.owner, signal);
+        const owner = await readOwnerTag(this.deps, pool, image.image, signal);
         // An untagged image (a crash between create and tag) is read again next time.
-        if (owner !== undefined) this.owners.set(image.id, owner);
+        if (typeof owner === "string") this.owners.set(image.id, owner);
       }
     };
     await Promise.all(Array.from({ length: Math.min(OWNER_READ_CONCURRENCY, unknown.length) }, worker));

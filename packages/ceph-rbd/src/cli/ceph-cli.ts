@@ -2,13 +2,18 @@ import { spawn } from "node:child_process";
 import type { Readable } from "node:stream";
 import { CephCommandError, CephUnreachableError, Errno, lastStderrLine } from "./ceph-command-error.js";
 
-/** How the tools reach the cluster: no ceph.conf is read; the key comes from a 0600 keyring file. */
+/**
+ * How the tools reach the cluster: no ceph.conf is read, and the key reaches each tool in its environment
+ * (`CEPH_ARGS=--key …`, which /proc shows to the same user only): never on disk, never in argv (which every
+ * user can read). A keyring on a pipe does not work: librados reads the keyring more than once.
+ */
 export interface CephConnection {
   /** Comma-separated `host:port` monitor addresses. */
   readonly monitors: string;
   /** The cephx user without its `client.` prefix. */
   readonly id: string;
-  readonly keyringPath: string;
+  /** The user's cephx key (base64). */
+  readonly key: string;
   /** Seconds a monitor or OSD may take to answer before a call fails as unreachable. */
   readonly timeoutSeconds: number;
 }
@@ -58,7 +63,7 @@ export class CephCli {
   }
 
   private connectionArgs(tool: Tool): string[] {
-    const { monitors, id, keyringPath, timeoutSeconds } = this.connection;
+    const { monitors, id, timeoutSeconds } = this.connection;
     const seconds = String(timeoutSeconds);
     const args = [
       "--conf",
@@ -67,8 +72,6 @@ export class CephCli {
       monitors,
       "--id",
       id,
-      "--keyring",
-      keyringPath,
       "--client-mount-timeout",
       seconds,
       "--rados-mon-op-timeout",
@@ -102,8 +105,11 @@ export class CephCli {
         reject(options.signal.reason);
         return;
       }
-      const child = spawn(tool, [...this.connectionArgs(tool), ...args], {
+      // The tool dies with the provider (a kill -9 included): an orphaned `rbd encryption format` or
+      // `import-diff` would otherwise race the job the restarted provider starts on the same image.
+      const child = spawn("setpriv", ["--pdeathsig", "KILL", tool, ...this.connectionArgs(tool), ...args], {
         stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
+        env: { ...process.env, CEPH_ARGS: `--key ${this.connection.key}` },
       });
       const stdout: Buffer[] = [];
       let stderr = "";

@@ -257,6 +257,7 @@ export class Rbd {
     }
   }
 
+  /** `passphraseFile` is read once (a FIFO: see `withSecretPipes`). */
   async formatLuks2(
     pool: string,
     image: string,
