@@ -12,8 +12,10 @@ export type {
 } from "./context.js";
 export { BackendUnavailableError, PermanentBackendError } from "./errors.js";
 export type { HostCapacity, MachineBackend, MachineIntent, MachineObservation } from "./machine-backend.js";
+export { isValidObjectId } from "./object-id.js";
 export type {
   ApplyOutcome,
+  CreationTag,
   NotDone,
   ObjectRef,
   OperationContext,

@@ -35,6 +35,7 @@ export async function startProvider(
   runtime: Runtime,
   dir: string,
   extraArgs: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<ProviderProcess> {
   const socketPath = join(dir, `${runtime}.sock`);
   const stateDir = join(dir, `${runtime}-state`);
@@ -55,7 +56,7 @@ export async function startProvider(
       ...(extraArgs.includes("--backend") ? [] : ["--backend", "noop"]),
       ...extraArgs,
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { stdio: ["ignore", "pipe", "pipe"], env },
   );
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
