@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { PermanentBackendError } from "@iri/backend-api";
 import {
   type BackendStateCollection,
   loadClassFile,
@@ -45,7 +46,7 @@ export async function startVolumeProvider(settings: VolumeProviderSettings): Pro
         }),
       );
       const snapshotKind = objectController(
-        snapshotReconcilerOptions({ snapshots, volumeStates: volumeKind.states, backend }),
+        snapshotReconcilerOptions({ snapshots, volumes, volumeStates: volumeKind.states, backend }),
       );
       snapshotStates = snapshotKind.states;
       routeBackend({
@@ -59,7 +60,12 @@ export async function startVolumeProvider(settings: VolumeProviderSettings): Pro
       // Without a reading nothing can be admitted: read now, and again every minute (and on every Status).
       const capacityUnknown = (err: unknown) =>
         logger.warn({ error: (err as Error).message }, "pool capacity could not be read; retried");
-      await capacity.refresh().catch(capacityUnknown);
+      // A class naming a pool the backend does not serve is a configuration mistake: the start fails.
+      await capacity.refresh().catch((err: unknown) => {
+        if (err instanceof PermanentBackendError)
+          throw new Error(`volume classes: ${err.message}`, { cause: err });
+        capacityUnknown(err);
+      });
       const stopRefresh = capacity.refreshEvery(CAPACITY_REFRESH_MS, capacityUnknown);
       const ctx: VolumeServerContext = {
         volumes,

@@ -1,4 +1,9 @@
-import type { PoolCapacity, VolumeBackend, VolumeClassConfig } from "@iri/backend-api";
+import {
+  PermanentBackendError,
+  type PoolCapacity,
+  type VolumeBackend,
+  type VolumeClassConfig,
+} from "@iri/backend-api";
 import { resourceExhausted, unavailable } from "@iri/runtime-kit";
 import type { VolumeCollection } from "./volume-store.js";
 
@@ -12,12 +17,13 @@ export function poolOf(cls: VolumeClassConfig): string {
  * What each class can still provision. The quantity the volumepoollet reads is a total in bytes: what the
  * class's volumes hold plus what its pool can still provision (pool capacity × overprovisioning − every
  * volume in the pool); the poollet subtracts its volumes' sizes itself. Pool capacity comes from the backend
- * (refreshed on every Status call and at start); admission works on the last reading, synchronously, with
+ * (refreshed in the background on every Status call, every minute and at start); admission works on the last reading, synchronously, with
  * reservations for creates and expansions in flight, so concurrent requests cannot overcommit a pool.
  */
 export class VolumeCapacity {
   readonly #pools = new Map<string, PoolCapacity>();
   readonly #reserved = new Map<string, bigint>();
+  #refreshing: Promise<void> | undefined;
 
   constructor(
     private readonly classes: readonly VolumeClassConfig[],
@@ -33,14 +39,36 @@ export class VolumeCapacity {
     return () => clearInterval(timer);
   }
 
-  /** Asks the backend for every pool's capacity again; throws BackendUnavailableError when it cannot. */
+  /**
+   * Asks the backend for every pool's capacity again. A pool that cannot be read keeps its last reading and
+   * the others are still updated; then rejects with a permanent failure (a class naming a pool the backend
+   * does not serve) if there was one, else with the first failure.
+   */
   async refresh(): Promise<void> {
     const seen = new Map<string, VolumeClassConfig>();
     for (const cls of this.classes) if (!seen.has(poolOf(cls))) seen.set(poolOf(cls), cls);
-    const readings = await Promise.all(
+    const readings = await Promise.allSettled(
       [...seen].map(async ([pool, cls]) => [pool, await this.backend.capacity(cls)] as const),
     );
-    for (const [pool, capacity] of readings) this.#pools.set(pool, capacity);
+    const failures: unknown[] = [];
+    for (const reading of readings) {
+      if (reading.status === "fulfilled") this.#pools.set(reading.value[0], reading.value[1]);
+      else failures.push(reading.reason);
+    }
+    if (failures.length > 0) throw failures.find((f) => f instanceof PermanentBackendError) ?? failures[0];
+  }
+
+  /** `refresh`, single-flight: a call while one runs joins it. */
+  refreshOnce(): Promise<void> {
+    this.#refreshing ??= this.refresh().finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  /** Whether any pool's capacity was ever read. */
+  get anyRead(): boolean {
+    return this.#pools.size > 0;
   }
 
   /** The total per class, in bytes. */
@@ -63,7 +91,7 @@ export class VolumeCapacity {
   reserve(cls: VolumeClassConfig, bytes: bigint): () => void {
     const pool = poolOf(cls);
     if (!this.#pools.has(pool)) {
-      this.refresh().catch(() => undefined);
+      this.refreshOnce().catch(() => undefined);
       throw unavailable(
         `the capacity of volume class ${JSON.stringify(cls.name)} is not known yet; try again`,
       );

@@ -4,6 +4,7 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   ListObjectsV2Command,
+  PutBucketTaggingCommand,
 } from "@aws-sdk/client-s3";
 import { PermanentBackendError } from "@iri/backend-api";
 import { MinioAdminClient } from "@iri/minio";
@@ -14,7 +15,12 @@ import { PendingCreations } from "./pending-creations.js";
 import { bucketExists } from "./s3-buckets.js";
 import { s3ClientFor } from "./s3-client.js";
 import { StoreCalls } from "./store-calls.js";
-import { describeBucketBackend, newId, type OpenOptions } from "./testdata/bucket-backend-suite.js";
+import {
+  consumerClient,
+  describeBucketBackend,
+  newId,
+  type OpenOptions,
+} from "./testdata/bucket-backend-suite.js";
 import { bucketClass, ReconcilerDouble, requireEnv, TestContext } from "./testdata/test-context.js";
 
 const env = requireEnv(
@@ -71,8 +77,8 @@ describeBucketBackend({
   },
 });
 
-// MinIO keeps no bucket owner: ownership is a tag set right after CreateBucket, bridged by a durable note.
-describe("minio bucket backend: a crash between CreateBucket and its owner tag", () => {
+// MinIO keeps no bucket owner: a bucket is ours once the store records it, bridged by a durable note.
+describe("minio bucket backend: ownership without trusting bucket tags", () => {
   const ctx = new TestContext(`tag${randomBytes(4).toString("hex")}`);
   const made: string[] = [];
   afterAll(async () => {
@@ -90,6 +96,8 @@ describe("minio bucket backend: a crash between CreateBucket and its owner tag",
     made.push(id);
     const outcome = await driver.apply(id, bucketClass("plain"));
     expect(outcome.placement?.bucket).toBe(id);
+    // The note goes once the store holds the record: the next apply sees it.
+    await driver.apply(id, bucketClass("plain"));
     expect(new PendingCreations(ctx.stateDir).has(id)).toBe(false);
     expect(await driver.remove(id)).toBeUndefined();
     expect(await bucketExists(rootCalls, rootS3, id, new AbortController().signal)).toBe(false);
@@ -109,6 +117,52 @@ describe("minio bucket backend: a crash between CreateBucket and its owner tag",
     expect(await driver.remove(id)).toBeUndefined();
     expect(await bucketExists(rootCalls, rootS3, id, new AbortController().signal)).toBe(true);
     expect((await backend.listOwned()).filter((r) => r.owner === ctx.instanceId)).toEqual([]);
+    await backend.close();
+  });
+
+  it("does not take a bucket whose tags claim it is ours", async () => {
+    const backend = await openMinio(ctx);
+    const driver = new ReconcilerDouble(backend, ctx);
+    const id = newId();
+    await rootS3.send(new CreateBucketCommand({ Bucket: id }));
+    made.push(id);
+    await rootS3.send(
+      new PutBucketTaggingCommand({
+        Bucket: id,
+        Tagging: {
+          TagSet: [
+            { Key: "iri-owner", Value: ctx.instanceId },
+            { Key: "iri-id", Value: id },
+          ],
+        },
+      }),
+    );
+    const error = await driver.apply(id, bucketClass("plain")).catch((e: unknown) => e);
+    expect((error as PermanentBackendError).reason).toBe("BucketNameTaken");
+    expect(await driver.remove(id)).toBeUndefined();
+    expect(await bucketExists(rootCalls, rootS3, id, new AbortController().signal)).toBe(true);
+    await backend.close();
+  });
+
+  it("keeps and deletes its own bucket whatever tags its tenant puts on it", async () => {
+    const backend = await openMinio(ctx);
+    const driver = new ReconcilerDouble(backend, ctx);
+    const id = newId();
+    const { observation } = await driver.apply(id, bucketClass("plain"));
+    const { s3, bucket: name } = consumerClient(observation);
+    try {
+      await s3.send(
+        new PutBucketTaggingCommand({
+          Bucket: name,
+          Tagging: { TagSet: [{ Key: "iri-owner", Value: "someone-else" }] },
+        }),
+      );
+    } finally {
+      s3.destroy();
+    }
+    expect((await driver.apply(id, bucketClass("plain"))).observation.state).toBe(observation.state);
+    expect(await driver.remove(id)).toBeUndefined();
+    expect(await bucketExists(rootCalls, rootS3, name, new AbortController().signal)).toBe(false);
     await backend.close();
   });
 });

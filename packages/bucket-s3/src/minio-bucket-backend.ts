@@ -18,9 +18,9 @@ import { type AccessSettings, bucketAccess, credentialsOf } from "./access.js";
 import { bucketNameFor } from "./bucket-names.js";
 import { classPolicyOf } from "./class-policy.js";
 import { PendingCreations } from "./pending-creations.js";
-import { BUCKET_NOT_EMPTY_RETRY_MS, placementOf, placementWith } from "./placement.js";
+import { bucketNotEmpty, placementOf, placementWith } from "./placement.js";
 import { describeLimits } from "./rgw-bucket-backend.js";
-import { bucketExists, bucketTags, createBucket, deleteBucket, tagBucket } from "./s3-buckets.js";
+import { bucketExists, bucketIsEmpty, createBucket, deleteBucket } from "./s3-buckets.js";
 import { StoreCalls } from "./store-calls.js";
 
 export interface MinioBackendOptions {
@@ -31,15 +31,14 @@ export interface MinioBackendOptions {
   readonly context: BackendContext;
 }
 
-const OWNER_TAG = "iri-owner";
-const ID_TAG = "iri-id";
 const POLICY_PREFIX = "iri-bucket.";
 
 /**
  * Buckets on MinIO. Each bucket gets its own MinIO user (`iri-<instanceId>-<id>`) whose only policy,
- * `iri-bucket.<instanceId>.<id>`, allows everything on that bucket and nothing else; the bucket carries tags
- * with the owner and object id and the class's hard size quota (MinIO has no object-count quota). The policy
- * is made first and removed last, so the policies list everything this backend holds.
+ * `iri-bucket.<instanceId>.<id>`, allows everything on that bucket and nothing else; the bucket carries the
+ * class's hard size quota (MinIO has no object-count quota). The policy is made first and removed last, so
+ * the policies (which only the provider can write) list everything this backend holds; bucket tags, which
+ * the bucket's tenant can edit, are never trusted.
  */
 export class MinioBucketBackend implements BucketBackend {
   readonly name = "minio";
@@ -79,7 +78,7 @@ export class MinioBucketBackend implements BucketBackend {
     const fresh = ctx.placement === undefined;
     await this.call("put policy", () => this.admin.putPolicy(policyName, bucketPolicy(bucketName), signal));
     const credentials = await this.ensureUser(identity, policyName, fresh, ctx);
-    const createdBucket = await this.ensureBucket(intent.id, bucketName, fresh, ctx);
+    const createdBucket = await this.ensureBucket(bucketName, policyName, fresh, ctx);
 
     const quota = createdBucket
       ? 0
@@ -98,30 +97,40 @@ export class MinioBucketBackend implements BucketBackend {
     };
   }
 
+  /**
+   * Deletes the bucket, then its user and policy. A bucket that still holds objects (and whose class does not
+   * purge) keeps its credentials, so that its tenant can empty it; the delete finishes once it is empty. The
+   * user is disabled for the delete itself, so nothing is written (or the bucket made again) in between.
+   */
   async remove(ref: ObjectRef): Promise<RemoveOutcome> {
     const placement =
       ref.placement ?? placementWith(bucketNameFor(ref.id), accessKeyFor(this.instanceId, ref.id), undefined);
     const { bucketName, identity, purgeOnDelete } = placementOf(placement);
     const signal = ref.signal;
 
-    if (await this.call("get user", () => this.admin.getUser(identity, signal))) {
-      await this.call("remove user", () => this.admin.removeUser(identity, signal));
-      ref.event("Normal", "CredentialsRevoked", `the credentials of bucket ${bucketName} no longer work`);
-    }
-    if (
-      (await bucketExists(this.calls, this.s3, bucketName, signal)) &&
-      (await this.isOurs(ref.id, bucketName, this.pending.has(bucketName), signal))
-    ) {
+    const user = await this.call("get user", () => this.admin.getUser(identity, signal));
+    // Ours: the store (or our own policy, for an orphan) records it, or a note says we were creating it.
+    const ours = ref.placement !== undefined || this.pending.has(bucketName);
+    if (ours && (await bucketExists(this.calls, this.s3, bucketName, signal))) {
+      if (!purgeOnDelete && !(await bucketIsEmpty(this.calls, this.s3, bucketName, signal))) {
+        return bucketNotEmpty(bucketName);
+      }
+      if (user?.status === "enabled") {
+        await this.call("disable user", () => this.admin.setUserStatus(identity, "disabled", signal));
+      }
       const result = await deleteBucket(this.calls, this.s3, bucketName, { force: purgeOnDelete }, signal);
       if (result === "not-empty") {
-        return {
-          afterMs: BUCKET_NOT_EMPTY_RETRY_MS,
-          reason: "BucketNotEmpty",
-          message: `bucket ${bucketName} still holds objects and its class does not purge on delete; the delete finishes once it is empty`,
-          blocked: true,
-        };
+        // Written to just before the user was disabled: the tenant gets its credentials back to empty it.
+        if (user?.status === "enabled") {
+          await this.call("enable user", () => this.admin.setUserStatus(identity, "enabled", signal));
+        }
+        return bucketNotEmpty(bucketName);
       }
       if (result === "deleted") ref.event("Normal", "BucketDeleted", `deleted bucket ${bucketName}`);
+    }
+    if (user) {
+      await this.call("remove user", () => this.admin.removeUser(identity, signal));
+      ref.event("Normal", "CredentialsRevoked", `the credentials of bucket ${bucketName} no longer work`);
     }
     this.pending.done(bucketName);
     await this.call("remove policy", () =>
@@ -176,24 +185,30 @@ export class MinioBucketBackend implements BucketBackend {
     return credentials;
   }
 
-  /** Makes sure the bucket is there and tagged as ours; true when this call created it. */
+  /**
+   * Makes sure the bucket is there; true when this call created it. An existing bucket is ours only when the
+   * store recorded it (not `fresh`) or a note says an earlier call was creating it: tags are the tenant's to
+   * edit and prove nothing.
+   */
   private async ensureBucket(
-    id: string,
     bucketName: string,
+    policyName: string,
     fresh: boolean,
     ctx: OperationContext<BucketObservation>,
   ): Promise<boolean> {
     const signal = ctx.signal;
-    // A note from before this call: an earlier call was creating the bucket and may not have tagged it.
-    const resumed = this.pending.has(bucketName);
-    const exists = fresh && !resumed ? false : await bucketExists(this.calls, this.s3, bucketName, signal);
-    let created = false;
-    if (!exists) {
-      if (!resumed) this.pending.note(bucketName);
-      created = (await createBucket(this.calls, this.s3, bucketName, signal)) === "created";
+    if (!fresh) {
+      // Recorded in the store: the note of its creation is no longer needed.
+      this.pending.done(bucketName);
+      if (await bucketExists(this.calls, this.s3, bucketName, signal)) return false;
     }
-    if (!created && !(await this.isOurs(id, bucketName, resumed, signal))) {
-      if (!resumed) this.pending.done(bucketName);
+    const resumed = this.pending.has(bucketName);
+    if (!resumed) this.pending.note(bucketName);
+    const created = (await createBucket(this.calls, this.s3, bucketName, signal)) === "created";
+    if (!created && !resumed && fresh) {
+      this.pending.done(bucketName);
+      // Our policy must not name someone else's bucket: the policies are what the backend lists as its own.
+      await this.call("remove policy", () => this.admin.removePolicy(policyName, signal));
       throw new PermanentBackendError(
         "BucketNameTaken",
         `bucket name ${bucketName} is taken by a bucket this provider does not own`,
@@ -207,29 +222,7 @@ export class MinioBucketBackend implements BucketBackend {
         `created bucket ${bucketName}, open only to its own MinIO user and policy`,
       );
     }
-    if (this.pending.has(bucketName)) {
-      await tagBucket(
-        this.calls,
-        this.s3,
-        bucketName,
-        { [OWNER_TAG]: this.instanceId, [ID_TAG]: id },
-        signal,
-      );
-      this.pending.done(bucketName);
-    }
     return created;
-  }
-
-  /** Tagged as ours, or untagged while a note says we were creating it. */
-  private async isOurs(
-    id: string,
-    bucketName: string,
-    noted: boolean,
-    signal: AbortSignal,
-  ): Promise<boolean> {
-    const tags = await bucketTags(this.calls, this.s3, bucketName, signal);
-    if (tags[OWNER_TAG] === this.instanceId && tags[ID_TAG] === id) return true;
-    return Object.keys(tags).length === 0 && noted;
   }
 
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {

@@ -2,10 +2,10 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, rmSync } from "n
 import { join } from "node:path";
 
 /**
- * Durable notes "this backend is creating bucket X" in its state directory. MinIO keeps no bucket owner, so
- * ownership is a tag set right after CreateBucket; a crash between the two would leave an untagged bucket
- * that looks like someone else's. The note, written before CreateBucket and removed once the tag is on, tells
- * the next call that the untagged bucket is the one it was making.
+ * Durable notes "this backend is creating bucket X" in its state directory. MinIO keeps no bucket owner (and
+ * bucket tags are the tenant's to edit), so a bucket is ours once the provider's store records it; a crash
+ * between CreateBucket and that record would leave a bucket that looks like someone else's. The note, written
+ * before CreateBucket and removed once the store has the record, tells the next call it was making it.
  */
 export class PendingCreations {
   private readonly dir: string;

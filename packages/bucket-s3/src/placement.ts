@@ -1,8 +1,21 @@
-import type { Placement } from "@iri/backend-api";
+import type { Placement, RemoveOutcome } from "@iri/backend-api";
 import type { ClassPolicy } from "./class-policy.js";
 
 /** How often a delete that waits for a bucket to be emptied looks again. */
-export const BUCKET_NOT_EMPTY_RETRY_MS = 30_000;
+const BUCKET_NOT_EMPTY_RETRY_MS = 30_000;
+
+/**
+ * A delete waiting for its tenant to empty the bucket (blocked: a Warning event `BucketNotEmpty`); the
+ * credentials keep working meanwhile.
+ */
+export function bucketNotEmpty(bucketName: string): RemoveOutcome {
+  return {
+    afterMs: BUCKET_NOT_EMPTY_RETRY_MS,
+    reason: "BucketNotEmpty",
+    message: `bucket ${bucketName} still holds objects and its class does not purge on delete; its credentials keep working until it is empty, then the delete finishes`,
+    blocked: true,
+  };
+}
 
 /**
  * Where a bucket lives: its name, the store identity that owns it (RGW user id, MinIO access key) and the

@@ -16,7 +16,7 @@ import { type AccessSettings, bucketAccess } from "./access.js";
 import { bucketNameFor } from "./bucket-names.js";
 import { type ClassPolicy, classPolicyOf } from "./class-policy.js";
 import { formatOwnerTag, parseOwnerTag } from "./owner-tag.js";
-import { BUCKET_NOT_EMPTY_RETRY_MS, placementOf, placementWith } from "./placement.js";
+import { bucketNotEmpty, placementOf, placementWith } from "./placement.js";
 import { createBucket } from "./s3-buckets.js";
 import { type S3ClientSettings, s3ClientFor } from "./s3-client.js";
 import { StoreCalls } from "./store-calls.js";
@@ -101,6 +101,12 @@ export class RgwBucketBackend implements BucketBackend {
     };
   }
 
+  /**
+   * Deletes the bucket, then its user (with its keys). A bucket that still holds objects (and whose class
+   * does not purge) keeps its credentials, so that its tenant can empty it; the delete finishes once it is
+   * empty. The user is suspended for the delete itself, so nothing is written (or the bucket made again) in
+   * between.
+   */
   async remove(ref: ObjectRef): Promise<RemoveOutcome> {
     const placement =
       ref.placement ?? placementWith(bucketNameFor(ref.id), this.userIdFor(ref.id), undefined);
@@ -108,39 +114,30 @@ export class RgwBucketBackend implements BucketBackend {
     const signal = ref.signal;
 
     const user = await this.call("get user", () => this.admin.getUser(identity, signal));
-    if (user) {
-      this.requireOwned(user);
-      if (user.keys.length > 0 || !user.suspended) {
-        await this.call("suspend user", () => this.admin.setSuspended(identity, true, signal));
-        for (const key of user.keys) {
-          await this.call("remove key", () => this.admin.removeKey(identity, key.accessKey, signal));
-        }
-        ref.event("Normal", "CredentialsRevoked", `the credentials of bucket ${bucketName} no longer work`);
-      }
-    }
+    if (user) this.requireOwned(user);
 
     const stats = await this.call("bucket stats", () => this.admin.getBucket(bucketName, signal));
     // A bucket of that name owned by someone else is not ours to delete (e.g. the name was taken).
     if (stats && stats.owner === identity) {
+      if (!purgeOnDelete && stats.numObjects > 0) return bucketNotEmpty(bucketName);
+      const suspend = user !== undefined && !user.suspended;
+      if (suspend) await this.call("suspend user", () => this.admin.setSuspended(identity, true, signal));
       try {
         await this.call("remove bucket", () =>
           this.admin.removeBucket(bucketName, { purgeObjects: purgeOnDelete }, signal),
         );
       } catch (error) {
-        if (error instanceof RgwAdminError && error.code === "BucketNotEmpty") {
-          return {
-            afterMs: BUCKET_NOT_EMPTY_RETRY_MS,
-            reason: "BucketNotEmpty",
-            message: `bucket ${bucketName} still holds ${stats.numObjects} object(s) and its class does not purge on delete; the delete finishes once it is empty`,
-            blocked: true,
-          };
-        }
-        throw error;
+        if (!(error instanceof RgwAdminError && error.code === "BucketNotEmpty")) throw error;
+        // Written to just before the suspension: the tenant gets its credentials back to empty it.
+        if (suspend) await this.call("resume user", () => this.admin.setSuspended(identity, false, signal));
+        return bucketNotEmpty(bucketName);
       }
       ref.event("Normal", "BucketDeleted", `deleted bucket ${bucketName}`);
     }
-    if (user)
+    if (user) {
       await this.call("remove user", () => this.admin.removeUser(identity, { purgeData: false }, signal));
+      ref.event("Normal", "CredentialsRevoked", `the credentials of bucket ${bucketName} no longer work`);
+    }
     return undefined;
   }
 

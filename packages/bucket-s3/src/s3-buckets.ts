@@ -1,9 +1,8 @@
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
-  GetBucketTaggingCommand,
   HeadBucketCommand,
-  PutBucketTaggingCommand,
+  ListObjectsV2Command,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import type { StoreCalls } from "./store-calls.js";
@@ -56,35 +55,17 @@ export async function bucketExists(
   }
 }
 
-/** The bucket's tags; {} when it has none. */
-export async function bucketTags(
+/** Whether the bucket holds no object (one ListObjectsV2 of at most one key). */
+export async function bucketIsEmpty(
   calls: StoreCalls,
   s3: S3Client,
   bucket: string,
   signal: AbortSignal,
-): Promise<Record<string, string>> {
-  try {
-    const out = await calls.run("get bucket tags", () =>
-      checked(signal, () => s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))),
-    );
-    return Object.fromEntries((out.TagSet ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""]));
-  } catch (error) {
-    if (s3ErrorCode(error) === "NoSuchTagSet" || s3ErrorCode(error) === "NoSuchTagSetError") return {};
-    throw error;
-  }
-}
-
-export async function tagBucket(
-  calls: StoreCalls,
-  s3: S3Client,
-  bucket: string,
-  tags: Readonly<Record<string, string>>,
-  signal: AbortSignal,
-): Promise<void> {
-  const TagSet = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-  await calls.run("tag bucket", () =>
-    checked(signal, () => s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet } }))),
+): Promise<boolean> {
+  const out = await calls.run("list objects", () =>
+    checked(signal, () => s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }))),
   );
+  return (out.KeyCount ?? out.Contents?.length ?? 0) === 0;
 }
 
 /** What DeleteBucket found. */

@@ -3,6 +3,7 @@ import type { CephCli } from "./cli/ceph-cli.js";
 import type { Rbd } from "./cli/rbd.js";
 import type { ImageNames } from "./names.js";
 import type { QosSettings } from "./qos.js";
+import type { VolumeIdentities } from "./volume-identity.js";
 
 /** What every operation of the backend works with, resolved once by `open`. */
 export interface BackendDeps {
@@ -15,8 +16,9 @@ export interface BackendDeps {
   /** The pool of classes that name none, first, then the others classes may name. */
   readonly pools: readonly string[];
   readonly monitors: string;
-  readonly consumer: { readonly id: string; readonly key: string };
-  /** The provider's own cephx identity (for qemu-img, which takes the key as a secret file). */
+  /** Each volume's own cephx user. */
+  readonly identities: VolumeIdentities;
+  /** The provider's own cephx identity (for qemu-img, which reads the key from a pipe). */
   readonly admin: { readonly id: string; readonly key: string };
   readonly qos: QosSettings;
 }

@@ -17,7 +17,7 @@ import type { OciClient } from "@iri/oci";
 import { type BackendDeps, poolOfClass } from "./backend-deps.js";
 import { CephUnreachableError } from "./cli/ceph-command-error.js";
 import type { ImageCache } from "./image-cache.js";
-import { Meta } from "./names.js";
+import type { LegacyConsumer } from "./legacy-consumer.js";
 import { OwnedImageLister } from "./owned-images.js";
 import { poolCapacity } from "./pool-capacity.js";
 import { applySnapshot, removeKeptIfUnused, removeSnapshot } from "./snapshot-ops.js";
@@ -37,6 +37,7 @@ export class CephRbdBackend implements VolumeBackend {
     private readonly deps: BackendDeps,
     private readonly cache: ImageCache,
     private readonly oci: OciClient,
+    private readonly legacyConsumer: LegacyConsumer,
     /** Cache images without clones for this long are removed; also paces the collector. */
     private readonly cacheGcMs: number,
   ) {
@@ -80,11 +81,18 @@ export class CephRbdBackend implements VolumeBackend {
   /**
    * Removes what no object needs any more and only this backend knows about: kept images whose last
    * snapshot is gone (a crash between the two removals), cache images left half-written by a crash, and
-   * cache images no volume has been cloned from for the configured time. Runs periodically.
+   * cache images no volume has been cloned from for the configured time, and the pool-wide consumer user of
+   * earlier versions once every volume has a user of its own. Runs periodically.
    */
   async collectGarbage(signal: AbortSignal = new AbortController().signal): Promise<void> {
-    const { rbd, names } = this.deps;
-    const { others } = await reachable(() => this.owned.list(signal));
+    const { names } = this.deps;
+    const { volumes, others } = await reachable(() => this.owned.list(signal));
+    if (this.legacyConsumer.pending) {
+      const entities = volumes.filter((v) => v.owner === this.deps.owner).map((v) => names.identity(v.id));
+      if (await reachable(() => this.legacyConsumer.retireIfUnused(entities, signal))) {
+        this.deps.context.logger.info({}, "removed the pool-wide consumer user: every volume has its own");
+      }
+    }
     for (const { pool, image, owner, snapshots } of others) {
       if (owner !== this.deps.owner) continue;
       const name = image.image;
@@ -92,24 +100,7 @@ export class CephRbdBackend implements VolumeBackend {
         if (snapshots.length === 0) await reachable(() => removeKeptIfUnused(this.deps, pool, name, signal));
         continue;
       }
-      await reachable(async () => {
-        const metadata = await rbd.metadata(pool, name, signal);
-        const digest = metadata[Meta.id] ?? "";
-        if (metadata[Meta.cacheState] !== "ready") {
-          if (!this.cache.isPopulating(pool, digest)) await this.cache.removeCacheImage(pool, name, signal);
-          return;
-        }
-        const clones = await rbd.children(pool, name, names.cacheSnapshot, signal);
-        const since = metadata[Meta.unusedSince];
-        if (clones.length > 0) {
-          if (since !== undefined) await rbd.removeMetadata(pool, name, Meta.unusedSince, signal);
-        } else if (since === undefined) {
-          await rbd.setMetadata(pool, name, Meta.unusedSince, String(Date.now()), signal);
-        } else if (Date.now() - Number(since) >= this.cacheGcMs) {
-          await this.cache.removeCacheImage(pool, name, signal);
-          this.deps.context.logger.info({ pool, image: name, digest }, "removed an unused image cache");
-        }
-      });
+      await reachable(() => this.cache.collect(pool, name, this.cacheGcMs, signal));
     }
   }
 

@@ -5,11 +5,12 @@ import { CephRbdBackend } from "./ceph-rbd-backend.js";
 import { CephCli } from "./cli/ceph-cli.js";
 import { CephUnreachableError } from "./cli/ceph-command-error.js";
 import { Rbd } from "./cli/rbd.js";
-import { ensureConsumerClient } from "./consumer-client.js";
 import { ImageCache } from "./image-cache.js";
-import { parseCephKey, writeKeyring } from "./keyring.js";
+import { parseCephKey, removeSecretLeftovers } from "./keyring.js";
+import { LegacyConsumer } from "./legacy-consumer.js";
 import { ImageNames } from "./names.js";
 import { type CephRbdSettings, cephRbdSettings } from "./settings.js";
+import { VolumeIdentities } from "./volume-identity.js";
 
 /** `--backend ceph`: volumes as RBD images. */
 export const cephRbdBackend: BackendFactory<CephRbdBackend, CephRbdSettings> = {
@@ -27,8 +28,9 @@ async function openCephRbdBackend(
     throw new Error("--ceph-admin-key-file is required (a file with the admin cephx key)");
   const adminKey = parseCephKey(settings.adminKeyFile, "--ceph-admin-key-file");
   const adminId = settings.adminId.replace(/^client\./, "");
-  const keyringPath = await writeKeyring(context.stateDir, "admin.keyring", `client.${adminId}`, adminKey);
-  const cli = new CephCli({ monitors, id: adminId, keyringPath, timeoutSeconds: settings.timeoutSeconds });
+  // Files earlier versions left: the admin keyring and secrets of tools a kill -9 cut short.
+  await removeSecretLeftovers(context.stateDir);
+  const cli = new CephCli({ monitors, id: adminId, key: adminKey, timeoutSeconds: settings.timeoutSeconds });
   const pools = [...new Set([settings.pool, ...splitList(settings.extraPools)])];
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(settings.namePrefix)) {
     throw new Error(
@@ -52,7 +54,7 @@ async function openCephRbdBackend(
 
   const consumerId =
     settings.consumerId.replace(/^client\./, "") || `iri-volume-${idFragment(context.owner.instanceId)}`;
-  const consumerKey = await ensureConsumerClient(cli, consumerId, pools);
+  const legacy = await LegacyConsumer.find(cli, consumerId);
   const deps: BackendDeps = {
     cli,
     rbd: new Rbd(cli),
@@ -61,7 +63,7 @@ async function openCephRbdBackend(
     owner: context.owner.instanceId,
     pools,
     monitors,
-    consumer: { id: consumerId, key: consumerKey },
+    identities: new VolumeIdentities(cli),
     admin: { id: adminId, key: adminKey },
     qos: { burstFactor: settings.qosBurstFactor, burstSeconds: settings.qosBurstSeconds },
   };
@@ -69,8 +71,17 @@ async function openCephRbdBackend(
     ...(settings.registryCaFile ? { caFile: settings.registryCaFile } : {}),
     ...(settings.registryDockerConfig ? { dockerConfigPath: settings.registryDockerConfig } : {}),
   });
-  context.logger.info({ monitors, pools, consumer: `client.${consumerId}` }, "ceph backend ready");
-  return new CephRbdBackend(deps, new ImageCache(deps, oci), oci, settings.imageCacheGcSeconds * 1000);
+  context.logger.info(
+    { monitors, pools, ...(legacy.pending ? { legacyConsumer: `client.${consumerId}` } : {}) },
+    "ceph backend ready",
+  );
+  return new CephRbdBackend(
+    deps,
+    new ImageCache(deps, oci),
+    oci,
+    legacy,
+    settings.imageCacheGcSeconds * 1000,
+  );
 }
 
 /** `host:port[,host:port…]`, as consumers split it (ironcore's libvirt-provider uses net.SplitHostPort). */

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, volumeClass, volumeIntent } from "./testdata/fixtures.js";
 import { corruptingProxy, pushRootfsImage } from "./testdata/registry.js";
 import { openTestBackend, type TestBackend } from "./testdata/test-backend.js";
-import { adminTool, randomSuffix, readDecrypted, readImage } from "./testdata/test-cluster.js";
+import { adminTool, consumerOf, randomSuffix, readDecrypted, readImage } from "./testdata/test-cluster.js";
 
 let t: TestBackend;
 
@@ -53,11 +53,8 @@ describe("volumes from IronCore images", () => {
     expect(observation.storageBytes).toBe(32n * MiB);
     const spec = `${placement.pool}/${placement.image}`;
 
-    const keyring = `${t.context.stateDir}/consumer.keyring`;
-    const { writeFile } = await import("node:fs/promises");
-    const key = new TextDecoder().decode(observation.access?.secretData.userKey);
-    await writeFile(keyring, `[client.${t.consumerId}]\n\tkey = ${key}\n`, { mode: 0o600 });
-    const read = await readImage(spec, image.rootfs.length, { id: t.consumerId, keyring });
+    // The volume's own key reads the rootfs through the clone from its parent.
+    const read = await readImage(spec, image.rootfs.length, consumerOf(observation.access));
     expect(read.equals(image.rootfs)).toBe(true);
 
     const info = await rbdJson<{ size: number; parent: { image: string; snapshot: string } }>(["info", spec]);

@@ -18,6 +18,7 @@ import {
 } from "@iri/oci";
 import { Counter, Gauge } from "prom-client";
 import { type BackendDeps, notifyWhenSettled } from "./backend-deps.js";
+import { KeyedLock } from "./keyed-lock.js";
 import { Meta } from "./names.js";
 import { sparseDiffStream } from "./rbd-diff-stream.js";
 import { formatBytes, roundVolumeBytes } from "./sizes.js";
@@ -48,6 +49,8 @@ export class ImageCache {
   private readonly waiting = new Map<string, Set<string>>();
   private readonly lastProgressEvent = new Map<string, number>();
   private readonly failedAt = new Map<string, number>();
+  /** Per cache image: the collector's decide-and-remove against a clone's check-and-clone. */
+  private readonly locks = new KeyedLock();
   private readonly populationBytes: Gauge;
   private readonly populations: Counter;
 
@@ -99,11 +102,25 @@ export class ImageCache {
     const name = this.deps.names.cache(image.manifestDigest);
     const parent = { pool, image: name, snapshot: this.deps.names.cacheSnapshot };
     const what = `image ${source.image} (${image.manifestDigest})`;
+    const cloneSource: VolumeSource = {
+      kind: "clone",
+      parent,
+      what,
+      encrypted: false,
+      // Under the cache image's lock, which the collector holds while it decides and removes: the image is
+      // either still ready when the clone is made (and then has a clone) or the clone fails and is retried.
+      clone: (toPool, toImage, signal) =>
+        this.locks.run(`${pool}/${name}`, async () => {
+          if (!(await this.isReady(pool, name, signal)))
+            throw new Error(`the cached ${what} was removed before the clone was made; retried`);
+          await this.deps.rbd.clone(parent, toPool, toImage, signal);
+        }),
+    };
     const key = `populate ${pool} ${image.manifestDigest}`;
     const { jobs } = this.deps.context;
     const settled = jobs.get(key);
     if (settled?.status === "succeeded") jobs.forget(key);
-    if (await this.isReady(pool, name, ctx.signal)) return { kind: "clone", parent, what };
+    if (await this.isReady(pool, name, ctx.signal)) return cloneSource;
     if (settled?.status === "failed") {
       // Every volume waiting for it sees the failure; the job is forgotten (and the next apply starts it
       // afresh) once the failure is RETRY_AFTER_MS old: retried, never poisoning the digest.
@@ -229,6 +246,33 @@ export class ImageCache {
       notifyWhenSettled(this.deps, waiting);
       this.waiting.delete(key);
     }
+  }
+
+  /**
+   * One collector pass over a cache image of ours: one a crash left half-written goes (unless its population
+   * runs here), one without clones is marked unused and goes once it stayed so for `unusedMs`. Clones of it
+   * are made under the same lock, so none can appear between the check and the removal.
+   */
+  collect(pool: string, name: string, unusedMs: number, signal: AbortSignal): Promise<void> {
+    const { rbd, names } = this.deps;
+    return this.locks.run(`${pool}/${name}`, async () => {
+      const metadata = await rbd.metadata(pool, name, signal);
+      const digest = metadata[Meta.id] ?? "";
+      if (metadata[Meta.cacheState] !== "ready") {
+        if (!this.isPopulating(pool, digest)) await this.removeCacheImage(pool, name, signal);
+        return;
+      }
+      const clones = await rbd.children(pool, name, names.cacheSnapshot, signal);
+      const since = metadata[Meta.unusedSince];
+      if (clones.length > 0) {
+        if (since !== undefined) await rbd.removeMetadata(pool, name, Meta.unusedSince, signal);
+      } else if (since === undefined) {
+        await rbd.setMetadata(pool, name, Meta.unusedSince, String(Date.now()), signal);
+      } else if (Date.now() - Number(since) >= unusedMs) {
+        await this.removeCacheImage(pool, name, signal);
+        this.deps.context.logger.info({ pool, image: name, digest }, "removed an unused image cache");
+      }
+    });
   }
 
   /** Removes a cache image of ours with its snapshot (only when nothing is cloned from it). */

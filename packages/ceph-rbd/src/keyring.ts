@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { rm, writeFile } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 
 /** A cephx key is base64 of a 28-byte secret (40 characters); anything else is a configuration mistake. */
@@ -19,32 +18,13 @@ export function parseCephKey(content: string, what: string): string {
   return key;
 }
 
-/** Writes a one-entry keyring readable only by the provider (mode 0600) and returns its path. */
-export async function writeKeyring(
-  dir: string,
-  fileName: string,
-  entity: string,
-  key: string,
-): Promise<string> {
-  const path = join(dir, fileName);
-  await writeFile(path, `[${entity}]\n\tkey = ${key}\n`, { mode: 0o600 });
-  return path;
-}
-
 /**
- * Writes `secret` to a fresh 0600 file in `dir`, runs `use` with its path and removes the file afterwards,
- * whatever `use` does: for tools that take a passphrase only as a file.
+ * Removes the secret files earlier versions wrote into the backend's state dir (`admin.keyring`, and the
+ * `.secret-*` files of tool runs a kill -9 cut short): secrets now reach the tools through pipes only.
  */
-export async function withSecretFile<T>(
-  dir: string,
-  secret: Uint8Array,
-  use: (path: string) => Promise<T>,
-): Promise<T> {
-  const path = join(dir, `.secret-${randomBytes(8).toString("hex")}`);
-  await writeFile(path, secret, { mode: 0o600, flag: "wx" });
-  try {
-    return await use(path);
-  } finally {
-    await rm(path, { force: true });
+export async function removeSecretLeftovers(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if (name === "admin.keyring" || /^\.secret-[0-9a-f]+$/.test(name))
+      await rm(join(dir, name), { force: true });
   }
 }

@@ -24,7 +24,8 @@ export const Meta = {
  * - `<p>-kept-<volume id>`: a deleted volume kept (not listed) until its last snapshot goes;
  * - `<p>-snap-<snapshot id>`: an RBD snapshot of one of those, for a volume snapshot;
  * - `<p>-img-<owner>-<sha256 hex>`: the cached rootfs of an IronCore image (per owner, so that providers
- *   sharing a pool never share, or collect, each other's caches), snapshot `<p>-base`.
+ *   sharing a pool never share, or collect, each other's caches), snapshot `<p>-base`;
+ * - `client.<p>-<owner>-vol-<volume id>`: the cephx user of a volume.
  */
 export class ImageNames {
   readonly volumePrefix: string;
@@ -32,6 +33,7 @@ export class ImageNames {
   readonly snapshotPrefix: string;
   readonly cachePrefix: string;
   readonly cacheSnapshot: string;
+  private readonly identityPrefix: string;
 
   constructor(
     prefix: string,
@@ -43,6 +45,7 @@ export class ImageNames {
     this.snapshotPrefix = `${prefix}-snap-`;
     this.cachePrefix = `${prefix}-img-`;
     this.cacheSnapshot = `${prefix}-base`;
+    this.identityPrefix = `${prefix}-${owner}-vol-`;
   }
 
   volume(volumeId: string): string {
@@ -58,6 +61,14 @@ export class ImageNames {
   }
 
   /** `digest` is `sha256:<hex>`. */
+  /**
+   * The cephx user (with `client.`) of a volume: derived from the provider's owner tag and the volume id only,
+   * so a caller can never choose it.
+   */
+  identity(volumeId: string): string {
+    return `client.${this.identityPrefix}${checkId(volumeId)}`;
+  }
+
   cache(digest: string): string {
     return `${this.cachePrefix}${this.owner}-${digest.replace(/^sha256:/, "")}`;
   }

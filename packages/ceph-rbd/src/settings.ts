@@ -32,7 +32,7 @@ export const cephRbdSettings = {
     kind: "string",
     default: "",
     description:
-      "cephx user (without `client.`) whose key consumers get, created or updated with caps limited to the pools; empty: `iri-volume-<instance id>`.",
+      "The pool-wide cephx user (without `client.`) earlier versions handed to every volume; volumes move to users of their own and it is removed once none uses it. A user of that name with other caps is refused at start. Empty: `iri-volume-<instance id>`.",
   },
   pool: {
     flag: "ceph-pool",

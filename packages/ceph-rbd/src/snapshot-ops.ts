@@ -12,6 +12,8 @@ import {
 import { type BackendDeps, notifyWhenSettled } from "./backend-deps.js";
 import { Meta } from "./names.js";
 import { consumerBytesOf } from "./sizes.js";
+import { parentChain } from "./volume-access.js";
+import { volumeCaps } from "./volume-identity.js";
 
 const FLATTEN_POLL_MS = 1_000;
 
@@ -39,10 +41,17 @@ export async function applySnapshot(
   const info = (await rbd.snapshots(where.pool, image, ctx.signal)).find((s) => s.name === snapshot);
   if (!info)
     throw new Error(`RBD snapshot ${where.pool}/${image}@${snapshot} vanished right after it was created`);
-  const encrypted = (await rbd.metadataValue(where.pool, image, Meta.encryption, ctx.signal)) === "luks2";
-  const sizeBytes = consumerBytesOf(info.size, encrypted);
+  // As the volume's placement records it (the image's metadata is the volume consumer's to write), then as
+  // this snapshot's recorded it; read from the metadata only for records older than that.
+  const encryption =
+    intent.volumePlacement?.encryption ??
+    ctx.placement?.encryption ??
+    ((await rbd.metadataValue(where.pool, image, Meta.encryption, ctx.signal)) === "luks2"
+      ? "luks2"
+      : "none");
+  const sizeBytes = consumerBytesOf(info.size, encryption === "luks2");
   if (created) ctx.event("Normal", "SnapshotReady", `Snapshot ${where.pool}/${image}@${snapshot} is ready`);
-  const placement: Placement = { pool: where.pool, image: where.image, snapshot };
+  const placement: Placement = { pool: where.pool, image: where.image, snapshot, encryption };
   return { observation: { state: volume.VolumeSnapshotState.VOLUME_SNAPSHOT_READY, sizeBytes }, placement };
 }
 
@@ -62,6 +71,7 @@ export async function removeSnapshot(deps: BackendDeps, ref: ObjectRef): Promise
     const key = `flatten ${child.pool}/${child.image}`;
     const state = deps.context.jobs.ensure(key, async (job) => {
       await rbd.flatten(child.pool, child.image, job.signal);
+      await narrowAfterFlatten(deps, child.pool, child.image, job.signal);
       notifyWhenSettled(deps, [ref.id]);
     });
     return { key, state, child };
@@ -86,6 +96,25 @@ export async function removeSnapshot(deps: BackendDeps, ref: ObjectRef): Promise
   ref.event("Normal", "SnapshotDeleted", `Removed snapshot ${where.pool}/${image}@${snapshot}`);
   if (image.startsWith(names.keptPrefix)) await removeKeptIfUnused(deps, where.pool, image, ref.signal);
   return undefined;
+}
+
+/**
+ * A flattened volume reads no parent any more: its cephx user loses the parent chain's caps now (its next
+ * resync records the new caps). Images that are not volumes of ours have no user.
+ */
+async function narrowAfterFlatten(
+  deps: BackendDeps,
+  pool: string,
+  image: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const volumeId = deps.names.volumeIdOf(image);
+  if (volumeId === undefined || !image.startsWith(deps.names.volumePrefix)) return;
+  const info = await deps.rbd.info(pool, image, signal);
+  if (!info) return;
+  const own = { pool, id: info.id, name: info.name };
+  const caps = volumeCaps(own, await parentChain(deps, info, signal));
+  await deps.identities.narrow(deps.names.identity(volumeId), caps, own, signal);
 }
 
 /** The image a snapshot lives on: its volume's image, or that volume's kept image once the volume is deleted. */

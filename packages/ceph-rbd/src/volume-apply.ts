@@ -1,26 +1,34 @@
-import { create } from "@bufbuild/protobuf";
 import { volume } from "@iri/api";
 import {
   type ApplyOutcome,
   type OperationContext,
   PermanentBackendError,
-  type Placement,
   type VolumeIntent,
   type VolumeObservation,
 } from "@iri/backend-api";
 import { type BackendDeps, notifyWhenSettled, poolOfClass } from "./backend-deps.js";
 import type { ImageInfo, ParentRef } from "./cli/rbd.js";
 import { type CopyTarget, copyIntoEncrypted } from "./encrypted-copy.js";
-import { withSecretFile } from "./keyring.js";
 import { Meta, volumeWwn } from "./names.js";
 import { QOS_METADATA_KEYS, qosMetadata } from "./qos.js";
 import { consumerBytesOf, formatBytes, imageBytesFor, roundVolumeBytes } from "./sizes.js";
+import { ensureVolumeAccess } from "./volume-access.js";
 
 /** Where a new volume's data comes from, resolved to something RBD can clone (or nothing: an empty image). */
 export type VolumeSource =
   | { readonly kind: "empty" }
-  | { readonly kind: "clone"; readonly parent: ParentRef; readonly what: string }
+  | CloneSource
   | { readonly kind: "pending"; readonly outcome: ApplyOutcome<VolumeObservation> };
+
+export interface CloneSource {
+  readonly kind: "clone";
+  readonly parent: ParentRef;
+  readonly what: string;
+  /** As the provider recorded it; undefined: not recorded (read from the parent's metadata). */
+  readonly encrypted?: boolean;
+  /** Makes the clone, guarded against the parent going away meanwhile. */
+  clone(pool: string, image: string, signal: AbortSignal): Promise<void>;
+}
 
 export type SourceResolver = (
   intent: VolumeIntent,
@@ -31,7 +39,11 @@ export type SourceResolver = (
 /**
  * Realises a volume, level-based: whatever already exists (after a crash at any step) is checked and completed,
  * never redone. Steps: image (empty, or clone of a snapshot or cached IronCore image) → owner tags → LUKS2
- * format → size → QoS → access.
+ * format → size → QoS → the volume's own cephx user → access.
+ *
+ * What the provider trusts about the image (encrypted, filled, its cephx user) lives in the placement, which
+ * the provider's store keeps: the image's metadata is writable with the volume's own key. Only a placement
+ * written before this was recorded (`encryption` unset) is completed from the metadata, once.
  */
 export async function applyVolume(
   deps: BackendDeps,
@@ -43,7 +55,6 @@ export async function applyVolume(
   const signal = ctx.signal;
   const pool = ctx.placement?.pool ?? poolOfClass(deps, intent.class);
   const image = ctx.placement?.image ?? deps.names.volume(intent.id);
-  const placement: Placement = { pool, image };
   const passphrase = passphraseOf(intent);
   const encrypted = passphrase !== undefined;
   const requested = intent.spec.resources?.storageBytes ?? 0n;
@@ -51,12 +62,15 @@ export async function applyVolume(
   const targetBytes = imageBytesFor(consumerBytes, encrypted);
 
   let info = await rbd.info(pool, image, signal);
+  // Whether the image carries a LUKS2 header: known when it is made here, else as recorded.
+  let formatted: boolean | undefined;
   if (!info) {
     const source = await resolveSource(intent, ctx, pool);
-    if (source.kind === "pending") return { ...source.outcome, placement };
+    if (source.kind === "pending") return { ...source.outcome, placement: { pool, image } };
+    const sourceEncrypted = source.kind === "clone" && (await isEncrypted(deps, source, signal));
     // An encrypted volume from an unencrypted source is an empty image filled through the encryption below.
-    const copyLater =
-      source.kind === "clone" && encrypted && !(await isEncrypted(deps, source.parent, signal));
+    const copyLater = source.kind === "clone" && encrypted && !sourceEncrypted;
+    formatted = sourceEncrypted && !copyLater;
     if (source.kind === "empty" || copyLater) {
       await rbd.create(pool, image, targetBytes, signal);
       ctx.event(
@@ -65,13 +79,15 @@ export async function applyVolume(
         `Created RBD image ${pool}/${image} (${formatBytes(consumerBytes)})`,
       );
     } else {
-      await rbd.clone(source.parent, pool, image, signal);
+      await source.clone(pool, image, signal);
       ctx.event("Normal", "VolumeCloned", `Cloned RBD image ${pool}/${image} from ${source.what}`);
     }
     info = await rbd.info(pool, image, signal);
     if (!info) throw new Error(`RBD image ${pool}/${image} vanished right after it was created`);
   }
   const metadata = await rbd.metadata(pool, image, signal);
+  const recorded = ctx.placement?.encryption;
+  formatted ??= recorded === undefined ? metadata[Meta.encryption] === "luks2" : recorded === "luks2";
 
   const wwn = volumeWwn(deps.owner, intent.id);
   // A clone starts with a copy of its parent's metadata: the tags are always rewritten to this volume's.
@@ -84,9 +100,10 @@ export async function applyVolume(
     signal,
   );
 
-  await ensureEncryption(deps, ctx, pool, info, metadata, passphrase);
+  formatted = await ensureEncryption(deps, ctx, pool, info, formatted, passphrase);
+  const placement: Record<string, string> = { pool, image, encryption: formatted ? "luks2" : "none" };
   if (passphrase && !info.parent && intent.spec.volumeDataSource) {
-    const filled = metadata[Meta.filled] === "1";
+    const filled = recorded === undefined ? metadata[Meta.filled] === "1" : ctx.placement?.filled === "1";
     const pending = await fillEncrypted(
       deps,
       intent,
@@ -96,6 +113,7 @@ export async function applyVolume(
       resolveSource,
     );
     if (pending) return { ...pending, placement };
+    placement.filled = "1";
   }
 
   const available = ctx.lastObservation?.state === volume.VolumeState.VOLUME_AVAILABLE;
@@ -118,31 +136,26 @@ export async function applyVolume(
 
   await applyQos(deps, intent, pool, image, metadata, signal);
 
-  const access = create(volume.VolumeAccessSchema, {
-    driver: "ceph",
-    handle: wwn,
-    attributes: { monitors: deps.monitors, image: `${pool}/${image}` },
-    secretData: {
-      userID: new TextEncoder().encode(deps.consumer.id),
-      userKey: new TextEncoder().encode(deps.consumer.key),
-    },
-  });
+  const { access, record } = await ensureVolumeAccess(deps, ctx, intent.id, pool, info, wwn);
   return {
     observation: { state: volume.VolumeState.VOLUME_AVAILABLE, access, storageBytes: visibleBytes },
-    placement,
+    placement: { ...placement, ...record },
   };
 }
 
-async function isEncrypted(deps: BackendDeps, parent: ParentRef, signal: AbortSignal): Promise<boolean> {
-  return (await deps.rbd.metadataValue(parent.pool, parent.image, Meta.encryption, signal)) === "luks2";
+/** Whether a clone source carries a LUKS2 header: as recorded with its snapshot, else from its metadata. */
+async function isEncrypted(deps: BackendDeps, source: CloneSource, signal: AbortSignal): Promise<boolean> {
+  if (source.encrypted !== undefined) return source.encrypted;
+  const { pool, image } = source.parent;
+  return (await deps.rbd.metadataValue(pool, image, Meta.encryption, signal)) === "luks2";
 }
 
 const FILL_POLL_MS = 1_000;
 
 /**
  * Copies the volume's unencrypted source into its (formatted) image through the encryption, as a background
- * job; resolves to a pending outcome while it runs, undefined once the image holds the data (`iri.filled`).
- * A crash in the middle leaves `iri.filled` unset: the copy runs again, whole.
+ * job; resolves to a pending outcome while it runs, undefined once the image holds the data (the caller
+ * records `filled`). A crash before that is recorded runs the copy again, whole: the volume was never handed out.
  */
 async function fillEncrypted(
   deps: BackendDeps,
@@ -162,9 +175,8 @@ async function fillEncrypted(
   if (source.kind === "pending") return source.outcome;
   if (source.kind === "empty") return undefined;
   const state = jobs.ensure(key, async (job) => {
-    const connection = { monitors: deps.monitors, ...deps.admin, secretDir: deps.context.stateDir };
+    const connection = { monitors: deps.monitors, ...deps.admin };
     await copyIntoEncrypted(connection, source.parent, target, job.signal);
-    await deps.rbd.setMetadata(target.pool, target.image, Meta.filled, "1", job.signal);
     notifyWhenSettled(deps, [intent.id]);
   });
   const message = `Copying ${source.what} into the encrypted volume ${target.pool}/${target.image}`;
@@ -190,15 +202,15 @@ function passphraseOf(intent: VolumeIntent): Uint8Array | undefined {
   return key;
 }
 
+/** Formats the image with LUKS2 unless it is already; resolves to whether it carries a LUKS2 header. */
 async function ensureEncryption(
   deps: BackendDeps,
   ctx: OperationContext<VolumeObservation>,
   pool: string,
   info: ImageInfo,
-  metadata: Record<string, string>,
+  formatted: boolean,
   passphrase: Uint8Array | undefined,
-): Promise<void> {
-  const formatted = metadata[Meta.encryption] === "luks2";
+): Promise<boolean> {
   if (passphrase === undefined) {
     if (formatted) {
       throw new PermanentBackendError(
@@ -206,9 +218,9 @@ async function ensureEncryption(
         "the volume's source is LUKS2-encrypted: the volume needs the source's encryptionKey",
       );
     }
-    return;
+    return false;
   }
-  if (formatted) return;
+  if (formatted) return true;
   if (info.parent) {
     // Formatting a clone would put a header over the parent's plaintext: its data would read as garbage.
     throw new PermanentBackendError(
@@ -217,11 +229,11 @@ async function ensureEncryption(
     );
   }
   const image = info.name;
-  await withSecretFile(deps.context.stateDir, passphrase, (file) =>
-    deps.rbd.formatLuks2(pool, image, file, ctx.signal),
-  );
+  await deps.rbd.formatLuks2(pool, image, passphrase, ctx.signal);
+  // Read only for a crash before the placement records it (the volume was never handed out then).
   await deps.rbd.setMetadata(pool, image, Meta.encryption, "luks2", ctx.signal);
   ctx.event("Normal", "EncryptionFormatted", `Formatted ${pool}/${image} with LUKS2`);
+  return true;
 }
 
 async function applyQos(

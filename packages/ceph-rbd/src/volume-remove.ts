@@ -6,9 +6,10 @@ import { Meta } from "./names.js";
 const IN_USE_RETRY_MS = 5_000;
 
 /**
- * Removes a volume's image. An image with snapshots of ours is renamed to its hidden `kept` name instead: the
- * snapshots stay restorable, nothing of it is listed as a volume, and the last snapshot's removal removes it.
- * An image another provider instance tagged is never touched.
+ * Removes a volume's cephx user, then its image. An image with snapshots of ours is renamed to its hidden
+ * `kept` name instead: the snapshots stay restorable, nothing of it is listed as a volume, and the last
+ * snapshot's removal removes it. An image the store records is ours; without a record (a crash before it was
+ * written) an image another provider instance tagged is never touched.
  */
 export async function removeVolume(deps: BackendDeps, ref: ObjectRef): Promise<RemoveOutcome> {
   const { rbd, names } = deps;
@@ -17,16 +18,27 @@ export async function removeVolume(deps: BackendDeps, ref: ObjectRef): Promise<R
   const candidates = ref.placement?.pool
     ? [{ pool: ref.placement.pool, image: ref.placement.image ?? names.volume(ref.id) }]
     : deps.pools.map((pool) => ({ pool, image: names.volume(ref.id) }));
+  const entity = names.identity(ref.id);
+  const recorded = ref.placement?.identity === entity;
+  // A recorded user goes first, even when the image is already gone (a crash between the two removals).
+  if (recorded && (await deps.identities.remove(entity, true, undefined, signal))) {
+    ref.event("Normal", "CredentialsRevoked", `Removed the volume's cephx user ${entity}`);
+  }
   for (const { pool, image } of candidates) {
     const info = await rbd.info(pool, image, signal);
     if (!info) continue;
-    const owner = await rbd.metadataValue(pool, image, Meta.owner, signal);
-    if (owner !== undefined && owner !== deps.owner) {
-      deps.context.logger.warn(
-        { pool, image, owner },
-        "not removing an RBD image another provider instance owns",
-      );
-      continue;
+    if (ref.placement?.image !== image) {
+      const owner = await rbd.metadataValue(pool, image, Meta.owner, signal);
+      if (owner !== undefined && owner !== deps.owner) {
+        deps.context.logger.warn(
+          { pool, image, owner },
+          "not removing an RBD image another provider instance owns",
+        );
+        continue;
+      }
+    }
+    if (!recorded && (await deps.identities.remove(entity, false, { pool, id: info.id }, signal))) {
+      ref.event("Normal", "CredentialsRevoked", `Removed the volume's cephx user ${entity}`);
     }
     const watchers = await rbd.watchers(pool, image, signal);
     if (watchers.length > 0) return inUse(pool, image, watchers);

@@ -24,9 +24,14 @@ export async function snapshotSource(
       `the RBD image of snapshot ${snapshot.id} no longer exists`,
     );
   }
+  const parent = { pool: where.pool, image, snapshot: where.snapshot };
   return {
     kind: "clone",
-    parent: { pool: where.pool, image, snapshot: where.snapshot },
+    parent,
     what: `snapshot ${snapshot.id}`,
+    ...(where.encryption !== undefined ? { encrypted: where.encryption === "luks2" } : {}),
+    clone: async (pool, name, signal) => {
+      await deps.rbd.clone(parent, pool, name, signal);
+    },
   };
 }

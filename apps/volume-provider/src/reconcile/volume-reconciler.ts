@@ -1,6 +1,7 @@
 import { create, equals } from "@bufbuild/protobuf";
 import { volume } from "@iri/api";
 import {
+  type ApplyOutcome,
   PermanentBackendError,
   type VolumeBackend,
   type VolumeClassConfig,
@@ -8,7 +9,12 @@ import {
 } from "@iri/backend-api";
 import { type BackendStateCollection, configuredClass, type ObjectControllerOptions } from "@iri/runtime-kit";
 import { resolveSnapshot } from "../snapshot-source.js";
-import { BACKEND_FINALIZER, type SnapshotCollection, type VolumeCollection } from "../volume-store.js";
+import {
+  BACKEND_FINALIZER,
+  type SnapshotCollection,
+  type SnapshotRecord,
+  type VolumeCollection,
+} from "../volume-store.js";
 
 export interface VolumeReconcilerDeps {
   volumes: VolumeCollection;
@@ -46,6 +52,8 @@ export function volumeReconcilerOptions(
         } catch (err) {
           throw new PermanentBackendError("SnapshotNotFound", (err as Error).message);
         }
+        const notReady = snapshotNotReady(source);
+        if (notReady) return Promise.resolve(notReady);
         snapshot = {
           id: source.metadata.id,
           placement: deps.snapshotStates().get(source.metadata.id)?.spec.placement,
@@ -87,6 +95,31 @@ export function volumeReconcilerOptions(
         return { type: "Normal", reason: "Available", message: "volume is available" };
       }
       return undefined;
+    },
+  };
+}
+
+const SNAPSHOT_POLL_MS = 2_000;
+
+/**
+ * A restore waits (PENDING) while its snapshot is being taken; a snapshot that failed fails the restore for
+ * good at this generation.
+ */
+function snapshotNotReady(source: SnapshotRecord): ApplyOutcome<VolumeObservation> | undefined {
+  const state = source.status.state;
+  if (state === volume.VolumeSnapshotState.VOLUME_SNAPSHOT_READY) return undefined;
+  if (state === volume.VolumeSnapshotState.VOLUME_SNAPSHOT_FAILED) {
+    throw new PermanentBackendError(
+      "SnapshotFailed",
+      `volume snapshot ${source.metadata.id} failed; nothing to restore`,
+    );
+  }
+  return {
+    observation: { state: volume.VolumeState.VOLUME_PENDING, storageBytes: 0n },
+    notDone: {
+      afterMs: SNAPSHOT_POLL_MS,
+      reason: "SnapshotNotReady",
+      message: `waiting for volume snapshot ${source.metadata.id} to be ready`,
     },
   };
 }

@@ -4,14 +4,20 @@ import type { VolumeServerContext } from "./context.js";
 
 /**
  * Quantity per class is a total in bytes: what the class's volumes hold plus what its pool can still
- * provision (the volumepoollet subtracts its volumes' sizes itself). Unavailable while the backend cannot
- * tell its pools' capacity.
+ * provision (the volumepoollet subtracts its volumes' sizes itself). Each class answers from its pool's last
+ * good reading, re-read in the background (one read at a time): one pool that cannot be read never fails the
+ * others. Unavailable only while no pool was ever read.
  */
 export async function status(
   ctx: VolumeServerContext,
   _req: volume.StatusRequest,
 ): Promise<MessageInitShape<typeof volume.StatusResponseSchema>> {
-  await ctx.capacity.refresh();
+  const refreshing = ctx.capacity.refreshOnce();
+  if (ctx.capacity.anyRead) refreshing.catch(() => undefined);
+  else
+    await refreshing.catch((err: unknown) => {
+      if (!ctx.capacity.anyRead) throw err;
+    });
   const totals = ctx.capacity.totals();
   return {
     volumeClassStatus: ctx.classes.map((cls) =>

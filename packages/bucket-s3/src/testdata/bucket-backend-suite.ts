@@ -235,18 +235,31 @@ export function describeBucketBackend(store: StoreUnderTest): void {
       expect(await driver.remove(id)).toBeUndefined();
     });
 
-    it("keeps a non-empty bucket whose class does not purge, with its key revoked at once, until emptied", async () => {
+    it("keeps a non-empty bucket whose class does not purge, and its credentials, until its tenant empties it", async () => {
       const { id, observation } = await createAvailable();
       await put(observation, "keep-me", "data");
       const name = await bucketNameOf(id);
       const waiting = await driver.remove(id);
       expect(waiting).toMatchObject({ blocked: true, reason: "BucketNotEmpty" });
-      expect(await errorName(put(observation, "more", "x"))).toMatch(/InvalidAccessKeyId|AccessDenied/);
-      expect(await store.leftovers(ctx, id, name)).toContain(`bucket ${name}`);
       expect(await driver.remove(id)).toMatchObject({ blocked: true, reason: "BucketNotEmpty" });
-      await store.emptyBucket(name, driver.placementOf(id)?.identity ?? "");
+      expect(await store.leftovers(ctx, id, name)).toContain(`bucket ${name}`);
+      // The tenant still reads, writes and deletes with its own credentials: it can empty the bucket.
+      await put(observation, "more", "x");
+      const { s3, bucket: own } = consumerClient(observation);
+      try {
+        for (const key of ["keep-me", "more"])
+          await s3.send(new DeleteObjectCommand({ Bucket: own, Key: key }));
+      } finally {
+        s3.destroy();
+      }
       expect(await driver.remove(id)).toBeUndefined();
       expect(await store.leftovers(ctx, id, name)).toEqual([]);
+      expect(await errorName(put(observation, "after", "x"))).toMatch(
+        /InvalidAccessKeyId|AccessDenied|NoSuchBucket/,
+      );
+      expect(ctx.eventsOf(id).map((e) => e.reason)).toEqual(
+        expect.arrayContaining(["BucketDeleted", "CredentialsRevoked"]),
+      );
     });
 
     it("purges a non-empty bucket when its class says so", async () => {

@@ -1,14 +1,19 @@
 import { spawn } from "node:child_process";
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { CephCommandError, CephUnreachableError, Errno, lastStderrLine } from "./ceph-command-error.js";
 
-/** How the tools reach the cluster: no ceph.conf is read; the key comes from a 0600 keyring file. */
+/**
+ * How the tools reach the cluster: no ceph.conf is read, and the key reaches each tool in its environment
+ * (`CEPH_ARGS=--key …`, which /proc shows to the same user only): never on disk, never in argv (which every
+ * user can read). A keyring on a pipe does not work: librados reads the keyring more than once.
+ */
 export interface CephConnection {
   /** Comma-separated `host:port` monitor addresses. */
   readonly monitors: string;
   /** The cephx user without its `client.` prefix. */
   readonly id: string;
-  readonly keyringPath: string;
+  /** The user's cephx key (base64). */
+  readonly key: string;
   /** Seconds a monitor or OSD may take to answer before a call fails as unreachable. */
   readonly timeoutSeconds: number;
 }
@@ -16,12 +21,18 @@ export interface CephConnection {
 export interface RunOptions {
   /** Streamed into the tool's stdin (e.g. `rbd import-diff -`). */
   readonly stdin?: Readable;
+  /** A secret the tool reads from `SECRET_FD_PATH` (e.g. a LUKS passphrase). */
+  readonly secret?: Uint8Array;
   readonly signal?: AbortSignal;
   /** Our own deadline for the whole call; defaults to a few times the cluster timeout. */
   readonly deadlineMs?: number;
 }
 
 type Tool = "rbd" | "ceph";
+
+/** Where a tool reads `RunOptions.secret`: a pipe, so it never touches the disk. */
+const SECRET_FD = 3;
+export const SECRET_FD_PATH = `/dev/fd/${SECRET_FD}`;
 
 /** The errno of a CephCommandError whose tool was killed by a signal it did not get from us. */
 export const CRASHED = -1;
@@ -58,7 +69,7 @@ export class CephCli {
   }
 
   private connectionArgs(tool: Tool): string[] {
-    const { monitors, id, keyringPath, timeoutSeconds } = this.connection;
+    const { monitors, id, timeoutSeconds } = this.connection;
     const seconds = String(timeoutSeconds);
     const args = [
       "--conf",
@@ -67,8 +78,6 @@ export class CephCli {
       monitors,
       "--id",
       id,
-      "--keyring",
-      keyringPath,
       "--client-mount-timeout",
       seconds,
       "--rados-mon-op-timeout",
@@ -102,9 +111,13 @@ export class CephCli {
         reject(options.signal.reason);
         return;
       }
-      const child = spawn(tool, [...this.connectionArgs(tool), ...args], {
-        stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
+      // The tool dies with the provider (a kill -9 included): an orphaned `rbd encryption format` or
+      // `import-diff` would otherwise race the job the restarted provider starts on the same image.
+      const child = spawn("setpriv", ["--pdeathsig", "KILL", tool, ...this.connectionArgs(tool), ...args], {
+        stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe", options.secret ? "pipe" : "ignore"],
+        env: { ...process.env, CEPH_ARGS: `--key ${this.connection.key}` },
       });
+      if (options.secret) writeSecret(child.stdio[SECRET_FD], options.secret);
       const stdout: Buffer[] = [];
       let stderr = "";
       let stderrHead = "";
@@ -163,6 +176,13 @@ export class CephCli {
       });
     });
   }
+}
+
+/** Writes a secret into a pipe the tool reads once; the tool exiting without reading it is not an error. */
+export function writeSecret(stream: unknown, secret: Uint8Array): void {
+  const pipe = stream as Writable;
+  pipe.on("error", () => {});
+  pipe.end(secret);
 }
 
 function isUnreachable(tool: Tool, code: number | null, stderr: string): boolean {

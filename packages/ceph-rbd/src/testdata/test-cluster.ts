@@ -61,21 +61,33 @@ export async function createPools(count: number): Promise<{ pools: string[]; dro
   };
 }
 
-/** The first `bytes` of an image, read as a given cephx user (`keyring` is a path to that user's keyring). */
-export async function readImage(
-  spec: string,
-  bytes: number,
-  as?: { id: string; keyring: string },
-): Promise<Buffer> {
+/** A cephx identity a consumer got: `userID`/`userKey` of a volume's access. */
+export interface Consumer {
+  readonly id: string;
+  readonly key: string;
+}
+
+export function consumerOf(access: { secretData: Record<string, Uint8Array> } | undefined): Consumer {
+  const decode = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
+  return { id: decode(access?.secretData.userID), key: decode(access?.secretData.userKey) };
+}
+
+/** Runs a tool as a consumer (its key in the environment, as the provider passes keys). */
+export async function consumerTool(as: Consumer, tool: "rbd" | "ceph", args: string[]): Promise<Buffer> {
   const { monitors } = clusterEnv();
-  const id = as?.id ?? "admin";
-  const keyring = as?.keyring ?? (process.env.CEPH_ADMIN_KEYRING as string);
-  const { stdout } = await run(
-    "rbd",
-    ["--conf", "/dev/null", "-m", monitors, "--id", id, "--keyring", keyring, "export", spec, "-"],
-    { maxBuffer: 1024 * 1024 * 1024, encoding: "buffer" },
-  );
-  return stdout.subarray(0, bytes);
+  const { stdout } = await run(tool, ["--conf", "/dev/null", "-m", monitors, "--id", as.id, ...args], {
+    maxBuffer: 1024 * 1024 * 1024,
+    encoding: "buffer",
+    env: { ...process.env, CEPH_ARGS: `--key ${as.key}` },
+    timeout: 60_000,
+  });
+  return stdout;
+}
+
+/** The first `bytes` of an image, read as the admin or a given consumer. */
+export async function readImage(spec: string, bytes: number, as?: Consumer): Promise<Buffer> {
+  if (as) return (await consumerTool(as, "rbd", ["export", spec, "-"])).subarray(0, bytes);
+  return Buffer.from(await adminTool("rbd", ["export", spec, "-"]), "latin1").subarray(0, bytes);
 }
 
 /** The first `bytes` a consumer of a LUKS2 image sees with `passphrase` (decrypted by librbd in qemu-img). */
