@@ -1,6 +1,7 @@
 import { volume } from "@iri/api";
 import {
   type ApplyOutcome,
+  formatCreationTag,
   type OperationContext,
   PermanentBackendError,
   type VolumeIntent,
@@ -96,7 +97,12 @@ export async function applyVolume(
     pool,
     image,
     metadata,
-    { [Meta.owner]: deps.owner, [Meta.id]: intent.id, [Meta.wwn]: wwn },
+    {
+      [Meta.owner]: deps.owner,
+      [Meta.created]: formatCreationTag(ctx.tag),
+      [Meta.id]: intent.id,
+      [Meta.wwn]: wwn,
+    },
     signal,
   );
 

@@ -1,10 +1,14 @@
 // A state directory restored from an older backup (issue 13): what the providers created after the backup was
 // taken is unknown to the restored store, but it is not an orphan of it. It is quarantined (counted, a Warning
 // event) and stays, even with --orphan-removal=force: machine on qemu, volume on ceph, bucket on rgw and minio.
-import { cpSync, existsSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
 import { bucket, createRuntimeClient, machine, volume } from "@iri/api";
 import { afterAll, describe, expect, it } from "vitest";
+import { backendArgs, leftovers, type Store } from "./bucket-stores.js";
+import { admin, cephSetup } from "./ceph-setup.js";
 import { OPS_ON_FREE_PORT, orphansCounted } from "./orphan-checks.js";
 import {
   eventually,
@@ -18,6 +22,8 @@ const scratch = scratchDir("restored-state");
 afterAll(() => scratch.remove());
 
 interface Scenario {
+  /** Names the test's scratch directory. */
+  name: string;
   runtime: Runtime;
   /** The orphan pass's kind (`iri_orphans{kind}`). */
   kind: string;
@@ -92,6 +98,7 @@ describe("a restored older state directory", () => {
     const classFile = join(scratch.dir, "machine-classes.json");
     writeFileSync(classFile, JSON.stringify([{ name: "tiny", capabilities: { cpu: 1, memory: 268435456 } }]));
     await restoreOlderState({
+      name: "machine-qemu",
       runtime: "machine",
       kind: "machine",
       args: ["--backend", "qemu", "--class-file", classFile, "--streaming-address", "127.0.0.1:0"],
@@ -117,4 +124,90 @@ describe("a restored older state directory", () => {
       },
     });
   }, 180_000);
+
+  it("quarantines volumes created after the backup (ceph)", async () => {
+    const dir = join(scratch.dir, "ceph-setup");
+    mkdirSync(dir);
+    const setup = await cephSetup(dir, `restore-${randomBytes(4).toString("hex")}`);
+    try {
+      await restoreOlderState({
+        name: "volume-ceph",
+        runtime: "volume",
+        kind: "volume",
+        args: setup.args,
+        async create(p) {
+          const client = createRuntimeClient(volume.VolumeRuntime, p.address);
+          const created = await client.createVolume({
+            volume: { spec: { class: "standard", resources: { storageBytes: 1n << 30n } } },
+          });
+          const id = created.volume?.metadata?.id ?? "";
+          await eventually(
+            "the volume available",
+            async () => {
+              const v = (await client.listVolumes({ filter: { id } })).volumes[0];
+              return v?.status?.state === volume.VolumeState.VOLUME_AVAILABLE ? true : undefined;
+            },
+            60_000,
+          );
+          return id;
+        },
+        async holds(_stateDir, id) {
+          const images: string[] = JSON.parse(await admin("rbd", ["ls", setup.pool, "--format", "json"]));
+          return images.some((image) => image.endsWith(`-vol-${id}`));
+        },
+        async remove(p, id) {
+          const client = createRuntimeClient(volume.VolumeRuntime, p.address);
+          await client.deleteVolume({ volumeId: id });
+          await eventually(
+            "the volume gone",
+            async () =>
+              (await client.listVolumes({ filter: { id } })).volumes.length === 0 ? true : undefined,
+            60_000,
+          );
+        },
+      });
+    } finally {
+      await setup.remove();
+    }
+  }, 300_000);
+
+  it.each(["rgw", "minio"] as Store[])(
+    "quarantines buckets created after the backup (%s)",
+    async (store) => {
+      await restoreOlderState({
+        name: `bucket-${store}`,
+        runtime: "bucket",
+        kind: "bucket",
+        args: backendArgs(store, scratch.dir),
+        async create(p) {
+          const client = createRuntimeClient(bucket.BucketRuntime, p.address);
+          const created = await client.createBucket({
+            bucket: create(bucket.BucketSchema, { metadata: {}, spec: { class: "standard" } }),
+          });
+          const id = created.bucket?.metadata?.id ?? "";
+          await eventually(
+            "the bucket available",
+            async () => {
+              const b = (await client.listBuckets({ filter: { id } })).buckets[0];
+              return b?.status?.state === bucket.BucketState.BUCKET_AVAILABLE ? true : undefined;
+            },
+            60_000,
+          );
+          return id;
+        },
+        holds: async (_stateDir, id) => (await leftovers(store, id)).length > 0,
+        async remove(p, id) {
+          const client = createRuntimeClient(bucket.BucketRuntime, p.address);
+          await client.deleteBucket({ bucketId: id });
+          await eventually(
+            "the bucket gone",
+            async () =>
+              (await client.listBuckets({ filter: { id } })).buckets.length === 0 ? true : undefined,
+            60_000,
+          );
+        },
+      });
+    },
+    300_000,
+  );
 });
