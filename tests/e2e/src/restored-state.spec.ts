@@ -1,8 +1,8 @@
-// A state directory restored from an older backup (issue 13): what the providers created after the backup was
+// A store restored from an older backup (issue 13): what the providers created after the backup was
 // taken is unknown to the restored store, but it is not an orphan of it. It is quarantined (counted, a Warning
 // event) and stays, even with --orphan-removal=force: machine on qemu, volume on ceph, bucket on rgw and minio.
 import { randomBytes } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { bucket, createRuntimeClient, machine, volume } from "@iri/api";
@@ -45,27 +45,51 @@ async function listEvents(p: ProviderProcess, id: string) {
   return (await clients[p.runtime]()).events;
 }
 
+/** Copies the store (the SQLite file and its journal files) of a state directory to `to`; returns `to`. */
+function copyStore(stateDir: string, to: string): string {
+  mkdirSync(to);
+  for (const name of readdirSync(stateDir).filter((n) => n.startsWith("store.db"))) {
+    cpSync(join(stateDir, name), join(to, name));
+  }
+  return to;
+}
+
+/** Puts a copied store back in place of the state directory's own. */
+function restoreStore(copy: string, stateDir: string): void {
+  for (const name of readdirSync(stateDir).filter((n) => n.startsWith("store.db")))
+    rmSync(join(stateDir, name));
+  for (const name of readdirSync(copy)) cpSync(join(copy, name), join(stateDir, name));
+}
+
 /**
- * Creates A, backs the state directory up, creates B, restores the backup and starts again with orphan
- * removal forced: B is quarantined and kept, A untouched. Then the newer state (which knows both) deletes both.
+ * Creates A, backs the store up, creates B, restores the backup and starts again with orphan
+ * removal forced: B is quarantined and kept, A untouched. Then the later store (which knows both) deletes both.
  */
 async function restoreOlderState(s: Scenario): Promise<void> {
-  const dir = join(scratch.dir, s.runtime === "bucket" ? (s.args[1] ?? "bucket") : s.runtime);
+  const dir = join(scratch.dir, s.name);
   const args = [...s.args, ...OPS_ON_FREE_PORT];
   const first = await startProvider(s.runtime, dir, args);
   const state = first.stateDir;
   const older = await s.create(first).finally(() => first.kill("SIGTERM"));
-  cpSync(state, `${state}.backup`, { recursive: true });
+  const backup = copyStore(state, join(dir, "backup"));
 
   const second = await startProvider(s.runtime, dir, args);
   const newer = await s.create(second).finally(() => second.kill("SIGTERM"));
-  cpSync(state, `${state}.newer`, { recursive: true });
-  rmSync(state, { recursive: true });
-  cpSync(`${state}.backup`, state, { recursive: true });
+  const later = copyStore(state, join(dir, "later"));
+  restoreStore(backup, state);
 
   const restored = await startProvider(s.runtime, dir, [...args, "--orphan-removal", "force"]);
   try {
-    await orphansCounted(restored, s.kind, "quarantined", 1);
+    await orphansCounted(restored, s.kind, "quarantined", 1).catch((e) => {
+      throw new Error(
+        `${e}\n${restored
+          .output()
+          .split("\n")
+          .filter((l) => !l.includes('"msg":"rpc"'))
+          .join("\n")
+          .slice(-4000)}`,
+      );
+    });
     const events = await eventually("the quarantine event", async () => {
       const found = (await listEvents(restored, newer)).filter((e) => e.spec?.reason === "OrphanQuarantined");
       return found.length > 0 ? found : undefined;
@@ -78,9 +102,8 @@ async function restoreOlderState(s: Scenario): Promise<void> {
   expect(await s.holds(state, newer)).toBe(true);
   expect(await s.holds(state, older)).toBe(true);
 
-  // The newer state knows both: it deletes them (and leaves the shared services clean).
-  rmSync(state, { recursive: true });
-  cpSync(`${state}.newer`, state, { recursive: true });
+  // The later store knows both: it deletes them (and leaves the shared services clean).
+  restoreStore(later, state);
   const cleaner = await startProvider(s.runtime, dir, args);
   try {
     await s.remove(cleaner, older);
