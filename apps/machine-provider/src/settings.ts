@@ -96,8 +96,8 @@ export const machineSettings = {
     description: "Exec sessions open at once on the provider; more are refused (HTTP 429).",
   },
   listMachinesBudgetBytes: {
-    flag: "list-machines-budget-bytes",
-    env: "IRI_MACHINE_PROVIDER_LIST_MACHINES_BUDGET_BYTES",
+    flag: "list-budget-bytes",
+    env: "IRI_MACHINE_PROVIDER_LIST_BUDGET_BYTES",
     kind: "integer",
     default: "3145728",
     min: 65536,

@@ -52,7 +52,7 @@ export class ListedBytes {
     const after = this.#total + this.#reserved + bytes;
     if (bytes > 0 && after > this.budget) {
       throw resourceExhausted(
-        `${what} would bring ListMachines to ${after} bytes, over its budget of ${this.budget} (--list-machines-budget-bytes; ${this.#total} taken by ${this.#byId.size} machines): delete machines or make ignition and annotations smaller`,
+        `${what} would bring ListMachines to ${after} bytes, over its budget of ${this.budget} (--list-budget-bytes; ${this.#total} taken by ${this.#byId.size} machines): delete machines or make ignition and annotations smaller`,
       );
     }
     const reserved = Math.max(0, bytes);
