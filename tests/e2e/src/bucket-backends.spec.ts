@@ -1,6 +1,3 @@
-// The bucket provider as a real process on each real backend (radosgw, MinIO from scripts/services.sh): the
-// conformance suite, a bucket's life seen through gRPC and S3, and kill -9 in the middle of creates.
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { create } from "@bufbuild/protobuf";

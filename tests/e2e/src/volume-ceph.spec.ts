@@ -1,7 +1,7 @@
 // The volume provider on its real backend (`--backend ceph`) against the shared loopback Ceph cluster: the
 // conformance suite, then a volume created through gRPC that the returned consumer credentials can read.
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRuntimeClient, volume } from "@iri/api";
 import { caseNames, runConformance } from "@iri/conformance";
