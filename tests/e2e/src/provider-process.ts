@@ -20,6 +20,7 @@ export interface ProviderProcess {
   readonly address: string;
   readonly socketPath: string;
   readonly stateDir: string;
+  readonly pid: number;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   kill(signal: NodeJS.Signals): Promise<number | null>;
@@ -73,6 +74,7 @@ export async function startProvider(
     address,
     socketPath,
     stateDir,
+    pid: child.pid ?? 0,
     output: () => output,
     async kill(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
