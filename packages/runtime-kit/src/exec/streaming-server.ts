@@ -46,7 +46,8 @@ export async function startStreamingServer(options: StreamingServerOptions): Pro
   const maxSessions = options.maxSessions ?? 64;
   /** Open sessions by machine id. */
   const open = new Map<string, number>();
-  let openInAll = 0;
+  /** Sockets of open sessions: upgraded connections are the server's no more, so close() ends them itself. */
+  const sockets = new Set<Duplex>();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     // Every remotecommand client upgrades; a plain request still uses up its token.
     const machineId = authorise(req.url);
@@ -66,7 +67,7 @@ export async function startStreamingServer(options: StreamingServerOptions): Pro
     const refusal =
       (open.get(machineId) ?? 0) >= maxPerMachine
         ? `machine ${machineId} has ${maxPerMachine} exec sessions open already`
-        : openInAll >= maxSessions
+        : sockets.size >= maxSessions
           ? `${maxSessions} exec sessions are open already`
           : undefined;
     if (refusal !== undefined) {
@@ -75,9 +76,9 @@ export async function startStreamingServer(options: StreamingServerOptions): Pro
       return;
     }
     open.set(machineId, (open.get(machineId) ?? 0) + 1);
-    openInAll++;
+    sockets.add(socket);
     socket.once("close", () => {
-      openInAll--;
+      sockets.delete(socket);
       const left = (open.get(machineId) ?? 1) - 1;
       if (left === 0) open.delete(machineId);
       else open.set(machineId, left);
@@ -111,6 +112,7 @@ export async function startStreamingServer(options: StreamingServerOptions): Pro
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
       }),
   };
 }
