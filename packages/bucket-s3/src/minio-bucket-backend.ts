@@ -82,7 +82,7 @@ export class MinioBucketBackend implements BucketBackend {
       this.admin.putPolicy(policyName, bucketPolicy(bucketName, ctx.tag), signal),
     );
     const credentials = await this.ensureUser(identity, policyName, fresh, ctx);
-    const createdBucket = await this.ensureBucket(bucketName, policyName, fresh, ctx);
+    const createdBucket = await this.ensureBucket(bucketName, { identity, policyName }, fresh, ctx);
 
     const quota = createdBucket
       ? 0
@@ -198,7 +198,7 @@ export class MinioBucketBackend implements BucketBackend {
    */
   private async ensureBucket(
     bucketName: string,
-    policyName: string,
+    made: { identity: string; policyName: string },
     fresh: boolean,
     ctx: OperationContext<BucketObservation>,
   ): Promise<boolean> {
@@ -213,8 +213,10 @@ export class MinioBucketBackend implements BucketBackend {
     const created = (await createBucket(this.calls, this.s3, bucketName, signal)) === "created";
     if (!created && !resumed && fresh) {
       this.pending.done(bucketName);
-      // Our policy must not name someone else's bucket: the policies are what the backend lists as its own.
-      await this.call("remove policy", () => this.admin.removePolicy(policyName, signal));
+      // Our policy must not name someone else's bucket (the policies are what the backend lists as its
+      // own); MinIO removes a policy only once no user has it.
+      await this.call("remove user", () => this.admin.removeUser(made.identity, signal));
+      await this.call("remove policy", () => this.admin.removePolicy(made.policyName, signal));
       throw new PermanentBackendError(
         "BucketNameTaken",
         `bucket name ${bucketName} is taken by a bucket this provider does not own`,

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { volume } from "@iri/api";
 import { PermanentBackendError, type VolumeObservation } from "@iri/backend-api";
@@ -362,6 +362,7 @@ describe("snapshots", () => {
       pool: pools[0],
       image: `iri-vol-${sourceId}`,
       snapshot: `iri-snap-${snapId}`,
+      encryption: "none",
     });
     // Repeating is a no-op.
     expect((await snapshotOf(snapId, sourceId, source.placement)).observation.sizeBytes).toBe(8n * MiB);

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
-import { writeSecret } from "./cli/ceph-cli.js";
 import type { ParentRef } from "./cli/rbd.js";
+import { withSecretPipes } from "./secret-pipes.js";
 
 export interface CopyTarget {
   readonly pool: string;
@@ -12,18 +12,16 @@ export interface CopyConnection {
   readonly monitors: string;
   readonly id: string;
   readonly key: string;
+  /** Where the secrets' FIFOs live while qemu-img runs. */
+  readonly secretDir: string;
 }
-
-/** qemu-img reads the cephx key and the passphrase from these pipes (secret objects read their file once). */
-const KEY_FD = 3;
-const PASSPHRASE_FD = 4;
 
 /**
  * Copies an unencrypted snapshot (a cached IronCore image, a plaintext volume's snapshot) into a LUKS2-formatted
  * image through librbd's encryption, with `qemu-img convert` (qemu's rbd driver): an RBD clone cannot be
  * encrypted over a plaintext parent in Ceph 16, and the rbd CLI cannot write through encryption. Zeros are
  * written too: an unwritten range inside an existing RADOS object reads back as decrypted garbage, not zeros.
- * The cephx key and the passphrase reach qemu-img through pipes: never on disk, never in argv. qemu-img dies
+ * The cephx key and the passphrase reach qemu-img through FIFOs: never on disk, never in argv. qemu-img dies
  * with the provider, so a restarted provider never races an orphaned copy.
  */
 export async function copyIntoEncrypted(
@@ -32,25 +30,27 @@ export async function copyIntoEncrypted(
   target: CopyTarget,
   signal: AbortSignal,
 ): Promise<void> {
-  const common = rbdOptions(connection);
-  const from = `driver=raw,file.driver=rbd,file.pool=${opt(source.pool)},file.image=${opt(source.image)},file.snapshot=${opt(source.snapshot)},${common}`;
-  const to = `driver=raw,file.driver=rbd,file.pool=${opt(target.pool)},file.image=${opt(target.image)},${common},file.encrypt.format=luks2,file.encrypt.key-secret=pass`;
-  await run(
-    [
-      "convert",
-      "-n",
-      "--object",
-      `secret,id=cephx,file=/dev/fd/${KEY_FD},format=base64`,
-      "--object",
-      `secret,id=pass,file=/dev/fd/${PASSPHRASE_FD}`,
-      "--image-opts",
-      "--target-image-opts",
-      from,
-      to,
-    ],
-    [new TextEncoder().encode(connection.key), target.passphrase],
-    signal,
-  );
+  const secrets = [new TextEncoder().encode(connection.key), target.passphrase];
+  await withSecretPipes(connection.secretDir, secrets, async ([keyFile, passFile]) => {
+    const common = rbdOptions(connection);
+    const from = `driver=raw,file.driver=rbd,file.pool=${opt(source.pool)},file.image=${opt(source.image)},file.snapshot=${opt(source.snapshot)},${common}`;
+    const to = `driver=raw,file.driver=rbd,file.pool=${opt(target.pool)},file.image=${opt(target.image)},${common},file.encrypt.format=luks2,file.encrypt.key-secret=pass`;
+    await run(
+      [
+        "convert",
+        "-n",
+        "--object",
+        `secret,id=cephx,file=${opt(keyFile as string)},format=base64`,
+        "--object",
+        `secret,id=pass,file=${opt(passFile as string)}`,
+        "--image-opts",
+        "--target-image-opts",
+        from,
+        to,
+      ],
+      signal,
+    );
+  });
 }
 
 function rbdOptions(connection: CopyConnection): string {
@@ -69,14 +69,12 @@ function opt(value: string): string {
   return value.replaceAll(",", ",,");
 }
 
-function run(args: string[], secrets: [Uint8Array, Uint8Array], signal: AbortSignal): Promise<void> {
+function run(args: string[], signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn("setpriv", ["--pdeathsig", "KILL", "qemu-img", ...args], {
-      stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"],
+      stdio: ["ignore", "ignore", "pipe"],
       signal,
     });
-    writeSecret(child.stdio[KEY_FD], secrets[0]);
-    writeSecret(child.stdio[PASSPHRASE_FD], secrets[1]);
     let stderr = "";
     child.stderr?.setEncoding("utf8");
     child.stderr?.on("data", (chunk: string) => {

@@ -20,6 +20,7 @@ import { Counter, Gauge } from "prom-client";
 import { type BackendDeps, notifyWhenSettled } from "./backend-deps.js";
 import { KeyedLock } from "./keyed-lock.js";
 import { Meta } from "./names.js";
+import { ownerTagOf, readOwnerTag } from "./owned-images.js";
 import { sparseDiffStream } from "./rbd-diff-stream.js";
 import { formatBytes, roundVolumeBytes } from "./sizes.js";
 import type { VolumeSource } from "./volume-apply.js";
@@ -177,7 +178,7 @@ export class ImageCache {
     what: string,
     job: JobHandle,
   ): Promise<void> {
-    const { rbd, owner } = this.deps;
+    const { rbd } = this.deps;
     const rootfs = image.rootfs;
     if (!rootfs) throw new Error("no rootfs");
     const digest = image.manifestDigest;
@@ -192,7 +193,9 @@ export class ImageCache {
         }
       }
       await Promise.all([
-        rbd.setMetadata(pool, name, Meta.owner, owner, job.signal),
+        ...Object.entries(ownerTagOf(this.deps)).map(([key, value]) =>
+          rbd.setMetadata(pool, name, key, value, job.signal),
+        ),
         rbd.setMetadata(pool, name, Meta.id, digest, job.signal),
         rbd.setMetadata(pool, name, Meta.cacheState, "populating", job.signal),
       ]);
@@ -278,7 +281,7 @@ export class ImageCache {
   /** Removes a cache image of ours with its snapshot (only when nothing is cloned from it). */
   async removeCacheImage(pool: string, name: string, signal: AbortSignal): Promise<void> {
     const { rbd } = this.deps;
-    const owner = await rbd.metadataValueIfExists(pool, name, Meta.owner, signal);
+    const owner = await readOwnerTag(this.deps, pool, name, signal);
     if (owner === null) return;
     if (owner !== undefined && owner !== this.deps.owner) return;
     await rbd.removeSnapshot(pool, name, this.deps.names.cacheSnapshot, signal);

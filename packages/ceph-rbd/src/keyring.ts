@@ -19,8 +19,8 @@ export function parseCephKey(content: string, what: string): string {
 }
 
 /**
- * Removes the secret files earlier versions wrote into the backend's state dir (`admin.keyring`, and the
- * `.secret-*` files of tool runs a kill -9 cut short): secrets now reach the tools through pipes only.
+ * Removes what a kill -9 or an earlier version left in the backend's state dir: `admin.keyring` and the
+ * `.secret-*` files (secret files of earlier versions, FIFOs of `withSecretPipes` now).
  */
 export async function removeSecretLeftovers(dir: string): Promise<void> {
   for (const name of await readdir(dir)) {

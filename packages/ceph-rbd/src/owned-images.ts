@@ -1,7 +1,29 @@
-import { type CreationTag, type OwnedResource, parseCreationTag } from "@iri/backend-api";
+import { type CreationTag, formatCreationTag, type OwnedResource, parseCreationTag } from "@iri/backend-api";
 import type { BackendDeps } from "./backend-deps.js";
 import type { ListedImage } from "./cli/rbd.js";
 import { Meta, snapshotCreatedKey } from "./names.js";
+
+/**
+ * The owner tag of an image (its `iri.owner` metadata): undefined when unset, null when the image does not
+ * exist. Every read of the tag goes through here; the volume's own consumer key can rewrite it on a volume
+ * image, so it decides only for images the provider's store has no record of.
+ */
+export async function readOwnerTag(
+  deps: BackendDeps,
+  pool: string,
+  image: string,
+  signal?: AbortSignal,
+): Promise<string | undefined | null> {
+  return deps.rbd.metadataValueIfExists(pool, image, Meta.owner, signal);
+}
+
+/**
+ * The metadata that tags an image as this provider instance's; a volume's also carries the creation tag of
+ * the store that asked for it (cache images belong to no object and carry none).
+ */
+export function ownerTagOf(deps: BackendDeps, created?: CreationTag): Record<string, string> {
+  return { [Meta.owner]: deps.owner, ...(created ? { [Meta.created]: formatCreationTag(created) } : {}) };
+}
 
 /** Parallel `image-meta list` calls when tags are first read (each is one short-lived rbd process). */
 const OWNER_READ_CONCURRENCY = 8;

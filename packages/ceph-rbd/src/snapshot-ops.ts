@@ -12,6 +12,7 @@ import {
 } from "@iri/backend-api";
 import { type BackendDeps, notifyWhenSettled } from "./backend-deps.js";
 import { Meta, snapshotCreatedKey } from "./names.js";
+import { readOwnerTag } from "./owned-images.js";
 import { consumerBytesOf } from "./sizes.js";
 import { parentChain } from "./volume-access.js";
 import { volumeCaps } from "./volume-identity.js";
@@ -76,30 +77,31 @@ export async function removeSnapshot(deps: BackendDeps, ref: ObjectRef): Promise
   const snapshot = where.snapshot ?? names.snapshot(ref.id);
   const image = await locateImage(deps, where.pool, where.image, ref.signal);
   if (!image) return undefined;
-  const children = await rbd.children(where.pool, image, snapshot, ref.signal);
-  const jobs = children.map((child) => {
-    const key = `flatten ${child.pool}/${child.image}`;
-    const state = deps.context.jobs.ensure(key, async (job) => {
-      await rbd.flatten(child.pool, child.image, job.signal);
-      await narrowAfterFlatten(deps, child.pool, child.image, job.signal);
-      notifyWhenSettled(deps, [ref.id]);
-    });
-    return { key, state, child };
+  // One job per snapshot flattens every clone and narrows its user's caps: the snapshot goes only once the
+  // job settled, so no clone's user keeps a grant on it.
+  const key = `unparent ${where.pool}/${image}@${snapshot}`;
+  const state = deps.context.jobs.ensure(key, async (job) => {
+    const children = await rbd.children(where.pool as string, image, snapshot, job.signal);
+    await Promise.all(
+      children.map(async (child) => {
+        await rbd.flatten(child.pool, child.image, job.signal);
+        await narrowAfterFlatten(deps, child.pool, child.image, job.signal);
+      }),
+    );
+    notifyWhenSettled(deps, [ref.id]);
+    return children.length;
   });
-  const running = jobs.filter((j) => j.state.status === "running");
-  if (running.length > 0) {
+  if (state.status === "running") {
     return {
       afterMs: FLATTEN_POLL_MS,
       reason: "FlatteningClones",
-      message: `Copying the data of ${running.map((j) => `${j.child.pool}/${j.child.image}`).join(", ")} off the snapshot before it is removed`,
+      message: `Copying the data of the snapshot's clones off it before it is removed`,
     };
   }
-  for (const { key, state } of jobs) {
-    deps.context.jobs.forget(key);
-    if (state.status === "failed") throw state.error;
-  }
-  // Flattened children leave the list only once every job of this pass has settled: look again.
-  if (children.length > 0 && (await rbd.children(where.pool, image, snapshot, ref.signal)).length > 0) {
+  deps.context.jobs.forget(key);
+  if (state.status === "failed") throw state.error;
+  // A clone made while the job ran: another pass.
+  if ((await rbd.children(where.pool, image, snapshot, ref.signal)).length > 0) {
     return { afterMs: FLATTEN_POLL_MS, reason: "FlatteningClones", message: "Clones of the snapshot remain" };
   }
   await rbd.removeSnapshot(where.pool, image, snapshot, ref.signal);
@@ -150,7 +152,7 @@ export async function removeKeptIfUnused(
   signal: AbortSignal,
 ): Promise<void> {
   if ((await deps.rbd.snapshots(pool, image, signal)).length > 0) return;
-  const owner = await deps.rbd.metadataValue(pool, image, Meta.owner, signal);
+  const owner = await readOwnerTag(deps, pool, image, signal);
   if (owner !== deps.owner) return;
   await deps.rbd.remove(pool, image, signal);
 }

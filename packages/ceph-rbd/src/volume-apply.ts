@@ -11,7 +11,9 @@ import { type BackendDeps, notifyWhenSettled, poolOfClass } from "./backend-deps
 import type { ImageInfo, ParentRef } from "./cli/rbd.js";
 import { type CopyTarget, copyIntoEncrypted } from "./encrypted-copy.js";
 import { Meta, volumeWwn } from "./names.js";
+import { ownerTagOf } from "./owned-images.js";
 import { QOS_METADATA_KEYS, qosMetadata } from "./qos.js";
+import { withSecretPipes } from "./secret-pipes.js";
 import { consumerBytesOf, formatBytes, imageBytesFor, roundVolumeBytes } from "./sizes.js";
 import { ensureVolumeAccess } from "./volume-access.js";
 
@@ -97,12 +99,7 @@ export async function applyVolume(
     pool,
     image,
     metadata,
-    {
-      [Meta.owner]: deps.owner,
-      [Meta.created]: formatCreationTag(ctx.tag),
-      [Meta.id]: intent.id,
-      [Meta.wwn]: wwn,
-    },
+    { ...ownerTagOf(deps, ctx.tag), [Meta.id]: intent.id, [Meta.wwn]: wwn },
     signal,
   );
 
@@ -181,7 +178,7 @@ async function fillEncrypted(
   if (source.kind === "pending") return source.outcome;
   if (source.kind === "empty") return undefined;
   const state = jobs.ensure(key, async (job) => {
-    const connection = { monitors: deps.monitors, ...deps.admin };
+    const connection = { monitors: deps.monitors, ...deps.admin, secretDir: deps.context.stateDir };
     await copyIntoEncrypted(connection, source.parent, target, job.signal);
     notifyWhenSettled(deps, [intent.id]);
   });
@@ -235,7 +232,9 @@ async function ensureEncryption(
     );
   }
   const image = info.name;
-  await deps.rbd.formatLuks2(pool, image, passphrase, ctx.signal);
+  await withSecretPipes(deps.context.stateDir, [passphrase], ([file]) =>
+    deps.rbd.formatLuks2(pool, image, file as string, ctx.signal),
+  );
   // Read only for a crash before the placement records it (the volume was never handed out then).
   await deps.rbd.setMetadata(pool, image, Meta.encryption, "luks2", ctx.signal);
   ctx.event("Normal", "EncryptionFormatted", `Formatted ${pool}/${image} with LUKS2`);

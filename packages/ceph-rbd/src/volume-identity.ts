@@ -17,8 +17,9 @@ export interface VolumeCaps {
 /**
  * Exactly what a consumer needs to open one volume (verified on Ceph 16, see PLATFORM-NOTES.md): read and
  * write its own image's objects, read its id object and the pool's `rbd_info` (without which the open fails)
- * and `rbd_mirroring` (which silences librbd's mirror-state warning), and read-only the header and data of
- * each parent up its clone chain. No listing, no other image, no snapshot of another image.
+ * and `rbd_mirroring` (which silences librbd's mirror-state warning), and read-only the header, data and
+ * object map of each parent up its clone chain, plus the one `rbd_directory` method librbd opens a parent
+ * with (`dir_get_name`: a parent is opened by id). No listing, no other image, no snapshot of another image.
  */
 export function volumeCaps(
   own: CapImage & { readonly name: string },
@@ -37,6 +38,9 @@ export function volumeCaps(
       `allow rx pool=${parent.pool} object_prefix rbd_data.${parent.id}`,
       `allow rx pool=${parent.pool} object_prefix rbd_object_map.${parent.id}`,
     ]),
+    ...[...new Set(parents.map((parent) => parent.pool))].map(
+      (pool) => `allow pool=${pool} object_prefix rbd_directory class rbd dir_get_name`,
+    ),
   ];
   return { mon: "profile rbd", osd: osd.join(", ") };
 }

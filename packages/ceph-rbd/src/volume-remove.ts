@@ -1,7 +1,7 @@
 import type { ObjectRef, RemoveOutcome } from "@iri/backend-api";
 import type { BackendDeps } from "./backend-deps.js";
 import { Errno, isCephErrno } from "./cli/ceph-command-error.js";
-import { Meta } from "./names.js";
+import { readOwnerTag } from "./owned-images.js";
 
 const IN_USE_RETRY_MS = 5_000;
 
@@ -28,7 +28,7 @@ export async function removeVolume(deps: BackendDeps, ref: ObjectRef): Promise<R
     const info = await rbd.info(pool, image, signal);
     if (!info) continue;
     if (ref.placement?.image !== image) {
-      const owner = await rbd.metadataValue(pool, image, Meta.owner, signal);
+      const owner = await readOwnerTag(deps, pool, image, signal);
       if (owner !== undefined && owner !== deps.owner) {
         deps.context.logger.warn(
           { pool, image, owner },

@@ -64,21 +64,26 @@ describe("volume provider on the ceph backend", () => {
     const userKey = new TextDecoder().decode(access?.secretData.userKey);
     writeFileSync(keyring, `[client.${userID}]\n\tkey = ${userKey}\n`, { mode: 0o600 });
     const { monitors } = cephEnv();
-    const { stdout } = await run("rbd", [
-      "--conf",
-      "/dev/null",
-      "-m",
-      access?.attributes.monitors ?? monitors,
-      "--id",
-      userID,
-      "--keyring",
-      keyring,
-      "info",
-      access?.attributes.image as string,
-      "--format",
-      "json",
-    ]);
-    expect(JSON.parse(stdout).size).toBe(5 * 1024 * 1024);
+    // The volume's own user opens and reads its image (it may not read pool-wide objects such as the mirror
+    // state `rbd info` wants).
+    const { stdout } = await run(
+      "rbd",
+      [
+        "--conf",
+        "/dev/null",
+        "-m",
+        access?.attributes.monitors ?? monitors,
+        "--id",
+        userID,
+        "--keyring",
+        keyring,
+        "export",
+        access?.attributes.image as string,
+        "-",
+      ],
+      { encoding: "buffer", maxBuffer: 64 << 20 },
+    );
+    expect(stdout.length).toBe(5 * 1024 * 1024);
 
     await client.deleteVolume({ volumeId: id });
     await eventually(

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import type { Readable, Writable } from "node:stream";
+import type { Readable } from "node:stream";
 import { CephCommandError, CephUnreachableError, Errno, lastStderrLine } from "./ceph-command-error.js";
 
 /**
@@ -21,18 +21,12 @@ export interface CephConnection {
 export interface RunOptions {
   /** Streamed into the tool's stdin (e.g. `rbd import-diff -`). */
   readonly stdin?: Readable;
-  /** A secret the tool reads from `SECRET_FD_PATH` (e.g. a LUKS passphrase). */
-  readonly secret?: Uint8Array;
   readonly signal?: AbortSignal;
   /** Our own deadline for the whole call; defaults to a few times the cluster timeout. */
   readonly deadlineMs?: number;
 }
 
 type Tool = "rbd" | "ceph";
-
-/** Where a tool reads `RunOptions.secret`: a pipe, so it never touches the disk. */
-const SECRET_FD = 3;
-export const SECRET_FD_PATH = `/dev/fd/${SECRET_FD}`;
 
 /** The errno of a CephCommandError whose tool was killed by a signal it did not get from us. */
 export const CRASHED = -1;
@@ -114,10 +108,9 @@ export class CephCli {
       // The tool dies with the provider (a kill -9 included): an orphaned `rbd encryption format` or
       // `import-diff` would otherwise race the job the restarted provider starts on the same image.
       const child = spawn("setpriv", ["--pdeathsig", "KILL", tool, ...this.connectionArgs(tool), ...args], {
-        stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe", options.secret ? "pipe" : "ignore"],
+        stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
         env: { ...process.env, CEPH_ARGS: `--key ${this.connection.key}` },
       });
-      if (options.secret) writeSecret(child.stdio[SECRET_FD], options.secret);
       const stdout: Buffer[] = [];
       let stderr = "";
       let stderrHead = "";
@@ -176,13 +169,6 @@ export class CephCli {
       });
     });
   }
-}
-
-/** Writes a secret into a pipe the tool reads once; the tool exiting without reading it is not an error. */
-export function writeSecret(stream: unknown, secret: Uint8Array): void {
-  const pipe = stream as Writable;
-  pipe.on("error", () => {});
-  pipe.end(secret);
 }
 
 function isUnreachable(tool: Tool, code: number | null, stderr: string): boolean {

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { type CephCli, SECRET_FD_PATH } from "./ceph-cli.js";
+import type { CephCli } from "./ceph-cli.js";
 import { Errno, isCephErrno } from "./ceph-command-error.js";
 
 export interface ParentRef {
@@ -257,16 +257,15 @@ export class Rbd {
     }
   }
 
-  /** The passphrase reaches rbd through a pipe, never a file. */
+  /** `passphraseFile` is read once (a FIFO: see `withSecretPipes`). */
   async formatLuks2(
     pool: string,
     image: string,
-    passphrase: Uint8Array,
+    passphraseFile: string,
     signal?: AbortSignal,
   ): Promise<void> {
-    await this.cli.rbd(["encryption", "format", spec(pool, image), "luks2", SECRET_FD_PATH], {
+    await this.cli.rbd(["encryption", "format", spec(pool, image), "luks2", passphraseFile], {
       signal,
-      secret: passphrase,
       deadlineMs: LONG_OPERATION_MS,
     });
   }

@@ -77,6 +77,14 @@ export async function openTestBackend(overrides: Partial<Settings> = {}): Promis
     async dispose() {
       await backend.close();
       await adminTool("ceph", ["auth", "del", `client.${consumerId}`]).catch(() => {});
+      // The users of volumes a test left behind (the pools go with their images).
+      const users: { auth_dump: { entity: string }[] } = JSON.parse(
+        await adminTool("ceph", ["auth", "ls", "--format", "json"]),
+      );
+      for (const { entity } of users.auth_dump) {
+        if (entity.startsWith(`client.iri-${instanceId.toLowerCase()}-vol-`))
+          await adminTool("ceph", ["auth", "del", entity]).catch(() => {});
+      }
       await drop();
       await context.dispose();
     },
