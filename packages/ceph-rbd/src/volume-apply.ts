@@ -1,7 +1,6 @@
 import { volume } from "@iri/api";
 import {
   type ApplyOutcome,
-  formatCreationTag,
   type OperationContext,
   PermanentBackendError,
   type VolumeIntent,
