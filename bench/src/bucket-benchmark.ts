@@ -111,6 +111,7 @@ export async function measureBucketCreates(
           generation: 1n,
           lastObservation: undefined,
           placement: undefined,
+          tag: { lineage: "bench", generation: 1 },
           event: () => {},
           report: async () => {},
         },

@@ -1,12 +1,17 @@
 import type { MachineBackend } from "@iri/backend-api";
-import { handleRemoteCommandUpgrade } from "@iri/remotecommand";
+import { handleRemoteCommandUpgrade, type RemoteCommandOptions } from "@iri/remotecommand";
 import type { ExecSession, Logger } from "@iri/runtime-kit";
 
 /**
  * Attaches an authorised exec session to the machine's serial console with the Kubernetes remotecommand
  * protocol over WebSocket (v5/v4.channel.k8s.io). The console stream is released when the client goes.
  */
-export function serveExecSession(session: ExecSession, backend: MachineBackend, logger: Logger): void {
+export function serveExecSession(
+  session: ExecSession,
+  backend: MachineBackend,
+  logger: Logger,
+  limits: Pick<RemoteCommandOptions, "idleTimeoutMs" | "maxSessionMs">,
+): void {
   const openConsole = backend.openConsole?.bind(backend);
   const released = new AbortController();
   session.socket.once("close", () => released.abort());
@@ -18,6 +23,9 @@ export function serveExecSession(session: ExecSession, backend: MachineBackend, 
       if (!openConsole) throw new Error("this backend has no console");
       return openConsole(session.machineId, released.signal);
     },
-    { onSessionEnd: (reason) => logger.info({ machineId: session.machineId, reason }, "exec session ended") },
+    {
+      ...limits,
+      onSessionEnd: (reason) => logger.info({ machineId: session.machineId, reason }, "exec session ended"),
+    },
   );
 }

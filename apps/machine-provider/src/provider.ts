@@ -14,6 +14,7 @@ import { openMachineCollection } from "./machine-store.js";
 import { machineReconcilerOptions } from "./reconcile/machine-reconciler.js";
 import { MachineCapacity } from "./server/capacity.js";
 import type { MachineServerContext } from "./server/context.js";
+import { ListedBytes } from "./server/listed-bytes.js";
 import { registerMachineRuntime } from "./server/machine-runtime.js";
 import type { machineSettings } from "./settings.js";
 
@@ -41,13 +42,20 @@ export async function startMachineProvider(settings: MachineProviderSettings): P
             address: settings.streamingAddress,
             baseUrl: settings.streamingBaseUrl,
             logger,
-            serve: (session) => serveExecSession(session, backend, logger),
+            maxSessionsPerMachine: settings.execSessionsPerMachine,
+            maxSessions: settings.execSessions,
+            serve: (session) =>
+              serveExecSession(session, backend, logger, {
+                idleTimeoutMs: settings.execIdleTimeout * 1000,
+                maxSessionMs: settings.execMaxSession * 1000,
+              }),
           })
         : undefined;
       const ctx: MachineServerContext = {
         machines,
         classes,
         capacity,
+        listed: new ListedBytes(machines, settings.listMachinesBudgetBytes),
         backend,
         events,
         execUrl: streaming?.execUrl,

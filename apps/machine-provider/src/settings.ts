@@ -62,6 +62,48 @@ export const machineSettings = {
     description:
       "Absolute URL prefix of Exec URLs as the poollet reaches the streaming server; empty: http://<streaming-address>.",
   },
+  execIdleTimeout: {
+    flag: "exec-idle-timeout",
+    env: "IRI_MACHINE_PROVIDER_EXEC_IDLE_TIMEOUT",
+    kind: "integer",
+    default: "900",
+    min: 0,
+    description:
+      "Seconds an Exec session may pass without traffic either way (a stopped client included) before it is closed; 0: never.",
+  },
+  execMaxSession: {
+    flag: "exec-max-session",
+    env: "IRI_MACHINE_PROVIDER_EXEC_MAX_SESSION",
+    kind: "integer",
+    default: "86400",
+    min: 0,
+    description: "Seconds after which an Exec session is closed, busy or not; 0: never.",
+  },
+  execSessionsPerMachine: {
+    flag: "exec-sessions-per-machine",
+    env: "IRI_MACHINE_PROVIDER_EXEC_SESSIONS_PER_MACHINE",
+    kind: "integer",
+    default: "4",
+    min: 1,
+    description: "Exec sessions open at once on one machine; more are refused (HTTP 429).",
+  },
+  execSessions: {
+    flag: "exec-sessions",
+    env: "IRI_MACHINE_PROVIDER_EXEC_SESSIONS",
+    kind: "integer",
+    default: "64",
+    min: 1,
+    description: "Exec sessions open at once on the provider; more are refused (HTTP 429).",
+  },
+  listMachinesBudgetBytes: {
+    flag: "list-budget-bytes",
+    env: "IRI_MACHINE_PROVIDER_LIST_BUDGET_BYTES",
+    kind: "integer",
+    default: "3145728",
+    min: 65536,
+    description:
+      "Bytes every machine together may take in a ListMachines response (ignition, annotations, labels, spec); a CreateMachine or annotation update beyond it answers ResourceExhausted, so that the poollets' 4 MiB List keeps working.",
+  },
   ...noopMachineBackend.settings,
   ...qemuMachineBackend.settings,
 } as const satisfies SettingDefinitions;

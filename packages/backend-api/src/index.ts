@@ -10,10 +10,13 @@ export type {
   JobState,
   OwnerIdentity,
 } from "./context.js";
+export { formatCreationTag, parseCreationTag } from "./creation-tag.js";
 export { BackendUnavailableError, PermanentBackendError } from "./errors.js";
 export type { HostCapacity, MachineBackend, MachineIntent, MachineObservation } from "./machine-backend.js";
+export { isValidObjectId } from "./object-id.js";
 export type {
   ApplyOutcome,
+  CreationTag,
   NotDone,
   ObjectRef,
   OperationContext,

@@ -17,6 +17,12 @@ export interface OperationContext<Observation> {
   readonly lastObservation: Observation | undefined;
   /** What the backend recorded when it first realised the object; undefined before. */
   readonly placement: Placement | undefined;
+  /**
+   * The creation tag to put on every resource the backend creates for this object (beside the owner's
+   * instance id): it lets the orphan pass tell what this store created from what a restored or copied store
+   * never knew. Stable for the object's whole life.
+   */
+  readonly tag: CreationTag;
   /** Records an event about this object. */
   event(type: EventType, reason: string, message: string): void;
   /**
@@ -57,10 +63,26 @@ export interface ObjectRef {
   event(type: EventType, reason: string, message: string): void;
 }
 
+/**
+ * Which life of which store created a resource: `lineage` is the token of the provider's life (a new one at
+ * every start) and `generation` the store's creation counter, raised and committed before the resource exists.
+ */
+export interface CreationTag {
+  readonly lineage: string;
+  readonly generation: number;
+}
+
 /** A resource a backend holds, with the owner tag it carries. */
 export interface OwnedResource {
   readonly id: string;
   /** The instanceId the resource is tagged with ("" when the tag is missing or unreadable). */
   readonly owner: string;
   readonly placement?: Placement;
+  /** The creation tag the resource carries; absent when it carries none (orphan handling then never removes it). */
+  readonly created?: CreationTag;
+  /**
+   * Why the backend could not prove the resource is its own (e.g. a process whose pid file is not in a
+   * directory the backend created): such a resource is quarantined, never removed.
+   */
+  readonly unproven?: string;
 }

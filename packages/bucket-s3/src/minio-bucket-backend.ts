@@ -7,6 +7,7 @@ import {
   type BucketBackend,
   type BucketIntent,
   type BucketObservation,
+  type CreationTag,
   type ObjectRef,
   type OperationContext,
   type OwnedResource,
@@ -17,6 +18,7 @@ import type { MinioAdminClient, PolicyDocument } from "@iri/minio";
 import { type AccessSettings, bucketAccess, credentialsOf } from "./access.js";
 import { bucketNameFor } from "./bucket-names.js";
 import { classPolicyOf } from "./class-policy.js";
+import { creationSid, parseCreationSid } from "./owner-tag.js";
 import { PendingCreations } from "./pending-creations.js";
 import { bucketNotEmpty, placementOf, placementWith } from "./placement.js";
 import { describeLimits } from "./rgw-bucket-backend.js";
@@ -76,7 +78,9 @@ export class MinioBucketBackend implements BucketBackend {
 
     // On the first call nothing exists yet: create at once, and look only when a create says it is there.
     const fresh = ctx.placement === undefined;
-    await this.call("put policy", () => this.admin.putPolicy(policyName, bucketPolicy(bucketName), signal));
+    await this.call("put policy", () =>
+      this.admin.putPolicy(policyName, bucketPolicy(bucketName, ctx.tag), signal),
+    );
     const credentials = await this.ensureUser(identity, policyName, fresh, ctx);
     const createdBucket = await this.ensureBucket(bucketName, { identity, policyName }, fresh, ctx);
 
@@ -146,10 +150,12 @@ export class MinioBucketBackend implements BucketBackend {
       const tag = parsePolicyName(name);
       const bucketName = tag && bucketOfPolicy(document);
       if (!tag || !bucketName) continue;
+      const created = creationTagOfPolicy(document);
       owned.push({
         id: tag.id,
         owner: tag.owner,
         placement: placementWith(bucketName, accessKeyFor(tag.owner, tag.id), undefined),
+        ...(created ? { created } : {}),
       });
     }
     return owned;
@@ -247,18 +253,27 @@ function parsePolicyName(name: string): { owner: string; id: string } | undefine
 
 const ARN_PREFIX = "arn:aws:s3:::";
 
-/** Everything on the one bucket, nothing else (not even listing which buckets exist). */
-function bucketPolicy(bucketName: string): PolicyDocument {
+/**
+ * Everything on the one bucket, nothing else (not even listing which buckets exist). The statement's id
+ * carries the creation tag: the policy is the inventory the orphan pass reads, and only the provider writes it.
+ */
+function bucketPolicy(bucketName: string, created: CreationTag): PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
       {
+        Sid: creationSid(created),
         Effect: "Allow",
         Action: ["s3:*"],
         Resource: [`${ARN_PREFIX}${bucketName}`, `${ARN_PREFIX}${bucketName}/*`],
       },
     ],
   };
+}
+
+function creationTagOfPolicy(document: PolicyDocument): CreationTag | undefined {
+  const statements = (document as { Statement?: { Sid?: string }[] }).Statement ?? [];
+  return parseCreationSid(statements[0]?.Sid);
 }
 
 function bucketOfPolicy(document: PolicyDocument): string | undefined {

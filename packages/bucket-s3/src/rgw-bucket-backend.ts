@@ -158,6 +158,7 @@ export class RgwBucketBackend implements BucketBackend {
             id: tag.id,
             owner: tag.owner,
             placement: placementWith(tag.bucket, user.uid, undefined),
+            ...(tag.created ? { created: tag.created } : {}),
           });
         }
       }
@@ -186,7 +187,7 @@ export class RgwBucketBackend implements BucketBackend {
       this.requireOwned(existing);
       return { user: existing, created: false };
     }
-    const displayName = formatOwnerTag({ owner: this.instanceId, id, bucket: bucketName });
+    const displayName = formatOwnerTag({ owner: this.instanceId, id, bucket: bucketName, created: ctx.tag });
     try {
       const user = await this.call("create user", () =>
         this.admin.createUser(identity, displayName, ctx.signal),

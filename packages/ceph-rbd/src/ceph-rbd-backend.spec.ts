@@ -149,7 +149,7 @@ describe("volumes", () => {
     const info = await rbdInfo(spec);
     expect(info.size).toBe(4 * 1024 * 1024);
     const meta = await rbdMeta(spec);
-    expect(meta).toMatchObject({ "iri.owner": instanceId, "iri.id": id });
+    expect(meta).toMatchObject({ "iri.owner": instanceId, "iri.created": "test.1", "iri.id": id });
     const access = observation.access;
     expect(access?.driver).toBe("ceph");
     expect(access?.handle).toMatch(/^[0-9a-f]{16}$/);
@@ -405,6 +405,7 @@ describe("snapshots", () => {
     expect(owned.volumes.map((v) => v.id)).not.toContain(sourceId);
     expect(owned.snapshots.find((s) => s.id === snapId)).toMatchObject({
       owner: instanceId,
+      created: { lineage: "test", generation: 1 },
       placement: { pool: pools[0], image: `iri-kept-${sourceId}`, snapshot: `iri-snap-${snapId}` },
     });
     // A second remove of the volume finds nothing to do.

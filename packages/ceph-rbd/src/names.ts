@@ -4,6 +4,8 @@ import { createHash } from "node:crypto";
 export const Meta = {
   /** The provider instance that created the image: nothing else is ever removed. */
   owner: "iri.owner",
+  /** The creation tag (formatCreationTag) of the store that asked for the volume. */
+  created: "iri.created",
   /** The volume (or cache digest) the image belongs to. */
   id: "iri.id",
   /** The volume's stable WWN, returned as the access handle. */
@@ -17,6 +19,11 @@ export const Meta = {
   /** Cache images only: when (ms since the epoch) the collector first saw it without clones. */
   unusedSince: "iri.unused-since",
 } as const;
+
+/** The metadata key, on its image, of the creation tag of snapshot `snapshot`. */
+export function snapshotCreatedKey(snapshot: string): string {
+  return `${Meta.created}.${snapshot}`;
+}
 
 /**
  * RBD names, all derived from a prefix that carries nothing secret:

@@ -1,7 +1,7 @@
-import type { OwnedResource } from "@iri/backend-api";
+import { type CreationTag, formatCreationTag, type OwnedResource, parseCreationTag } from "@iri/backend-api";
 import type { BackendDeps } from "./backend-deps.js";
 import type { ListedImage } from "./cli/rbd.js";
-import { Meta } from "./names.js";
+import { Meta, snapshotCreatedKey } from "./names.js";
 
 /**
  * The owner tag of an image (its `iri.owner` metadata): undefined when unset, null when the image does not
@@ -17,12 +17,15 @@ export async function readOwnerTag(
   return deps.rbd.metadataValueIfExists(pool, image, Meta.owner, signal);
 }
 
-/** The metadata that tags an image as this provider instance's. */
-export function ownerTagOf(deps: BackendDeps): Record<string, string> {
-  return { [Meta.owner]: deps.owner };
+/**
+ * The metadata that tags an image as this provider instance's; a volume's also carries the creation tag of
+ * the store that asked for it (cache images belong to no object and carry none).
+ */
+export function ownerTagOf(deps: BackendDeps, created?: CreationTag): Record<string, string> {
+  return { [Meta.owner]: deps.owner, ...(created ? { [Meta.created]: formatCreationTag(created) } : {}) };
 }
 
-/** Parallel `image-meta get` calls when owners are first read (each is one short-lived rbd process). */
+/** Parallel `image-meta list` calls when tags are first read (each is one short-lived rbd process). */
 const OWNER_READ_CONCURRENCY = 8;
 
 export interface OwnedImages {
@@ -32,14 +35,25 @@ export interface OwnedImages {
   readonly others: { pool: string; image: ListedImage; owner: string; snapshots: ListedImage[] }[];
 }
 
+/** What an image's metadata says about who created it and its snapshots. */
+interface ImageTags {
+  readonly owner: string;
+  readonly created: CreationTag | undefined;
+  /** Creation tags of its snapshots, by snapshot name. */
+  readonly snapshots: ReadonlyMap<string, CreationTag>;
+  /** The snapshots the image had when its metadata was read (a new one makes the tags worth reading again). */
+  readonly readWith: ReadonlySet<string>;
+}
+
 /**
  * Everything with the backend's name prefix in every configured pool: one `rbd ls -l` per pool (images and
- * their snapshots), plus one metadata read per image whose owner tag has not been read before. The tag of an
- * image never changes, so owners are cached by RBD image id (a re-created image has a new id): with 10,000
- * images the first call reads 10,000 tags, every later one only the new images'.
+ * their snapshots), plus one metadata read per image whose tags have not been read before (or that has a
+ * snapshot whose tag was not there yet). The tags of an image never change, so they are cached by RBD image
+ * id (a re-created image has a new id): with 10,000 images the first call reads 10,000 tags, every later one
+ * only the new images'.
  */
 export class OwnedImageLister {
-  private readonly owners = new Map<string, string>();
+  private readonly tags = new Map<string, ImageTags>();
 
   constructor(private readonly deps: BackendDeps) {}
 
@@ -56,16 +70,20 @@ export class OwnedImageLister {
             r.image.startsWith(names.keptPrefix) ||
             r.image.startsWith(names.cachePrefix)),
       );
-      await this.readOwners(pool, images, signal);
+      const snapshotsOf = (image: ListedImage) =>
+        rows.filter((r) => r.snapshot !== undefined && r.id === image.id);
+      await this.readTags(pool, images, snapshotsOf, signal);
       for (const image of images) {
         seen.add(image.id);
-        const owner = this.owners.get(image.id) ?? "";
-        const snapshots = rows.filter((r) => r.snapshot !== undefined && r.id === image.id);
+        const tags = this.tags.get(image.id);
+        const owner = tags?.owner ?? "";
+        const snapshots = snapshotsOf(image);
         if (image.image.startsWith(names.volumePrefix)) {
           result.volumes.push({
             id: image.image.slice(names.volumePrefix.length),
             owner,
             placement: { pool, image: image.image },
+            ...(tags?.created ? { created: tags.created } : {}),
           });
         } else {
           result.others.push({ pool, image, owner, snapshots });
@@ -74,27 +92,50 @@ export class OwnedImageLister {
         for (const snap of snapshots) {
           const id = names.snapshotIdOf(snap.snapshot as string);
           if (id === undefined) continue;
+          const created = tags?.snapshots.get(snap.snapshot as string);
           result.snapshots.push({
             id,
             owner,
             placement: { pool, image: image.image, snapshot: snap.snapshot as string },
+            ...(created ? { created } : {}),
           });
         }
       }
     }
-    for (const id of this.owners.keys()) if (!seen.has(id)) this.owners.delete(id);
+    for (const id of this.tags.keys()) if (!seen.has(id)) this.tags.delete(id);
     return result;
   }
 
-  private async readOwners(pool: string, images: ListedImage[], signal?: AbortSignal): Promise<void> {
-    const unknown = images.filter((image) => !this.owners.has(image.id));
+  private async readTags(
+    pool: string,
+    images: ListedImage[],
+    snapshotsOf: (image: ListedImage) => ListedImage[],
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const stale = (image: ListedImage) => {
+      const tags = this.tags.get(image.id);
+      return tags === undefined || snapshotsOf(image).some((s) => !tags.readWith.has(s.snapshot as string));
+    };
+    const unknown = images.filter(stale);
     let next = 0;
     const worker = async () => {
       while (next < unknown.length) {
         const image = unknown[next++] as ListedImage;
-        const owner = await readOwnerTag(this.deps, pool, image.image, signal);
+        const metadata = await this.deps.rbd.metadata(pool, image.image, signal);
+        const owner = metadata[Meta.owner];
         // An untagged image (a crash between create and tag) is read again next time.
-        if (typeof owner === "string") this.owners.set(image.id, owner);
+        if (owner === undefined) continue;
+        const snapshots = new Map<string, CreationTag>();
+        for (const snap of snapshotsOf(image)) {
+          const tag = parseCreationTag(metadata[snapshotCreatedKey(snap.snapshot as string)]);
+          if (tag) snapshots.set(snap.snapshot as string, tag);
+        }
+        this.tags.set(image.id, {
+          owner,
+          created: parseCreationTag(metadata[Meta.created]),
+          snapshots,
+          readWith: new Set(snapshotsOf(image).map((s) => s.snapshot as string)),
+        });
       }
     };
     await Promise.all(Array.from({ length: Math.min(OWNER_READ_CONCURRENCY, unknown.length) }, worker));

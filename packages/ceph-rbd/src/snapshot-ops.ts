@@ -1,6 +1,7 @@
 import { volume } from "@iri/api";
 import {
   type ApplyOutcome,
+  formatCreationTag,
   type ObjectRef,
   type OperationContext,
   PermanentBackendError,
@@ -10,7 +11,7 @@ import {
   type SnapshotObservation,
 } from "@iri/backend-api";
 import { type BackendDeps, notifyWhenSettled } from "./backend-deps.js";
-import { Meta } from "./names.js";
+import { Meta, snapshotCreatedKey } from "./names.js";
 import { readOwnerTag } from "./owned-images.js";
 import { consumerBytesOf } from "./sizes.js";
 import { parentChain } from "./volume-access.js";
@@ -38,6 +39,15 @@ export async function applySnapshot(
     );
   }
   const created = !ctx.placement;
+  // Tagged before it exists: a snapshot with no tag is never taken for an orphan of this store.
+  if (created)
+    await rbd.setMetadata(
+      where.pool,
+      image,
+      snapshotCreatedKey(snapshot),
+      formatCreationTag(ctx.tag),
+      ctx.signal,
+    );
   await rbd.ensureProtectedSnapshot(where.pool, image, snapshot, ctx.signal);
   const info = (await rbd.snapshots(where.pool, image, ctx.signal)).find((s) => s.name === snapshot);
   if (!info)
@@ -95,6 +105,7 @@ export async function removeSnapshot(deps: BackendDeps, ref: ObjectRef): Promise
     return { afterMs: FLATTEN_POLL_MS, reason: "FlatteningClones", message: "Clones of the snapshot remain" };
   }
   await rbd.removeSnapshot(where.pool, image, snapshot, ref.signal);
+  await rbd.removeMetadata(where.pool, image, snapshotCreatedKey(snapshot), ref.signal);
   ref.event("Normal", "SnapshotDeleted", `Removed snapshot ${where.pool}/${image}@${snapshot}`);
   if (image.startsWith(names.keptPrefix)) await removeKeptIfUnused(deps, where.pool, image, ref.signal);
   return undefined;

@@ -98,7 +98,7 @@ export async function applyVolume(
     pool,
     image,
     metadata,
-    { ...ownerTagOf(deps), [Meta.id]: intent.id, [Meta.wwn]: wwn },
+    { ...ownerTagOf(deps, ctx.tag), [Meta.id]: intent.id, [Meta.wwn]: wwn },
     signal,
   );
 

@@ -8,6 +8,7 @@ import type {
   BucketIntent,
   BucketObservation,
   ObjectRef,
+  OperationContext,
   OwnedResource,
   RemoveOutcome,
 } from "@iri/backend-api";
@@ -24,8 +25,11 @@ export class NoopBucketBackend implements BucketBackend {
 
   constructor(private readonly buckets: NotedObjects) {}
 
-  async apply(intent: BucketIntent): Promise<ApplyOutcome<BucketObservation>> {
-    if (!this.buckets.has(intent.id)) this.buckets.note(intent.id, { store: "noop" });
+  async apply(
+    intent: BucketIntent,
+    ctx: OperationContext<BucketObservation>,
+  ): Promise<ApplyOutcome<BucketObservation>> {
+    if (!this.buckets.has(intent.id)) this.buckets.note(intent.id, ctx.tag, { store: "noop" });
     return {
       placement: { store: "noop" },
       observation: {

@@ -10,6 +10,7 @@ import type {
   MachineIntent,
   MachineObservation,
   ObjectRef,
+  OperationContext,
   OwnedResource,
   RemoveOutcome,
 } from "@iri/backend-api";
@@ -24,8 +25,11 @@ export class NoopMachineBackend implements MachineBackend {
 
   constructor(private readonly machines: NotedObjects) {}
 
-  async apply(intent: MachineIntent): Promise<ApplyOutcome<MachineObservation>> {
-    if (!this.machines.has(intent.id)) this.machines.note(intent.id, { host: "noop" });
+  async apply(
+    intent: MachineIntent,
+    ctx: OperationContext<MachineObservation>,
+  ): Promise<ApplyOutcome<MachineObservation>> {
+    if (!this.machines.has(intent.id)) this.machines.note(intent.id, ctx.tag, { host: "noop" });
     return {
       placement: { host: "noop" },
       observation: {

@@ -5,6 +5,7 @@ import type {
   ApplyOutcome,
   BackendFactory,
   ObjectRef,
+  OperationContext,
   OwnedResource,
   PoolCapacity,
   RemoveOutcome,
@@ -29,11 +30,14 @@ export class NoopVolumeBackend implements VolumeBackend {
     private readonly capacityBytes: bigint,
   ) {}
 
-  async apply(intent: VolumeIntent): Promise<ApplyOutcome<VolumeObservation>> {
+  async apply(
+    intent: VolumeIntent,
+    ctx: OperationContext<VolumeObservation>,
+  ): Promise<ApplyOutcome<VolumeObservation>> {
     const storageBytes = intent.spec.resources?.storageBytes ?? 0n;
     const placement = { pool: String(intent.class.settings.pool ?? "noop") };
     if (this.volumes.sizeOf(intent.id) !== storageBytes)
-      this.volumes.note(intent.id, placement, storageBytes);
+      this.volumes.note(intent.id, ctx.tag, placement, storageBytes);
     return {
       placement,
       observation: {
@@ -49,10 +53,13 @@ export class NoopVolumeBackend implements VolumeBackend {
     return undefined;
   }
 
-  async applySnapshot(intent: SnapshotIntent): Promise<ApplyOutcome<SnapshotObservation>> {
+  async applySnapshot(
+    intent: SnapshotIntent,
+    ctx: OperationContext<SnapshotObservation>,
+  ): Promise<ApplyOutcome<SnapshotObservation>> {
     const sizeBytes = this.volumes.sizeOf(intent.volumeId) ?? 0n;
     if (!this.snapshots.has(intent.id))
-      this.snapshots.note(intent.id, intent.volumePlacement ?? {}, sizeBytes);
+      this.snapshots.note(intent.id, ctx.tag, intent.volumePlacement ?? {}, sizeBytes);
     return {
       placement: intent.volumePlacement ?? {},
       observation: { state: volume.VolumeSnapshotState.VOLUME_SNAPSHOT_READY, sizeBytes },

@@ -1,10 +1,12 @@
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { OwnedResource, Placement } from "@iri/backend-api";
+import type { CreationTag, OwnedResource, Placement } from "@iri/backend-api";
 
 interface Note {
   id: string;
   owner: string;
+  /** The creation tag of the store that asked for it (absent in journals written before tags existed). */
+  created?: CreationTag;
   placement: Placement;
   sizeBytes?: string;
 }
@@ -41,8 +43,8 @@ export class NotedObjects {
     this.fd = openSync(path, "a", 0o600);
   }
 
-  note(id: string, placement: Placement, sizeBytes?: bigint): void {
-    const note: Note = { id, owner: this.owner, placement };
+  note(id: string, created: CreationTag, placement: Placement, sizeBytes?: bigint): void {
+    const note: Note = { id, owner: this.owner, created, placement };
     if (sizeBytes !== undefined) note.sizeBytes = String(sizeBytes);
     this.append(note);
     this.notes.set(id, note);
@@ -63,7 +65,12 @@ export class NotedObjects {
   }
 
   list(): OwnedResource[] {
-    return [...this.notes.values()].map((n) => ({ id: n.id, owner: n.owner, placement: n.placement }));
+    return [...this.notes.values()].map((n) => ({
+      id: n.id,
+      owner: n.owner,
+      placement: n.placement,
+      ...(n.created ? { created: n.created } : {}),
+    }));
   }
 
   close(): void {

@@ -87,11 +87,14 @@ describe("kill -9 of the provider while its machine runs (real QEMU, provider in
     }
   }, 180_000);
 
-  it("still reports and removes a QEMU of its own whose machine directory was lost", async () => {
+  it("reports a QEMU of its own whose machine directory was lost as unproven, and removes it for its record", async () => {
     const files = new MachineFiles(context.stateDir, id);
     const pid = Number((await readFile(files.pidFile, "utf8")).trim());
     await rm(files.dir, { recursive: true, force: true });
-    expect(await backend.listOwned()).toEqual([{ id, owner: context.owner.instanceId }]);
+    // Without its directory nothing proves which machine it is: the orphan pass only quarantines it.
+    expect(await backend.listOwned()).toEqual([
+      { id, owner: context.owner.instanceId, unproven: expect.stringMatching(/directory is gone/) },
+    ]);
     await removeMachine(backend, context, id);
     expect(await isAlive(pid)).toBe(false);
     expect(await backend.listOwned()).toEqual([]);

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { type CreationTag, isValidObjectId } from "@iri/backend-api";
 
 /**
  * Where one machine's files live: `<stateDir>/machines/<id>/`, its sockets in `<stateDir>/sockets/`. The directory is 0700 and every file in it
@@ -14,6 +15,8 @@ export class MachineFiles {
     stateDir: string,
     readonly id: string,
   ) {
+    // Every path below is built from the id: one that could leave the machines directory names nothing.
+    if (!isValidObjectId(id)) throw new Error(`${JSON.stringify(id)} is not a machine id`);
     this.dir = join(machinesDir(stateDir), id);
     // Unix socket paths stop at 107 bytes and machine ids are long: the sockets live in a flat directory
     // under short names derived from the id.
@@ -42,6 +45,10 @@ export class MachineFiles {
   /** The owner instance id, written before anything else is created. */
   get ownerFile(): string {
     return join(this.dir, "owner");
+  }
+  /** The creation tag (lineage and generation) of the store that created the machine. */
+  get createdFile(): string {
+    return join(this.dir, "created.json");
   }
   get ignitionFile(): string {
     return join(this.dir, "ignition");
@@ -94,6 +101,20 @@ export function longestSocketPath(stateDir: string): number {
 
 export function machinesDir(stateDir: string): string {
   return join(stateDir, "machines");
+}
+
+export async function readCreationTag(files: MachineFiles): Promise<CreationTag | undefined> {
+  const tag = await readJsonFile<Partial<CreationTag> | undefined>(files.createdFile, undefined).catch(
+    () => undefined,
+  );
+  if (typeof tag?.lineage !== "string" || typeof tag.generation !== "number") return undefined;
+  return Number.isSafeInteger(tag.generation)
+    ? { lineage: tag.lineage, generation: tag.generation }
+    : undefined;
+}
+
+export function writeCreationTag(files: MachineFiles, tag: CreationTag): Promise<void> {
+  return writeJsonFile(files.createdFile, { lineage: tag.lineage, generation: tag.generation });
 }
 
 /** Writes a file atomically (temp file + rename) with mode 0600. */

@@ -4,6 +4,7 @@ import type { BackendContext, BackendFactory, SettingValues } from "@iri/backend
 import { OciClient } from "@iri/oci";
 import { Gauge } from "prom-client";
 import { chooseAccelerator } from "./host/accelerator.js";
+import { resolveQemuBinary } from "./host/qemu-ownership.js";
 import { runCommand } from "./host/run-command.js";
 import type { ImageSource } from "./images/image-source.js";
 import { OciImageCache } from "./images/oci-image-cache.js";
@@ -133,6 +134,8 @@ export function createQemuBackendFactory(
       return new QemuMachineBackend(
         {
           qemuBinary: settings.binary,
+          qemuExecutable: await resolveQemuBinary(settings.binary),
+          qemuUid: process.geteuid?.() ?? 0,
           accelerator,
           firmware: await firmwareOf(settings),
           rootPorts: settings.rootPorts,

@@ -242,8 +242,10 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     expect(await shell.run("hostname", 60_000)).toBe("guest-one");
   }, 120_000);
 
-  it("lists the machine with its owner tag and removes every trace of it", async () => {
-    expect(await backend.listOwned()).toEqual([{ id, owner: context.owner.instanceId }]);
+  it("lists the machine with its owner and creation tags and removes every trace of it", async () => {
+    expect(await backend.listOwned()).toEqual([
+      { id, owner: context.owner.instanceId, created: { lineage: "test", generation: 1 } },
+    ]);
     const pid = await pidOf();
     shell?.close();
     shell = undefined;

@@ -21,13 +21,20 @@ import { syncDevices } from "./device-sync.js";
 import type { AcceleratorChoice } from "./host/accelerator.js";
 import {
   findMachineProcess,
-  killQemu,
-  launchDaemonizedQemu,
-  QemuLaunchError,
-  scanQemuProcesses,
-} from "./host/qemu-process.js";
+  type QemuProof,
+  scanOurQemus,
+  whyNotOurMachineDir,
+} from "./host/qemu-ownership.js";
+import { killQemu, launchDaemonizedQemu, QemuLaunchError } from "./host/qemu-process.js";
 import { type BootImage, type ImageSource, ImageUnusableError } from "./images/image-source.js";
-import { MachineFiles, machinesDir, readOptionalFile, writePrivateFile } from "./machine-files.js";
+import {
+  MachineFiles,
+  machinesDir,
+  readCreationTag,
+  readOptionalFile,
+  writeCreationTag,
+  writePrivateFile,
+} from "./machine-files.js";
 import { buildQemuArgs, type Firmware } from "./model/command-line.js";
 import { readInventory } from "./model/device-inventory.js";
 import { readImageRecord, writeImageRecord } from "./model/image-record.js";
@@ -38,6 +45,10 @@ import { QmpConnections } from "./qmp/qmp-connections.js";
 
 export interface QemuBackendConfig {
   readonly qemuBinary: string;
+  /** The real path of qemuBinary: what `/proc/<pid>/exe` of its processes shows. */
+  readonly qemuExecutable: string;
+  /** The uid QEMU processes run as (orphan handling takes no process of another uid for a machine). */
+  readonly qemuUid: number;
   readonly accelerator: AcceleratorChoice;
   readonly firmware: Firmware;
   readonly rootPorts: number;
@@ -55,16 +66,21 @@ export interface QemuBackendConfig {
 
 const { MachineState, VolumeState, NetworkInterfaceState, Power } = machine;
 
+/** The form of the tap names NIC plugins give (`iri` and at most 12 alphanumerics: 15, the kernel's limit). */
+const TAP_NAME = /^iri[a-z0-9]{1,12}$/;
+
 /** The QEMU machine backend: see the package README for layout, handles and events. */
 export class QemuMachineBackend implements MachineBackend {
   readonly name = "qemu";
   private readonly connections: QmpConnections;
   private readonly consoles = new Map<string, ConsoleHub>();
+  private readonly proof: QemuProof;
 
   constructor(
     private readonly config: QemuBackendConfig,
     private readonly context: BackendContext,
   ) {
+    this.proof = { binary: config.qemuExecutable, uid: config.qemuUid, stateDir: context.stateDir };
     this.connections = new QmpConnections({
       connectTimeoutMs: config.qmpTimeoutMs,
       commandTimeoutMs: config.qmpTimeoutMs,
@@ -81,9 +97,10 @@ export class QemuMachineBackend implements MachineBackend {
     if ((await readOptionalFile(files.ownerFile)) === undefined) {
       await writePrivateFile(files.ownerFile, this.context.owner.instanceId);
     }
+    if ((await readCreationTag(files)) === undefined) await writeCreationTag(files, ctx.tag);
     const volumes = intent.spec.volumes.map((volume) => planOrReject(intent.id, volume));
     const nics = intent.spec.networkInterfaces.map((nic) => planNetworkInterface(intent.id, nic));
-    let pid = await findMachineProcess(files.pidFile, intent.id);
+    let pid = await findMachineProcess(intent.id, this.proof);
     const power = await readPowerRecord(files.powerFile);
 
     if (intent.spec.power === Power.OFF) {
@@ -169,7 +186,7 @@ export class QemuMachineBackend implements MachineBackend {
   async remove(ref: ObjectRef): Promise<RemoveOutcome> {
     const files = new MachineFiles(this.context.stateDir, ref.id);
     const pid =
-      (await findMachineProcess(files.pidFile, ref.id)) ?? (await this.findStrayProcess(ref.id, files));
+      (await findMachineProcess(ref.id, this.proof)) ?? (await this.findStrayProcess(ref.id, files));
     if (pid !== undefined) {
       // A QEMU whose directory was lost: the shutdown deadline needs a place again.
       await files.ensure();
@@ -182,6 +199,14 @@ export class QemuMachineBackend implements MachineBackend {
     const inventory = await readInventory(files.inventoryFile).catch(() => ({}));
     for (const entry of Object.values(inventory)) {
       if (entry.kind !== "nic" || !entry.tap) continue;
+      // Read from a file: only a name of the form the backend gives taps may reach `ip link del`.
+      if (!TAP_NAME.test(entry.tap)) {
+        this.context.logger.warn(
+          { id: ref.id, tap: entry.tap },
+          "device inventory names no tap of ours; left alone",
+        );
+        continue;
+      }
       await this.config.nicPlugin.release(entry.tap);
     }
     await files.remove();
@@ -190,23 +215,33 @@ export class QemuMachineBackend implements MachineBackend {
 
   async listOwned(): Promise<OwnedResource[]> {
     const owned = new Map<string, OwnedResource>();
-    let ids: string[] = [];
+    let entries: string[] = [];
     try {
-      ids = await readdir(machinesDir(this.context.stateDir));
+      entries = await readdir(machinesDir(this.context.stateDir));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
-    for (const id of ids) {
-      const owner =
-        (await readOptionalFile(new MachineFiles(this.context.stateDir, id).ownerFile))?.trim() ?? "";
-      owned.set(id, { id, owner });
-    }
-    // A QEMU of ours whose directory is gone is still reported (by the owner tag on its command line).
-    const dir = machinesDir(this.context.stateDir);
-    for (const process of await scanQemuProcesses()) {
-      if (!owned.has(process.machineId) && process.pidFile.startsWith(`${dir}/`)) {
-        owned.set(process.machineId, { id: process.machineId, owner: process.owner });
+    for (const id of entries) {
+      // Only a directory the backend made (a valid id, a real directory of the provider's uid) is a machine.
+      const notOurs = await whyNotOurMachineDir(id, this.context.stateDir);
+      if (notOurs !== undefined) {
+        this.context.logger.warn({ entry: id, because: notOurs }, "machines directory entry left alone");
+        continue;
       }
+      const files = new MachineFiles(this.context.stateDir, id);
+      const owner = (await readOptionalFile(files.ownerFile))?.trim() ?? "";
+      const created = await readCreationTag(files);
+      owned.set(id, { id, owner, ...(created ? { created } : {}) });
+    }
+    // A QEMU whose directory is gone cannot prove which machine it is (its pid file is not in a directory of
+    // ours): reported for an operator when the kernel says it is our QEMU binary as our uid, never removed.
+    for (const process of await scanOurQemus(this.proof)) {
+      if (owned.has(process.machineId) || process.unproven !== undefined) continue;
+      owned.set(process.machineId, {
+        id: process.machineId,
+        owner: process.owner,
+        unproven: `QEMU pid ${process.pid} names machine ${process.machineId}, whose directory is gone`,
+      });
     }
     return [...owned.values()];
   }
@@ -221,7 +256,7 @@ export class QemuMachineBackend implements MachineBackend {
 
   async openConsole(id: string, signal: AbortSignal): Promise<Duplex> {
     const files = new MachineFiles(this.context.stateDir, id);
-    if ((await findMachineProcess(files.pidFile, id)) === undefined) {
+    if ((await findMachineProcess(id, this.proof)) === undefined) {
       throw new Error(`machine ${id} is not running`);
     }
     let hub = this.consoles.get(id);
@@ -290,9 +325,14 @@ export class QemuMachineBackend implements MachineBackend {
     return undefined;
   }
 
+  /** The QEMU of a machine the store knows whose directory was lost (proven by executable, uid and argv). */
   private async findStrayProcess(id: string, files: MachineFiles): Promise<number | undefined> {
-    const found = (await scanQemuProcesses()).find(
-      (p) => p.machineId === id && p.pidFile === files.pidFile && p.owner === this.context.owner.instanceId,
+    const found = (await scanOurQemus(this.proof)).find(
+      (p) =>
+        p.unproven === undefined &&
+        p.machineId === id &&
+        p.pidFile === files.pidFile &&
+        p.owner === this.context.owner.instanceId,
     );
     return found?.pid;
   }
@@ -402,14 +442,14 @@ export class QemuMachineBackend implements MachineBackend {
       await launchDaemonizedQemu(argv[0] ?? "", argv.slice(1), files.qemuLog, this.config.launchTimeoutMs);
     } catch (error) {
       // A provider killed while QEMU was starting leaves that QEMU running (its pid file locked): adopt it.
-      if ((await findMachineProcess(files.pidFile, intent.id)) === undefined) {
+      if ((await findMachineProcess(intent.id, this.proof)) === undefined) {
         if (error instanceof QemuLaunchError) {
           throw new PermanentBackendError("MachineStartFailed", error.message);
         }
         throw error;
       }
     }
-    const pid = await findMachineProcess(files.pidFile, intent.id);
+    const pid = await findMachineProcess(intent.id, this.proof);
     if (pid === undefined) throw new Error("QEMU started but its pid file names no QEMU of this machine");
     await writePowerRecord(files.powerFile, { started: true });
     return pid;

@@ -6,14 +6,29 @@ import { Channel, closedStream, frame, isSupportedProtocol, SUPPORTED_PROTOCOLS 
 export interface RemoteCommandOptions {
   /** A session without traffic in either direction for this long is closed (0: never). */
   readonly idleTimeoutMs?: number;
+  /** A session is closed this long after it opened, busy or not (0: never). */
+  readonly maxSessionMs?: number;
   /** Called once per session with why it ended (for logs and metrics); never with stream content. */
   readonly onSessionEnd?: (reason: string) => void;
 }
+
+/**
+ * The largest WebSocket message a client may send (ws' default is 100 MiB, all of it buffered before it is
+ * looked at). kubectl and client-go send stdin in chunks of at most 32 KiB.
+ */
+export const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
+
+/**
+ * Output queued on the WebSocket beyond which the console stream is paused until the client reads again: a
+ * stopped client costs at most this much (plus what the stream itself holds), never the guest's whole output.
+ */
+export const MAX_QUEUED_OUTPUT_BYTES = 256 * 1024;
 
 // One server for all upgrades: `noServer` means it only performs handshakes it is handed.
 const server = new WebSocketServer({
   noServer: true,
   perMessageDeflate: false,
+  maxPayload: MAX_CLIENT_MESSAGE_BYTES,
   handleProtocols: (offered) => SUPPORTED_PROTOCOLS.find((protocol) => offered.has(protocol)) ?? false,
 });
 
@@ -55,7 +70,10 @@ async function serveSession(ws: WebSocket, openStream: () => Promise<Duplex>, op
     if (ended) return;
     ended = true;
     clearTimeout(idleTimer);
+    clearTimeout(lifeTimer);
     if (ws.readyState === ws.OPEN) {
+      // The closing handshake needs the client's close frame read.
+      ws.resume();
       ws.send(frame(Channel.Error, Buffer.from(JSON.stringify(status))));
       ws.close(1000);
     }
@@ -70,9 +88,16 @@ async function serveSession(ws: WebSocket, openStream: () => Promise<Duplex>, op
       stream?.destroy();
     }, options.idleTimeoutMs);
   };
+  const lifeTimer = options.maxSessionMs
+    ? setTimeout(() => {
+        end("too long", failure(`the session reached its limit of ${options.maxSessionMs} ms`));
+        stream?.destroy();
+      }, options.maxSessionMs)
+    : undefined;
   let stream: Duplex | undefined;
   let stdinOpen = true;
-  const pendingInput: Buffer[] = [];
+  // Input waits in the socket (not in memory) until the console is open, and whenever it takes no more.
+  ws.pause();
   ws.on("message", (data: RawData, isBinary: boolean) => {
     touch();
     const message = toBuffer(data);
@@ -80,8 +105,10 @@ async function serveSession(ws: WebSocket, openStream: () => Promise<Duplex>, op
     const channel = message[0];
     const payload = message.subarray(1);
     if (channel === Channel.Stdin && stdinOpen) {
-      if (stream) stream.write(payload);
-      else pendingInput.push(Buffer.from(payload));
+      if (stream && !stream.write(payload)) {
+        ws.pause();
+        stream.once("drain", () => ws.resume());
+      }
     } else if (channel === Channel.Close && closedStream(payload) === Channel.Stdin) {
       stdinOpen = false;
     }
@@ -92,6 +119,7 @@ async function serveSession(ws: WebSocket, openStream: () => Promise<Duplex>, op
     if (!ended) {
       ended = true;
       clearTimeout(idleTimer);
+      clearTimeout(lifeTimer);
       options.onSessionEnd?.("client closed");
     }
   });
@@ -108,14 +136,31 @@ async function serveSession(ws: WebSocket, openStream: () => Promise<Duplex>, op
     stream.destroy();
     return;
   }
-  for (const chunk of pendingInput.splice(0)) stream.write(chunk);
-  stream.on("data", (chunk: Buffer) => {
+  ws.resume();
+  const output = stream;
+  output.on("data", (chunk: Buffer) => {
     touch();
-    if (ws.readyState === ws.OPEN) ws.send(frame(Channel.Stdout, chunk));
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(frame(Channel.Stdout, chunk));
+    if (ws.bufferedAmount > MAX_QUEUED_OUTPUT_BYTES) {
+      output.pause();
+      waitForDrain(ws, () => output.resume());
+    }
   });
-  stream.on("error", (error) => end("stream error", failure(error.message)));
-  stream.on("end", () => end("stream ended", { metadata: {}, status: "Success" }));
-  stream.on("close", () => end("stream ended", { metadata: {}, status: "Success" }));
+  output.on("error", (error) => end("stream error", failure(error.message)));
+  output.on("end", () => end("stream ended", { metadata: {}, status: "Success" }));
+  output.on("close", () => end("stream ended", { metadata: {}, status: "Success" }));
+}
+
+/** Calls `then` once the client has read what was queued (ws has no drain event: polled while it waits). */
+function waitForDrain(ws: WebSocket, then: () => void): void {
+  const timer = setInterval(() => {
+    if (ws.readyState !== ws.OPEN) clearInterval(timer);
+    else if (ws.bufferedAmount <= MAX_QUEUED_OUTPUT_BYTES / 2) {
+      clearInterval(timer);
+      then();
+    }
+  }, 50);
 }
 
 function failure(message: string): object {

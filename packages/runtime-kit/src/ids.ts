@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { isValidObjectId } from "@iri/backend-api";
 
 const ID_LENGTH = 63;
-const ID_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const ALL_DIGITS = /^[0-9]+$/;
 
 /**
@@ -21,5 +21,5 @@ export function generateId(): string {
  * alphanumeric at both ends). That excludes `/`, `.`, `:` and so `://`, which the poollets use as separator.
  */
 export function isValidId(id: string): boolean {
-  return ID_PATTERN.test(id);
+  return isValidObjectId(id);
 }

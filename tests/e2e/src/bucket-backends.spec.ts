@@ -1,6 +1,3 @@
-// The bucket provider as a real process on each real backend (radosgw, MinIO from scripts/services.sh): the
-// conformance suite, a bucket's life seen through gRPC and S3, and kill -9 in the middle of creates.
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { create } from "@bufbuild/protobuf";
@@ -9,100 +6,55 @@ import { caseNames, runConformance } from "@iri/conformance";
 import { MinioAdminClient } from "@iri/minio";
 import { RgwAdminClient } from "@iri/rgw";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backendArgs, leftovers, type Store, stores } from "./bucket-stores.js";
 import { eventually, type ProviderProcess, scratchDir, startProvider } from "./provider-process.js";
 
-type Store = "rgw" | "minio";
-
-function requireEnv(names: string[]): Record<string, string> {
-  const missing = names.filter((n) => !process.env[n]);
-  if (missing.length > 0) {
-    throw new Error(
-      `${missing.join(", ")} not set: run with the services up (source <(bash scripts/services.sh env))`,
-    );
-  }
-  return Object.fromEntries(names.map((n) => [n, process.env[n] as string]));
-}
-
-const env = requireEnv([
-  "RGW_ENDPOINT",
-  "RGW_ADMIN_ACCESS_KEY",
-  "RGW_ADMIN_SECRET_KEY",
-  "MINIO_ENDPOINT",
-  "MINIO_ROOT_USER",
-  "MINIO_ROOT_PASSWORD",
-]);
-const stores = {
-  rgw: { endpoint: env.RGW_ENDPOINT, access: env.RGW_ADMIN_ACCESS_KEY, secret: env.RGW_ADMIN_SECRET_KEY },
-  minio: { endpoint: env.MINIO_ENDPOINT, access: env.MINIO_ROOT_USER, secret: env.MINIO_ROOT_PASSWORD },
-} as Record<Store, { endpoint: string; access: string; secret: string }>;
-
-/** The flags that point the provider at a store; the admin keys go in 0600 files, never in argv. */
-function backendArgs(store: Store, dir: string): string[] {
-  const { endpoint, access, secret } = stores[store];
-  const accessFile = join(dir, `${store}-access-key`);
-  const secretFile = join(dir, `${store}-secret-key`);
-  writeFileSync(accessFile, access, { mode: 0o600 });
-  writeFileSync(secretFile, secret, { mode: 0o600 });
-  return [
-    "--backend",
-    store,
-    `--${store}-endpoint`,
-    endpoint,
-    `--${store}-access-key-file`,
-    accessFile,
-    `--${store}-secret-key-file`,
-    secretFile,
-  ];
-}
-
-/** What the store still holds for a bucket id, found by name (users, policies, the bucket). */
-async function leftovers(store: Store, id: string): Promise<string[]> {
-  const { endpoint, access, secret } = stores[store];
-  const credentials = { accessKeyId: access, secretAccessKey: secret };
-  if (store === "rgw") {
-    const admin = new RgwAdminClient({ endpoint, credentials });
-    const users = (await admin.listUserIds()).filter((u) => u.endsWith(`-${id}`));
-    return [...users, ...((await admin.getBucket(id)) ? [`bucket ${id}`] : [])];
-  }
-  const admin = new MinioAdminClient({ endpoint, credentials });
-  const users = (await admin.listUsers()).map((u) => u.accessKey).filter((u) => u.endsWith(`-${id}`));
-  const policies = Object.keys(await admin.listPolicies()).filter((p) => p.endsWith(`.${id}`));
-  return [...users, ...policies];
+/** An owner instance id and a creation tag (`<lineage>.<generation>`, "" for none) as a bucket carries them. */
+interface Tags {
+  owner: string;
+  created: string;
 }
 
 /**
  * Makes, behind the provider's back, what a crash between the store and the provider's own record would leave
- * for bucket `id` (an identity with an owner tag and no bucket), owned by `owner`.
+ * for bucket `id` (an identity with an owner tag and no bucket), tagged with `tags`.
  */
-async function plant(store: Store, owner: string, id: string): Promise<void> {
+async function plant(store: Store, tags: Tags, id: string): Promise<void> {
   const { endpoint, access, secret } = stores[store];
   const credentials = { accessKeyId: access, secretAccessKey: secret };
+  const { owner, created } = tags;
   if (store === "rgw") {
     const admin = new RgwAdminClient({ endpoint, credentials });
-    await admin.createUser(`iri-${owner}-${id}`, `iri-bucket owner=${owner} id=${id} bucket=${id}`);
+    const tag = `iri-bucket owner=${owner} id=${id} bucket=${id}${created ? ` created=${created}` : ""}`;
+    await admin.createUser(`iri-${owner}-${id}`, tag);
     return;
   }
   const admin = new MinioAdminClient({ endpoint, credentials });
   const arn = `arn:aws:s3:::${id}`;
+  const sid = created ? { Sid: `iricreated${created.replace(".", "g")}` } : {};
   await admin.putPolicy(`iri-bucket.${owner}.${id}`, {
     Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Action: ["s3:*"], Resource: [arn, `${arn}/*`] }],
+    Statement: [{ ...sid, Effect: "Allow", Action: ["s3:*"], Resource: [arn, `${arn}/*`] }],
   });
   await admin.putUser(`iri-${owner}-${id}`, "planted-secret-123", "enabled");
 }
 
-/** The provider's instance id, read back from the owner tag on a bucket's identity. */
-async function instanceIdOf(store: Store, id: string): Promise<string> {
+/** The provider's instance id and the creation tag, read back from the tags on a bucket's identity. */
+async function tagsOf(store: Store, id: string): Promise<Tags> {
   const { endpoint, access, secret } = stores[store];
   const credentials = { accessKeyId: access, secretAccessKey: secret };
   if (store === "rgw") {
     const admin = new RgwAdminClient({ endpoint, credentials });
     const uid = (await admin.listUserIds()).find((u) => u.endsWith(`-${id}`)) ?? "";
-    return /owner=(\S+)/.exec((await admin.getUser(uid))?.displayName ?? "")?.[1] ?? "";
+    const tag = (await admin.getUser(uid))?.displayName ?? "";
+    return { owner: /owner=(\S+)/.exec(tag)?.[1] ?? "", created: /created=(\S+)/.exec(tag)?.[1] ?? "" };
   }
   const admin = new MinioAdminClient({ endpoint, credentials });
-  const name = Object.keys(await admin.listPolicies()).find((p) => p.endsWith(`.${id}`)) ?? "";
-  return name.split(".")[1] ?? "";
+  const policies = await admin.listPolicies();
+  const name = Object.keys(policies).find((p) => p.endsWith(`.${id}`)) ?? "";
+  const statements = (policies[name] as { Statement?: { Sid?: string }[] } | undefined)?.Statement;
+  const sid = /^iricreated([0-9a-z]+)g([0-9]+)$/.exec(statements?.[0]?.Sid ?? "");
+  return { owner: name.split(".")[1] ?? "", created: sid ? `${sid[1]}.${sid[2]}` : "" };
 }
 
 function text(access: bucket.BucketAccess | undefined, key: string): string {
@@ -233,12 +185,13 @@ describe.each(["rgw", "minio"] as const)("the bucket provider on %s", (store) =>
         : undefined;
     });
     await first.kill("SIGKILL");
-    const owner = await instanceIdOf(store, ids[0] as string);
-    expect(owner).toMatch(/^[0-9a-f]{12}$/);
+    const tags = await tagsOf(store, ids[0] as string);
+    expect(tags.owner).toMatch(/^[0-9a-f]{12}$/);
+    expect(tags.created).toMatch(/^[0-9a-f]+\.[0-9]+$/);
     const orphan = `orphan${Date.now().toString(16)}`;
     const foreign = `foreign${Date.now().toString(16)}`;
-    await plant(store, owner, orphan);
-    await plant(store, "f0f0f0f0f0f0", foreign);
+    await plant(store, tags, orphan);
+    await plant(store, { owner: "f0f0f0f0f0f0", created: "" }, foreign);
 
     const second = await startProvider("bucket", dir, backendArgs(store, scratch.dir));
     try {

@@ -12,6 +12,7 @@ import { createRuntimeClient, machine } from "@iri/api";
 import { buildTestGuest, GuestShell, pushTestGuest } from "@iri/qemu/testing";
 import { connectRemoteCommand } from "@iri/remotecommand";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { eventually, type ProviderProcess, scratchDir, startProvider } from "./provider-process.js";
 
 const MiB = 1024n * 1024n;
@@ -45,6 +46,8 @@ describe("machine provider with the qemu backend (real QEMU, loopback registry)"
     "127.0.0.1:0",
     "--qemu-shutdown-timeout",
     "1",
+    "--exec-idle-timeout",
+    "8",
   ];
   const client = () => createRuntimeClient(machine.MachineRuntime, provider?.address ?? "");
   const get = async () => (await client().listMachines({ filter: { id: machineId } })).machines[0];
@@ -128,6 +131,38 @@ describe("machine provider with the qemu backend (real QEMU, loopback registry)"
     // The token was single-use.
     await expect(connectRemoteCommand(url)).rejects.toThrow(/HTTP 40\d/);
   }, 240_000);
+
+  it("bounds a stopped exec client while the guest floods its console: provider RSS stays flat, the idle session closes", async () => {
+    const rssOf = (pid: number) =>
+      Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
+    const pid = provider?.pid ?? 0;
+    const before = rssOf(pid);
+    const { url } = await client().exec({ machineId });
+    const ws = new WebSocket(url, ["v5.channel.k8s.io"]);
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
+    // 64 MiB of console output, then the client stops reading (as a stopped kubectl does).
+    ws.send(Buffer.concat([Buffer.of(0), Buffer.from("yes iri-console-flood | head -c 67108864\n")]));
+    ws.pause();
+    let peak = before;
+    const ended = provider?.output().split('"exec session ended"').length ?? 0;
+    await eventually(
+      "the stalled session closed as idle",
+      async () => {
+        peak = Math.max(peak, rssOf(pid));
+        const log = provider?.output() ?? "";
+        return log.split('"exec session ended"').length > ended && /"reason":"idle"/.test(log)
+          ? true
+          : undefined;
+      },
+      120_000,
+    );
+    ws.terminate();
+    // Without backpressure the provider would hold the flood for the client (64 MiB and more).
+    expect(peak - before).toBeLessThan(32 * 1024 * 1024);
+  }, 180_000);
 
   it("answers InvalidArgument for a volume the qemu backend cannot attach, at create and at attach", async () => {
     const iscsi = create(machine.VolumeSchema, {

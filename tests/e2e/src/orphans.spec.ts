@@ -10,7 +10,8 @@ const scratch = scratchDir("orphans");
 afterAll(() => scratch.remove());
 
 const notes = (p: ProviderProcess) => join(p.stateDir, "backend", "noop", "volumes");
-type Line = { id: string; owner?: string; gone?: true };
+type Tag = { lineage: string; generation: number };
+type Line = { id: string; owner?: string; created?: Tag; gone?: true };
 /** The noop backend's journal, replayed: what it holds now, by id. */
 function held(dir: string): Map<string, Line> {
   const byId = new Map<string, Line>();
@@ -23,12 +24,19 @@ function held(dir: string): Map<string, Line> {
   return byId;
 }
 const noteIds = (dir: string) => [...held(dir).keys()].sort();
-const ownerOf = (dir: string, id: string) => held(dir).get(id)?.owner ?? "";
-/** What the noop backend notes for a volume it holds (a crash between the backend and the store leaves one). */
-const plant = (dir: string, id: string, owner: string) =>
+/** The owner and creation tags the noop backend noted for `id`. */
+const tagsOf = (dir: string, id: string) => {
+  const line = held(dir).get(id);
+  return { owner: line?.owner ?? "", created: line?.created };
+};
+/**
+ * What the noop backend notes for a volume it holds, tagged like `tags` (a volume deleted from the store while
+ * the backend still held it leaves one).
+ */
+const plant = (dir: string, id: string, tags: { owner: string; created?: Tag }) =>
   appendFileSync(
     join(dir, "noted.jsonl"),
-    `${JSON.stringify({ id, owner, placement: { pool: "noop" }, sizeBytes: "1" })}\n`,
+    `${JSON.stringify({ id, ...tags, placement: { pool: "noop" }, sizeBytes: "1" })}\n`,
   );
 
 async function createVolumes(p: ProviderProcess, n: number): Promise<string[]> {
@@ -55,8 +63,7 @@ describe("orphans after kill -9", () => {
     const first = await startProvider("volume", dir);
     const ids = await createVolumes(first, 3);
     await first.kill("SIGKILL");
-    const owner = ownerOf(notes(first), ids[0] as string);
-    plant(notes(first), "crashed-before-record", owner);
+    plant(notes(first), "crashed-before-record", tagsOf(notes(first), ids[0] as string));
 
     const second = await startProvider("volume", dir);
     try {
@@ -92,14 +99,14 @@ describe("orphans after kill -9", () => {
     const dir = join(scratch.dir, "empty");
     const first = await startProvider("volume", dir);
     const [id] = await createVolumes(first, 1);
-    const owner = ownerOf(notes(first), id as string);
+    const tags = tagsOf(notes(first), id as string);
     const client = createRuntimeClient(volume.VolumeRuntime, first.address);
     await client.deleteVolume({ volumeId: id as string });
     await eventually("the volume gone", async () =>
       (await client.listVolumes({})).volumes.length === 0 ? true : undefined,
     );
     await first.kill("SIGKILL");
-    plant(notes(first), "left-behind", owner);
+    plant(notes(first), "left-behind", tags);
 
     const second = await startProvider("volume", dir);
     await eventually("the orphan held back", async () =>

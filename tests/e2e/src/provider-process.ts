@@ -20,6 +20,7 @@ export interface ProviderProcess {
   readonly address: string;
   readonly socketPath: string;
   readonly stateDir: string;
+  readonly pid: number;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   kill(signal: NodeJS.Signals): Promise<number | null>;
@@ -35,6 +36,7 @@ export async function startProvider(
   runtime: Runtime,
   dir: string,
   extraArgs: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<ProviderProcess> {
   const socketPath = join(dir, `${runtime}.sock`);
   const stateDir = join(dir, `${runtime}-state`);
@@ -55,7 +57,7 @@ export async function startProvider(
       ...(extraArgs.includes("--backend") ? [] : ["--backend", "noop"]),
       ...extraArgs,
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { stdio: ["ignore", "pipe", "pipe"], env },
   );
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
@@ -72,6 +74,7 @@ export async function startProvider(
     address,
     socketPath,
     stateDir,
+    pid: child.pid ?? 0,
     output: () => output,
     async kill(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -66,6 +66,7 @@ beforeEach(() => {
     states: openBackendState(db, "bucket"),
     events,
     logger,
+    nextTag: async () => ({ lineage: "test", generation: 1 }),
   });
 });
 

@@ -85,6 +85,7 @@ beforeEach(() => {
     states: openBackendState(db, "machine"),
     events,
     logger,
+    nextTag: async () => ({ lineage: "test", generation: 1 }),
   });
 });
 

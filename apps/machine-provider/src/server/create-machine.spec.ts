@@ -21,7 +21,9 @@ import { openMachineCollection } from "../machine-store.js";
 import { MachineCapacity } from "./capacity.js";
 import type { MachineServerContext } from "./context.js";
 import { createMachine } from "./create-machine.js";
+import { ListedBytes } from "./listed-bytes.js";
 import { status } from "./status.js";
+import { updateMachineAnnotations } from "./update-machine-annotations.js";
 
 let dir: string;
 let db: Database;
@@ -37,6 +39,7 @@ const classes = [
     settings: {},
   },
 ];
+const LIST_BUDGET = 3 * 1024 * 1024;
 const policy = {
   cpuOvercommitPercent: 100,
   memoryOvercommitPercent: 100,
@@ -66,6 +69,7 @@ beforeEach(async () => {
     machines,
     classes,
     capacity,
+    listed: new ListedBytes(machines, LIST_BUDGET),
     backend,
     events: new EventRecorder({ db, logger }),
     execUrl: undefined,
@@ -113,4 +117,38 @@ it("reports a total that creating machines of the class does not change", async 
   const after = await status(ctx, create(machine.StatusRequestSchema));
   expect(before.machineClassStatus?.[0]?.quantity).toBe(2n);
   expect(after.machineClassStatus?.[0]?.quantity).toBe(2n);
+});
+
+it("admits machines only while ListMachines stays under its budget (1 MiB ignitions), and says by how much", async () => {
+  const withIgnition = (n: number) => {
+    const req = request(n);
+    if (req.machine?.spec) req.machine.spec.ignitionData = new Uint8Array(1024 * 1024).fill(n);
+    return req;
+  };
+  await createMachine(ctx, withIgnition(1));
+  await createMachine(ctx, withIgnition(2));
+  const refused = await createMachine(ctx, withIgnition(3)).catch((error: unknown) => error);
+  expect(refused).toBeInstanceOf(ProviderError);
+  expect((refused as ProviderError).code).toBe(Code.ResourceExhausted);
+  expect((refused as ProviderError).message).toMatch(
+    /would bring ListMachines to \d+ bytes, over its budget of 3145728 .*taken by 2 machines/,
+  );
+  expect(ctx.machines.count()).toBe(2);
+  expect(ctx.events.list({}).some((e) => e.spec?.reason === "ListBudgetExceeded")).toBe(true);
+  // What the two take is counted from what is stored: more than their ignitions, less than the budget.
+  expect(ctx.listed.total).toBeGreaterThan(2 * 1024 * 1024);
+  expect(ctx.listed.total).toBeLessThan(LIST_BUDGET);
+
+  // Annotations count too: with 100 KB left, 200 KB of annotations are refused.
+  const [first] = ctx.machines.list();
+  const tight = { ...ctx, listed: new ListedBytes(ctx.machines, ctx.listed.total + 100_000) };
+  const grow = updateMachineAnnotations(
+    tight,
+    create(machine.UpdateMachineAnnotationsRequestSchema, {
+      machineId: first?.metadata.id ?? "",
+      annotations: { big: "a".repeat(200_000) },
+    }),
+  );
+  await expect(grow).rejects.toMatchObject({ code: Code.ResourceExhausted });
+  expect(ctx.machines.get(first?.metadata.id ?? "")?.metadata.annotations).toEqual({});
 });

@@ -3,6 +3,7 @@ import { machine } from "@iri/api";
 import { createRecord, invalidArgument, recordRefusedCreate, validateStringMap } from "@iri/runtime-kit";
 import { BACKEND_FINALIZER, toMachine } from "../machine-store.js";
 import type { MachineServerContext } from "./context.js";
+import { sizeOfNewMachine } from "./listed-bytes.js";
 import { validateMachineSpec } from "./validate-machine.js";
 
 export async function createMachine(
@@ -20,11 +21,24 @@ export async function createMachine(
   const requestedId = metadata?.id ?? "";
   // A retried create of an existing machine needs no capacity; any other is admitted (and its machine
   // reserved) before the first await, so that concurrent creates cannot overcommit the host.
-  let release: (() => void) | undefined;
+  const releases: (() => void)[] = [];
   if (!ctx.machines.get(requestedId)) {
+    const annotations = { ...metadata?.annotations };
     try {
-      release = ctx.capacity.reserve(spec.class);
+      releases.push(ctx.listed.admit(sizeOfNewMachine(spec, labels, annotations), "this machine"));
     } catch (err) {
+      recordRefusedCreate(
+        ctx.events,
+        { id: requestedId, labels },
+        "ListBudgetExceeded",
+        (err as Error).message,
+      );
+      throw err;
+    }
+    try {
+      releases.push(ctx.capacity.reserve(spec.class));
+    } catch (err) {
+      for (const release of releases) release();
       recordRefusedCreate(
         ctx.events,
         { id: requestedId, labels },
@@ -44,8 +58,9 @@ export async function createMachine(
       status: create(machine.MachineStatusSchema, { state: machine.MachineState.MACHINE_PENDING }),
       isSameRequest: (existing) => equals(machine.MachineSpecSchema, existing.spec, spec),
     });
+    ctx.listed.update(record);
     return { machine: toMachine(record) };
   } finally {
-    release?.();
+    for (const release of releases) release();
   }
 }

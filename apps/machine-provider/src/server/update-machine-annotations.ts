@@ -1,6 +1,7 @@
 import type { machine } from "@iri/api";
 import { validateStringMap } from "@iri/runtime-kit";
 import type { MachineServerContext } from "./context.js";
+import { sizeOfAnnotations } from "./listed-bytes.js";
 import { getMachine } from "./lookup.js";
 
 /** A full replace, as the poollet expects (it compares the whole map). */
@@ -8,8 +9,15 @@ export async function updateMachineAnnotations(
   ctx: MachineServerContext,
   req: machine.UpdateMachineAnnotationsRequest,
 ): Promise<Record<string, never>> {
-  getMachine(ctx, req.machineId);
+  const current = getMachine(ctx, req.machineId);
   validateStringMap(req.annotations, "annotations");
-  await ctx.machines.mutate(req.machineId, () => ({ annotations: { ...req.annotations } }));
+  const growth = sizeOfAnnotations(req.annotations) - sizeOfAnnotations(current.metadata.annotations);
+  const release = ctx.listed.admit(growth, "these annotations");
+  try {
+    const updated = await ctx.machines.mutate(req.machineId, () => ({ annotations: { ...req.annotations } }));
+    ctx.listed.update(updated);
+  } finally {
+    release();
+  }
   return {};
 }

@@ -29,6 +29,7 @@ function operation<O>(): OperationContext<O> {
     generation: 1n,
     lastObservation: undefined,
     placement: undefined,
+    tag: { lineage: "test", generation: 1 },
     event: () => {},
     report: async () => {},
   };

@@ -277,13 +277,14 @@ export function describeBucketBackend(store: StoreUnderTest): void {
       expect(await backend.listOwned()).toEqual(before);
     });
 
-    it("lists what it holds with its owner tag", async () => {
+    it("lists what it holds with its owner and creation tags", async () => {
       const { id } = await createAvailable();
       const mine = (await backend.listOwned()).find((r) => r.id === id);
       expect(mine).toMatchObject({
         id,
         owner: ctx.instanceId,
         placement: { bucket: await bucketNameOf(id) },
+        created: { lineage: "test", generation: 1 },
       });
     });
 

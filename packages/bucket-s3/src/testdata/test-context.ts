@@ -105,6 +105,7 @@ export class ReconcilerDouble {
         generation: record.generation,
         lastObservation: record.lastObservation,
         placement: record.placement,
+        tag: { lineage: "test", generation: 1 },
         event: (type, reason, message) => this.ctx.context.event(id, type, reason, message),
         report: async (observation) => {
           record.lastObservation = observation;

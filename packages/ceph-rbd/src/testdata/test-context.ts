@@ -59,6 +59,7 @@ export async function createTestContext(instanceId: string): Promise<TestContext
         generation: 1n,
         lastObservation: last.observation,
         placement: last.placement,
+        tag: { lineage: "test", generation: 1 },
         event: (type: EventType, reason: string, message: string) => event(objectId, type, reason, message),
         report: async (observation: O) => {
           reports.push(observation);

@@ -2,6 +2,12 @@ import { createConnection, type Socket } from "node:net";
 import { Duplex } from "node:stream";
 
 /**
+ * Guest output held for one session that does not read (a stopped exec client): beyond it, that session
+ * misses output instead of growing the provider's memory; the console log keeps everything.
+ */
+export const SESSION_BUFFER_BYTES = 256 * 1024;
+
+/**
  * Shares one machine's serial console among any number of sessions. QEMU's socket chardev serves one
  * client at a time, so the hub holds the single connection, copies guest output to every session and
  * forwards every session's input to the guest. The connection is opened with the first session and closed
@@ -61,7 +67,9 @@ export class ConsoleHub {
         if (this.socket !== socket) reject(error);
       });
       socket.on("data", (chunk: Buffer) => {
-        for (const session of this.sessions) session.push(chunk);
+        for (const session of this.sessions) {
+          if (session.readableLength < SESSION_BUFFER_BYTES) session.push(chunk);
+        }
       });
       socket.on("close", () => {
         if (this.socket === socket) this.socket = undefined;

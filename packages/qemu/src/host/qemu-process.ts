@@ -95,20 +95,7 @@ export function identifyQemu(argv: readonly string[]): QemuIdentity | undefined 
   };
 }
 
-/**
- * The pid in `pidFile` when that process is the QEMU of `machineId` started with that pid file; a stale pid
- * file (the pid reused by something else) gives undefined, so a foreign process is never taken for ours.
- */
-export async function findMachineProcess(pidFile: string, machineId: string): Promise<number | undefined> {
-  const text = await readOptionalFile(pidFile);
-  const pid = Number.parseInt(text?.trim() ?? "", 10);
-  if (!Number.isSafeInteger(pid) || pid <= 1) return undefined;
-  const argv = await readCmdline(pid);
-  const identity = argv && identifyQemu(argv);
-  return identity && identity.machineId === machineId && identity.pidFile === pidFile ? pid : undefined;
-}
-
-/** Every running QEMU of ours on this host (any owner), for orphan reports. */
+/** Every process whose argv looks like a QEMU machine (any owner; nothing proven: see qemu-ownership.ts). */
 export async function scanQemuProcesses(): Promise<Array<QemuIdentity & { pid: number }>> {
   const found: Array<QemuIdentity & { pid: number }> = [];
   for (const entry of await readdir("/proc")) {

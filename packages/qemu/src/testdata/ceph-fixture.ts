@@ -76,6 +76,7 @@ export class CephFixture {
         generation: 1n,
         lastObservation: undefined,
         placement: undefined,
+        tag: { lineage: "test", generation: 1 },
         event: () => {},
         report: async () => {},
       },

@@ -59,6 +59,7 @@ const ctx = {
   generation: 1n,
   lastObservation: undefined,
   placement: undefined,
+  tag: { lineage: "test", generation: 1 },
   event() {},
   report: async () => {},
 };

@@ -106,6 +106,7 @@ export class TestBackendContext implements BackendContext {
       generation: 1n,
       lastObservation: last,
       placement,
+      tag: { lineage: "test", generation: 1 },
       event: (type, reason, message) => this.event(id, type, reason, message),
       report: async () => {},
     };

@@ -1,10 +1,12 @@
-import type { Placement } from "@iri/backend-api";
+import type { CreationTag, Placement } from "@iri/backend-api";
 import { type Collection, type Database, jsonCodec } from "@iri/store";
 
 /** What the provider keeps about an object's backend side, beside the IRI record (never listed). */
 export interface BackendState {
   /** Where the backend put the object when it first realised it. */
   placement?: Placement;
+  /** The creation tag the backend puts on the object's resources (given out before its first apply). */
+  tag?: CreationTag;
   /** A permanent failure at a generation: not retried until the spec changes or the retry interval passes. */
   failure?: { generation: string; reason: string; message: string; atMs: number };
 }

@@ -51,6 +51,7 @@ beforeEach(() => {
     finalizer: FINALIZER,
     events,
     logger,
+    nextTag: async () => ({ lineage: "test", generation: 1 }),
     apply: (_record, ctx) => {
       applies += 1;
       return applyImpl(ctx);

@@ -1,6 +1,7 @@
 import {
   type ApplyOutcome,
   BackendUnavailableError,
+  type CreationTag,
   type EventType,
   type NotDone,
   type ObjectRef,
@@ -30,6 +31,8 @@ export interface ObjectReconcilerOptions<Spec, Status, Observation> {
   finalizer: string;
   events: EventRecorder;
   logger: Logger;
+  /** A new creation tag (the store's high-water mark raised and committed). */
+  nextTag(): Promise<CreationTag>;
   /** Calls the backend for a live record. */
   apply(
     record: StoredRecord<Spec, Status>,
@@ -149,7 +152,13 @@ export function objectReconciler<Spec, Status, Observation>(
     signal: AbortSignal,
   ): Promise<ReconcileResult | undefined> {
     const id = record.metadata.id;
-    const state = states.get(id)?.spec ?? {};
+    let state = states.get(id)?.spec ?? {};
+    const tag = state.tag ?? (await options.nextTag());
+    if (state.tag === undefined) {
+      // Committed before the backend can create anything, so that every resource's tag is one this store knows.
+      state = { ...state, tag };
+      await putBackendState(states, id, state);
+    }
     const generation = record.metadata.generation;
     const failure = state.failure;
     if (failure && failure.generation === String(generation)) {
@@ -163,6 +172,7 @@ export function objectReconciler<Spec, Status, Observation>(
       generation,
       lastObservation: options.fromStatus(record),
       placement: state.placement,
+      tag,
       event: (type, reason, message) => note(id, { type, reason, message }, "Reconcile"),
       report: async (observation) => {
         const current = collection.get(id);

@@ -4,6 +4,7 @@ import { Gauge, type Registry } from "prom-client";
 import type { Logger } from "../logging.js";
 import type { ObjectReconciler } from "./object-reconciler.js";
 import { judgeOrphans, type OrphanPolicy } from "./orphans.js";
+import type { StoreLineage } from "./owner-identity.js";
 
 export interface OrphanScan {
   /** e.g. "volume". */
@@ -19,11 +20,15 @@ export interface OrphanScan {
 export interface OrphanScannerOptions {
   scans: readonly OrphanScan[];
   instanceId: string;
+  /** The store's lineage as it is now (its high-water mark rises with every create). */
+  lineage(): StoreLineage;
   policy: OrphanPolicy;
   /** Scans again this often after a successful one; 0 scans only at start. */
   periodMs: number;
   logger: Logger;
   registry: Registry;
+  /** Records a Warning event about a resource that has no record (listed by its id). */
+  warn(id: string, reason: string, message: string): void;
 }
 
 const RETRY_BASE_MS = 1_000;
@@ -32,17 +37,20 @@ const RETRY_MAX_MS = 60_000;
 /**
  * Looks for backend resources no record owns, after the provider serves (a Ceph or object-store outage
  * must not keep it from starting). What may go is handed to the kind's controller as reconcile work; what is
- * foreign or held back is reported (log + `iri_orphans{kind,verdict}`), never removed. A failing scan is
- * retried with back-off.
+ * foreign or held back is reported (log + `iri_orphans{kind,verdict}`), never removed; what is quarantined
+ * (this instance's, but no proof this store created it) also gets a Warning event `OrphanQuarantined`, once
+ * per resource and life. A failing scan is retried with back-off.
  */
 export function startOrphanScanner(options: OrphanScannerOptions): { stop(): void } {
   const gauge = new Gauge({
     name: "iri_orphans",
-    help: "Backend resources no record owns, by kind and verdict (remove, held, foreign).",
+    help: "Backend resources no record owns, by kind and verdict (remove, held, foreign, quarantined).",
     labelNames: ["kind", "verdict"],
     registers: [options.registry],
   });
   const timers = new Set<NodeJS.Timeout>();
+  /** `kind/id` of quarantined resources already reported by an event. */
+  const reported = new Set<string>();
   let stopped = false;
   const later = (ms: number, run: () => void) => {
     if (stopped) return;
@@ -69,10 +77,34 @@ export function startOrphanScanner(options: OrphanScannerOptions): { stop(): voi
       return;
     }
     if (stopped) return;
-    const verdict = judgeOrphans(owned, options.instanceId, s.known, s.storedCount(), options.policy);
+    const verdict = judgeOrphans(
+      owned,
+      options.instanceId,
+      options.lineage(),
+      s.known,
+      s.storedCount(),
+      options.policy,
+    );
     gauge.set({ kind: s.kind, verdict: "remove" }, verdict.remove.length);
     gauge.set({ kind: s.kind, verdict: "held" }, verdict.held.length);
     gauge.set({ kind: s.kind, verdict: "foreign" }, verdict.foreign.length);
+    gauge.set({ kind: s.kind, verdict: "quarantined" }, verdict.quarantined.length);
+    if (verdict.quarantined.length > 0) {
+      options.logger.error(
+        {
+          kind: s.kind,
+          count: verdict.quarantined.length,
+          resources: verdict.quarantined.slice(0, 20).map((q) => ({ id: q.resource.id, because: q.because })),
+        },
+        "backend resources of this instance quarantined: the store cannot vouch for them; an operator decides",
+      );
+    }
+    for (const { resource, because } of verdict.quarantined) {
+      const key = `${s.kind}/${resource.id}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      options.warn(resource.id, "OrphanQuarantined", `${s.kind} ${resource.id} kept: ${because}`);
+    }
     if (verdict.foreign.length > 0) {
       options.logger.warn(
         { kind: s.kind, count: verdict.foreign.length, ids: verdict.foreign.slice(0, 20).map((r) => r.id) },

@@ -1,24 +1,77 @@
 import { randomBytes } from "node:crypto";
-import type { OwnerIdentity } from "@iri/backend-api";
-import { type Database, jsonCodec } from "@iri/store";
+import type { CreationTag, OwnerIdentity } from "@iri/backend-api";
+import { type Collection, type Database, jsonCodec } from "@iri/store";
+
+/** What the store knows about which of its lives created what (see docs/decisions.md, "Orphans need proof"). */
+export interface StoreLineage {
+  /** The token of this life of the provider: new at every start. */
+  readonly current: string;
+  /** The highest creation generation this store handed out (committed before the resource was created). */
+  readonly highWater: number;
+  /** Earlier lives of this store: token → the high-water mark when the next life began. */
+  readonly ancestors: Readonly<Record<string, number>>;
+}
+
+interface IdentitySpec {
+  instanceId: string;
+  lineage?: string;
+  highWater?: number;
+  ancestors?: Record<string, number>;
+}
+
+export interface ProviderIdentity extends OwnerIdentity {
+  /** True when the store had none: a new (or lost) state directory. */
+  readonly created: boolean;
+  lineage(): StoreLineage;
+  /** The tag of a resource about to be created: the high-water mark is raised and committed first. */
+  nextTag(): Promise<CreationTag>;
+}
 
 /**
  * The provider's instance id, created on the first start and kept in its store: every backend resource is
  * tagged with it. A new or lost store means a new id, so resources of an earlier life are never taken for
- * this provider's orphans.
+ * this provider's orphans. Every start also begins a new lineage token, and every resource gets a creation
+ * generation from a counter kept in the store: a restored or copied store cannot vouch for what was created
+ * after it was taken (a generation above its high-water mark, or a lineage it never had).
  */
-export async function ownerIdentity(
-  db: Database,
-  provider: string,
-): Promise<OwnerIdentity & { created: boolean }> {
-  const identities = db.collection("provider_identity", {
-    spec: jsonCodec<{ instanceId: string }>(),
+export async function ownerIdentity(db: Database, provider: string): Promise<ProviderIdentity> {
+  const identities: Collection<IdentitySpec, Record<string, never>> = db.collection("provider_identity", {
+    spec: jsonCodec<IdentitySpec>(),
     status: jsonCodec<Record<string, never>>(),
   });
   const existing = identities.get(provider);
-  if (existing) return { provider, instanceId: existing.spec.instanceId, created: false };
-  // 12 hex chars: short enough for name prefixes (RGW users, RBD images), 48 bits against collisions.
-  const instanceId = randomBytes(6).toString("hex");
-  await identities.create({ id: provider, spec: { instanceId }, status: {} });
-  return { provider, instanceId, created: true };
+  const lineage = randomBytes(6).toString("hex");
+  let instanceId: string;
+  if (existing) {
+    instanceId = existing.spec.instanceId;
+    await identities.mutate(provider, (current) => {
+      const ancestors = { ...current.spec.ancestors };
+      if (current.spec.lineage) ancestors[current.spec.lineage] = current.spec.highWater ?? 0;
+      return { spec: { ...current.spec, lineage, ancestors, highWater: current.spec.highWater ?? 0 } };
+    });
+  } else {
+    // 12 hex chars: short enough for name prefixes (RGW users, RBD images), 48 bits against collisions.
+    instanceId = randomBytes(6).toString("hex");
+    await identities.create({
+      id: provider,
+      spec: { instanceId, lineage, highWater: 0, ancestors: {} },
+      status: {},
+    });
+  }
+  const read = (): StoreLineage => {
+    const spec = identities.get(provider)?.spec;
+    return { current: lineage, highWater: spec?.highWater ?? 0, ancestors: spec?.ancestors ?? {} };
+  };
+  return {
+    provider,
+    instanceId,
+    created: existing === undefined,
+    lineage: read,
+    async nextTag() {
+      const updated = await identities.mutate(provider, (current) => ({
+        spec: { ...current.spec, highWater: (current.spec.highWater ?? 0) + 1 },
+      }));
+      return { lineage, generation: updated.spec.highWater ?? 0 };
+    },
+  };
 }

@@ -6,7 +6,8 @@ export class TooManyTokensError extends Error {
 
 /**
  * Single-use exec tokens: 192 random bits (base64url), each bound to one machine and valid for `ttlMs`.
- * At most `max` are outstanding; expired ones are dropped as new ones are issued.
+ * At most `maxPerMachine` are outstanding for one machine (so that one tenant asking for Exec in a loop
+ * blocks only its own machine) and `max` in all; expired ones are dropped as new ones are issued.
  */
 export class ExecTokens {
   readonly #tokens = new Map<string, { machineId: string; expiresAt: number }>();
@@ -15,10 +16,18 @@ export class ExecTokens {
     private readonly ttlMs = 60_000,
     private readonly max = 1000,
     private readonly now: () => number = Date.now,
+    private readonly maxPerMachine = 16,
   ) {}
 
   issue(machineId: string): string {
     this.#dropExpired();
+    let forMachine = 0;
+    for (const entry of this.#tokens.values()) if (entry.machineId === machineId) forMachine++;
+    if (forMachine >= this.maxPerMachine) {
+      throw new TooManyTokensError(
+        `${this.maxPerMachine} exec sessions of machine ${machineId} are waiting to be opened; try again later`,
+      );
+    }
     if (this.#tokens.size >= this.max) {
       throw new TooManyTokensError(`${this.max} exec sessions are waiting to be opened; try again later`);
     }

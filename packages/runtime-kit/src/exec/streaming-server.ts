@@ -22,6 +22,9 @@ export interface StreamingServerOptions {
   /** Speaks the streaming protocol (Kubernetes remotecommand) on an authorised upgrade. */
   serve(session: ExecSession): void;
   tokens?: ExecTokens;
+  /** Open sessions allowed per machine and in all; an upgrade beyond either is refused (429). */
+  maxSessionsPerMachine?: number;
+  maxSessions?: number;
 }
 
 export interface StreamingServer {
@@ -39,6 +42,12 @@ const EXEC_PATH = /^\/exec\/([A-Za-z0-9_-]{16,128})$/;
  */
 export async function startStreamingServer(options: StreamingServerOptions): Promise<StreamingServer> {
   const tokens = options.tokens ?? new ExecTokens();
+  const maxPerMachine = options.maxSessionsPerMachine ?? 4;
+  const maxSessions = options.maxSessions ?? 64;
+  /** Open sessions by machine id. */
+  const open = new Map<string, number>();
+  /** Sockets of open sessions: upgraded connections are the server's no more, so close() ends them itself. */
+  const sockets = new Set<Duplex>();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     // Every remotecommand client upgrades; a plain request still uses up its token.
     const machineId = authorise(req.url);
@@ -55,6 +64,25 @@ export async function startStreamingServer(options: StreamingServerOptions): Pro
       socket.end("HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\n\r\nunknown or expired exec token\n");
       return;
     }
+    const refusal =
+      (open.get(machineId) ?? 0) >= maxPerMachine
+        ? `machine ${machineId} has ${maxPerMachine} exec sessions open already`
+        : sockets.size >= maxSessions
+          ? `${maxSessions} exec sessions are open already`
+          : undefined;
+    if (refusal !== undefined) {
+      options.logger.warn({ machineId, refusal }, "exec session refused");
+      socket.end(`HTTP/1.1 429 Too Many Requests\r\ncontent-type: text/plain\r\n\r\n${refusal}\n`);
+      return;
+    }
+    open.set(machineId, (open.get(machineId) ?? 0) + 1);
+    sockets.add(socket);
+    socket.once("close", () => {
+      sockets.delete(socket);
+      const left = (open.get(machineId) ?? 1) - 1;
+      if (left === 0) open.delete(machineId);
+      else open.set(machineId, left);
+    });
     options.logger.info({ machineId }, "exec session opened");
     try {
       options.serve({ machineId, request, socket, head });
@@ -84,6 +112,7 @@ export async function startStreamingServer(options: StreamingServerOptions): Pro
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
       }),
   };
 }

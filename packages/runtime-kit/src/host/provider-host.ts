@@ -63,7 +63,7 @@ export interface HostServices<Backend> {
 
 export type ObjectControllerOptions<Spec, Status, Observation> = Omit<
   ObjectReconcilerOptions<Spec, Status, Observation>,
-  "states" | "events" | "logger"
+  "states" | "events" | "logger" | "nextTag"
 > & {
   /** What the backend holds of this kind, for the orphan pass. */
   listOwned: OrphanScan["listOwned"];
@@ -179,7 +179,7 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
       },
       objectController: (o) => {
         const states = openBackendState(db, o.kind);
-        const reconciler = objectReconciler({ ...o, states, events, logger });
+        const reconciler = objectReconciler({ ...o, states, events, logger, nextTag: owner.nextTag });
         const controller = new Controller({
           name: o.kind,
           reconcile: reconciler.reconcile,
@@ -221,10 +221,19 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
     const scanner = startOrphanScanner({
       scans,
       instanceId: owner.instanceId,
+      lineage: owner.lineage,
       policy: orphanPolicy,
       periodMs: settings.resyncPeriodMs,
       logger,
       registry: metrics.registry,
+      warn: (id, reason, message) =>
+        events.record({
+          involved: { id, labels: {} },
+          type: "Warning",
+          reason,
+          action: "OrphanScan",
+          message,
+        }),
     });
     cleanups.push(async () => scanner.stop());
     const probe = startHealthProbe(db, settings.healthProbeMs, (reason) => {

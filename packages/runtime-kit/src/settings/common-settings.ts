@@ -59,7 +59,7 @@ export function commonSettings(runtime: RuntimeKind) {
       kind: "string",
       default: "safe",
       description:
-        "What happens to backend resources tagged with this provider's instance id that no object owns: safe (removed, unless the store holds no object of the kind or more than half of them would go), force (always removed), never (only reported).",
+        "Own backend resources no object owns: safe (removed unless the store holds none of the kind or over half would go), force (removed), never (reported). What the store cannot vouch for is quarantined under every policy.",
     },
     opsAddress: {
       flag: "ops-address",
