@@ -90,6 +90,18 @@ ensure_minio() {
 	log "minio present"
 }
 
+# The unprivileged user every QEMU of the machine provider runs as (--qemu-user); a system account without a
+# home or login shell. Created once; an existing one is left as it is.
+ensure_qemu_user() {
+	if getent passwd iri-qemu >/dev/null; then
+		log "user iri-qemu present"
+		return
+	fi
+	useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin iri-qemu
+	log "user iri-qemu created"
+}
+
 install_packages
 ensure_pnpm
 ensure_minio
+ensure_qemu_user

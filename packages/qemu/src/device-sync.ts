@@ -25,6 +25,8 @@ export interface DeviceSyncInput {
   /** The firmware boots from the first volume (no direct kernel boot): it gets boot index 0. */
   readonly bootFromFirstVolume: boolean;
   readonly event: (type: EventType, reason: string, message: string) => void;
+  /** Hands a new local disk file to QEMU's user (see confinement/). */
+  readonly giveToQemu: (path: string) => Promise<void>;
 }
 
 export interface DeviceSyncResult {
@@ -212,10 +214,13 @@ async function addBlockNode(input: DeviceSyncInput, plan: VolumePlan, objects: S
     const base = input.bases.get(plan.name);
     await ensureLocalDisk({
       file,
+      volume: plan.name,
+      ...(plan.image ? { image: plan.image } : {}),
       sizeBytes: plan.sizeBytes,
       emptyBytes: input.emptyDiskBytes,
       ...(base ? { base } : {}),
     });
+    await input.giveToQemu(file);
     await qmp.execute("blockdev-add", {
       driver: "qcow2",
       "node-name": plan.nodeId,

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { BackendContext, BackendFactory, SettingValues } from "@iri/backend-api";
 import { OciClient } from "@iri/oci";
 import { Gauge } from "prom-client";
+import { Confinement } from "./confinement/confinement.js";
 import { chooseAccelerator } from "./host/accelerator.js";
 import { runCommand } from "./host/run-command.js";
 import type { ImageSource } from "./images/image-source.js";
@@ -57,7 +58,8 @@ export const qemuSettings = {
     kind: "integer",
     default: "60",
     min: 0,
-    description: "Seconds a guest has to power off after an ACPI shutdown before it is stopped hard.",
+    description:
+      "Seconds a guest has to power off after an ACPI shutdown (power-off, DeleteMachine, eviction) before it is stopped hard; the time taken is in an event.",
   },
   emptyDiskMiB: {
     flag: "qemu-empty-disk-mib",
@@ -73,7 +75,7 @@ export const qemuSettings = {
     kind: "string",
     default: "user",
     description:
-      "How NICs reach a network: user (QEMU user-mode NAT) or bridge (a Linux bridge per network_id)",
+      "How NICs reach a network: user (QEMU user-mode networking with restrict=on: no path to the host or beyond; laptops and tests) or bridge (a Linux bridge per network_id; the production choice)",
   },
   netns: {
     flag: "qemu-netns",
@@ -82,6 +84,61 @@ export const qemuSettings = {
     default: "",
     description:
       "A network namespace to run QEMU and create bridges and taps in (empty: the provider's own).",
+  },
+  consoleLogMiB: {
+    flag: "qemu-console-log-mib",
+    env: "IRI_MACHINE_PROVIDER_QEMU_CONSOLE_LOG_MIB",
+    kind: "integer",
+    default: "8",
+    min: 1,
+    description:
+      "Disk space one machine's console log may take: a ring of two halves (console.log, console.log.1), oldest output dropped.",
+  },
+  user: {
+    flag: "qemu-user",
+    env: "IRI_MACHINE_PROVIDER_QEMU_USER",
+    kind: "string",
+    default: "iri-qemu",
+    description: "The unprivileged user every QEMU runs as (never root; scripts/install-deps.sh creates iri-qemu).",
+  },
+  cgroup: {
+    flag: "qemu-cgroup",
+    env: "IRI_MACHINE_PROVIDER_QEMU_CGROUP",
+    kind: "string",
+    default: "auto",
+    description:
+      "How each QEMU gets a cgroup of its own with its class's limits: auto (systemd where it runs, else cgroup v2, else v1), systemd, cgroup2 or cgroup1.",
+  },
+  cgroupParent: {
+    flag: "qemu-cgroup-parent",
+    env: "IRI_MACHINE_PROVIDER_QEMU_CGROUP_PARENT",
+    kind: "string",
+    default: "iri-machines",
+    description: "The cgroup (systemd: slice, without .slice) the machines' cgroups are created under.",
+  },
+  memoryOverheadMiB: {
+    flag: "qemu-memory-overhead-mib",
+    env: "IRI_MACHINE_PROVIDER_QEMU_MEMORY_OVERHEAD_MIB",
+    kind: "integer",
+    default: "256",
+    min: 0,
+    description: "Memory QEMU may use beyond its class's memory (its cgroup's limit is the sum).",
+  },
+  pidsMax: {
+    flag: "qemu-pids-max",
+    env: "IRI_MACHINE_PROVIDER_QEMU_PIDS_MAX",
+    kind: "integer",
+    default: "512",
+    min: 16,
+    description: "Tasks (threads) one QEMU may have (its cgroup's pids limit).",
+  },
+  allowUnconfined: {
+    flag: "allow-unconfined",
+    env: "IRI_MACHINE_PROVIDER_ALLOW_UNCONFINED",
+    kind: "boolean",
+    default: "false",
+    description:
+      "Start even when the host lacks a confinement mechanism (user, seccomp sandbox, cgroup); the missing one is logged and iri_qemu_confinement shows 0.",
   },
 } as const;
 
@@ -130,6 +187,18 @@ export function createQemuBackendFactory(
         labelNames: ["accelerator"],
         registers: [context.metrics],
       }).set({ accelerator: accelerator.accelerator }, 1);
+      const confinement = await Confinement.open(
+        {
+          qemuBinary: settings.binary,
+          user: settings.user,
+          cgroup: settings.cgroup,
+          cgroupParent: settings.cgroupParent,
+          allowUnconfined: settings.allowUnconfined,
+        },
+        context.logger,
+        context.metrics,
+      );
+      await confinement.openPathTo(context.stateDir);
       return new QemuMachineBackend(
         {
           qemuBinary: settings.binary,
@@ -143,6 +212,10 @@ export function createQemuBackendFactory(
           imageSource: options.imageSource(context),
           qmpTimeoutMs: 10_000,
           launchTimeoutMs: 30_000,
+          confinement,
+          memoryOverheadBytes: BigInt(settings.memoryOverheadMiB) * 1024n * 1024n,
+          pidsMax: settings.pidsMax,
+          consoleLogBytes: settings.consoleLogMiB * 1024 * 1024,
         },
         context,
       );
