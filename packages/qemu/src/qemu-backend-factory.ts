@@ -85,6 +85,15 @@ export const qemuSettings = {
     description:
       "A network namespace to run QEMU and create bridges and taps in (empty: the provider's own).",
   },
+  unplugTimeout: {
+    flag: "qemu-unplug-timeout",
+    env: "IRI_MACHINE_PROVIDER_QEMU_UNPLUG_TIMEOUT",
+    kind: "integer",
+    default: "120",
+    min: 1,
+    description:
+      "Seconds a guest has to release a detached volume or NIC; then a GuestIgnoresUnplug Warning, and the detach completes at the next power-off.",
+  },
   consoleLogMiB: {
     flag: "qemu-console-log-mib",
     env: "IRI_MACHINE_PROVIDER_QEMU_CONSOLE_LOG_MIB",
@@ -99,7 +108,8 @@ export const qemuSettings = {
     env: "IRI_MACHINE_PROVIDER_QEMU_USER",
     kind: "string",
     default: "iri-qemu",
-    description: "The unprivileged user every QEMU runs as (never root; scripts/install-deps.sh creates iri-qemu).",
+    description:
+      "The unprivileged user every QEMU runs as (never root; scripts/install-deps.sh creates iri-qemu).",
   },
   cgroup: {
     flag: "qemu-cgroup",
@@ -216,6 +226,7 @@ export function createQemuBackendFactory(
           memoryOverheadBytes: BigInt(settings.memoryOverheadMiB) * 1024n * 1024n,
           pidsMax: settings.pidsMax,
           consoleLogBytes: settings.consoleLogMiB * 1024 * 1024,
+          unplugTimeoutMs: settings.unplugTimeout * 1000,
         },
         context,
       );

@@ -1,6 +1,6 @@
 import { open, readdir } from "node:fs/promises";
-import { dirname } from "node:path";
 import { availableParallelism, totalmem } from "node:os";
+import { dirname } from "node:path";
 import type { Duplex } from "node:stream";
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
@@ -17,19 +17,19 @@ import {
   PermanentBackendError,
   type RemoveOutcome,
 } from "@iri/backend-api";
+import type { Confinement } from "./confinement/confinement.js";
 import { ConsoleHub } from "./console/console-hub.js";
 import { ConsoleLogCap } from "./console/console-log-cap.js";
 import { syncDevices } from "./device-sync.js";
 import type { AcceleratorChoice } from "./host/accelerator.js";
-import type { Confinement } from "./confinement/confinement.js";
 import { launchQemu, QemuLaunchError } from "./host/qemu-launch.js";
 import { findMachineProcess, killQemu, scanQemuProcesses } from "./host/qemu-process.js";
 import { type BootImage, type ImageSource, ImageUnusableError } from "./images/image-source.js";
 import { MachineFiles, machinesDir, readOptionalFile, writePrivateFile } from "./machine-files.js";
 import { buildQemuArgs, type Firmware } from "./model/command-line.js";
+import { noteGuestExit, restartDelayMs } from "./model/crash-loop.js";
 import { readInventory } from "./model/device-inventory.js";
 import { readImageRecord, writeImageRecord } from "./model/image-record.js";
-import { noteGuestExit, restartDelayMs } from "./model/crash-loop.js";
 import { type PowerRecord, readPowerRecord, writePowerRecord } from "./model/power-record.js";
 import { InvalidVolumeError, planVolume, type VolumePlan, volumeProblem } from "./model/volume-plan.js";
 import { type NicPlan, type NicPlugin, planNetworkInterface } from "./nics/nic-plugin.js";
@@ -56,6 +56,8 @@ export interface QemuBackendConfig {
   readonly memoryOverheadBytes: bigint;
   /** Tasks (threads) one QEMU may have. */
   readonly pidsMax: number;
+  /** How long a guest has to release an unplugged device before a GuestIgnoresUnplug Warning. */
+  readonly unplugTimeoutMs: number;
   /** Disk space one machine's console log takes at most (console.log + console.log.1). */
   readonly consoleLogBytes: number;
 }
@@ -167,6 +169,7 @@ export class QemuMachineBackend implements MachineBackend {
       bootFromFirstVolume: !image.boot?.kernel,
       event: ctx.event,
       giveToQemu: (path) => this.config.confinement.giveToQemu(path),
+      unplugTimeoutMs: this.config.unplugTimeoutMs,
     });
     if (beforeBoot) {
       // A reset makes the firmware read the boot order of the devices just added.
@@ -189,6 +192,12 @@ export class QemuMachineBackend implements MachineBackend {
       return {
         observation,
         notDone: { afterMs: 1000, reason: "DevicesChanging", message: devices.waiting.join("; ") },
+      };
+    }
+    if (devices.stalled.length > 0) {
+      return {
+        observation,
+        notDone: { afterMs: 30_000, reason: "GuestIgnoresUnplug", message: devices.stalled.join("; ") },
       };
     }
     return { observation };

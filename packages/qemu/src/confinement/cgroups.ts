@@ -161,8 +161,7 @@ export async function detectCgroupDriver(
 ): Promise<CgroupDriver> {
   const systemd = await exists("/run/systemd/system");
   const unified = await exists(join(root, "cgroup.controllers"));
-  const kind =
-    choice !== "auto" ? choice : systemd ? "systemd" : unified ? "cgroup2" : "cgroup1";
+  const kind = choice !== "auto" ? choice : systemd ? "systemd" : unified ? "cgroup2" : "cgroup1";
   if (kind === "systemd") {
     if (!systemd) throw new Error("systemd is not running on this host (no /run/systemd/system)");
     return new SystemdScopeDriver(parent);

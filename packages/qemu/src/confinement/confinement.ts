@@ -54,12 +54,10 @@ export class Confinement {
       problems.push(`sandbox: ${error.message}`);
       return false;
     });
-    const cgroups = await detectCgroupDriver(settings.cgroup, settings.cgroupParent).catch(
-      (error: Error) => {
-        problems.push(`cgroup: ${error.message}`);
-        return undefined;
-      },
-    );
+    const cgroups = await detectCgroupDriver(settings.cgroup, settings.cgroupParent).catch((error: Error) => {
+      problems.push(`cgroup: ${error.message}`);
+      return undefined;
+    });
     const gauge = new Gauge({
       name: "iri_qemu_confinement",
       help: "Confinement mechanisms machines run with (1) or without (0): user, sandbox, cgroup",
@@ -154,7 +152,9 @@ export class Confinement {
 async function lookUpUser(name: string): Promise<QemuUser> {
   if (name === "") throw new Error("--qemu-user is empty");
   const line = await runCommand(["getent", "passwd", name]).catch(() => {
-    throw new Error(`no user ${JSON.stringify(name)} on this host (scripts/install-deps.sh creates iri-qemu)`);
+    throw new Error(
+      `no user ${JSON.stringify(name)} on this host (scripts/install-deps.sh creates iri-qemu)`,
+    );
   });
   const [, , uid, gid] = line.trim().split(":");
   const user = { name, uid: Number(uid), gid: Number(gid) };

@@ -1,10 +1,10 @@
 import { open, truncate, writeFile } from "node:fs/promises";
 
 /**
- * Keeps a machine's console log (written by QEMU, appending) within `capBytes` as a ring of two halves:
- * when `console.log` passes half the cap it is copied to `console.log.1` (replacing the older half) and
- * truncated; QEMU appends (O_APPEND) and carries on at the new end. The newest output is always kept, at most
- * the cap on disk. Bytes the guest prints between the copy and the truncation are lost, as with logrotate's
+ * Keeps a machine's console log (written by QEMU, appending) within `capBytes` as a ring of two parts: when
+ * `console.log` passes 3/8 of the cap, its newest 3/8 are copied to `console.log.1` (replacing the older part)
+ * and it is truncated; QEMU appends (O_APPEND) and carries on at the new end. Checked every 250 ms, so the cap
+ * holds unless a guest prints more than a quarter of it in that time (a serial console prints far less). Bytes the guest prints between the copy and the truncation are lost, as with logrotate's
  * copytruncate; a console log is a convenience, never a record.
  */
 export class ConsoleLogCap {
@@ -34,16 +34,16 @@ export class ConsoleLogCap {
     this.logs.clear();
   }
 
-  /** Rotates `path` when it holds more than half the cap; a missing file is left alone. */
+  /** Rotates `path` when it holds more than 3/8 of the cap; a missing file is left alone. */
   async trim(path: string): Promise<void> {
-    const half = Math.floor(this.capBytes / 2);
+    const part = Math.floor((this.capBytes * 3) / 8);
     const file = await open(path, "r");
     try {
       const size = (await file.stat()).size;
-      if (size <= half) return;
-      // A flood between two checks may have written more than half the cap: keep the newest half of it.
-      const tail = Buffer.alloc(half);
-      const { bytesRead } = await file.read(tail, 0, half, size - half);
+      if (size <= part) return;
+      // A flood between two checks may have written more than that: keep the newest part.
+      const tail = Buffer.alloc(part);
+      const { bytesRead } = await file.read(tail, 0, part, size - part);
       await writeFile(`${path}.1`, tail.subarray(0, bytesRead), { mode: 0o600 });
     } finally {
       await file.close();

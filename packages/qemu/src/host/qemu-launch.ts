@@ -66,5 +66,11 @@ export async function launchQemu(launch: QemuLaunch): Promise<number> {
 
 async function isUp(launch: QemuLaunch, pid: number): Promise<boolean> {
   const named = (await readOptionalFile(launch.pidFile))?.trim() === String(pid);
-  return named && (await stat(launch.qmpSocket).then((s) => s.isSocket(), () => false));
+  return (
+    named &&
+    (await stat(launch.qmpSocket).then(
+      (s) => s.isSocket(),
+      () => false,
+    ))
+  );
 }
