@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { BackendContext, BackendFactory, SettingValues } from "@iri/backend-api";
 import { OciClient } from "@iri/oci";
 import { Gauge } from "prom-client";
-import { Confinement } from "./confinement/confinement.js";
+import { Confinement, type QemuUser } from "./confinement/confinement.js";
 import { chooseAccelerator } from "./host/accelerator.js";
 import { runCommand } from "./host/run-command.js";
 import type { ImageSource } from "./images/image-source.js";
@@ -217,7 +217,7 @@ export function createQemuBackendFactory(
           rootPorts: settings.rootPorts,
           shutdownTimeoutMs: settings.shutdownTimeout * 1000,
           emptyDiskBytes: BigInt(settings.emptyDiskMiB) * 1024n * 1024n,
-          nicPlugin: nicPluginOf(settings),
+          nicPlugin: nicPluginOf(settings, confinement.user),
           netns: settings.netns,
           imageSource: options.imageSource(context),
           qmpTimeoutMs: 10_000,
@@ -245,9 +245,9 @@ async function firmwareOf(settings: QemuSettings): Promise<Firmware> {
   return { kind: "uefi", path: settings.uefiFirmware };
 }
 
-function nicPluginOf(settings: QemuSettings): NicPlugin {
+function nicPluginOf(settings: QemuSettings, qemuUser: QemuUser | undefined): NicPlugin {
   if (settings.nicPlugin === "user") return new UserNicPlugin();
-  if (settings.nicPlugin === "bridge") return new BridgeNicPlugin(settings.netns);
+  if (settings.nicPlugin === "bridge") return new BridgeNicPlugin(settings.netns, qemuUser);
   throw new Error(`--qemu-nic-plugin must be user or bridge, not ${JSON.stringify(settings.nicPlugin)}`);
 }
 
