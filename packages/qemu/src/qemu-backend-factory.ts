@@ -85,6 +85,15 @@ export const qemuSettings = {
     description:
       "A network namespace to run QEMU and create bridges and taps in (empty: the provider's own).",
   },
+  imageCacheMiB: {
+    flag: "qemu-image-cache-mib",
+    env: "IRI_MACHINE_PROVIDER_QEMU_IMAGE_CACHE_MIB",
+    kind: "integer",
+    default: "20480",
+    min: 1,
+    description:
+      "Disk space of the image cache: beyond it, images no machine uses are removed, least recently used first (those used in the last 10 minutes are kept).",
+  },
   unplugTimeout: {
     flag: "qemu-unplug-timeout",
     env: "IRI_MACHINE_PROVIDER_QEMU_UNPLUG_TIMEOUT",
@@ -156,7 +165,7 @@ export type QemuSettings = SettingValues<typeof qemuSettings>;
 
 export interface QemuFactoryOptions {
   /** Where IronCore images come from, given the backend's context. */
-  readonly imageSource: (context: BackendContext) => ImageSource;
+  readonly imageSource: (context: BackendContext, settings: QemuSettings) => ImageSource;
 }
 
 /** Builds the `qemu` backend factory around an image source. */
@@ -209,6 +218,8 @@ export function createQemuBackendFactory(
         context.metrics,
       );
       await confinement.openPathTo(context.stateDir);
+      const imageSource = options.imageSource(context, settings);
+      await imageSource.open?.();
       return new QemuMachineBackend(
         {
           qemuBinary: settings.binary,
@@ -219,7 +230,7 @@ export function createQemuBackendFactory(
           emptyDiskBytes: BigInt(settings.emptyDiskMiB) * 1024n * 1024n,
           nicPlugin: nicPluginOf(settings, confinement.user),
           netns: settings.netns,
-          imageSource: options.imageSource(context),
+          imageSource,
           qmpTimeoutMs: 10_000,
           launchTimeoutMs: 30_000,
           confinement,
@@ -253,5 +264,10 @@ function nicPluginOf(settings: QemuSettings, qemuUser: QemuUser | undefined): Ni
 
 /** The `qemu` backend as the machine provider runs it: IronCore images from OCI registries, cached by digest. */
 export const qemuMachineBackend = createQemuBackendFactory({
-  imageSource: (context) => new OciImageCache(new OciClient(), join(context.stateDir, "images")),
+  imageSource: (context, settings) =>
+    new OciImageCache(
+      new OciClient(),
+      join(context.stateDir, "images"),
+      settings.imageCacheMiB * 1024 * 1024,
+    ),
 });

@@ -389,6 +389,7 @@ export class QemuMachineBackend implements MachineBackend {
         image = job.value;
         pinned[plan.image] = image;
         await writeImageRecord(files.imageRecordFile, pinned);
+        await this.config.imageSource.collect?.(await this.pinnedDigests());
       }
       if (image.rootfs) bases.set(plan.name, image.rootfs);
       if (index === 0) {
@@ -470,6 +471,19 @@ export class QemuMachineBackend implements MachineBackend {
     if (pid === undefined) throw new Error("QEMU started but its pid file names no QEMU of this machine");
     await writePowerRecord(files.powerFile, { started: true, startedAt: Date.now(), quickExits });
     return pid;
+  }
+
+  /** The manifest digests every machine's image record pins: images the cache must keep. */
+  private async pinnedDigests(): Promise<Set<string>> {
+    const digests = new Set<string>();
+    const ids = await readdir(machinesDir(this.context.stateDir)).catch(() => []);
+    for (const id of ids) {
+      const record = await readImageRecord(new MachineFiles(this.context.stateDir, id).imageRecordFile).catch(
+        () => ({}),
+      );
+      for (const image of Object.values(record)) digests.add(image.digest);
+    }
+    return digests;
   }
 
   /**
