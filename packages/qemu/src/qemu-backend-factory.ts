@@ -1,4 +1,4 @@
-import { access } from "node:fs/promises";
+import { access, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackendContext, BackendFactory, SettingValues } from "@iri/backend-api";
 import { OciClient } from "@iri/oci";
@@ -228,7 +228,7 @@ export function createQemuBackendFactory(
           rootPorts: settings.rootPorts,
           shutdownTimeoutMs: settings.shutdownTimeout * 1000,
           emptyDiskBytes: BigInt(settings.emptyDiskMiB) * 1024n * 1024n,
-          nicPlugin: nicPluginOf(settings, confinement.user),
+          nicPlugin: await nicPluginOf(settings, confinement.user),
           netns: settings.netns,
           imageSource,
           qmpTimeoutMs: 10_000,
@@ -256,9 +256,17 @@ async function firmwareOf(settings: QemuSettings): Promise<Firmware> {
   return { kind: "uefi", path: settings.uefiFirmware };
 }
 
-function nicPluginOf(settings: QemuSettings, qemuUser: QemuUser | undefined): NicPlugin {
+async function nicPluginOf(settings: QemuSettings, qemuUser: QemuUser | undefined): Promise<NicPlugin> {
   if (settings.nicPlugin === "user") return new UserNicPlugin();
-  if (settings.nicPlugin === "bridge") return new BridgeNicPlugin(settings.netns, qemuUser);
+  if (settings.nicPlugin === "bridge") {
+    const tun = await stat("/dev/net/tun").catch(() => undefined);
+    if (qemuUser && tun && (tun.mode & 0o006) !== 0o006) {
+      throw new Error(
+        `QEMU's user ${qemuUser.name} cannot open /dev/net/tun (mode ${(tun.mode & 0o777).toString(8)}): give it 0666 as udev does (a tap opens only for the user it was made for)`,
+      );
+    }
+    return new BridgeNicPlugin(settings.netns, qemuUser);
+  }
   throw new Error(`--qemu-nic-plugin must be user or bridge, not ${JSON.stringify(settings.nicPlugin)}`);
 }
 

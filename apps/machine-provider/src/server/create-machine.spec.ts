@@ -2,10 +2,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { machine } from "@iri/api";
 import { noopMachineBackend } from "@iri/noop-backend";
+import { volumeProblem } from "@iri/qemu";
 import {
   createBackendContext,
   createLogger,
@@ -15,13 +16,14 @@ import {
   ProviderMetrics,
 } from "@iri/runtime-kit";
 import { type Database, openDatabase } from "@iri/store";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ClassUsage } from "../class-usage.js";
 import { openMachineCollection } from "../machine-store.js";
 import { MachineCapacity } from "./capacity.js";
 import type { MachineServerContext } from "./context.js";
 import { createMachine } from "./create-machine.js";
 import { status } from "./status.js";
+import { updateVolume } from "./update-volume.js";
 
 let dir: string;
 let db: Database;
@@ -59,7 +61,11 @@ beforeEach(async () => {
       jobs: new KitBackgroundJobs(),
     }),
   );
-  const backend = Object.assign(noop, { hostCapacity: async () => ({ cpus: 2, memoryBytes: 1n << 30n }) });
+  // The qemu backend's volume validation, as the provider runs it (for UpdateVolume below).
+  const backend = Object.assign(noop, {
+    hostCapacity: async () => ({ cpus: 2, memoryBytes: 1n << 30n }),
+    volumeProblem,
+  });
   const capacity = new MachineCapacity(classes, policy, backend, new ClassUsage(machines));
   await capacity.refresh();
   ctx = {
@@ -113,4 +119,68 @@ it("reports a total that creating machines of the class does not change", async 
   const after = await status(ctx, create(machine.StatusRequestSchema));
   expect(before.machineClassStatus?.[0]?.quantity).toBe(2n);
   expect(after.machineClassStatus?.[0]?.quantity).toBe(2n);
+});
+
+describe("UpdateVolume", () => {
+  const withVolume = (volume: MessageInitShape<typeof machine.VolumeSchema>) =>
+    create(machine.CreateMachineRequestSchema, {
+      machine: { spec: { class: "one-cpu", volumes: [volume] } },
+    });
+  const rbd = {
+    name: "data",
+    device: "odb",
+    connection: {
+      driver: "ceph",
+      handle: "h1",
+      attributes: { monitors: "127.0.0.1:3300", image: "pool/img" },
+      secretData: { userID: new TextEncoder().encode("u"), userKey: new TextEncoder().encode("k") },
+    },
+  };
+  const codeOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => Code.OK,
+      (error: ProviderError) => error.code,
+    );
+
+  it("runs the backend's volume validation: bad attributes are InvalidArgument and the spec is unchanged", async () => {
+    const created = await createMachine(ctx, withVolume(rbd));
+    const machineId = created.machine?.metadata?.id ?? "";
+    const bad = create(machine.VolumeSchema, {
+      ...rbd,
+      connection: { ...rbd.connection, attributes: { monitors: "127.0.0.1:3300", image: "no-pool" } },
+    });
+    const error = await updateVolume(
+      ctx,
+      create(machine.UpdateVolumeRequestSchema, { machineId, volume: bad }),
+    ).catch((e: ProviderError) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).code).toBe(Code.InvalidArgument);
+    expect((error as ProviderError).message).toMatch(/pool\/image/);
+    expect(ctx.machines.get(machineId)?.spec.volumes[0]?.connection?.attributes.image).toBe("pool/img");
+  });
+
+  it("refuses to change a local disk's image (InvalidArgument) and still grows its size", async () => {
+    const disk = {
+      name: "root",
+      device: "oda",
+      localDisk: { sizeBytes: 1n << 30n, image: { image: "r/a:1" } },
+    };
+    const created = await createMachine(ctx, withVolume(disk));
+    const machineId = created.machine?.metadata?.id ?? "";
+    const update = (volume: MessageInitShape<typeof machine.VolumeSchema>) =>
+      codeOf(
+        updateVolume(
+          ctx,
+          create(machine.UpdateVolumeRequestSchema, {
+            machineId,
+            volume: create(machine.VolumeSchema, volume),
+          }),
+        ),
+      );
+    expect(await update({ ...disk, localDisk: { ...disk.localDisk, image: { image: "r/b:1" } } })).toBe(
+      Code.InvalidArgument,
+    );
+    expect(await update({ ...disk, localDisk: { ...disk.localDisk, sizeBytes: 2n << 30n } })).toBe(Code.OK);
+    expect(ctx.machines.get(machineId)?.spec.volumes[0]?.localDisk?.image?.image).toBe("r/a:1");
+  });
 });
