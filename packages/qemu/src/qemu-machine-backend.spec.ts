@@ -5,6 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
 import type { MachineIntent } from "@iri/backend-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCommand } from "./host/run-command.js";
 import { isAlive } from "./host/qemu-process.js";
 import { MachineFiles } from "./machine-files.js";
 import { qemuMachineBackend, qemuSettings } from "./qemu-backend-factory.js";
@@ -88,7 +89,10 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
       "marker with the hostname in the console log",
       60_000,
     );
-    expect((await stat(files.ignitionFile)).mode & 0o777).toBe(0o600);
+    // Readable by QEMU's unprivileged user (its group) for fw_cfg, by nobody else.
+    const ignition = await stat(files.ignitionFile);
+    expect(ignition.mode & 0o777).toBe(0o640);
+    expect(ignition.gid).toBe(Number((await runCommand(["id", "-g", "iri-qemu"])).trim()));
 
     shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
     expect(await shell.run("cat /sys/block/vda/size /sys/block/vdb/size")).toBe(
