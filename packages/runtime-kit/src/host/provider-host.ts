@@ -259,13 +259,21 @@ function pickServeLimits(settings: ServeLimits): ServeLimits {
   return limits;
 }
 
-/** The state directory holds keys and secrets: 0700, also when it existed with a looser mode. */
+/**
+ * The state directory holds keys and secrets: 0700, also when it existed with a looser mode. Search (x) bits
+ * for group and others are kept: they let a backend's unprivileged helper (the qemu backend's QEMU user)
+ * enter it without listing or reading anything.
+ */
 function privateStateDir(dir: string, logger: Logger): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const mode = statSync(dir).mode & 0o777;
-  if (mode !== 0o700) {
-    chmodSync(dir, 0o700);
-    logger.warn({ dir, was: `0${mode.toString(8)}` }, "state directory tightened to 0700");
+  if ((mode & ~0o011) !== 0o700) {
+    const tightened = 0o700 | (mode & 0o011);
+    chmodSync(dir, tightened);
+    logger.warn(
+      { dir, was: `0${mode.toString(8)}` },
+      `state directory tightened to 0${tightened.toString(8)}`,
+    );
   }
 }
 
