@@ -14,6 +14,7 @@ import { openMachineCollection } from "./machine-store.js";
 import { machineReconcilerOptions } from "./reconcile/machine-reconciler.js";
 import { MachineCapacity } from "./server/capacity.js";
 import type { MachineServerContext } from "./server/context.js";
+import { LocalDiskBudget } from "./server/local-disk-budget.js";
 import { registerMachineRuntime } from "./server/machine-runtime.js";
 import type { machineSettings } from "./settings.js";
 
@@ -48,6 +49,11 @@ export async function startMachineProvider(settings: MachineProviderSettings): P
         machines,
         classes,
         capacity,
+        diskBudget: new LocalDiskBudget(
+          machines,
+          BigInt(settings.localDiskBudgetGib) << 30n,
+          metrics.registry,
+        ),
         backend,
         events,
         execUrl: streaming?.execUrl,

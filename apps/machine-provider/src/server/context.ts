@@ -3,12 +3,14 @@ import type { EventRecorder } from "@iri/runtime-kit";
 import type { MachineClassConfig } from "../machine-classes.js";
 import type { MachineCollection } from "../machine-store.js";
 import type { MachineCapacity } from "./capacity.js";
+import type { LocalDiskBudget } from "./local-disk-budget.js";
 
 /** What the RPC handlers work with. Handlers validate, write the store and return; the reconciler acts. */
 export interface MachineServerContext {
   readonly machines: MachineCollection;
   readonly classes: readonly MachineClassConfig[];
   readonly capacity: MachineCapacity;
+  readonly diskBudget: LocalDiskBudget;
   readonly backend: MachineBackend;
   readonly events: EventRecorder;
   /** Issues an exec URL for a machine; absent when the backend has no console. */

@@ -19,9 +19,11 @@ import { type Database, openDatabase } from "@iri/store";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ClassUsage } from "../class-usage.js";
 import { openMachineCollection } from "../machine-store.js";
+import { attachVolume } from "./attach-volume.js";
 import { MachineCapacity } from "./capacity.js";
 import type { MachineServerContext } from "./context.js";
 import { createMachine } from "./create-machine.js";
+import { LocalDiskBudget } from "./local-disk-budget.js";
 import { status } from "./status.js";
 import { updateVolume } from "./update-volume.js";
 
@@ -72,6 +74,8 @@ beforeEach(async () => {
     machines,
     classes,
     capacity,
+    // Room for 3 GiB of local disks.
+    diskBudget: new LocalDiskBudget(machines, 3n << 30n),
     backend,
     events: new EventRecorder({ db, logger }),
     execUrl: undefined,
@@ -138,7 +142,7 @@ describe("UpdateVolume", () => {
   };
   const codeOf = (promise: Promise<unknown>) =>
     promise.then(
-      () => Code.OK,
+      () => "ok",
       (error: ProviderError) => error.code,
     );
 
@@ -180,7 +184,38 @@ describe("UpdateVolume", () => {
     expect(await update({ ...disk, localDisk: { ...disk.localDisk, image: { image: "r/b:1" } } })).toBe(
       Code.InvalidArgument,
     );
-    expect(await update({ ...disk, localDisk: { ...disk.localDisk, sizeBytes: 2n << 30n } })).toBe(Code.OK);
+    expect(await update({ ...disk, localDisk: { ...disk.localDisk, sizeBytes: 2n << 30n } })).toBe("ok");
     expect(ctx.machines.get(machineId)?.spec.volumes[0]?.localDisk?.image?.image).toBe("r/a:1");
   });
+});
+
+it("counts local disks against the host's disk budget: ResourceExhausted with the numbers beyond it", async () => {
+  const GiB = 1n << 30n;
+  const disk = (name: string, device: string, sizeBytes: bigint) => ({
+    name,
+    device,
+    localDisk: { sizeBytes },
+  });
+  const created = await createMachine(
+    ctx,
+    create(machine.CreateMachineRequestSchema, {
+      machine: { spec: { class: "one-cpu", volumes: [disk("root", "oda", 2n * GiB)] } },
+    }),
+  );
+  const machineId = created.machine?.metadata?.id ?? "";
+  const attach = (sizeBytes: bigint) =>
+    attachVolume(
+      ctx,
+      create(machine.AttachVolumeRequestSchema, { machineId, volume: disk("data", "odb", sizeBytes) }),
+    );
+  const refused = await attach(2n * GiB).catch((e: ProviderError) => e);
+  expect((refused as ProviderError).code).toBe(Code.ResourceExhausted);
+  expect((refused as ProviderError).message).toContain(`${2n * GiB} held, ${2n * GiB} asked`);
+  await attach(1n * GiB);
+  const grow = await updateVolume(
+    ctx,
+    create(machine.UpdateVolumeRequestSchema, { machineId, volume: disk("data", "odb", 2n * GiB) }),
+  ).catch((e: ProviderError) => e);
+  expect((grow as ProviderError).code).toBe(Code.ResourceExhausted);
+  expect(ctx.diskBudget.perClass().get("one-cpu")).toBe(3n * GiB);
 });

@@ -3,6 +3,7 @@ import { machine } from "@iri/api";
 import { createRecord, invalidArgument, recordRefusedCreate, validateStringMap } from "@iri/runtime-kit";
 import { BACKEND_FINALIZER, toMachine } from "../machine-store.js";
 import type { MachineServerContext } from "./context.js";
+import { localDiskBytes } from "./local-disk-budget.js";
 import { validateMachineSpec } from "./validate-machine.js";
 
 export async function createMachine(
@@ -20,11 +21,13 @@ export async function createMachine(
   const requestedId = metadata?.id ?? "";
   // A retried create of an existing machine needs no capacity; any other is admitted (and its machine
   // reserved) before the first await, so that concurrent creates cannot overcommit the host.
-  let release: (() => void) | undefined;
+  const releases: Array<() => void> = [];
   if (!ctx.machines.get(requestedId)) {
     try {
-      release = ctx.capacity.reserve(spec.class);
+      releases.push(ctx.capacity.reserve(spec.class));
+      releases.push(ctx.diskBudget.reserve(localDiskBytes(spec.volumes)));
     } catch (err) {
+      for (const release of releases) release();
       recordRefusedCreate(
         ctx.events,
         { id: requestedId, labels },
@@ -46,6 +49,6 @@ export async function createMachine(
     });
     return { machine: toMachine(record) };
   } finally {
-    release?.();
+    for (const release of releases) release();
   }
 }

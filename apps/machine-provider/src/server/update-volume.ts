@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
 import { invalidArgument, notFound } from "@iri/runtime-kit";
 import type { MachineServerContext } from "./context.js";
+import { localDiskBytes } from "./local-disk-budget.js";
 import { getLiveMachine } from "./lookup.js";
 import { validateVolume } from "./validate-machine.js";
 
@@ -14,9 +15,24 @@ export async function updateVolume(
   ctx: MachineServerContext,
   req: machine.UpdateVolumeRequest,
 ): Promise<Record<string, never>> {
-  getLiveMachine(ctx, req.machineId);
+  const current = getLiveMachine(ctx, req.machineId);
   const volume = req.volume;
   validateVolume(volume, "volume", ctx.backend);
+  const before = current.spec.volumes.find((v) => v.name === volume.name);
+  const release = ctx.diskBudget.reserve(localDiskBytes([volume]) - localDiskBytes(before ? [before] : []));
+  try {
+    await replaceVolume(ctx, req, volume);
+  } finally {
+    release();
+  }
+  return {};
+}
+
+async function replaceVolume(
+  ctx: MachineServerContext,
+  req: machine.UpdateVolumeRequest,
+  volume: machine.Volume,
+): Promise<void> {
   await ctx.machines.mutate(req.machineId, (current) => {
     const index = current.spec.volumes.findIndex((v) => v.name === volume.name);
     const existing = current.spec.volumes[index];
@@ -44,5 +60,4 @@ export async function updateVolume(
     const volumes = current.spec.volumes.with(index, volume);
     return { spec: create(machine.MachineSpecSchema, { ...current.spec, volumes }) };
   });
-  return {};
 }
