@@ -202,6 +202,9 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     expect(await isAlive(pid)).toBe(false);
     expect(context.reasons(id)).toEqual(expect.arrayContaining(["ShutdownRequested", "MachinePoweredOff"]));
     expect(context.reasons(id)).not.toContain("HardStop");
+    expect(context.events.find((e) => e.reason === "MachinePoweredOff")?.message).toMatch(
+      /^machine powered off \d+ ms after the ACPI shutdown request$/,
+    );
 
     const on = await apply();
     expect(on.state).toBe(machine.MachineState.MACHINE_RUNNING);

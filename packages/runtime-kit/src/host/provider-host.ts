@@ -260,20 +260,16 @@ function pickServeLimits(settings: ServeLimits): ServeLimits {
 }
 
 /**
- * The state directory holds keys and secrets: 0700, also when it existed with a looser mode. Search (x) bits
- * for group and others are kept: they let a backend's unprivileged helper (the qemu backend's QEMU user)
- * enter it without listing or reading anything.
+ * The state directory holds keys and secrets: 0700, also when it existed with a looser mode. A mode that
+ * adds only search (x) bits for group or others (0710, 0711) is kept: it lets a backend's unprivileged helper
+ * (the qemu backend's QEMU user) enter the directory without listing or reading anything.
  */
 function privateStateDir(dir: string, logger: Logger): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const mode = statSync(dir).mode & 0o777;
   if ((mode & ~0o011) !== 0o700) {
-    const tightened = 0o700 | (mode & 0o011);
-    chmodSync(dir, tightened);
-    logger.warn(
-      { dir, was: `0${mode.toString(8)}` },
-      `state directory tightened to 0${tightened.toString(8)}`,
-    );
+    chmodSync(dir, 0o700);
+    logger.warn({ dir, was: `0${mode.toString(8)}` }, "state directory tightened to 0700");
   }
 }
 
