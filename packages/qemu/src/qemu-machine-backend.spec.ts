@@ -247,7 +247,20 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     expect(await isAlive(await pidOf())).toBe(true);
     shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
     expect(await shell.run("hostname", 60_000)).toBe("guest-one");
-  }, 120_000);
+
+    // Again soon after its start: a crash loop, started again only after a back-off.
+    const again = await pidOf();
+    shell.run("poweroff -f", 2000).catch(() => undefined);
+    await eventually(async () => ((await isAlive(again)) ? undefined : true), "QEMU exits again");
+    shell.close();
+    const backingOff = await backend.apply(intent({}), context.operation(id));
+    expect(backingOff.notDone?.reason).toBe("CrashLoopBackOff");
+    expect(backingOff.notDone?.afterMs).toBeGreaterThan(5_000);
+    expect((await apply()).state).toBe(machine.MachineState.MACHINE_RUNNING);
+    expect(context.reasons(id).filter((r) => r === "GuestShutdown")).toHaveLength(2);
+    shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
+    expect(await shell.run("hostname", 60_000)).toBe("guest-one");
+  }, 180_000);
 
   it("lists the machine with its owner tag and removes every trace of it", async () => {
     expect(await backend.listOwned()).toEqual([{ id, owner: context.owner.instanceId }]);
