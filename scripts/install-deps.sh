@@ -100,6 +100,28 @@ ensure_minio() {
 	log "minio present"
 }
 
+# The unprivileged user every QEMU of the machine provider runs as (--qemu-user); a system account without a
+# home or login shell. Created once; an existing one is left as it is.
+ensure_qemu_user() {
+	if getent passwd iri-qemu >/dev/null; then
+		log "user iri-qemu present"
+		return
+	fi
+	useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin iri-qemu
+	log "user iri-qemu created"
+}
+
+# QEMU (as iri-qemu) opens the taps of the bridge NIC plugin through /dev/net/tun; udev gives it 0666 (a tap is
+# usable only by the user it was created for), some containers leave it 0600.
+ensure_tun_mode() {
+	if [[ -c /dev/net/tun && $(stat -c %a /dev/net/tun) != 666 ]]; then
+		chmod 0666 /dev/net/tun
+		log "/dev/net/tun made 0666 as udev does"
+	fi
+}
+
 install_packages
 ensure_node
 [[ ${1:-} == images ]] || ensure_minio
+ensure_qemu_user
+ensure_tun_mode

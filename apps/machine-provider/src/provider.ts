@@ -15,6 +15,7 @@ import { machineReconcilerOptions } from "./reconcile/machine-reconciler.js";
 import { MachineCapacity } from "./server/capacity.js";
 import type { MachineServerContext } from "./server/context.js";
 import { ListedBytes } from "./server/listed-bytes.js";
+import { LocalDiskBudget } from "./server/local-disk-budget.js";
 import { registerMachineRuntime } from "./server/machine-runtime.js";
 import type { machineSettings } from "./settings.js";
 
@@ -56,6 +57,11 @@ export async function startMachineProvider(settings: MachineProviderSettings): P
         classes,
         capacity,
         listed: new ListedBytes(machines, settings.listMachinesBudgetBytes),
+        diskBudget: new LocalDiskBudget(
+          machines,
+          BigInt(settings.localDiskBudgetGib) << 30n,
+          metrics.registry,
+        ),
         backend,
         events,
         execUrl: streaming?.execUrl,

@@ -40,6 +40,15 @@ export const machineSettings = {
     min: 0,
     description: "Host memory kept back from machines.",
   },
+  localDiskBudgetGib: {
+    flag: "local-disk-budget-gib",
+    env: "IRI_MACHINE_PROVIDER_LOCAL_DISK_BUDGET_GIB",
+    kind: "integer",
+    default: "0",
+    min: 0,
+    description:
+      "Host disk space local disks may ask for in total (their size_bytes, all machines); beyond it CreateMachine, AttachVolume and UpdateVolume answer ResourceExhausted. 0: no budget.",
+  },
   runtimeName: {
     flag: "runtime-name",
     env: "IRI_MACHINE_PROVIDER_RUNTIME_NAME",

@@ -25,6 +25,10 @@ export interface DeviceSyncInput {
   /** The firmware boots from the first volume (no direct kernel boot): it gets boot index 0. */
   readonly bootFromFirstVolume: boolean;
   readonly event: (type: EventType, reason: string, message: string) => void;
+  /** How long the guest has to release an unplugged device before a GuestIgnoresUnplug Warning. */
+  readonly unplugTimeoutMs: number;
+  /** Hands a new local disk file to QEMU's user (see confinement/). */
+  readonly giveToQemu: (path: string) => Promise<void>;
 }
 
 export interface DeviceSyncResult {
@@ -34,6 +38,8 @@ export interface DeviceSyncResult {
   readonly waiting: string[];
   /** Devices that cannot be added until someone acts (no free PCIe root port). */
   readonly blocked: string[];
+  /** Unplugs the guest ignored past the deadline: they complete when QEMU exits (the next power-off). */
+  readonly stalled: string[];
 }
 
 /**
@@ -74,17 +80,33 @@ export async function syncDevices(input: DeviceSyncInput): Promise<DeviceSyncRes
   const wanted = new Set([...input.volumes.map((v) => v.deviceId), ...input.nics.map((n) => n.deviceId)]);
   const waiting: string[] = [];
   const blocked: string[] = [];
+  const stalled: string[] = [];
 
   for (const [deviceId, entry] of Object.entries(inventory)) {
     if (wanted.has(deviceId)) continue;
     const what = entry.kind === "volume" ? "volume" : "network interface";
     if (present.has(deviceId)) {
       if (!entry.detaching) {
-        inventory[deviceId] = { ...entry, detaching: true };
+        inventory[deviceId] = { ...entry, detaching: true, detachingSince: Date.now() };
         await writeInventory(files.inventoryFile, inventory);
         await qmp.execute("device_del", { id: deviceId }).catch(ignoreQmp("DeviceNotFound"));
+      } else if (
+        !entry.unplugIgnored &&
+        Date.now() - (entry.detachingSince ?? Date.now()) > input.unplugTimeoutMs
+      ) {
+        // A guest without an OS, or one that refuses: QEMU cannot force a PCIe unplug, but the device goes with
+        // the QEMU process; the inventory then frees it on the next start.
+        inventory[deviceId] = { ...entry, unplugIgnored: true };
+        await writeInventory(files.inventoryFile, inventory);
+        input.event(
+          "Warning",
+          "GuestIgnoresUnplug",
+          `${what} ${entry.name}: the guest has not released it within ${Math.round(input.unplugTimeoutMs / 1000)} s; the detach completes at the machine's next power-off`,
+        );
       }
-      waiting.push(`${what} ${entry.name} is being released by the guest`);
+      if (inventory[deviceId]?.unplugIgnored) {
+        stalled.push(`${what} ${entry.name} waits for the next power-off (the guest ignores its unplug)`);
+      } else waiting.push(`${what} ${entry.name} is being released by the guest`);
       continue;
     }
     if (!(await releaseDevice(input, deviceId, inventory))) {
@@ -198,7 +220,7 @@ export async function syncDevices(input: DeviceSyncInput): Promise<DeviceSyncRes
     attached.add(plan.deviceId);
   }
 
-  return { ...statusOf(input, inventory, attached), waiting, blocked };
+  return { ...statusOf(input, inventory, attached), waiting, blocked, stalled };
 }
 
 function portFor(inventory: Inventory, deviceId: string, ports: number): number | undefined {
@@ -212,10 +234,13 @@ async function addBlockNode(input: DeviceSyncInput, plan: VolumePlan, objects: S
     const base = input.bases.get(plan.name);
     await ensureLocalDisk({
       file,
+      volume: plan.name,
+      ...(plan.image ? { image: plan.image } : {}),
       sizeBytes: plan.sizeBytes,
       emptyBytes: input.emptyDiskBytes,
       ...(base ? { base } : {}),
     });
+    await input.giveToQemu(file);
     await qmp.execute("blockdev-add", {
       driver: "qcow2",
       "node-name": plan.nodeId,
@@ -301,7 +326,7 @@ function statusOf(
   input: DeviceSyncInput,
   inventory: Inventory,
   attached: Set<string>,
-): Omit<DeviceSyncResult, "waiting" | "blocked"> {
+): Omit<DeviceSyncResult, "waiting" | "blocked" | "stalled"> {
   const volumes = input.volumes.map((plan) =>
     create(machine.VolumeStatusSchema, {
       name: plan.name,

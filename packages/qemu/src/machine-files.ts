@@ -71,6 +71,13 @@ export class MachineFiles {
   get imageRecordFile(): string {
     return join(this.dir, "images.json");
   }
+  /** The machine's own cgroup (or systemd scope) name. */
+  get cgroupName(): string {
+    return `iri-${this.socketPrefix.slice(-16)}`;
+  }
+  get socketsDir(): string {
+    return dirname(this.socketPrefix);
+  }
   get disksDir(): string {
     return join(this.dir, "disks");
   }

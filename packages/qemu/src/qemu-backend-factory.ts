@@ -1,8 +1,9 @@
-import { access } from "node:fs/promises";
+import { access, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackendContext, BackendFactory, SettingValues } from "@iri/backend-api";
 import { OciClient } from "@iri/oci";
 import { Gauge } from "prom-client";
+import { Confinement, type QemuUser } from "./confinement/confinement.js";
 import { chooseAccelerator } from "./host/accelerator.js";
 import { resolveQemuBinary } from "./host/qemu-ownership.js";
 import { runCommand } from "./host/run-command.js";
@@ -58,7 +59,8 @@ export const qemuSettings = {
     kind: "integer",
     default: "60",
     min: 0,
-    description: "Seconds a guest has to power off after an ACPI shutdown before it is stopped hard.",
+    description:
+      "Seconds a guest has to power off after an ACPI shutdown (power-off, DeleteMachine, eviction) before it is stopped hard; the time taken is in an event.",
   },
   emptyDiskMiB: {
     flag: "qemu-empty-disk-mib",
@@ -74,7 +76,7 @@ export const qemuSettings = {
     kind: "string",
     default: "user",
     description:
-      "How NICs reach a network: user (QEMU user-mode NAT) or bridge (a Linux bridge per network_id)",
+      "How NICs reach a network: user (QEMU user-mode networking with restrict=on: no path to the host or beyond; laptops and tests) or bridge (a Linux bridge per network_id; the production choice)",
   },
   netns: {
     flag: "qemu-netns",
@@ -84,13 +86,87 @@ export const qemuSettings = {
     description:
       "A network namespace to run QEMU and create bridges and taps in (empty: the provider's own).",
   },
+  imageCacheMiB: {
+    flag: "qemu-image-cache-mib",
+    env: "IRI_MACHINE_PROVIDER_QEMU_IMAGE_CACHE_MIB",
+    kind: "integer",
+    default: "20480",
+    min: 1,
+    description:
+      "Disk space of the image cache: beyond it, images no machine uses are removed, least recently used first (those used in the last 10 minutes are kept).",
+  },
+  unplugTimeout: {
+    flag: "qemu-unplug-timeout",
+    env: "IRI_MACHINE_PROVIDER_QEMU_UNPLUG_TIMEOUT",
+    kind: "integer",
+    default: "120",
+    min: 1,
+    description:
+      "Seconds a guest has to release a detached volume or NIC; then a GuestIgnoresUnplug Warning, and the detach completes at the next power-off.",
+  },
+  consoleLogMiB: {
+    flag: "qemu-console-log-mib",
+    env: "IRI_MACHINE_PROVIDER_QEMU_CONSOLE_LOG_MIB",
+    kind: "integer",
+    default: "8",
+    min: 1,
+    description:
+      "Disk space one machine's console log may take: a ring of two halves (console.log, console.log.1), oldest output dropped.",
+  },
+  user: {
+    flag: "qemu-user",
+    env: "IRI_MACHINE_PROVIDER_QEMU_USER",
+    kind: "string",
+    default: "iri-qemu",
+    description:
+      "The unprivileged user every QEMU runs as (never root; scripts/install-deps.sh creates iri-qemu).",
+  },
+  cgroup: {
+    flag: "qemu-cgroup",
+    env: "IRI_MACHINE_PROVIDER_QEMU_CGROUP",
+    kind: "string",
+    default: "auto",
+    description:
+      "How each QEMU gets a cgroup of its own with its class's limits: auto (systemd where it runs, else cgroup v2, else v1), systemd, cgroup2 or cgroup1.",
+  },
+  cgroupParent: {
+    flag: "qemu-cgroup-parent",
+    env: "IRI_MACHINE_PROVIDER_QEMU_CGROUP_PARENT",
+    kind: "string",
+    default: "iri-machines",
+    description: "The cgroup (systemd: slice, without .slice) the machines' cgroups are created under.",
+  },
+  memoryOverheadMiB: {
+    flag: "qemu-memory-overhead-mib",
+    env: "IRI_MACHINE_PROVIDER_QEMU_MEMORY_OVERHEAD_MIB",
+    kind: "integer",
+    default: "256",
+    min: 0,
+    description: "Memory QEMU may use beyond its class's memory (its cgroup's limit is the sum).",
+  },
+  pidsMax: {
+    flag: "qemu-pids-max",
+    env: "IRI_MACHINE_PROVIDER_QEMU_PIDS_MAX",
+    kind: "integer",
+    default: "512",
+    min: 16,
+    description: "Tasks (threads) one QEMU may have (its cgroup's pids limit).",
+  },
+  allowUnconfined: {
+    flag: "allow-unconfined",
+    env: "IRI_MACHINE_PROVIDER_ALLOW_UNCONFINED",
+    kind: "boolean",
+    default: "false",
+    description:
+      "Start even when the host lacks a confinement mechanism (user, seccomp sandbox, cgroup); the missing one is logged and iri_qemu_confinement shows 0.",
+  },
 } as const;
 
 export type QemuSettings = SettingValues<typeof qemuSettings>;
 
 export interface QemuFactoryOptions {
   /** Where IronCore images come from, given the backend's context. */
-  readonly imageSource: (context: BackendContext) => ImageSource;
+  readonly imageSource: (context: BackendContext, settings: QemuSettings) => ImageSource;
 }
 
 /** Builds the `qemu` backend factory around an image source. */
@@ -131,21 +207,41 @@ export function createQemuBackendFactory(
         labelNames: ["accelerator"],
         registers: [context.metrics],
       }).set({ accelerator: accelerator.accelerator }, 1);
+      const confinement = await Confinement.open(
+        {
+          qemuBinary: settings.binary,
+          user: settings.user,
+          cgroup: settings.cgroup,
+          cgroupParent: settings.cgroupParent,
+          allowUnconfined: settings.allowUnconfined,
+        },
+        context.logger,
+        context.metrics,
+      );
+      await confinement.openPathTo(context.stateDir);
+      const imageSource = options.imageSource(context, settings);
+      await imageSource.open?.();
       return new QemuMachineBackend(
         {
           qemuBinary: settings.binary,
           qemuExecutable: await resolveQemuBinary(settings.binary),
-          qemuUid: process.geteuid?.() ?? 0,
+          // QEMU runs as the confinement user (root only when --allow-unconfined found none).
+          qemuUid: confinement.user?.uid ?? process.geteuid?.() ?? 0,
           accelerator,
           firmware: await firmwareOf(settings),
           rootPorts: settings.rootPorts,
           shutdownTimeoutMs: settings.shutdownTimeout * 1000,
           emptyDiskBytes: BigInt(settings.emptyDiskMiB) * 1024n * 1024n,
-          nicPlugin: nicPluginOf(settings),
+          nicPlugin: await nicPluginOf(settings, confinement.user),
           netns: settings.netns,
-          imageSource: options.imageSource(context),
+          imageSource,
           qmpTimeoutMs: 10_000,
           launchTimeoutMs: 30_000,
+          confinement,
+          memoryOverheadBytes: BigInt(settings.memoryOverheadMiB) * 1024n * 1024n,
+          pidsMax: settings.pidsMax,
+          consoleLogBytes: settings.consoleLogMiB * 1024 * 1024,
+          unplugTimeoutMs: settings.unplugTimeout * 1000,
         },
         context,
       );
@@ -164,13 +260,26 @@ async function firmwareOf(settings: QemuSettings): Promise<Firmware> {
   return { kind: "uefi", path: settings.uefiFirmware };
 }
 
-function nicPluginOf(settings: QemuSettings): NicPlugin {
+async function nicPluginOf(settings: QemuSettings, qemuUser: QemuUser | undefined): Promise<NicPlugin> {
   if (settings.nicPlugin === "user") return new UserNicPlugin();
-  if (settings.nicPlugin === "bridge") return new BridgeNicPlugin(settings.netns);
+  if (settings.nicPlugin === "bridge") {
+    const tun = await stat("/dev/net/tun").catch(() => undefined);
+    if (qemuUser && tun && (tun.mode & 0o006) !== 0o006) {
+      throw new Error(
+        `QEMU's user ${qemuUser.name} cannot open /dev/net/tun (mode ${(tun.mode & 0o777).toString(8)}): give it 0666 as udev does (a tap opens only for the user it was made for)`,
+      );
+    }
+    return new BridgeNicPlugin(settings.netns, qemuUser);
+  }
   throw new Error(`--qemu-nic-plugin must be user or bridge, not ${JSON.stringify(settings.nicPlugin)}`);
 }
 
 /** The `qemu` backend as the machine provider runs it: IronCore images from OCI registries, cached by digest. */
 export const qemuMachineBackend = createQemuBackendFactory({
-  imageSource: (context) => new OciImageCache(new OciClient(), join(context.stateDir, "images")),
+  imageSource: (context, settings) =>
+    new OciImageCache(
+      new OciClient(),
+      join(context.stateDir, "images"),
+      settings.imageCacheMiB * 1024 * 1024,
+    ),
 });

@@ -6,6 +6,7 @@ import { machine } from "@iri/api";
 import type { MachineIntent } from "@iri/backend-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAlive } from "./host/qemu-process.js";
+import { runCommand } from "./host/run-command.js";
 import { MachineFiles } from "./machine-files.js";
 import { qemuMachineBackend, qemuSettings } from "./qemu-backend-factory.js";
 import type { QemuMachineBackend } from "./qemu-machine-backend.js";
@@ -88,7 +89,10 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
       "marker with the hostname in the console log",
       60_000,
     );
-    expect((await stat(files.ignitionFile)).mode & 0o777).toBe(0o600);
+    // Readable by QEMU's unprivileged user (its group) for fw_cfg, by nobody else.
+    const ignition = await stat(files.ignitionFile);
+    expect(ignition.mode & 0o777).toBe(0o640);
+    expect(ignition.gid).toBe(Number((await runCommand(["id", "-g", "iri-qemu"])).trim()));
 
     shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
     expect(await shell.run("cat /sys/block/vda/size /sys/block/vdb/size")).toBe(
@@ -198,6 +202,9 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     expect(await isAlive(pid)).toBe(false);
     expect(context.reasons(id)).toEqual(expect.arrayContaining(["ShutdownRequested", "MachinePoweredOff"]));
     expect(context.reasons(id)).not.toContain("HardStop");
+    expect(context.events.find((e) => e.reason === "MachinePoweredOff")?.message).toMatch(
+      /^machine powered off \d+ ms after the ACPI shutdown request$/,
+    );
 
     const on = await apply();
     expect(on.state).toBe(machine.MachineState.MACHINE_RUNNING);
@@ -240,7 +247,20 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     expect(await isAlive(await pidOf())).toBe(true);
     shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
     expect(await shell.run("hostname", 60_000)).toBe("guest-one");
-  }, 120_000);
+
+    // Again soon after its start: a crash loop, started again only after a back-off.
+    const again = await pidOf();
+    shell.run("poweroff -f", 2000).catch(() => undefined);
+    await eventually(async () => ((await isAlive(again)) ? undefined : true), "QEMU exits again");
+    shell.close();
+    const backingOff = await backend.apply(intent({}), context.operation(id));
+    expect(backingOff.notDone?.reason).toBe("CrashLoopBackOff");
+    expect(backingOff.notDone?.afterMs).toBeGreaterThan(5_000);
+    expect((await apply()).state).toBe(machine.MachineState.MACHINE_RUNNING);
+    expect(context.reasons(id).filter((r) => r === "GuestShutdown")).toHaveLength(2);
+    shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
+    expect(await shell.run("hostname", 60_000)).toBe("guest-one");
+  }, 180_000);
 
   it("lists the machine with its owner and creation tags and removes every trace of it", async () => {
     expect(await backend.listOwned()).toEqual([

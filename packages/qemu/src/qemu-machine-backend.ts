@@ -1,5 +1,6 @@
 import { open, readdir } from "node:fs/promises";
 import { availableParallelism, totalmem } from "node:os";
+import { dirname } from "node:path";
 import type { Duplex } from "node:stream";
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
@@ -16,16 +17,19 @@ import {
   PermanentBackendError,
   type RemoveOutcome,
 } from "@iri/backend-api";
+import type { Confinement } from "./confinement/confinement.js";
 import { ConsoleHub } from "./console/console-hub.js";
+import { ConsoleLogCap } from "./console/console-log-cap.js";
 import { syncDevices } from "./device-sync.js";
 import type { AcceleratorChoice } from "./host/accelerator.js";
+import { launchQemu, QemuLaunchError } from "./host/qemu-launch.js";
 import {
   findMachineProcess,
   type QemuProof,
   scanOurQemus,
   whyNotOurMachineDir,
 } from "./host/qemu-ownership.js";
-import { killQemu, launchDaemonizedQemu, QemuLaunchError } from "./host/qemu-process.js";
+import { killQemu } from "./host/qemu-process.js";
 import { type BootImage, type ImageSource, ImageUnusableError } from "./images/image-source.js";
 import {
   MachineFiles,
@@ -36,9 +40,10 @@ import {
   writePrivateFile,
 } from "./machine-files.js";
 import { buildQemuArgs, type Firmware } from "./model/command-line.js";
+import { noteGuestExit, restartDelayMs } from "./model/crash-loop.js";
 import { readInventory } from "./model/device-inventory.js";
 import { readImageRecord, writeImageRecord } from "./model/image-record.js";
-import { readPowerRecord, writePowerRecord } from "./model/power-record.js";
+import { type PowerRecord, readPowerRecord, writePowerRecord } from "./model/power-record.js";
 import { InvalidVolumeError, planVolume, type VolumePlan, volumeProblem } from "./model/volume-plan.js";
 import { type NicPlan, type NicPlugin, planNetworkInterface } from "./nics/nic-plugin.js";
 import { QmpConnections } from "./qmp/qmp-connections.js";
@@ -62,6 +67,16 @@ export interface QemuBackendConfig {
   readonly imageSource: ImageSource;
   readonly qmpTimeoutMs: number;
   readonly launchTimeoutMs: number;
+  /** User, sandbox and cgroup QEMU runs with (see confinement/). */
+  readonly confinement: Confinement;
+  /** Added to a class's memory for QEMU's own use in its cgroup's memory limit. */
+  readonly memoryOverheadBytes: bigint;
+  /** Tasks (threads) one QEMU may have. */
+  readonly pidsMax: number;
+  /** How long a guest has to release an unplugged device before a GuestIgnoresUnplug Warning. */
+  readonly unplugTimeoutMs: number;
+  /** Disk space one machine's console log takes at most (console.log + console.log.1). */
+  readonly consoleLogBytes: number;
 }
 
 const { MachineState, VolumeState, NetworkInterfaceState, Power } = machine;
@@ -75,12 +90,14 @@ export class QemuMachineBackend implements MachineBackend {
   private readonly connections: QmpConnections;
   private readonly consoles = new Map<string, ConsoleHub>();
   private readonly proof: QemuProof;
+  private readonly consoleLogCap: ConsoleLogCap;
 
   constructor(
     private readonly config: QemuBackendConfig,
     private readonly context: BackendContext,
   ) {
     this.proof = { binary: config.qemuExecutable, uid: config.qemuUid, stateDir: context.stateDir };
+    this.consoleLogCap = new ConsoleLogCap(config.consoleLogBytes);
     this.connections = new QmpConnections({
       connectTimeoutMs: config.qmpTimeoutMs,
       commandTimeoutMs: config.qmpTimeoutMs,
@@ -113,8 +130,9 @@ export class QemuMachineBackend implements MachineBackend {
           };
       }
       if (power.started) {
+        await this.config.confinement.cgroups?.release(files.cgroupName);
         await writePowerRecord(files.powerFile, { started: false });
-        ctx.event("Normal", "MachinePoweredOff", "machine powered off");
+        ctx.event("Normal", "MachinePoweredOff", `machine powered off${shutdownTook(power)}`);
       }
       return { observation: this.configuredObservation(MachineState.MACHINE_SUSPENDED, volumes, nics) };
     }
@@ -126,21 +144,38 @@ export class QemuMachineBackend implements MachineBackend {
         notDone: image.notDone,
       };
     }
+    await this.shareImageFiles([...image.bases.values(), image.boot?.kernel, image.boot?.initramfs]);
     if (pid === undefined) {
+      let quickExits = 0;
       if (power.started) {
+        const exited = noteGuestExit(power, Date.now());
+        if (exited !== power) await writePowerRecord(files.powerFile, exited);
+        quickExits = exited.quickExits ?? 0;
+        const left = (exited.exitedAt ?? 0) + restartDelayMs(exited) - Date.now();
+        if (left > 0) {
+          return {
+            observation: this.configuredObservation(MachineState.MACHINE_PENDING, volumes, nics, true),
+            notDone: {
+              afterMs: left,
+              reason: "CrashLoopBackOff",
+              message: `the guest powered itself off ${quickExits} times in a row soon after starting; starting it again in ${Math.ceil(left / 1000)} s`,
+            },
+          };
+        }
         ctx.event(
           "Normal",
           "GuestShutdown",
           "the guest powered off while the spec says on; starting it again",
         );
       }
-      pid = await this.launch(intent, files, nics, image.boot);
+      pid = await this.launch(intent, files, nics, image.boot, quickExits);
       ctx.event(
         "Normal",
         "MachineStarted",
         `QEMU started (pid ${pid}, accelerator ${this.config.accelerator.accelerator}: ${this.config.accelerator.reason})`,
       );
     }
+    this.consoleLogCap.watch(files.consoleLog);
     const qmp = await this.connections.get(intent.id, files.qmpSocket);
     const status = await qmp.execute<{ status: string }>("query-status");
     const beforeBoot = status.status === "prelaunch";
@@ -156,6 +191,8 @@ export class QemuMachineBackend implements MachineBackend {
       beforeBoot,
       bootFromFirstVolume: !image.boot?.kernel,
       event: ctx.event,
+      giveToQemu: (path) => this.config.confinement.giveToQemu(path),
+      unplugTimeoutMs: this.config.unplugTimeoutMs,
     });
     if (beforeBoot) {
       // A reset makes the firmware read the boot order of the devices just added.
@@ -180,6 +217,12 @@ export class QemuMachineBackend implements MachineBackend {
         notDone: { afterMs: 1000, reason: "DevicesChanging", message: devices.waiting.join("; ") },
       };
     }
+    if (devices.stalled.length > 0) {
+      return {
+        observation,
+        notDone: { afterMs: 30_000, reason: "GuestIgnoresUnplug", message: devices.stalled.join("; ") },
+      };
+    }
     return { observation };
   }
 
@@ -193,6 +236,11 @@ export class QemuMachineBackend implements MachineBackend {
       const waiting = await this.stopGracefully(ref.id, files, pid, ref.event);
       if (waiting) return waiting;
     }
+    const power = await readPowerRecord(files.powerFile);
+    if (power.started && power.powerdownAt !== undefined) {
+      ref.event("Normal", "MachineShutDown", `the guest powered off${shutdownTook(power)}`);
+    }
+    this.consoleLogCap.unwatch(files.consoleLog);
     this.consoles.get(ref.id)?.close();
     this.consoles.delete(ref.id);
     await this.connections.drop(ref.id);
@@ -209,6 +257,7 @@ export class QemuMachineBackend implements MachineBackend {
       }
       await this.config.nicPlugin.release(entry.tap);
     }
+    await this.config.confinement.cgroups?.release(files.cgroupName);
     await files.remove();
     return undefined;
   }
@@ -268,6 +317,7 @@ export class QemuMachineBackend implements MachineBackend {
   }
 
   async close(): Promise<void> {
+    this.consoleLogCap.close();
     for (const hub of this.consoles.values()) hub.close();
     this.consoles.clear();
     await this.connections.closeAll();
@@ -321,6 +371,7 @@ export class QemuMachineBackend implements MachineBackend {
     }
     await this.connections.drop(id);
     await killQemu(pid, this.config.launchTimeoutMs);
+    await this.config.confinement.cgroups?.release(files.cgroupName);
     await writePowerRecord(files.powerFile, { started: false });
     return undefined;
   }
@@ -384,6 +435,7 @@ export class QemuMachineBackend implements MachineBackend {
         image = job.value;
         pinned[plan.image] = image;
         await writeImageRecord(files.imageRecordFile, pinned);
+        await this.config.imageSource.collect?.(await this.pinnedDigests());
       }
       if (image.rootfs) bases.set(plan.name, image.rootfs);
       if (index === 0) {
@@ -399,6 +451,7 @@ export class QemuMachineBackend implements MachineBackend {
     files: MachineFiles,
     nics: readonly NicPlan[],
     boot: BootImage | undefined,
+    quickExits: number,
   ): Promise<number> {
     const spec = intent.spec;
     const ignition = spec.ignitionData.length > 0;
@@ -411,8 +464,7 @@ export class QemuMachineBackend implements MachineBackend {
         nics.map((nic) => ({ name: nic.name, mac: nic.mac, networkId: nic.networkId, ips: nic.ips })),
       ),
     );
-    // QEMU would create the console log world-readable; what a guest prints is the user's business.
-    await (await open(files.consoleLog, "a", 0o600)).close();
+    await this.prepareFilesForQemu(files, ignition, hostname !== "");
     const args = buildQemuArgs({
       machineId: intent.id,
       owner: this.context.owner.instanceId,
@@ -434,25 +486,96 @@ export class QemuMachineBackend implements MachineBackend {
       ignition,
       hostname: hostname !== "",
     });
-    const argv =
-      this.config.netns === ""
-        ? [this.config.qemuBinary, ...args]
-        : ["ip", "netns", "exec", this.config.netns, this.config.qemuBinary, ...args];
+    const limits = this.limitsOf(intent);
+    const group = files.cgroupName;
+    const argv = this.config.confinement.launchArgv({
+      qemuArgv: [this.config.qemuBinary, ...args],
+      netns: this.config.netns,
+      group,
+      limits,
+    });
     try {
-      await launchDaemonizedQemu(argv[0] ?? "", argv.slice(1), files.qemuLog, this.config.launchTimeoutMs);
+      const started = await launchQemu({
+        argv,
+        logFile: files.qemuLog,
+        pidFile: files.pidFile,
+        qmpSocket: files.qmpSocket,
+        timeoutMs: this.config.launchTimeoutMs,
+      });
+      await this.config.confinement.cgroups?.place(group, started, limits);
     } catch (error) {
       // A provider killed while QEMU was starting leaves that QEMU running (its pid file locked): adopt it.
       if ((await findMachineProcess(intent.id, this.proof)) === undefined) {
         if (error instanceof QemuLaunchError) {
           throw new PermanentBackendError("MachineStartFailed", error.message);
         }
+        // A timeout (QemuLaunchTimeoutError) is a slow start under load: retried with back-off.
         throw error;
       }
     }
     const pid = await findMachineProcess(intent.id, this.proof);
     if (pid === undefined) throw new Error("QEMU started but its pid file names no QEMU of this machine");
-    await writePowerRecord(files.powerFile, { started: true });
+    await writePowerRecord(files.powerFile, { started: true, startedAt: Date.now(), quickExits });
     return pid;
+  }
+
+  /** The manifest digests every machine's image record pins: images the cache must keep. */
+  private async pinnedDigests(): Promise<Set<string>> {
+    const digests = new Set<string>();
+    const ids = await readdir(machinesDir(this.context.stateDir)).catch(() => []);
+    for (const id of ids) {
+      const record = await readImageRecord(new MachineFiles(this.context.stateDir, id).imageRecordFile).catch(
+        () => ({}),
+      );
+      for (const image of Object.values(record)) digests.add(image.digest);
+    }
+    return digests;
+  }
+
+  /**
+   * Lets QEMU's user read the cached image files a machine uses (local disks' bases, the kernel and initramfs)
+   * and enter their directories. Files outside the state directory are left as they are.
+   */
+  private async shareImageFiles(paths: ReadonlyArray<string | undefined>): Promise<void> {
+    const root = this.context.stateDir;
+    for (const path of paths) {
+      if (path === undefined || !path.startsWith(`${root}/`)) continue;
+      await this.config.confinement.shareWithQemu(path, 0o640);
+      for (let dir = dirname(path); dir.startsWith(`${root}/`); dir = dirname(dir)) {
+        await this.config.confinement.shareWithQemu(dir, 0o710);
+      }
+    }
+  }
+
+  /** The class's CPUs and memory (plus QEMU's overhead) and the tasks cap, for the machine's cgroup. */
+  private limitsOf(intent: MachineIntent) {
+    return {
+      cpus: Number(intent.class.cpus),
+      memoryBytes: intent.class.memoryBytes + this.config.memoryOverheadBytes,
+      pids: this.config.pidsMax,
+    };
+  }
+
+  /**
+   * QEMU runs as an unprivileged user: it may enter the machine's directory, read its fw_cfg files, and write
+   * its pid file, console log, sockets and disks; the rest (owner, devices.json, power.json) stays the
+   * provider's. Every file is created here first, so QEMU never creates one with its own modes.
+   */
+  private async prepareFilesForQemu(files: MachineFiles, ignition: boolean, hostname: boolean) {
+    const confinement = this.config.confinement;
+    await confinement.shareWithQemu(dirname(files.dir), 0o710);
+    await confinement.shareWithQemu(files.dir, 0o710);
+    await confinement.shareWithQemu(files.socketsDir, 0o1730);
+    await confinement.giveToQemu(files.disksDir);
+    const shared = [files.networkMetadataFile];
+    if (ignition) shared.push(files.ignitionFile);
+    if (hostname) shared.push(files.hostnameFile);
+    for (const file of shared) await confinement.shareWithQemu(file, 0o640);
+    // What a guest prints is the user's business: 0600, QEMU's user only.
+    for (const file of [files.consoleLog, files.pidFile]) {
+      await (await open(file, "a", 0o600)).close();
+      await confinement.giveToQemu(file);
+    }
   }
 
   /** The machine's devices as configured, for states in which no QEMU holds them. */
@@ -480,6 +603,12 @@ export class QemuMachineBackend implements MachineBackend {
       ),
     };
   }
+}
+
+/** " after N ms" since the ACPI shutdown request, for events; "" when none was requested. */
+function shutdownTook(record: PowerRecord): string {
+  if (record.powerdownAt === undefined) return "";
+  return ` ${Date.now() - record.powerdownAt} ms after the ACPI shutdown request`;
 }
 
 function planOrReject(machineId: string, volume: machine.Volume): VolumePlan {

@@ -1,6 +1,6 @@
 // Starts a provider app as a real child process on a temporary socket, the way an operator would run it.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,6 +29,8 @@ export interface ProviderProcess {
 /** A scratch directory for one test file; removed by the returned function. */
 export function scratchDir(prefix: string): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), `iri-e2e-${prefix}-`));
+  // The qemu backend's unprivileged QEMU user must pass through to the state directory (enter, not list).
+  chmodSync(dir, 0o711);
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

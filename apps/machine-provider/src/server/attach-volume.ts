@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
 import { alreadyExists, resourceExhausted } from "@iri/runtime-kit";
 import type { MachineServerContext } from "./context.js";
+import { localDiskBytes } from "./local-disk-budget.js";
 import { getLiveMachine } from "./lookup.js";
 import { MAX_VOLUMES, validateVolume } from "./validate-machine.js";
 
@@ -12,6 +13,17 @@ export async function attachVolume(
   getLiveMachine(ctx, req.machineId);
   const volume = req.volume;
   validateVolume(volume, "volume", ctx.backend);
+  const release = ctx.diskBudget.reserve(localDiskBytes([volume]));
+  try {
+    await attach(ctx, req.machineId, volume);
+  } finally {
+    release();
+  }
+  return {};
+}
+
+async function attach(ctx: MachineServerContext, machineId: string, volume: machine.Volume): Promise<void> {
+  const req = { machineId };
   await ctx.machines.mutate(req.machineId, (current) => {
     if (current.spec.volumes.some((v) => v.name === volume.name)) {
       throw alreadyExists(
@@ -36,5 +48,4 @@ export async function attachVolume(
       }),
     };
   });
-  return {};
 }

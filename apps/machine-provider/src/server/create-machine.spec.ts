@@ -2,10 +2,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { machine } from "@iri/api";
 import { noopMachineBackend } from "@iri/noop-backend";
+import { volumeProblem } from "@iri/qemu";
 import {
   createBackendContext,
   createLogger,
@@ -15,15 +16,18 @@ import {
   ProviderMetrics,
 } from "@iri/runtime-kit";
 import { type Database, openDatabase } from "@iri/store";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ClassUsage } from "../class-usage.js";
 import { openMachineCollection } from "../machine-store.js";
+import { attachVolume } from "./attach-volume.js";
 import { MachineCapacity } from "./capacity.js";
 import type { MachineServerContext } from "./context.js";
 import { createMachine } from "./create-machine.js";
 import { ListedBytes } from "./listed-bytes.js";
+import { LocalDiskBudget } from "./local-disk-budget.js";
 import { status } from "./status.js";
 import { updateMachineAnnotations } from "./update-machine-annotations.js";
+import { updateVolume } from "./update-volume.js";
 
 let dir: string;
 let db: Database;
@@ -62,7 +66,11 @@ beforeEach(async () => {
       jobs: new KitBackgroundJobs(),
     }),
   );
-  const backend = Object.assign(noop, { hostCapacity: async () => ({ cpus: 2, memoryBytes: 1n << 30n }) });
+  // The qemu backend's volume validation, as the provider runs it (for UpdateVolume below).
+  const backend = Object.assign(noop, {
+    hostCapacity: async () => ({ cpus: 2, memoryBytes: 1n << 30n }),
+    volumeProblem,
+  });
   const capacity = new MachineCapacity(classes, policy, backend, new ClassUsage(machines));
   await capacity.refresh();
   ctx = {
@@ -70,6 +78,8 @@ beforeEach(async () => {
     classes,
     capacity,
     listed: new ListedBytes(machines, LIST_BUDGET),
+    // Room for 3 GiB of local disks.
+    diskBudget: new LocalDiskBudget(machines, 3n << 30n),
     backend,
     events: new EventRecorder({ db, logger }),
     execUrl: undefined,
@@ -151,4 +161,99 @@ it("admits machines only while ListMachines stays under its budget (1 MiB igniti
   );
   await expect(grow).rejects.toMatchObject({ code: Code.ResourceExhausted });
   expect(ctx.machines.get(first?.metadata.id ?? "")?.metadata.annotations).toEqual({});
+});
+
+describe("UpdateVolume", () => {
+  const withVolume = (volume: MessageInitShape<typeof machine.VolumeSchema>) =>
+    create(machine.CreateMachineRequestSchema, {
+      machine: { spec: { class: "one-cpu", volumes: [volume] } },
+    });
+  const rbd = {
+    name: "data",
+    device: "odb",
+    connection: {
+      driver: "ceph",
+      handle: "h1",
+      attributes: { monitors: "127.0.0.1:3300", image: "pool/img" },
+      secretData: { userID: new TextEncoder().encode("u"), userKey: new TextEncoder().encode("k") },
+    },
+  };
+  const codeOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => "ok",
+      (error: ProviderError) => error.code,
+    );
+
+  it("runs the backend's volume validation: bad attributes are InvalidArgument and the spec is unchanged", async () => {
+    const created = await createMachine(ctx, withVolume(rbd));
+    const machineId = created.machine?.metadata?.id ?? "";
+    const bad = create(machine.VolumeSchema, {
+      ...rbd,
+      connection: { ...rbd.connection, attributes: { monitors: "127.0.0.1:3300", image: "no-pool" } },
+    });
+    const error = await updateVolume(
+      ctx,
+      create(machine.UpdateVolumeRequestSchema, { machineId, volume: bad }),
+    ).catch((e: ProviderError) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).code).toBe(Code.InvalidArgument);
+    expect((error as ProviderError).message).toMatch(/pool\/image/);
+    expect(ctx.machines.get(machineId)?.spec.volumes[0]?.connection?.attributes.image).toBe("pool/img");
+  });
+
+  it("refuses to change a local disk's image (InvalidArgument) and still grows its size", async () => {
+    const disk = {
+      name: "root",
+      device: "oda",
+      localDisk: { sizeBytes: 1n << 30n, image: { image: "r/a:1" } },
+    };
+    const created = await createMachine(ctx, withVolume(disk));
+    const machineId = created.machine?.metadata?.id ?? "";
+    const update = (volume: MessageInitShape<typeof machine.VolumeSchema>) =>
+      codeOf(
+        updateVolume(
+          ctx,
+          create(machine.UpdateVolumeRequestSchema, {
+            machineId,
+            volume: create(machine.VolumeSchema, volume),
+          }),
+        ),
+      );
+    expect(await update({ ...disk, localDisk: { ...disk.localDisk, image: { image: "r/b:1" } } })).toBe(
+      Code.InvalidArgument,
+    );
+    expect(await update({ ...disk, localDisk: { ...disk.localDisk, sizeBytes: 2n << 30n } })).toBe("ok");
+    expect(ctx.machines.get(machineId)?.spec.volumes[0]?.localDisk?.image?.image).toBe("r/a:1");
+  });
+});
+
+it("counts local disks against the host's disk budget: ResourceExhausted with the numbers beyond it", async () => {
+  const GiB = 1n << 30n;
+  const disk = (name: string, device: string, sizeBytes: bigint) => ({
+    name,
+    device,
+    localDisk: { sizeBytes },
+  });
+  const created = await createMachine(
+    ctx,
+    create(machine.CreateMachineRequestSchema, {
+      machine: { spec: { class: "one-cpu", volumes: [disk("root", "oda", 2n * GiB)] } },
+    }),
+  );
+  const machineId = created.machine?.metadata?.id ?? "";
+  const attach = (sizeBytes: bigint) =>
+    attachVolume(
+      ctx,
+      create(machine.AttachVolumeRequestSchema, { machineId, volume: disk("data", "odb", sizeBytes) }),
+    );
+  const refused = await attach(2n * GiB).catch((e: ProviderError) => e);
+  expect((refused as ProviderError).code).toBe(Code.ResourceExhausted);
+  expect((refused as ProviderError).message).toContain(`${2n * GiB} held, ${2n * GiB} asked`);
+  await attach(1n * GiB);
+  const grow = await updateVolume(
+    ctx,
+    create(machine.UpdateVolumeRequestSchema, { machineId, volume: disk("data", "odb", 2n * GiB) }),
+  ).catch((e: ProviderError) => e);
+  expect((grow as ProviderError).code).toBe(Code.ResourceExhausted);
+  expect(ctx.diskBudget.perClass().get("one-cpu")).toBe(3n * GiB);
 });

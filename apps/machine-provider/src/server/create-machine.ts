@@ -4,6 +4,7 @@ import { createRecord, invalidArgument, recordRefusedCreate, validateStringMap }
 import { BACKEND_FINALIZER, toMachine } from "../machine-store.js";
 import type { MachineServerContext } from "./context.js";
 import { sizeOfNewMachine } from "./listed-bytes.js";
+import { localDiskBytes } from "./local-disk-budget.js";
 import { validateMachineSpec } from "./validate-machine.js";
 
 export async function createMachine(
@@ -27,6 +28,7 @@ export async function createMachine(
     try {
       releases.push(ctx.listed.admit(sizeOfNewMachine(spec, labels, annotations), "this machine"));
     } catch (err) {
+      for (const release of releases) release();
       recordRefusedCreate(
         ctx.events,
         { id: requestedId, labels },
@@ -37,6 +39,7 @@ export async function createMachine(
     }
     try {
       releases.push(ctx.capacity.reserve(spec.class));
+      releases.push(ctx.diskBudget.reserve(localDiskBytes(spec.volumes)));
     } catch (err) {
       for (const release of releases) release();
       recordRefusedCreate(

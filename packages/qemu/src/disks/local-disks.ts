@@ -1,8 +1,12 @@
 import { rename, rm, stat } from "node:fs/promises";
+import { PermanentBackendError } from "@iri/backend-api";
 import { runCommand } from "../host/run-command.js";
 
 export interface LocalDiskRequest {
   readonly file: string;
+  /** The volume's name and image, for messages. */
+  readonly volume: string;
+  readonly image?: string;
   /** 0: the base's size, or `emptyBytes` without a base. */
   readonly sizeBytes: bigint;
   /** A raw image file (the cached rootfs of an IronCore image) the disk is a copy-on-write overlay of. */
@@ -16,7 +20,8 @@ export function toSectors(bytes: bigint): bigint {
 }
 
 /**
- * Creates the disk once: a qcow2 overlay on the base, grown to the requested size, or a sparse empty qcow2.
+ * Creates the disk once: a qcow2 overlay on the base, grown to the requested size (the base's size when none
+ * was asked for; a size below the base's is refused), or a sparse empty qcow2.
  * Created under a temporary name and renamed, so a crash never leaves a half-made disk that looks done.
  */
 export async function ensureLocalDisk(request: LocalDiskRequest): Promise<void> {
@@ -27,6 +32,13 @@ export async function ensureLocalDisk(request: LocalDiskRequest): Promise<void> 
   const args = ["qemu-img", "create", "-q", "-f", "qcow2"];
   if (request.base) {
     const baseBytes = BigInt((await stat(request.base)).size);
+    // A disk silently grown beyond what was asked for would break the caller's accounting.
+    if (request.sizeBytes > 0n && request.sizeBytes < baseBytes) {
+      throw new PermanentBackendError(
+        "LocalDiskTooSmall",
+        `local disk ${request.volume}: size_bytes ${request.sizeBytes} is smaller than its image ${request.image ?? ""} (${baseBytes} bytes)`,
+      );
+    }
     if (request.sizeBytes < baseBytes) size = baseBytes;
     args.push("-F", "raw", "-b", request.base);
   }

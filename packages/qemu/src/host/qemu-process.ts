@@ -1,52 +1,8 @@
-import { spawn } from "node:child_process";
-import { open, readdir, readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { readOptionalFile } from "../machine-files.js";
 import { OWNER_FW_CFG_NAME } from "../model/command-line.js";
-
-/** QEMU refused to start (bad arguments, a missing file); the message carries QEMU's own words. */
-export class QemuLaunchError extends Error {
-  override readonly name = "QemuLaunchError";
-}
-
-/**
- * Starts QEMU with `-daemonize` (the argv must contain it): QEMU forks, leaves the provider's session and
- * process group, and the launching process exits once the machine is set up, non-zero with a message on
- * stderr when it cannot start. The machine then runs on when the provider stops or is killed.
- */
-export async function launchDaemonizedQemu(
-  binary: string,
-  args: readonly string[],
-  logFile: string,
-  timeoutMs: number,
-): Promise<void> {
-  const log = await open(logFile, "a", 0o600);
-  try {
-    const child = spawn(binary, args, { detached: true, stdio: ["ignore", "ignore", log.fd] });
-    const exit = await new Promise<number | null>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.kill("SIGKILL");
-        reject(new QemuLaunchError(`QEMU did not finish starting within ${timeoutMs} ms`));
-      }, timeoutMs);
-      child.once("error", (error) => {
-        clearTimeout(timer);
-        reject(new QemuLaunchError(`cannot run ${binary}: ${error.message}`));
-      });
-      child.once("exit", (code) => {
-        clearTimeout(timer);
-        resolve(code);
-      });
-    });
-    if (exit !== 0) {
-      const text = (await readOptionalFile(logFile)) ?? "";
-      const lastLines = text.trim().split("\n").slice(-3).join(" | ");
-      throw new QemuLaunchError(`QEMU exited with ${exit} while starting: ${lastLines}`);
-    }
-  } finally {
-    await log.close();
-  }
-}
 
 /** The process's argv, or undefined when it is gone (or a zombie). */
 export async function readCmdline(pid: number): Promise<string[] | undefined> {

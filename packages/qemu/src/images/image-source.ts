@@ -14,6 +14,13 @@ export interface BootImage {
 export interface ImageSource {
   /** Fetches (or finds in the cache) the image `ref`; may take long, so the backend runs it as a job. */
   pull(ref: string, signal: AbortSignal): Promise<BootImage>;
+  /** Prepares the source at start (the OCI cache removes pulls a crash left half done). */
+  open?(): Promise<void>;
+  /**
+   * Frees cached images beyond the source's byte bound, least recently used first, never one in `inUse`
+   * (manifest digests pinned by machines) nor one pulled or used in the last minutes.
+   */
+  collect?(inUse: ReadonlySet<string>): Promise<void>;
   /** Releases connections (the backend is closing). */
   close?(): Promise<void>;
 }

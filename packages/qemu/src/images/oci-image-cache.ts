@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BackendUnavailableError } from "@iri/backend-api";
 import { type IronCoreImage, type OciClient, OciError } from "@iri/oci";
@@ -7,25 +7,64 @@ import { type BootImage, type ImageSource, ImageUnusableError } from "./image-so
 
 /** The parts of an IronCore image a machine uses, as file names inside its cache directory. */
 const PARTS = ["rootfs", "kernel", "initramfs"] as const;
+/** An image pulled or used this recently is kept: a machine may be about to pin it. */
+const RECENT_MS = 10 * 60_000;
 
 /**
  * IronCore images from OCI registries, cached on local disk by manifest digest: `<dir>/<hex>/{rootfs,kernel,
  * initramfs,image.json}`. Every blob is digest-verified while it streams (by @iri/oci); a directory appears
  * under its final name only when complete (built under a temporary name, then renamed), so a crash never
  * leaves a half image that looks cached. Machines share one copy: local disks are overlays on `rootfs`.
+ * The cache is bounded in bytes: `collect` removes unused images, least recently used first (the time of
+ * `image.json` marks the last use); `open` removes `*.partial` directories a crash left behind.
  */
 export class OciImageCache implements ImageSource {
   constructor(
     private readonly client: OciClient,
     private readonly dir: string,
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
   ) {}
+
+  async open(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    for (const entry of await readdir(this.dir)) {
+      if (entry.endsWith(".partial")) await rm(join(this.dir, entry), { recursive: true, force: true });
+    }
+  }
+
+  async collect(inUse: ReadonlySet<string>): Promise<void> {
+    const images: Array<{ dir: string; digest: string; bytes: number; usedAt: number }> = [];
+    for (const entry of await readdir(this.dir).catch(() => [])) {
+      if (!/^[0-9a-f]{64}$/.test(entry)) continue;
+      const dir = join(this.dir, entry);
+      const meta = await stat(join(dir, "image.json")).catch(() => undefined);
+      if (!meta) continue;
+      let bytes = 0;
+      for (const file of await readdir(dir)) {
+        bytes += ((await stat(join(dir, file)).catch(() => undefined))?.blocks ?? 0) * 512;
+      }
+      images.push({ dir, digest: `sha256:${entry}`, bytes, usedAt: meta.mtimeMs });
+    }
+    let total = images.reduce((sum, image) => sum + image.bytes, 0);
+    const now = Date.now();
+    for (const image of images.sort((a, b) => a.usedAt - b.usedAt)) {
+      if (total <= this.maxBytes) return;
+      if (inUse.has(image.digest) || now - image.usedAt < RECENT_MS) continue;
+      await rm(image.dir, { recursive: true, force: true });
+      total -= image.bytes;
+    }
+  }
 
   async pull(ref: string, signal: AbortSignal): Promise<BootImage> {
     try {
       const image = await this.client.resolveImage(ref, { signal });
       const target = join(this.dir, image.manifestDigest.replace(/^sha256:/, ""));
       const cached = await this.read(target);
-      if (cached) return cached;
+      if (cached) {
+        const now = new Date();
+        await utimes(join(target, "image.json"), now, now);
+        return cached;
+      }
       return await this.fetch(image, target, signal);
     } catch (error) {
       if (!(error instanceof OciError)) throw error;

@@ -60,7 +60,6 @@ export function buildQemuArgs(model: LaunchModel): string[] {
     "-display",
     "none",
     "-S",
-    "-daemonize",
     "-pidfile",
     files.pidFile,
     "-qmp",

@@ -18,6 +18,10 @@ export interface InventoryEntry {
   readonly tap?: string;
   readonly networkId?: string;
   readonly detaching?: boolean;
+  /** When device_del was sent (ms since the epoch). */
+  readonly detachingSince?: number;
+  /** The guest let the unplug deadline pass (GuestIgnoresUnplug reported once). */
+  readonly unplugIgnored?: boolean;
 }
 
 export type Inventory = Record<string, InventoryEntry>;

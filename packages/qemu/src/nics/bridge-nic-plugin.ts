@@ -1,3 +1,4 @@
+import type { QemuUser } from "../confinement/confinement.js";
 import { runCommand } from "../host/run-command.js";
 import { shortHash } from "../model/device-keys.js";
 import type { NicPlan, NicPlugin } from "./nic-plugin.js";
@@ -10,7 +11,11 @@ import type { NicPlan, NicPlugin } from "./nic-plugin.js";
 export class BridgeNicPlugin implements NicPlugin {
   readonly name = "bridge";
 
-  constructor(private readonly netns: string) {}
+  constructor(
+    private readonly netns: string,
+    /** QEMU's unprivileged user, who must own a tap to open it; undefined when QEMU runs as root. */
+    private readonly tapOwner: QemuUser | undefined,
+  ) {}
 
   static bridgeName(networkId: string): string {
     return `irib${shortHash("bridge", networkId).slice(0, 11)}`;
@@ -23,7 +28,10 @@ export class BridgeNicPlugin implements NicPlugin {
     }
     await this.ip("link", "set", bridge, "up");
     if (!(await this.linkExists(nic.tap))) {
-      await this.ignoreExists(this.ip("tuntap", "add", "dev", nic.tap, "mode", "tap"));
+      const owner = this.tapOwner
+        ? ["user", String(this.tapOwner.uid), "group", String(this.tapOwner.gid)]
+        : [];
+      await this.ignoreExists(this.ip("tuntap", "add", "dev", nic.tap, "mode", "tap", ...owner));
     }
     await this.ip("link", "set", nic.tap, "master", bridge);
     await this.ip("link", "set", nic.tap, "up");

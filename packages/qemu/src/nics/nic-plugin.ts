@@ -1,5 +1,5 @@
 import type { machine } from "@iri/api";
-import { macAddress, networkInterfaceKey } from "../model/device-keys.js";
+import { macAddress, networkInterfaceKey, shortHash } from "../model/device-keys.js";
 
 /** How one spec NIC is realised in QEMU. */
 export interface NicPlan {
@@ -11,7 +11,11 @@ export interface NicPlan {
   readonly mac: string;
   readonly networkId: string;
   readonly ips: readonly string[];
-  /** The tap device name a host-side plugin uses (15 characters, the kernel's limit). */
+  /**
+   * The tap device name a host-side plugin uses (15 characters, the kernel's limit). It hashes the machine id
+   * with the NIC's key: host-level names are per machine, so two machines with the same NIC spec never share a
+   * tap and deleting one never touches the other's.
+   */
   readonly tap: string;
 }
 
@@ -25,7 +29,7 @@ export function planNetworkInterface(machineId: string, nic: machine.NetworkInte
     mac: macAddress(machineId, nic.name),
     networkId: nic.networkId,
     ips: [...nic.ips],
-    tap: `iri${key.slice(0, 12)}`,
+    tap: `iri${shortHash("tap", machineId, key).slice(0, 12)}`,
   };
 }
 

@@ -9,7 +9,11 @@ const config = JSON.parse(process.argv[2] ?? "{}");
 const settings = Object.fromEntries(
   Object.entries(qemuSettings).map(([key, def]) => [
     key,
-    def.kind === "integer" ? Number(def.default) : def.default,
+    def.kind === "integer"
+      ? Number(def.default)
+      : def.kind === "boolean"
+        ? def.default === "true"
+        : def.default,
   ]),
 );
 const logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => logger };

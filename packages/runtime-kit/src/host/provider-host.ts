@@ -268,11 +268,15 @@ function pickServeLimits(settings: ServeLimits): ServeLimits {
   return limits;
 }
 
-/** The state directory holds keys and secrets: 0700, also when it existed with a looser mode. */
+/**
+ * The state directory holds keys and secrets: 0700, also when it existed with a looser mode. A mode that
+ * adds only search (x) bits for group or others (0710, 0711) is kept: it lets a backend's unprivileged helper
+ * (the qemu backend's QEMU user) enter the directory without listing or reading anything.
+ */
 function privateStateDir(dir: string, logger: Logger): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const mode = statSync(dir).mode & 0o777;
-  if (mode !== 0o700) {
+  if ((mode & ~0o011) !== 0o700) {
     chmodSync(dir, 0o700);
     logger.warn({ dir, was: `0${mode.toString(8)}` }, "state directory tightened to 0700");
   }
