@@ -85,6 +85,8 @@ done
 # Real Ceph (mon, mgr, OSD, radosgw) and the OCI registry: a scratch instance on free ports, started,
 # exercised and stopped again.
 check services-smoke bash scripts/test-services.sh
+# The README's first command, twice around a `demo.sh down`, in a scratch state dir on its own ports.
+check demo-restart bash scripts/test-demo-restart.sh
 stop_services
 if [ "$services_were_up" = 0 ]; then
   check services-stopped bash -c '! bash scripts/services.sh status >/dev/null 2>&1'
