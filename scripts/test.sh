@@ -55,7 +55,7 @@ if bash scripts/services.sh env >"$env_file" 2>/dev/null; then
 fi
 
 # vitest suites, one per workspace package with tests; each test case counts.
-for dir in packages/* apps/* tests/e2e bench; do
+for dir in packages/* apps/* tests/e2e bench docs/examples/*; do
   [ -f "$dir/package.json" ] || continue
   grep -q '"test":' "$dir/package.json" || continue
   name=$(basename "$dir")
