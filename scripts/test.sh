@@ -87,6 +87,8 @@ done
 check services-smoke bash scripts/test-services.sh
 # The README's first command, twice around a `demo.sh down`, in a scratch state dir on its own ports.
 check demo-restart bash scripts/test-demo-restart.sh
+# deploy/ rendered and applied (server-side dry run) to a scratch kube-apiserver with IronCore's APIs.
+check deploy-manifests bash scripts/test-deploy.sh
 stop_services
 if [ "$services_were_up" = 0 ]; then
   check services-stopped bash -c '! bash scripts/services.sh status >/dev/null 2>&1'
