@@ -40,7 +40,8 @@ run_demo() {
 	local started=$SECONDS
 	bash "$REPO_ROOT/scripts/demo.sh" >"$IRI_STATE_DIR/demo-$1.log" 2>&1 ||
 		die "demo.sh ($1 run) failed: $(tail -n 20 "$IRI_STATE_DIR/demo-$1.log")"
-	log "demo.sh ($1 run) took $((SECONDS - started)) s"
+	log "demo.sh ($1 run) took $((SECONDS - started)) s; its steps:"
+	grep -E '^\[demo +[0-9]+s\] .*: done in|^  [a-z].*: [0-9.]+ s$' "$IRI_STATE_DIR/demo-$1.log" >&2 || true
 	cp -- "$IRI_STATE_DIR/run/workspace.json" "$IRI_STATE_DIR/workspace-$1.json"
 }
 
