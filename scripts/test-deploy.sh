@@ -129,7 +129,8 @@ start_control_plane() {
 	until_ok 120 "kube-apiserver ready" kubectl_admin get --raw /readyz
 	log "kube-apiserver ready on 127.0.0.1:$kube_port"
 	start ironcore-apiserver "$IRONCORE_APISERVER" --etcd-servers "http://127.0.0.1:$etcd_port" \
-		--bind-address 127.0.0.1 --secure-port "$ironcore_port" --cert-dir "$WORK/ironcore-apiserver-certs" \
+		--etcd-prefix /ironcore --bind-address 127.0.0.1 --secure-port "$ironcore_port" \
+		--cert-dir "$WORK/ironcore-apiserver-certs" \
 		--kubeconfig "$KUBECONFIG_FILE" --authentication-kubeconfig "$KUBECONFIG_FILE" \
 		--authorization-kubeconfig "$KUBECONFIG_FILE"
 	sed "s/IRONCORE_PORT/$ironcore_port/" "$REPO_ROOT/tests/deploy/ironcore-aggregation.yaml" |
