@@ -188,10 +188,11 @@ copy=$(local_overlay_copy)
 for target in base overlays/production overlays/local; do
 	dir=$REPO_ROOT/deploy/$target
 	[[ $target == overlays/local ]] && dir=$copy/$target
-	rendered=$WORK/${target//\//-}.yaml
-	check "renders-$target" renders "$dir" "$rendered"
-	check "accepted-$target" accepted_by_the_cluster "$rendered"
-	check "secrets-as-files-$target" secrets_only_as_files "$rendered"
+	name=${target//\//-}
+	rendered=$WORK/$name.yaml
+	check "renders-$name" renders "$dir" "$rendered"
+	check "accepted-$name" accepted_by_the_cluster "$rendered"
+	check "secrets-as-files-$name" secrets_only_as_files "$rendered"
 done
 echo "$passed passed, $failed failed"
 ((failed == 0))
