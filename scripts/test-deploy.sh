@@ -3,9 +3,9 @@
 # deploy/ is accepted by a real cluster: renders the base and both overlays with kubectl's kustomize, checks
 # that deploy's class files are the apps' defaults, then applies every rendered object with server-side dry run
 # and strict field validation to a scratch control plane (etcd, kube-apiserver 1.35 and IronCore's aggregated
-# ironcore-apiserver, the binaries scripts/ironcore.sh builds) and fails on any rejection. Everything runs on
-# loopback, on free ports, in a scratch dir under .state/ that is removed unless a check fails; it stops only
-# the processes it started.
+# ironcore-apiserver, the binaries scripts/ironcore.sh builds; kubectl from PATH) and fails on any rejection.
+# Everything runs on loopback, on free ports, in a scratch dir under .state/ that is removed unless a check
+# fails; it stops only the processes it started.
 set -euo pipefail
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly REPO_ROOT
@@ -19,7 +19,8 @@ binary() { bash "$REPO_ROOT/scripts/ironcore.sh" bin "$1"; }
 ETCD=$(binary etcd)
 KUBE_APISERVER=$(binary kube-apiserver)
 IRONCORE_APISERVER=$(binary ironcore-apiserver)
-KUBECTL=$(binary kubectl)
+# kubectl renders (its built-in kustomize v5) and applies; the machine's own, since ironcore.sh builds none.
+KUBECTL=$(command -v kubectl) || die "kubectl is not installed (it renders deploy/ and applies the dry run)"
 readonly ETCD KUBE_APISERVER IRONCORE_APISERVER KUBECTL
 
 mkdir -p "$REPO_ROOT/.state"
