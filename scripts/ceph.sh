@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # A single-node Ceph cluster on loopback for development and tests: one mon (msgr v2 only), one mgr, one
-# memstore OSD, an `rbd` pool and radosgw. Everything it creates or runs lives under STATE_DIR; it never
+# OSD (bluestore on a sparse file, so its data survives restarts and crashes), an `rbd` pool and radosgw. Everything it creates or runs lives under STATE_DIR; it never
 # touches /etc/ceph, /var/lib/ceph or /var/run/ceph, and it stops only daemons whose pid files it owns.
 #
 #   scripts/ceph.sh start|stop|status|env [STATE_DIR]      (STATE_DIR defaults to <repo>/.state/ceph)
 #
-# Environment: CEPH_MON_PORT (3300), RGW_PORT (7480), CEPH_OSD_MEMSTORE_BYTES (4 GiB, the OSD's RAM-backed
-# capacity), CEPH_START_TIMEOUT (seconds, 120). Ports are fixed when the state dir is created.
+# Environment: CEPH_MON_PORT (3300), RGW_PORT (7480), CEPH_OSD_STORE (bluestore, or memstore: RAM-backed, lost
+# on a crash, for throwaway test clusters), CEPH_OSD_BYTES (64 GiB, the OSD's virtual capacity; bluestore's file
+# is thin and takes only what is written), CEPH_START_TIMEOUT (seconds, 120). All but the timeout are fixed
+# when the state dir is created.
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -54,6 +56,8 @@ pid_file_of() { echo "$RUN_DIR/$1.pid"; }
 # at creation and an explicit request for different ones is refused instead of silently ignored.
 MON_PORT=${CEPH_MON_PORT:-3300}
 GW_PORT=${RGW_PORT:-7480}
+OSD_STORE=${CEPH_OSD_STORE:-bluestore}
+OSD_BYTES=${CEPH_OSD_BYTES:-68719476736}
 load_params() {
 	[[ -f $PARAMS ]] || return 0
 	local key value
@@ -69,6 +73,12 @@ load_params() {
 				die "$STATE was created with RGW_PORT=$value (asked for $RGW_PORT); remove it or use that port"
 			GW_PORT=$value
 			;;
+		osd_store)
+			[[ -z ${CEPH_OSD_STORE:-} || $CEPH_OSD_STORE == "$value" ]] ||
+				die "$STATE was created with CEPH_OSD_STORE=$value (asked for $CEPH_OSD_STORE); remove it or use that store"
+			OSD_STORE=$value
+			;;
+		osd_bytes) OSD_BYTES=$value ;;
 		esac
 	done <"$PARAMS"
 }
@@ -77,6 +87,35 @@ ceph_cli() { timeout 30 ceph --conf "$CONF" --connect-timeout 10 "$@"; }
 
 # Prints the pid of a daemon only if its pid file names a live process that is that daemon of this cluster.
 running_pid() { pid_from_file "$(pid_file_of "$1")" "$(binary_of "$1")" --conf "$CONF"; }
+
+# The object store's part of the [osd] section.
+osd_store_config() {
+	case $OSD_STORE in
+	bluestore)
+		# mkfs creates osd data/block as a sparse file of this size (ftruncate, no preallocation): the OSD
+		# offers it all, the file system holds only what was written. RocksDB shares the file.
+		cat <<EOC
+bluestore block create = true
+bluestore block size = $OSD_BYTES
+bluestore block preallocate file = false
+# A fixed, small cache instead of autotuning towards the 4 GiB default memory target: one OSD on a shared
+# developer machine (measured: ~250 MB resident after start; see scripts/README.md).
+bluestore cache autotune = false
+bluestore cache size = 134217728
+osd memory target = 1073741824
+# fsck on every mount reads all metadata: seconds that grow with the data, for a check a crash doesn't need.
+bluestore fsck on mount = false
+EOC
+		;;
+	memstore)
+		cat <<EOC
+# memstore writes its contents to osd data only on a clean unmount, which fast shutdown skips.
+osd fast shutdown = false
+memstore device bytes = $OSD_BYTES
+EOC
+		;;
+	esac
+}
 
 write_config() {
 	local fsid=$1
@@ -123,10 +162,8 @@ mon data avail crit = 1
 
 [osd]
 osd data = $STATE/osd/\$cluster-\$id
-osd objectstore = memstore
-# memstore writes its contents to osd data only on a clean unmount, which fast shutdown skips.
-osd fast shutdown = false
-memstore device bytes = ${CEPH_OSD_MEMSTORE_BYTES:-4294967296}
+osd objectstore = $OSD_STORE
+$(osd_store_config)
 osd max object name len = 256
 osd max object namespace len = 64
 
@@ -165,12 +202,21 @@ rgw exit timeout secs = 5
 EOF
 }
 
+# A thin OSD may promise more than the disk holds; that is allowed (it is thin), but said once, at creation.
+warn_if_disk_short() {
+	[[ $OSD_STORE == bluestore ]] || return 0
+	local free
+	free=$(df --output=avail -B1 -- "$STATE" | tail -n 1)
+	((free >= OSD_BYTES)) ||
+		log "note: the OSD offers $((OSD_BYTES >> 30)) GiB but $STATE's file system has $((free >> 30)) GiB free; writes beyond that fail"
+}
+
 # Creates keys, the monmap and the data directories. Runs once per state dir; a half-made state dir (no
 # `created` marker, e.g. after an interrupted first start) has its daemons stopped, is wiped and made again.
 bootstrap() {
 	[[ -f $STATE/created ]] && return 0
 	cmd_stop
-	log "creating cluster in $STATE (mon 127.0.0.1:$MON_PORT, rgw 127.0.0.1:$GW_PORT)"
+	log "creating cluster in $STATE (mon 127.0.0.1:$MON_PORT, rgw 127.0.0.1:$GW_PORT, $OSD_STORE OSD of $((OSD_BYTES >> 30)) GiB)"
 	local fsid osd_uuid
 	rm -rf -- "${STATE:?}/mon" "${STATE:?}/mgr" "${STATE:?}/osd" "${STATE:?}/rgw" "${STATE:?}/crash" \
 		"$RUN_DIR" "$LOG_DIR" "$RGW_ADMIN_JSON"
@@ -178,7 +224,11 @@ bootstrap() {
 	chmod 0700 "$STATE"
 	mkdir -p "$STATE/mon" "$STATE/mgr/ceph-$MGR_ID" "$STATE/osd/ceph-$OSD_ID" "$STATE/rgw" "$STATE/crash" \
 		"$RUN_DIR" "$LOG_DIR"
-	printf 'mon_port=%s\nrgw_port=%s\n' "$MON_PORT" "$GW_PORT" >"$PARAMS"
+	[[ $OSD_STORE == bluestore || $OSD_STORE == memstore ]] ||
+		die "CEPH_OSD_STORE must be bluestore or memstore, not $OSD_STORE"
+	[[ $OSD_BYTES =~ ^[1-9][0-9]*$ ]] || die "CEPH_OSD_BYTES must be a number of bytes, not $OSD_BYTES"
+	warn_if_disk_short
+	printf 'mon_port=%s\nrgw_port=%s\nosd_store=%s\nosd_bytes=%s\n' "$MON_PORT" "$GW_PORT" "$OSD_STORE" "$OSD_BYTES" >"$PARAMS"
 	fsid=$(</proc/sys/kernel/random/uuid)
 	osd_uuid=$(</proc/sys/kernel/random/uuid)
 	write_config "$fsid"

@@ -1,5 +1,8 @@
 // A short tour of the three providers: version, classes, create, converge, list by label, delete; for
-// machines a real QEMU boot from an IronCore image, its console over Exec and a hot-plugged disk.
+// machines a real QEMU boot from an IronCore image, its console over Exec and a hot-plugged disk. Then the
+// workspace that outlives the demo: a machine, a 10 GiB volume and a bucket, created once and found again on
+// every later run (their ids and the volume's RBD image are written to <runDir>/workspace.json).
+import { writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { bucket, createRuntimeClient, machine, volume } from "../packages/api/dist/index.js";
 import { pushImage } from "../packages/oci/dist/testing/index.js";
@@ -11,6 +14,15 @@ const runDir = process.argv[2];
 // The loopback registry (scripts/services.sh env) the demo pushes its IronCore image to.
 const registryAddr = process.argv[3];
 const label = { "demo.iri-providers/run": String(Date.now()) };
+const workspaceLabel = { "demo.iri-providers/workspace": "1" };
+
+// Runs one long step and prints how long it took.
+async function timed(what, fn) {
+  const started = Date.now();
+  const value = await fn();
+  console.log(`  ${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return value;
+}
 
 async function until(what, fn, ms = 30_000) {
   const deadline = Date.now() + ms;
@@ -36,7 +48,9 @@ async function demoMachines() {
     console.log(`  class ${s.machineClass?.name}: cpu=${r.cpu} memory=${r.memory} quantity=${s.quantity}`);
   }
   // A tiny bootable IronCore image (Debian kernel + busybox initramfs + raw rootfs) in the loopback registry.
-  const image = await pushTestGuest(buildTestGuest(), "iri-demo/guest", registryAddr);
+  const image = await timed("image build and push", () =>
+    pushTestGuest(buildTestGuest(), "iri-demo/guest", registryAddr),
+  );
   console.log(`  pushed IronCore image ${image}`);
   const className = machineClassStatus[0]?.machineClass?.name ?? "";
   const { machine: m } = await client.createMachine({
@@ -51,14 +65,7 @@ async function demoMachines() {
   });
   const id = m?.metadata?.id ?? "";
   console.log(`  created machine ${id} (${machine.MachineState[m?.status?.state ?? 0]})`);
-  const running = await until(
-    "machine running",
-    async () => {
-      const { machines } = await client.listMachines({ filter: { labelSelector: label } });
-      return machines[0]?.status?.state === machine.MachineState.MACHINE_RUNNING ? machines[0] : undefined;
-    },
-    120_000,
-  );
+  const running = await timed("boot to Running", () => machineRunning(client, id));
   console.log(
     `  listed by label: ${running.metadata?.id} ${machine.MachineState[running.status?.state ?? 0]}`,
   );
@@ -87,6 +94,18 @@ async function demoMachines() {
   }
   await client.deleteMachine({ machineId: id });
   console.log("  deleted");
+  return { client, image, className };
+}
+
+function machineRunning(client, id) {
+  return until(
+    "machine running",
+    async () => {
+      const { machines } = await client.listMachines({ filter: { id } });
+      return machines[0]?.status?.state === machine.MachineState.MACHINE_RUNNING ? machines[0] : undefined;
+    },
+    180_000,
+  );
 }
 
 async function demoVolumes() {
@@ -166,6 +185,72 @@ async function demoBuckets() {
   console.log("  deleted");
 }
 
-await demoMachines();
+// The workspace's machine, volume and bucket: found by label when an earlier run made them, else created.
+async function workspace(machines) {
+  console.log("workspace (kept across runs and `demo.sh down`):");
+  const filter = { filter: { labelSelector: workspaceLabel } };
+  const metadata = { labels: workspaceLabel };
+
+  let [m] = (await machines.client.listMachines(filter)).machines;
+  if (m === undefined) {
+    const rootDisk = { sizeBytes: 64n << 20n, image: { image: machines.image } };
+    ({ machine: m } = await machines.client.createMachine({
+      machine: {
+        metadata,
+        spec: {
+          class: machines.className,
+          volumes: [{ name: "root", device: "oda", localDisk: rootDisk }],
+          guestConfig: { hostname: "workspace" },
+        },
+      },
+    }));
+  }
+  const machineId = m?.metadata?.id ?? "";
+  await timed(`machine ${machineId} Running`, () => machineRunning(machines.client, machineId));
+
+  const volumes = createRuntimeClient(volume.VolumeRuntime, `unix://${runDir}/iri-volumeprovider.sock`);
+  let [vol] = (await volumes.listVolumes(filter)).volumes;
+  if (vol === undefined) {
+    const { volumeClassStatus } = await volumes.status({});
+    ({ volume: vol } = await volumes.createVolume({
+      volume: {
+        metadata,
+        spec: {
+          class: volumeClassStatus[0]?.volumeClass?.name ?? "",
+          resources: { storageBytes: 10n << 30n },
+        },
+      },
+    }));
+  }
+  const volumeId = vol?.metadata?.id ?? "";
+  const available = await until("workspace volume available", async () => {
+    const { volumes: found } = await volumes.listVolumes({ filter: { id: volumeId } });
+    return found[0]?.status?.state === volume.VolumeState.VOLUME_AVAILABLE ? found[0] : undefined;
+  });
+  const rbdImage = available.status?.access?.attributes.image ?? "";
+  console.log(`  volume ${volumeId}: 10 GiB, available as RBD image ${rbdImage}`);
+
+  const buckets = createRuntimeClient(bucket.BucketRuntime, `unix://${runDir}/iri-bucketprovider.sock`);
+  let [b] = (await buckets.listBuckets(filter)).buckets;
+  if (b === undefined) {
+    const { bucketClasses } = await buckets.listBucketClasses({});
+    ({ bucket: b } = await buckets.createBucket({
+      bucket: { metadata, spec: { class: bucketClasses[0]?.name ?? "" } },
+    }));
+  }
+  const bucketId = b?.metadata?.id ?? "";
+  await until("workspace bucket available", async () => {
+    const { buckets: found } = await buckets.listBuckets({ filter: { id: bucketId } });
+    return found[0]?.status?.state === bucket.BucketState.BUCKET_AVAILABLE ? found[0] : undefined;
+  });
+  console.log(`  bucket ${bucketId}: available`);
+  writeFileSync(
+    `${runDir}/workspace.json`,
+    `${JSON.stringify({ machineId, volumeId, rbdImage, bucketId }, null, 2)}\n`,
+  );
+}
+
+const machines = await demoMachines();
 await demoVolumes();
 await demoBuckets();
+await workspace(machines);

@@ -55,12 +55,6 @@ check() {
 }
 ok() { ((LAST_OK)); }
 
-free_port() {
-	local port=$1
-	while port_in_use "$port"; do port=$((port + 1)); done
-	echo "$port"
-}
-
 # write_env SCRIPT STATE FILE NAME...: saves SCRIPT's `env` output to FILE and checks that it is plain
 # `export NAME=VALUE` lines naming every NAME.
 write_env() {

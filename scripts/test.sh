@@ -71,7 +71,7 @@ if bash scripts/services.sh env >"$env_file" 2>/dev/null; then
 fi
 
 # vitest suites, one per workspace package with tests; each test case counts.
-for dir in packages/* apps/* tests/e2e bench; do
+for dir in packages/* apps/* tests/e2e bench docs/examples/*; do
   [ -f "$dir/package.json" ] || continue
   grep -q '"test":' "$dir/package.json" || continue
   name=$(basename "$dir")
@@ -106,6 +106,10 @@ check container-images bash scripts/test-images.sh
 # Real Ceph (mon, mgr, OSD, radosgw) and the OCI registry: a scratch instance on free ports, started,
 # exercised and stopped again.
 check services-smoke bash scripts/test-services.sh
+# The README's first command, twice around a `demo.sh down`, in a scratch state dir on its own ports.
+check demo-restart bash scripts/test-demo-restart.sh
+# deploy/ rendered and applied (server-side dry run) to a scratch kube-apiserver with IronCore's APIs.
+check deploy-manifests bash scripts/test-deploy.sh
 stop_services
 if [ "$services_were_up" = 0 ]; then
   check services-stopped bash -c '! bash scripts/services.sh status >/dev/null 2>&1'

@@ -12,6 +12,13 @@ deadline_passed() { ((SECONDS >= $1)); }
 
 port_in_use() { [[ -n $(ss -Htln "sport = :$1") ]]; }
 
+# free_port PORT: the first port from PORT on that nothing listens on.
+free_port() {
+	local port=$1
+	while port_in_use "$port"; do port=$((port + 1)); done
+	echo "$port"
+}
+
 # A daemonized process that exited stays a zombie until pid 1 reaps it, which some inits do only every few
 # seconds; it counts as gone once every one of its threads is a zombie.
 alive() {

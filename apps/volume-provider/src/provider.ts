@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
-import { PermanentBackendError } from "@iri/backend-api";
+import { PermanentBackendError, type VolumeBackend } from "@iri/backend-api";
 import {
+  type AnyBackendFactory,
   type BackendStateCollection,
   loadClassFile,
   type ProviderHost,
@@ -23,13 +24,19 @@ export const RUNTIME_VERSION = "0.1.0";
 const CAPACITY_REFRESH_MS = 60_000;
 const defaultClassFile = fileURLToPath(new URL("../config/volume-classes.json", import.meta.url));
 
-/** Wires store, backend, reconcilers and the gRPC service; resolves once the provider serves. */
-export async function startVolumeProvider(settings: VolumeProviderSettings): Promise<ProviderHost> {
+/**
+ * Wires store, backend, reconcilers and the gRPC service; resolves once the provider serves. `backends` are
+ * the app's own; a backend under development can be run in the real provider by passing it instead.
+ */
+export async function startVolumeProvider(
+  settings: VolumeProviderSettings,
+  backends: readonly AnyBackendFactory<VolumeBackend>[] = volumeBackends,
+): Promise<ProviderHost> {
   const classes = loadClassFile(settings.classFile || defaultClassFile);
   return startProviderHost({
     name: "volume-provider",
     settings,
-    backends: volumeBackends,
+    backends,
     async setup({ db, events, metrics, logger, backend, kek, objectController, routeBackend }) {
       const volumes = openVolumeCollection(db, kek);
       const snapshots = openSnapshotCollection(db);

@@ -1,0 +1,1 @@
+export { FileVolumeBackend, fileVolumeBackend } from "./file-volume-backend.js";
