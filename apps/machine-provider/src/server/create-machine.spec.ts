@@ -114,3 +114,14 @@ it("reports a total that creating machines of the class does not change", async 
   expect(before.machineClassStatus?.[0]?.quantity).toBe(2n);
   expect(after.machineClassStatus?.[0]?.quantity).toBe(2n);
 });
+
+it("answers Status from memory, without asking the host (a hung host must not fail the poollet's 5 s probe)", async () => {
+  let asked = 0;
+  ctx.backend.hostCapacity = () => {
+    asked++;
+    return new Promise(() => {});
+  };
+  await createMachine(ctx, request(1));
+  expect(status(ctx, create(machine.StatusRequestSchema)).machineClassStatus?.[0]?.quantity).toBe(2n);
+  expect(asked).toBe(0);
+});
