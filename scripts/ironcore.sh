@@ -5,6 +5,10 @@
 #   scripts/ironcore.sh build        build what is missing from the cache (idempotent; reuses the cache)
 #   scripts/ironcore.sh env          print shell exports naming the cached binaries (no build)
 #   scripts/ironcore.sh bin NAME     print the path of one cached binary (fails when it is not built)
+#   scripts/ironcore.sh up STATE_DIR     start etcd, kube-apiserver, the IronCore apiserver (aggregated) and
+#                                        controller manager, then the three poollets against the sockets in
+#                                        IRI_{MACHINE,VOLUME,BUCKET}_SOCKET; prints the kubeconfig path
+#   scripts/ironcore.sh down STATE_DIR   stop what `up` started there (by pid file and binary, nothing else)
 #
 # The cache is keyed by every pinned version, so a version bump builds into a fresh directory and never mixes
 # binaries of two releases. The build runs at low priority (nice) because the machine is shared.
@@ -115,8 +119,13 @@ case ${1:-} in
 build) cmd_build ;;
 env) cmd_env ;;
 bin) cmd_bin "${2:-}" ;;
+up | down)
+	# shellcheck source=ironcore/run.sh
+	source "$REPO/scripts/ironcore/run.sh"
+	"cmd_$1" "${2:?usage: ironcore.sh $1 STATE_DIR}"
+	;;
 *)
-	printf 'usage: %s build|env|bin NAME\n' "${0##*/}" >&2
+	printf 'usage: %s build|env|bin NAME|up STATE_DIR|down STATE_DIR\n' "${0##*/}" >&2
 	exit 2
 	;;
 esac
