@@ -1,84 +1,14 @@
 // The volume provider on its real backend (`--backend ceph`) against the shared loopback Ceph cluster: the
 // conformance suite, then a volume created through gRPC that the returned consumer credentials can read.
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { createRuntimeClient, volume } from "@iri/api";
 import { caseNames, runConformance } from "@iri/conformance";
 import { pushImage } from "@iri/oci/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { admin, cephEnv, cephSetup, run } from "./ceph-setup.js";
 import { eventually, type ProviderProcess, scratchDir, startProvider } from "./provider-process.js";
-
-const run = promisify(execFile);
-
-function cephEnv(): { monitors: string; keyring: string } {
-  const monitors = process.env.CEPH_MON_HOST;
-  const keyring = process.env.CEPH_ADMIN_KEYRING;
-  if (!monitors || !keyring) {
-    throw new Error(
-      "CEPH_MON_HOST and CEPH_ADMIN_KEYRING must be set: run `source <(bash scripts/services.sh env)`",
-    );
-  }
-  return { monitors, keyring };
-}
-
-async function admin(tool: "rbd" | "ceph", args: string[]): Promise<string> {
-  const { monitors, keyring } = cephEnv();
-  const { stdout } = await run(
-    tool,
-    ["--conf", "/dev/null", "-m", monitors, "--id", "admin", "--keyring", keyring, ...args],
-    {
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
-  return stdout;
-}
-
-/** A fresh pool with classes in it, an admin key file (0600) and the provider flags for them. */
-async function cephSetup(dir: string, name: string) {
-  const { monitors, keyring } = cephEnv();
-  const pool = `iri-e2e-${name}`;
-  const consumer = `iri-volume-e2e-${name}`;
-  await admin("ceph", ["osd", "pool", "create", pool, "8"]);
-  await admin("rbd", ["pool", "init", pool]);
-  const keyFile = join(dir, "admin.key");
-  writeFileSync(keyFile, readFileSync(keyring), { mode: 0o600 });
-  const classFile = join(dir, "classes.json");
-  writeFileSync(
-    classFile,
-    JSON.stringify([
-      { name: "standard", capabilities: { tps: 104857600, iops: 3000 }, settings: { pool } },
-      { name: "fast", capabilities: { tps: 262144000, iops: 15000 }, settings: { pool } },
-    ]),
-  );
-  const args = [
-    "--backend",
-    "ceph",
-    "--class-file",
-    classFile,
-    "--ceph-monitors",
-    monitors,
-    "--ceph-admin-key-file",
-    keyFile,
-    "--ceph-pool",
-    pool,
-    "--ceph-consumer-id",
-    consumer,
-    // The shared test cluster's OSD holds 4 GiB; the suites create many thin 1 GiB volumes.
-    "--overprovisioning-percent",
-    "10000",
-  ];
-  return {
-    pool,
-    args,
-    async remove() {
-      await admin("ceph", ["osd", "pool", "rm", pool, pool, "--yes-i-really-really-mean-it"]).catch(() => {});
-      await admin("ceph", ["auth", "del", `client.${consumer}`]).catch(() => {});
-    },
-  };
-}
 
 describe("volume provider on the ceph backend", () => {
   const scratch = scratchDir("volume-ceph");
