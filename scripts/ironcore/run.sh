@@ -43,7 +43,8 @@ make_certs() {
 	chmod 0600 "$dir/ca.key"
 	local loopback="DNS:localhost,IP:127.0.0.1"
 	issue_cert "$dir" kube-apiserver "" "$loopback,DNS:kubernetes.default.svc"
-	issue_cert "$dir" ironcore-apiserver "" "$loopback"
+	# kube-apiserver verifies an aggregated apiserver as <service>.<namespace>.svc, whatever address it dials.
+	issue_cert "$dir" ironcore-apiserver "" "$loopback,DNS:ironcore-apiserver.kube-system.svc"
 	issue_cert "$dir" machinepoollet "" "$loopback"
 	# system:masters: the test harness, the controller manager and the poollets act as cluster admins.
 	issue_cert "$dir" admin system:masters ""
@@ -201,7 +202,7 @@ cmd_up() {
 		--listen-peer-urls "http://127.0.0.1:$IRONCORE_ETCD_PEER_PORT" \
 		--initial-advertise-peer-urls "http://127.0.0.1:$IRONCORE_ETCD_PEER_PORT" \
 		--initial-cluster "iri-e2e=http://127.0.0.1:$IRONCORE_ETCD_PEER_PORT" \
-		--listen-metrics-urls "" --unsafe-no-fsync
+		--unsafe-no-fsync
 	wait_ready "$state" etcd "http://127.0.0.1:$IRONCORE_ETCD_PORT/health"
 
 	start_process "$state" kube-apiserver "$BIN/kube-apiserver" \
@@ -247,18 +248,18 @@ start_poollets() {
 	local state=$1 kubeconfig=$1/kubeconfig
 	: "${IRI_MACHINE_SOCKET:?must name the machine provider socket}" "${IRI_VOLUME_SOCKET:?}" "${IRI_BUCKET_SOCKET:?}"
 	start_process "$state" machinepoollet "$BIN/machinepoollet" \
-		--kubeconfig "$kubeconfig" --machine-pool-name "$IRONCORE_POOL_NAME" \
+		--kubeconfig "$kubeconfig" --machine-pool-name "$IRONCORE_POOL_NAME" --provider-id "iri-providers://machine" \
 		--machine-runtime-endpoint "unix://$IRI_MACHINE_SOCKET" \
 		--address "127.0.0.1:$IRONCORE_MACHINEPOOLLET_PORT" --cert-dir "$state/certs/machinepoollet-serving" \
 		--client-ca-file "$state/certs/ca.crt" \
 		--addresses-ip-override 127.0.0.1 --addresses-hostname-override localhost \
 		--metrics-bind-address 0 --health-probe-bind-address "127.0.0.1:$((IRONCORE_PROBE_PORT_BASE + 1))"
 	start_process "$state" volumepoollet "$BIN/volumepoollet" \
-		--kubeconfig "$kubeconfig" --volume-pool-name "$IRONCORE_POOL_NAME" \
+		--kubeconfig "$kubeconfig" --volume-pool-name "$IRONCORE_POOL_NAME" --provider-id "iri-providers://volume" \
 		--volume-runtime-endpoint "unix://$IRI_VOLUME_SOCKET" \
 		--metrics-bind-address 0 --health-probe-bind-address "127.0.0.1:$((IRONCORE_PROBE_PORT_BASE + 2))"
 	start_process "$state" bucketpoollet "$BIN/bucketpoollet" \
-		--kubeconfig "$kubeconfig" --bucket-pool-name "$IRONCORE_POOL_NAME" \
+		--kubeconfig "$kubeconfig" --bucket-pool-name "$IRONCORE_POOL_NAME" --provider-id "iri-providers://bucket" \
 		--bucket-runtime-endpoint "unix://$IRI_BUCKET_SOCKET" \
 		--metrics-bind-address 0 --health-probe-bind-address "127.0.0.1:$((IRONCORE_PROBE_PORT_BASE + 3))"
 	local i names=(machinepoollet volumepoollet bucketpoollet)
