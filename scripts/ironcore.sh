@@ -24,7 +24,8 @@ BIN=$CACHE/bin
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 IRONCORE_BINARIES=(ironcore-apiserver ironcore-controller-manager machinepoollet volumepoollet bucketpoollet)
-KUBE_BINARIES=(kube-apiserver kubectl)
+# No kubectl: the suite and `up` talk to the API over HTTPS (curl, node), which saves building kubectl's tree.
+KUBE_BINARIES=(kube-apiserver)
 ALL_BINARIES=(etcd "${KUBE_BINARIES[@]}" "${IRONCORE_BINARIES[@]}")
 
 log() { printf '[ironcore.sh] %s\n' "$*" >&2; }
@@ -64,7 +65,7 @@ build_kube() {
 			sed -n 's|^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/src/.*$|\t\1 => \1 '"$staging"'|p' "$modfile"
 			printf ')\n'
 		} >go.mod
-		printf 'package tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver/app"\n\t_ "k8s.io/kubectl/pkg/cmd"\n)\n' >tools.go
+		printf 'package tools\n\nimport _ "k8s.io/kubernetes/cmd/kube-apiserver/app"\n' >tools.go
 		nice -n 10 go mod tidy
 		for name in "${missing[@]}"; do
 			log "building $name $KUBE_VERSION"

@@ -135,42 +135,43 @@ wait_ready() {
 	done
 }
 
-kubectl_admin() { "$BIN/kubectl" --kubeconfig "$1/kubeconfig" "${@:2}"; }
+# The admin's HTTPS call to kube-apiserver: METHOD PATH [curl args…].
+kube_api() {
+	local state=$1 method=$2 path=$3
+	shift 3
+	curl -fsS --max-time 30 --cacert "$state/certs/ca.crt" --cert "$state/certs/admin.crt" \
+		--key "$state/certs/admin.key" -X "$method" "https://127.0.0.1:$IRONCORE_KUBE_PORT$path" "$@"
+}
+
+# Server-side apply of one JSON object (JSON is YAML), read from stdin, at PATH.
+kube_apply() {
+	kube_api "$1" PATCH "$2?fieldManager=iri-providers-e2e&force=true" \
+		-H 'Content-Type: application/apply-patch+yaml' --data-binary @- >/dev/null
+}
 
 # The IronCore API groups served by the aggregated apiserver, reached through an ExternalName Service
 # (kube-apiserver resolves it to localhost; no kube-proxy or endpoints needed).
 register_apiservices() {
 	local state=$1 group ca
 	ca=$(base64 -w0 <"$state/certs/ca.crt")
-	{
-		cat <<EOF
-apiVersion: v1
-kind: Service
-metadata: {name: ironcore-apiserver, namespace: kube-system}
-spec: {type: ExternalName, externalName: localhost}
+	kube_apply "$state" /api/v1/namespaces/kube-system/services/ironcore-apiserver <<EOF
+{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "ironcore-apiserver", "namespace": "kube-system"},
+ "spec": {"type": "ExternalName", "externalName": "localhost"}}
 EOF
-		for group in "${IRONCORE_API_GROUPS[@]}"; do
-			cat <<EOF
----
-apiVersion: apiregistration.k8s.io/v1
-kind: APIService
-metadata: {name: v1alpha1.$group.ironcore.dev}
-spec:
-  group: $group.ironcore.dev
-  version: v1alpha1
-  service: {namespace: kube-system, name: ironcore-apiserver, port: $IRONCORE_APISERVER_PORT}
-  caBundle: $ca
-  groupPriorityMinimum: 2000
-  versionPriority: 100
+	for group in "${IRONCORE_API_GROUPS[@]}"; do
+		kube_apply "$state" "/apis/apiregistration.k8s.io/v1/apiservices/v1alpha1.$group.ironcore.dev" <<EOF
+{"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService", "metadata": {"name": "v1alpha1.$group.ironcore.dev"},
+ "spec": {"group": "$group.ironcore.dev", "version": "v1alpha1", "caBundle": "$ca",
+  "service": {"namespace": "kube-system", "name": "ironcore-apiserver", "port": $IRONCORE_APISERVER_PORT},
+  "groupPriorityMinimum": 2000, "versionPriority": 100}}
 EOF
-		done
-	} | kubectl_admin "$state" apply -f - >/dev/null
+	done
 }
 
 wait_apiservices() {
 	local state=$1 group deadline=$((SECONDS + IRONCORE_START_TIMEOUT))
 	for group in "${IRONCORE_API_GROUPS[@]}"; do
-		until kubectl_admin "$state" get --raw "/apis/$group.ironcore.dev/v1alpha1" >/dev/null 2>&1; do
+		until kube_api "$state" GET "/apis/$group.ironcore.dev/v1alpha1" >/dev/null 2>&1; do
 			if ((SECONDS > deadline)); then
 				log "API group $group.ironcore.dev is not served; ironcore-apiserver log:"
 				tail -n 40 "$state/logs/ironcore-apiserver.log" >&2

@@ -27,6 +27,8 @@ const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const ironcoreScript = join(repoRoot, "scripts", "ironcore.sh");
 const POOL = "iri-e2e";
 const MiB = 1024 * 1024;
+/** scripts/ironcore/run.sh's kube-apiserver port (IRONCORE_KUBE_PORT). */
+const KUBE_PORT = process.env.IRONCORE_KUBE_PORT ?? "26443";
 
 function requireEnv(names: string[]): Record<string, string> {
   const missing = names.filter((n) => !process.env[n]);
@@ -140,14 +142,19 @@ describe("IronCore v0.5.0 poollets driving the providers on their real backends"
 
   beforeAll(async () => {
     // The binaries are built (or found in the cache) by `scripts/ironcore.sh build`, a check before this suite.
-    const { stdout } = await run("bash", [ironcoreScript, "bin", "kubectl"]);
+    await run("bash", [ironcoreScript, "bin", "ironcore-apiserver"]);
     mkdirSync(stateDir, { recursive: true });
     ceph = await cephSetup(scratch.dir, `ironcore-${suffix}`);
     args = { ...machineAndBucketArgs(scratch.dir), volume: ceph.args };
     guestImage = await pushTestGuest(buildTestGuest(), "iri-tests/ironcore-guest");
     await startProviders();
-    const { stdout: kubeconfig } = await ironcore("up");
-    kube = new Kube(stdout.trim(), kubeconfig.trim().split("\n").at(-1) as string);
+    await ironcore("up");
+    const certs = join(stateDir, "certs");
+    kube = new Kube(new URL(`https://127.0.0.1:${KUBE_PORT}`), {
+      ca: readFileSync(join(certs, "ca.crt")),
+      cert: readFileSync(join(certs, "admin.crt")),
+      key: readFileSync(join(certs, "admin.key")),
+    });
     await kube.apply(
       { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
       {
@@ -172,6 +179,7 @@ describe("IronCore v0.5.0 poollets driving the providers on their real backends"
   });
 
   afterAll(async () => {
+    kube?.close();
     await ironcore("down").catch(() => undefined);
     for (const p of Object.values(providers)) await p.kill("SIGTERM");
     await ceph?.remove();
@@ -201,7 +209,7 @@ describe("IronCore v0.5.0 poollets driving the providers on their real backends"
     spec: {
       volumeClassRef: { name: "standard" },
       volumePoolRef: { name: POOL },
-      resources: { storage: "256Mi" },
+      resources: { storage: "64Mi" },
       dataSource,
     },
   });
@@ -278,7 +286,7 @@ describe("IronCore v0.5.0 poollets driving the providers on their real backends"
   /** The guest's console through the Machine `exec` subresource: kube-apiserver → ironcore-apiserver → machinepoollet → provider. */
   async function consoleShell(): Promise<GuestShell> {
     const certs = join(stateDir, "certs");
-    const url = `wss://127.0.0.1:${process.env.IRONCORE_KUBE_PORT ?? "26443"}/apis/compute.ironcore.dev/v1alpha1/namespaces/${ns}/machines/vm/exec`;
+    const url = `wss://127.0.0.1:${KUBE_PORT}/apis/compute.ironcore.dev/v1alpha1/namespaces/${ns}/machines/vm/exec`;
     return GuestShell.open(() =>
       connectRemoteCommand(url, {
         ca: readFileSync(join(certs, "ca.crt")),
@@ -303,9 +311,9 @@ describe("IronCore v0.5.0 poollets driving the providers on their real backends"
     await waitFor("machines.compute.ironcore.dev", "vm", "Running", machineState("Running"), 300_000);
     const shell = await consoleShell();
     try {
-      // The restored 256 MiB Ceph volume, in 512-byte sectors, as the guest's second disk.
+      // The restored 64 MiB Ceph volume, in 512-byte sectors, as the guest's second disk.
       expect(await shell.waitFor("cat /sys/block/vdb/size", (out) => /^\d+$/.test(out), 120_000)).toBe(
-        String((256 * MiB) / 512),
+        String((64 * MiB) / 512),
       );
     } finally {
       shell.close();
