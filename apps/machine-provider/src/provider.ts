@@ -22,6 +22,8 @@ import type { machineSettings } from "./settings.js";
 export type MachineProviderSettings = SettingValues<typeof machineSettings>;
 
 export const RUNTIME_VERSION = "0.1.0";
+/** How often the host's CPUs and memory are read again for Status and admission. */
+const HOST_CAPACITY_REFRESH_MS = 60_000;
 const defaultClassFile = fileURLToPath(new URL("../config/machine-classes.json", import.meta.url));
 
 /** Wires store, backend, reconciler and the gRPC service; resolves once the provider serves. */
@@ -38,6 +40,9 @@ export async function startMachineProvider(settings: MachineProviderSettings): P
       routeBackend({ find: (id) => machines.get(id), notify: (id) => controller.enqueue(id) });
       const capacity = new MachineCapacity(classes, settings, backend, new ClassUsage(machines));
       await capacity.refresh();
+      const stopRefresh = capacity.refreshEvery(HOST_CAPACITY_REFRESH_MS, (err) =>
+        logger.warn({ error: (err as Error).message }, "host capacity could not be read; retried"),
+      );
       const streaming = backend.openConsole
         ? await startStreamingServer({
             address: settings.streamingAddress,
@@ -70,7 +75,10 @@ export async function startMachineProvider(settings: MachineProviderSettings): P
       };
       return {
         register: (router) => registerMachineRuntime(router, ctx),
-        close: async () => streaming?.close(),
+        close: async () => {
+          stopRefresh();
+          await streaming?.close();
+        },
       };
     },
   });

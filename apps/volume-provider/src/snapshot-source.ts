@@ -1,9 +1,6 @@
 import { failedPrecondition, notFound } from "@iri/runtime-kit";
+import { SNAPSHOT_NAME, SNAPSHOT_NAMESPACE, VOLUME_NAMESPACE } from "./poollet-labels.js";
 import type { SnapshotCollection, SnapshotRecord } from "./volume-store.js";
-
-const SNAPSHOT_NAME = "volumepoollet.ironcore.dev/volume-snapshot-name";
-const SNAPSHOT_NAMESPACE = "volumepoollet.ironcore.dev/volume-snapshot-namespace";
-const VOLUME_NAMESPACE = "volumepoollet.ironcore.dev/volume-namespace";
 
 /**
  * The snapshot a volume is restored from. The volumepoollet sends the Kubernetes VolumeSnapshot *name* as

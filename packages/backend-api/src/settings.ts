@@ -5,8 +5,10 @@
  * - `string`, `integer`, `boolean`, `octal` (a file mode such as 0660): the value as given.
  * - `secretFile`: the value is a file path; the setting resolves to the file's content (one trailing newline
  *   dropped), so that keys never sit in argv or the environment. An empty path resolves to "".
+ * - `stringList`: the flag may be repeated; every occurrence, the environment variable and the default are
+ *   comma-separated lists, joined. Empty elements are dropped, so "" is the empty list.
  */
-export type SettingKind = "string" | "integer" | "boolean" | "octal" | "secretFile";
+export type SettingKind = "string" | "integer" | "boolean" | "octal" | "secretFile" | "stringList";
 
 export interface SettingDefinition {
   /** Flag name without dashes, e.g. "socket-path". */
@@ -27,5 +29,7 @@ export type SettingValues<Defs extends SettingDefinitions> = {
     ? number
     : Defs[K]["kind"] extends "boolean"
       ? boolean
-      : string;
+      : Defs[K]["kind"] extends "stringList"
+        ? readonly string[]
+        : string;
 };

@@ -123,7 +123,13 @@ function routes(router: ConnectRouter) {
 }
 
 async function serve(
-  overrides: { shutdownGraceMs?: number; socketMode?: number; limits?: Partial<ServeLimits> } = {},
+  overrides: {
+    shutdownGraceMs?: number;
+    socketMode?: number;
+    limits?: Partial<ServeLimits>;
+    extraSocketPaths?: string[];
+    onLargeListResponse?: (method: string, bytes: number) => void;
+  } = {},
 ) {
   const server = await serveRuntime({
     socketPath: f.socketPath,
@@ -192,6 +198,46 @@ describe("serveRuntime socket handling", () => {
     writeFileSync(f.socketPath, "precious");
     await expect(serve()).rejects.toThrow("is not a socket");
     expect(readFileSync(f.socketPath, "utf8")).toBe("precious");
+  });
+
+  it("serves the same service on extra sockets, each with the mode, and removes them all on close", async () => {
+    const extra = [join(f.dir.path, "run", "iri-cephd.sock"), join(f.dir.path, "iri-virtd.sock")];
+    const server = await serve({ extraSocketPaths: extra, socketMode: 0o600 });
+    for (const path of [f.socketPath, ...extra]) {
+      const res = await createRuntimeClient(bucket.BucketRuntime, `unix://${path}`).version({});
+      expect(res.runtimeName).toBe("test");
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+    }
+    await server.close();
+    for (const path of [f.socketPath, ...extra]) expect(existsSync(path)).toBe(false);
+  });
+
+  it("refuses an extra socket path that is a file, binding none of them, and refuses a path given twice", async () => {
+    const taken = join(f.dir.path, "taken.sock");
+    writeFileSync(taken, "precious");
+    await expect(serve({ extraSocketPaths: [taken] })).rejects.toThrow("is not a socket");
+    expect(existsSync(f.socketPath)).toBe(false);
+    expect(readFileSync(taken, "utf8")).toBe("precious");
+    await expect(serve({ extraSocketPaths: [f.socketPath] })).rejects.toThrow("given twice");
+  });
+
+  it("lets in-flight calls on an extra socket finish before close resolves", async () => {
+    const extra = join(f.dir.path, "extra.sock");
+    const server = await serve({ extraSocketPaths: [extra] });
+    const slow = createRuntimeClient(bucket.BucketRuntime, `unix://${extra}`).createBucket({
+      bucket: { metadata: { id: "slow" } },
+    });
+    await waitFor(() => f.slowCallStarted, "the slow call to reach its handler");
+    let closed = false;
+    const closing = server.close().then(() => {
+      closed = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(closed).toBe(false);
+    f.release?.();
+    expect((await slow).bucket?.metadata?.id).toBe("slow");
+    await closing;
+    expect(existsSync(extra)).toBe(false);
   });
 
   it("removes its socket on close", async () => {
@@ -326,7 +372,8 @@ describe("serveRuntime logging and metrics", () => {
   });
 
   it("records the size of the last List response, and warns above 3 MiB", async () => {
-    await serve();
+    const large: [string, number][] = [];
+    await serve({ onLargeListResponse: (method, bytes) => large.push([method, bytes]) });
     const small = await client().listBuckets({});
     const smallBytes = toBinary(
       bucket.ListBucketsResponseSchema,
@@ -342,6 +389,7 @@ describe("serveRuntime logging and metrics", () => {
     const warning = f.log.lines().find((l) => String(l.msg).includes("4 MiB limit"));
     expect(warning).toMatchObject({ method: "ListBuckets" });
     expect(warning?.bytes).toBeGreaterThan(3 * 1024 * 1024);
+    expect(large).toEqual([["ListBuckets", warning?.bytes]]);
   });
 });
 

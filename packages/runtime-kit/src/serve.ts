@@ -7,7 +7,7 @@ import {
   type Http2ServerResponse,
   type ServerHttp2Session,
 } from "node:http2";
-import { connect, type Socket } from "node:net";
+import { connect, createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import type { DescMessage } from "@bufbuild/protobuf";
 import { type ConnectRouter, createContextValues } from "@connectrpc/connect";
@@ -23,6 +23,11 @@ import { resolveServeLimits, type ServeLimits } from "./serve-settings.js";
 export interface ServeOptions {
   /** Absolute path of the unix socket, e.g. /var/run/iri-machineprovider.sock. */
   socketPath: string;
+  /**
+   * Further sockets serving the same service (poollets of older IronCore releases look for other names).
+   * Each is bound, checked and removed like socketPath, and has its own maxConnections.
+   */
+  extraSocketPaths?: readonly string[];
   /** Permission bits of the socket; default 0o660 (owner and group, i.e. the poollet's group). */
   socketMode?: number;
   logger: Logger;
@@ -33,6 +38,8 @@ export interface ServeOptions {
   shutdownGraceMs?: number;
   /** Transport limits (see serveSettings); each one not given takes its default. */
   limits?: Partial<ServeLimits>;
+  /** Called (after the warning is logged) for each List response above LIST_WARN_BYTES. */
+  onLargeListResponse?: (method: string, bytes: number) => void;
 }
 
 export interface RunningServer {
@@ -44,7 +51,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** gRPC List responses above this are logged: grpc-go clients (the poollets) refuse more than 4 MiB. */
+/** gRPC List responses above this are warned about: grpc-go clients (the poollets) refuse more than 4 MiB. */
 const LIST_WARN_BYTES = 3 * 1024 * 1024;
 /** The length-prefix of one gRPC message on the wire. */
 const GRPC_ENVELOPE_BYTES = 5;
@@ -60,10 +67,16 @@ const PROBE_TIMEOUT_MS = 1000;
  */
 export async function serveRuntime(options: ServeOptions): Promise<RunningServer> {
   const { socketPath, logger, metrics } = options;
+  const socketPaths = [socketPath, ...(options.extraSocketPaths ?? [])];
+  if (new Set(socketPaths).size !== socketPaths.length) {
+    throw new Error(`a socket path is given twice: ${socketPaths.join(", ")}`);
+  }
   const graceMs = options.shutdownGraceMs ?? 10_000;
   const limits = resolveServeLimits(options.limits);
-  await mkdir(dirname(socketPath), { recursive: true });
-  await refuseIfTaken(socketPath);
+  for (const path of socketPaths) {
+    await mkdir(dirname(path), { recursive: true });
+    await refuseIfTaken(path);
+  }
 
   const shutdown = new AbortController();
   // Every in-flight call listens on this signal; Node's default cap of 10 listeners would warn under load.
@@ -130,33 +143,39 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
         { method, bytes },
         "List response above 3 MiB, near the 4 MiB limit of grpc-go clients (the poollets)",
       );
+      options.onLargeListResponse?.(method, bytes);
     }
   }
 
-  const tempPath = join(dirname(socketPath), `.iri-${process.pid}-${randomBytes(4).toString("hex")}.sock`);
-  let ours: { dev: number; ino: number };
+  // The extra sockets hand their connections to the one HTTP/2 server: same handler, limits and sessions.
+  const listeners: NetServer[] = [
+    server,
+    ...socketPaths.slice(1).map(() => {
+      const extra = createNetServer((socket) => server.emit("connection", socket));
+      extra.maxConnections = limits.maxConnections;
+      return extra;
+    }),
+  ];
+  const bound: { path: string; ours: { dev: number; ino: number } }[] = [];
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(tempPath, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    await chmod(tempPath, options.socketMode ?? 0o660);
-    ours = await stat(tempPath);
-    await rename(tempPath, socketPath);
+    for (const [i, listener] of listeners.entries()) {
+      const path = socketPaths[i] as string;
+      bound.push({ path, ours: await bindSocket(listener, path, options.socketMode ?? 0o660) });
+    }
   } catch (err) {
-    server.close();
-    await rm(tempPath, { force: true });
+    for (const listener of listeners) listener.close();
+    for (const b of bound) await removeIfOurs(b.path, b.ours);
     throw err;
   }
   server.on("error", (err) => logger.error({ err }, "grpc server error"));
-  logger.info({ socketPath }, "serving gRPC");
+  logger.info({ socketPaths }, "serving gRPC");
 
   let closing: Promise<void> | undefined;
   const close = async () => {
-    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Each listener's close waits for the connections it accepted, so all of them together mean drained.
+    const drained = Promise.all(
+      listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))),
+    ).then(() => undefined);
     // GOAWAY: clients open no new streams; each session ends once its in-flight calls have answered.
     for (const session of sessions) session.close();
     let timer: NodeJS.Timeout | undefined;
@@ -171,8 +190,8 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
       await drained;
     }
     clearTimeout(timer);
-    await removeIfOurs(socketPath, ours);
-    logger.info({ socketPath }, "gRPC server closed");
+    for (const b of bound) await removeIfOurs(b.path, b.ours);
+    logger.info({ socketPaths }, "gRPC server closed");
   };
   return {
     socketPath,
@@ -181,6 +200,34 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
       return closing;
     },
   };
+}
+
+/**
+ * Binds under a temporary name, sets the mode, then renames into place: the socket is never reachable with the
+ * wrong permissions and a stale one is replaced atomically. Returns the identity of the socket file it made.
+ */
+async function bindSocket(
+  listener: NetServer,
+  socketPath: string,
+  mode: number,
+): Promise<{ dev: number; ino: number }> {
+  const tempPath = join(dirname(socketPath), `.iri-${process.pid}-${randomBytes(4).toString("hex")}.sock`);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      listener.once("error", reject);
+      listener.listen(tempPath, () => {
+        listener.off("error", reject);
+        resolve();
+      });
+    });
+    await chmod(tempPath, mode);
+    const ours = await stat(tempPath);
+    await rename(tempPath, socketPath);
+    return ours;
+  } catch (err) {
+    await rm(tempPath, { force: true });
+    throw err;
+  }
 }
 
 async function refuseIfTaken(socketPath: string): Promise<void> {

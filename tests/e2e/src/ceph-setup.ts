@@ -1,4 +1,5 @@
-// The shared loopback Ceph cluster for e2e tests: admin commands and a fresh pool with classes per test.
+// The shared loopback Ceph cluster as the volume provider's e2e suites use it: the admin CLI, and a fresh pool
+// with classes, an admin key file and the provider flags for them.
 import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

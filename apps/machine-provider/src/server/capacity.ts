@@ -4,9 +4,10 @@ import type { ClassUsage } from "../class-usage.js";
 import { type CapacityPolicy, classTotals, type MachineClassConfig } from "../machine-classes.js";
 
 /**
- * The host's machine capacity. Host resources are read from the backend at start and on every Status call
- * (they hardly change); the admission check in CreateMachine works on the last reading, synchronously, so
- * that it and the reservation it makes cannot interleave with another create.
+ * The host's machine capacity. Host resources are read from the backend at start and then in the background
+ * (they hardly change); Status and the admission check in CreateMachine both work on the last reading,
+ * synchronously: Status never waits on the host (the machinepoollet marks the pool unhealthy when Status takes
+ * 5 s), and admission and the reservation it makes cannot interleave with another create.
  */
 export class MachineCapacity {
   #host: HostCapacity | undefined;
@@ -17,6 +18,13 @@ export class MachineCapacity {
     private readonly backend: MachineBackend,
     private readonly usage: ClassUsage,
   ) {}
+
+  /** Re-reads the host's resources every `ms` (unref'd); returns a function that stops it. */
+  refreshEvery(ms: number, onError: (err: unknown) => void): () => void {
+    const timer = setInterval(() => this.refresh().catch(onError), ms);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
 
   /** Reads the host's resources again. */
   async refresh(): Promise<void> {

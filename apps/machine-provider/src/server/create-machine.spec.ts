@@ -257,3 +257,14 @@ it("counts local disks against the host's disk budget: ResourceExhausted with th
   expect((grow as ProviderError).code).toBe(Code.ResourceExhausted);
   expect(ctx.diskBudget.perClass().get("one-cpu")).toBe(3n * GiB);
 });
+
+it("answers Status from memory, without asking the host (a hung host must not fail the poollet's 5 s probe)", async () => {
+  let asked = 0;
+  ctx.backend.hostCapacity = () => {
+    asked++;
+    return new Promise(() => {});
+  };
+  await createMachine(ctx, request(1));
+  expect(status(ctx, create(machine.StatusRequestSchema)).machineClassStatus?.[0]?.quantity).toBe(2n);
+  expect(asked).toBe(0);
+});

@@ -1,9 +1,9 @@
 import { create, equals, type MessageInitShape } from "@bufbuild/protobuf";
 import { volume } from "@iri/api";
 import { createRecord, invalidArgument, validateStringMap } from "@iri/runtime-kit";
+import { resolveSnapshotVolume } from "../snapshot-volume.js";
 import { BACKEND_FINALIZER, toVolumeSnapshot } from "../volume-store.js";
 import type { VolumeServerContext } from "./context.js";
-import { getLiveVolume } from "./lookup.js";
 
 export async function createVolumeSnapshot(
   ctx: VolumeServerContext,
@@ -12,20 +12,23 @@ export async function createVolumeSnapshot(
   const spec = req.volumeSnapshot?.spec;
   if (!req.volumeSnapshot || !spec) throw invalidArgument("volume_snapshot.spec must be set");
   const metadata = req.volumeSnapshot.metadata;
-  validateStringMap(metadata?.labels ?? {}, "metadata.labels");
+  const labels = { ...metadata?.labels };
+  validateStringMap(labels, "metadata.labels");
   validateStringMap(metadata?.annotations ?? {}, "metadata.annotations");
-  getLiveVolume(ctx, spec.volumeId, "spec.volume_id");
+  // Stored with the volume's id, whichever way the caller named it, so the reconciler needs no second lookup.
+  const source = resolveSnapshotVolume(ctx.volumes, spec.volumeId, labels);
+  const storedSpec = create(volume.VolumeSnapshotSpecSchema, { volumeId: source.metadata.id });
 
   const record = await createRecord(ctx.snapshots, {
     requestedId: metadata?.id ?? "",
-    labels: { ...metadata?.labels },
+    labels,
     annotations: { ...metadata?.annotations },
     finalizers: [BACKEND_FINALIZER],
-    spec,
+    spec: storedSpec,
     status: create(volume.VolumeSnapshotStatusSchema, {
       state: volume.VolumeSnapshotState.VOLUME_SNAPSHOT_PENDING,
     }),
-    isSameRequest: (existing) => equals(volume.VolumeSnapshotSpecSchema, existing.spec, spec),
+    isSameRequest: (existing) => equals(volume.VolumeSnapshotSpecSchema, existing.spec, storedSpec),
   });
   return { volumeSnapshot: toVolumeSnapshot(record) };
 }

@@ -8,6 +8,7 @@ import {
   recordRefusedCreate,
   validateStringMap,
 } from "@iri/runtime-kit";
+import { withLegacyImage } from "../legacy-image.js";
 import { resolveSnapshot } from "../snapshot-source.js";
 import { BACKEND_FINALIZER, toVolume } from "../volume-store.js";
 import type { VolumeServerContext } from "./context.js";
@@ -17,8 +18,8 @@ export async function createVolume(
   ctx: VolumeServerContext,
   req: volume.CreateVolumeRequest,
 ): Promise<MessageInitShape<typeof volume.CreateVolumeResponseSchema>> {
-  const spec = req.volume?.spec;
-  if (!req.volume || !spec) throw invalidArgument("volume.spec must be set");
+  if (!req.volume?.spec) throw invalidArgument("volume.spec must be set");
+  const spec = withLegacyImage(req.volume.spec);
   const metadata = req.volume.metadata;
   const labels = { ...metadata?.labels };
   validateStringMap(labels, "metadata.labels");

@@ -2,15 +2,15 @@ import { failedPrecondition, notFound, requireNonEmpty } from "@iri/runtime-kit"
 import type { SnapshotRecord, VolumeRecord } from "../volume-store.js";
 import type { VolumeServerContext } from "./context.js";
 
-export function getVolume(ctx: VolumeServerContext, volumeId: string, field = "volume_id"): VolumeRecord {
-  requireNonEmpty(volumeId, field);
+export function getVolume(ctx: VolumeServerContext, volumeId: string): VolumeRecord {
+  requireNonEmpty(volumeId, "volume_id");
   const record = ctx.volumes.get(volumeId);
   if (!record) throw notFound(`volume ${JSON.stringify(volumeId)} not found`);
   return record;
 }
 
-export function getLiveVolume(ctx: VolumeServerContext, volumeId: string, field = "volume_id"): VolumeRecord {
-  const record = getVolume(ctx, volumeId, field);
+export function getLiveVolume(ctx: VolumeServerContext, volumeId: string): VolumeRecord {
+  const record = getVolume(ctx, volumeId);
   if (record.metadata.deletedAt !== 0n)
     throw failedPrecondition(`volume ${JSON.stringify(volumeId)} is being deleted`);
   return record;

@@ -19,6 +19,7 @@ import { EventRecorder, type InvolvedObject } from "../events.js";
 import { createLogger, type Logger } from "../logging.js";
 import { ProviderMetrics } from "../metrics.js";
 import { type OpsServer, startOpsServer } from "../ops-server.js";
+import { largeListEvents } from "../records/large-list-event.js";
 import { loadOrCreateKey } from "../secrets/key-file.js";
 import { type RunningServer, serveRuntime } from "../serve.js";
 import { DEFAULT_SERVE_LIMITS, type ServeLimits } from "../serve-settings.js";
@@ -26,6 +27,7 @@ import { DEFAULT_SERVE_LIMITS, type ServeLimits } from "../serve-settings.js";
 /** The settings every provider shares (see commonSettings). */
 export interface HostSettings extends ServeLimits {
   socketPath: string;
+  extraSocketPaths: readonly string[];
   socketMode: number;
   stateDir: string;
   opsAddress: string;
@@ -205,12 +207,14 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
     if (wiring.close) cleanups.push(wiring.close);
     const server: RunningServer = await serveRuntime({
       socketPath: settings.socketPath,
+      extraSocketPaths: settings.extraSocketPaths,
       socketMode: settings.socketMode,
       logger,
       metrics,
       shutdownGraceMs: settings.shutdownGraceMs,
       limits: pickServeLimits(settings),
       register: wiring.register,
+      onLargeListResponse: largeListEvents(events, options.name),
     });
     // Stopped first on close: no call may reach a store that is closing.
     cleanups.push(async () => {

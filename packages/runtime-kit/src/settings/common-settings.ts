@@ -16,6 +16,14 @@ export function commonSettings(runtime: RuntimeKind) {
       default: `/var/run/iri-${runtime}provider.sock`,
       description: "Unix socket the IRI gRPC service listens on (a stale socket is replaced).",
     },
+    extraSocketPaths: {
+      flag: "extra-socket-path",
+      env: env("EXTRA_SOCKET_PATHS"),
+      kind: "stringList",
+      default: "",
+      description:
+        "Further unix sockets serving the same service, for poollets of older IronCore releases that look elsewhere (README: compatibility). Repeatable; the environment variable is comma-separated.",
+    },
     socketMode: {
       flag: "socket-mode",
       env: env("SOCKET_MODE"),

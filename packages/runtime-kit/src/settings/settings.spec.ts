@@ -66,6 +66,19 @@ describe("parseSettings", () => {
     );
   });
 
+  it("collects a repeated list flag, and reads a list from the environment comma-separated", () => {
+    expect(parseSettings(defs, [], {}).extraSocketPaths).toEqual([]);
+    const flags = ["--extra-socket-path", "/var/run/iri-cephd.sock", "--extra-socket-path=/run/b.sock"];
+    const env = { IRI_VOLUME_PROVIDER_EXTRA_SOCKET_PATHS: "/env/a.sock,/env/b.sock" };
+    expect(parseSettings(defs, flags, env).extraSocketPaths).toEqual([
+      "/var/run/iri-cephd.sock",
+      "/run/b.sock",
+    ]);
+    expect(parseSettings(defs, [], env).extraSocketPaths).toEqual(["/env/a.sock", "/env/b.sock"]);
+    // A single-valued flag given twice: the last one wins.
+    expect(parseSettings(defs, ["--workers", "2", "--workers", "3"], {}).workers).toBe(3);
+  });
+
   it("refuses integers below a setting's minimum", () => {
     expect(() => parseSettings(defs, ["--workers", "0"], {})).toThrow(/at least 1/);
   });

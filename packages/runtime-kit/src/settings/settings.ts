@@ -9,7 +9,10 @@ export class SettingsError extends Error {
   override readonly name = "SettingsError";
 }
 
-/** Precedence: flag, then environment variable, then default. Unknown flags are errors. */
+/**
+ * Precedence: flag, then environment variable, then default. Unknown flags are errors. A repeated flag: the last
+ * one wins, except for a `stringList`, which collects every occurrence.
+ */
 export function parseSettings<Defs extends SettingDefinitions>(
   definitions: Defs,
   argv: readonly string[],
@@ -18,7 +21,7 @@ export function parseSettings<Defs extends SettingDefinitions>(
   const byFlag = new Map<string, [string, SettingDefinition]>();
   for (const [key, def] of Object.entries(definitions)) byFlag.set(def.flag, [key, def]);
 
-  const fromFlags = new Map<string, string>();
+  const fromFlags = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
     const m = /^--([a-z0-9-]+)(?:=(.*))?$/s.exec(arg);
@@ -34,13 +37,16 @@ export function parseSettings<Defs extends SettingDefinitions>(
         if (value === undefined) throw new SettingsError(`flag --${m[1]} needs a value`);
       }
     }
-    fromFlags.set(entry[0], value);
+    fromFlags.set(entry[0], [...(fromFlags.get(entry[0]) ?? []), value]);
   }
 
-  const values: Record<string, string | number | boolean> = {};
+  const values: Record<string, string | number | boolean | readonly string[]> = {};
   for (const [key, def] of Object.entries(definitions)) {
-    const raw = fromFlags.get(key) ?? env[def.env] ?? def.default;
-    values[key] = convert(def, raw);
+    const given = fromFlags.get(key) ?? [env[def.env] ?? def.default];
+    values[key] =
+      def.kind === "stringList"
+        ? given.flatMap((v) => v.split(",")).filter((v) => v !== "")
+        : convert(def, given.at(-1) ?? "");
   }
   return values as SettingValues<Defs>;
 }
@@ -48,6 +54,7 @@ export function parseSettings<Defs extends SettingDefinitions>(
 function convert(def: SettingDefinition, raw: string): string | number | boolean {
   switch (def.kind) {
     case "string":
+    case "stringList": // not reached: parseSettings splits lists itself
       return raw;
     case "integer": {
       if (!/^-?\d+$/.test(raw))
