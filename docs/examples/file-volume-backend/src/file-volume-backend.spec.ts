@@ -32,6 +32,7 @@ function intent(id: string, storageBytes: bigint, more: Partial<VolumeIntent> = 
 const operation = {
   signal: new AbortController().signal,
   generation: 1n,
+  tag: { lineage: "example", generation: 1 },
   lastObservation: undefined,
   placement: undefined,
   event: () => {},
