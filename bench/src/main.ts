@@ -67,10 +67,11 @@ async function main(): Promise<number> {
         missed ||= options.suite === "volume";
       } else {
         const sizes = options.quick
-          ? { rootfsBytes: 8 << 20, clones: 5 }
-          : { rootfsBytes: 96 << 20, clones: 50 };
+          ? { rootfsBytes: 8 << 20, clones: 5, burst: 10, burstConcurrency: 16 }
+          : { rootfsBytes: 96 << 20, clones: 50, burst: 200, burstConcurrency: 16 };
         console.log(
-          `volume provider, ceph backend: populating a ${sizes.rootfsBytes >> 20} MiB image, then ${sizes.clones} clones …`,
+          `volume provider, ceph backend: populating two ${sizes.rootfsBytes >> 20} MiB images, ${sizes.clones} clones, ` +
+            `bursts of ${sizes.burst} volumes, a kill -9 …`,
         );
         mkdirSync(join(dir, "volume"));
         const lines = volumeVerdictLines(await measureVolumes(env, dir, sizes));

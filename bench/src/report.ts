@@ -11,6 +11,8 @@ export const TARGETS = {
   listRatio: 1.5,
   createsPerSecond: 1000,
   rssBytes: 150 * 2 ** 20,
+  /** Status while 64 callers create: the machinepoollet gives it 5 s and marks the pool unhealthy after. */
+  statusP99Ms: 50,
   /** Create → first console byte ≤ bootRatio × a bare QEMU boot + bootSlackSeconds. */
   bootRatio: 1.2,
   bootSlackSeconds: 0.3,
@@ -21,6 +23,7 @@ export interface Verdict {
     | "list-10k"
     | "list-10k-raw"
     | "durable-creates"
+    | "status-p99-machine"
     | "rss-10k"
     | "rss-after-churn"
     | "machine-boot"
@@ -59,6 +62,12 @@ export function verdicts(
         `${int(creates.perSecond)}/s, ${int(creates.survived)} of ${int(creates.acknowledged)} acknowledged ` +
         `survived kill -9${allSurvived ? "" : ` (lost e.g. ${creates.lostExamples.join(", ")})`}`,
       target: `≥ ${int(TARGETS.createsPerSecond)}/s, all survive`,
+    },
+    {
+      name: "status-p99-machine",
+      pass: creates.statusP99Ms <= TARGETS.statusP99Ms,
+      measured: `${ms(creates.statusP99Ms)} over ${int(creates.statusCalls)} calls while ${int(creates.acknowledged)} machines were created`,
+      target: `≤ ${TARGETS.statusP99Ms} ms`,
     },
     {
       name: "rss-10k",

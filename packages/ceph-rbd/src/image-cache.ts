@@ -19,7 +19,7 @@ import {
 import { Counter, Gauge } from "prom-client";
 import { type BackendDeps, notifyWhenSettled } from "./backend-deps.js";
 import { Meta } from "./names.js";
-import { sparseDiffStream } from "./rbd-diff-stream.js";
+import { populateFromBlob } from "./rootfs-population.js";
 import { formatBytes, roundVolumeBytes } from "./sizes.js";
 import type { VolumeSource } from "./volume-apply.js";
 
@@ -39,7 +39,7 @@ interface Progress {
 
 /**
  * IronCore images as RBD clone parents: the rootfs of each manifest digest is written once per pool into
- * `<p>-img-<owner>-<hex>` (tagged before any data lands, streamed and sparse through `rbd import-diff`), gets a
+ * `<p>-img-<owner>-<hex>` (tagged before any data lands, streamed through one `rbd import-diff`, which keeps it sparse), gets a
  * protected snapshot, and every volume is a clone of it. One population per pool and digest runs as a
  * background job; waiting volumes get `notDone` with progress, never a blocked worker.
  */
@@ -184,17 +184,20 @@ export class ImageCache {
         .catch((error: unknown) => {
           throw registryFailure(error, `${image.reference.registry}/${image.reference.repository}`);
         });
-      const stream = sparseDiffStream(blob, {
+      await populateFromBlob(rbd, blob, {
+        pool,
+        image: name,
         imageBytes,
+        bytes: rootfs.size,
         // import-diff makes the snapshot once the stream ended well: one rbd call less.
-        toSnapshot: this.deps.names.cacheSnapshot,
+        snapshot: this.deps.names.cacheSnapshot,
+        signal: job.signal,
         onProgress: (bytes) => {
           const seconds = Math.max((Date.now() - started) / 1000, 0.001);
           job.progress({ bytes, total: rootfs.size, bytesPerSecond: bytes / seconds });
           this.populationBytes.set({ pool, digest }, bytes);
         },
       });
-      await rbd.importDiff(pool, name, stream, job.signal);
       await rbd.protectSnapshot(pool, name, this.deps.names.cacheSnapshot, job.signal);
       await rbd.setMetadata(pool, name, Meta.cacheState, "ready", job.signal);
       this.populations.inc({ result: "succeeded" });
