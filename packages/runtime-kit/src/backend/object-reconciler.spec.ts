@@ -87,6 +87,18 @@ const add = (id: string) =>
 const reasons = (id: string) => events.list({ id }).map((e) => `${e.spec?.type}/${e.spec?.reason}`);
 
 describe("objectReconciler", () => {
+  it("writes status, backend state and the transition's event in one commit", async () => {
+    await add("a");
+    const before = db.stats();
+    await r.reconcile("a", signal);
+    await events.flush();
+    const after = db.stats();
+    expect(after.writes - before.writes).toBe(3);
+    expect(after.commits - before.commits).toBe(1);
+    expect(things.get("a")?.status).toEqual({ state: "Ready" });
+    expect(reasons("a")).toEqual(["Normal/Ready"]);
+  });
+
   it("writes the observation, records the transition once, and keeps the placement for later calls", async () => {
     await add("t1");
     await r.reconcile("t1", signal);
