@@ -56,10 +56,12 @@ export async function startVolumeProvider(settings: VolumeProviderSettings): Pro
         },
       });
       const capacity = new VolumeCapacity(classes, volumes, backend, settings.overprovisioningPercent);
-      // Without a reading nothing can be admitted: read now, and again every minute (and on every Status).
+      // Without a reading nothing can be admitted: read now, and again every minute (and on every Status). Not
+      // awaited: after a restart the provider serves from its store at once (List, Status, Delete) instead of
+      // waiting for Ceph; a create before the first reading answers Unavailable and is retried by the poollet.
       const capacityUnknown = (err: unknown) =>
         logger.warn({ error: (err as Error).message }, "pool capacity could not be read; retried");
-      await capacity.refresh().catch(capacityUnknown);
+      capacity.refresh().catch(capacityUnknown);
       const stopRefresh = capacity.refreshEvery(CAPACITY_REFRESH_MS, capacityUnknown);
       const ctx: VolumeServerContext = {
         volumes,
