@@ -9,7 +9,7 @@ import {
   PermanentBackendError,
   type RemoveOutcome,
 } from "@iri/backend-api";
-import { type Collection, type Database, jsonCodec, openDatabase } from "@iri/store";
+import { type Collection, jsonCodec, openDatabase, type SqliteDatabase } from "@iri/store";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EventRecorder } from "../events.js";
 import { createLogger } from "../logging.js";
@@ -22,7 +22,7 @@ type Obs = { state: string; progress?: number };
 
 const FINALIZER = "test/backend";
 let dir: string;
-let db: Database;
+let db: SqliteDatabase;
 let things: Collection<Spec, Status>;
 let events: EventRecorder;
 let clock: number;
