@@ -1,10 +1,17 @@
 import { Readable } from "node:stream";
 import type { Rbd } from "./cli/rbd.js";
 
+/**
+ * Bytes per `w` record: one RBD object (4 MiB by default). `rbd import-diff` reads a whole record before it
+ * writes it, so one record for the whole blob would first read everything and only then write; per object,
+ * reading the next record overlaps with writing the last.
+ */
+const RECORD_BYTES = 4 * 1024 * 1024;
+
 export interface ExtentDiff {
   /** The image size the stream declares. */
   readonly imageBytes: bigint;
-  /** The blob's length: its bytes are written from offset 0 as one extent. */
+  /** The blob's length: its bytes are written from offset 0. */
   readonly bytes: number;
   /** Created by `rbd import-diff` once the whole stream was written, so never on a cut or corrupt one. */
   readonly snapshot?: string;
@@ -22,8 +29,8 @@ export interface RootfsPopulation extends ExtentDiff {
 
 /**
  * Writes a rootfs blob into an RBD image with one `rbd import-diff -` call, the blob's bytes passed straight
- * through (no copy, no scan in Node): the stream is an `rbd diff v1` header declaring the whole blob as one
- * extent, the blob, and the end record. `rbd import-diff` skips runs of zeros itself (`--sparse-size`, 4 KiB
+ * through (no copy, no scan in Node): the stream is an `rbd diff v1` header, the blob cut into records of one
+ * RBD object each (views of its chunks), and the end record. `rbd import-diff` skips runs of zeros itself (`--sparse-size`, 4 KiB
  * by default, as `rbd import`), so a half-empty filesystem stays thin.
  *
  * `blob` must fail (rather than end) when its content is not what was asked for — `OciClient.openBlob`'s
@@ -43,7 +50,7 @@ export async function populateFromBlob(
   await rbd.importDiff(target.pool, target.image, stream, target.signal);
 }
 
-/** The `rbd diff v1` stream that writes `blob` at offset 0 (see populateFromBlob). */
+/** The `rbd diff v1` stream that writes `blob` at offset 0, 4 MiB per record (see populateFromBlob). */
 export async function* singleExtentDiff(
   blob: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   target: ExtentDiff,
@@ -51,15 +58,26 @@ export async function* singleExtentDiff(
   if (BigInt(target.bytes) > target.imageBytes) {
     throw new Error(`the blob holds ${target.bytes} bytes, more than the ${target.imageBytes}-byte image`);
   }
-  yield diffHeader(target.snapshot, target.imageBytes, target.bytes);
+  yield diffHeader(target.snapshot, target.imageBytes);
   let written = 0;
+  // Bytes the current `w` record still expects.
+  let recordLeft = 0;
   for await (const chunk of blob) {
-    written += chunk.byteLength;
-    // The extent's length is declared up front: a byte more would be read as the next record.
-    if (written > target.bytes) {
+    // The record lengths are declared up front: a byte more would be read as the next record.
+    if (written + chunk.byteLength > target.bytes) {
       throw new Error(`the blob is longer than its declared ${target.bytes} bytes`);
     }
-    yield chunk;
+    for (let at = 0; at < chunk.byteLength; ) {
+      if (recordLeft === 0) {
+        recordLeft = Math.min(RECORD_BYTES, target.bytes - written);
+        yield writeRecord(written, recordLeft);
+      }
+      const piece = at === 0 && chunk.byteLength <= recordLeft ? chunk : chunk.subarray(at, at + recordLeft);
+      yield piece;
+      at += piece.byteLength;
+      written += piece.byteLength;
+      recordLeft -= piece.byteLength;
+    }
     target.onProgress?.(written);
   }
   if (written !== target.bytes) {
@@ -68,7 +86,7 @@ export async function* singleExtentDiff(
   yield Buffer.from("e", "latin1");
 }
 
-function diffHeader(snapshot: string | undefined, imageBytes: bigint, bytes: number): Buffer {
+function diffHeader(snapshot: string | undefined, imageBytes: bigint): Buffer {
   const banner = Buffer.from("rbd diff v1\n", "latin1");
   const toSnapshot: Buffer[] = [];
   if (snapshot !== undefined) {
@@ -81,9 +99,13 @@ function diffHeader(snapshot: string | undefined, imageBytes: bigint, bytes: num
   const size = Buffer.alloc(9);
   size.write("s", 0, "latin1");
   size.writeBigUInt64LE(imageBytes, 1);
-  const extent = Buffer.alloc(17);
-  extent.write("w", 0, "latin1");
-  extent.writeBigUInt64LE(0n, 1);
-  extent.writeBigUInt64LE(BigInt(bytes), 9);
-  return Buffer.concat([banner, ...toSnapshot, size, extent]);
+  return Buffer.concat([banner, ...toSnapshot, size]);
+}
+
+function writeRecord(offset: number, length: number): Buffer {
+  const record = Buffer.alloc(17);
+  record.write("w", 0, "latin1");
+  record.writeBigUInt64LE(BigInt(offset), 1);
+  record.writeBigUInt64LE(BigInt(length), 9);
+  return record;
 }
