@@ -68,7 +68,8 @@ describe("singleExtentDiff", () => {
     for (let i = 0; i < blob.length; i += 4093) blob[i] = (i % 251) + 1;
     const chunks: Buffer[] = [];
     for (let at = 0, i = 0; at < blob.length; i++) {
-      const next = Math.min(blob.length, at + [1, 65_536, 3 * mib + 7, 333_333][i % 4]!);
+      const size = [1, 65_536, 3 * mib + 7, 333_333][i % 4] as number;
+      const next = Math.min(blob.length, at + size);
       chunks.push(blob.subarray(at, next));
       at = next;
     }
