@@ -66,9 +66,12 @@ async function main(): Promise<number> {
         console.log(`NOT RUN volume-population, volume-clones: ${env}`);
         missed ||= options.suite === "volume";
       } else {
-        const sizes = options.quick
-          ? { rootfsBytes: 8 << 20, clones: 5, burst: 10, burstConcurrency: 16 }
-          : { rootfsBytes: 96 << 20, clones: 50, burst: 200, burstConcurrency: 16 };
+        const sizes = {
+          rootfsBytes: options.quick ? 8 << 20 : 96 << 20,
+          clones: options.clones,
+          burst: options.burst,
+          burstConcurrency: 16,
+        };
         console.log(
           `volume provider, ceph backend: populating two ${sizes.rootfsBytes >> 20} MiB images, ${sizes.clones} clones, ` +
             `bursts of ${sizes.burst} volumes, a kill -9 …`,
