@@ -101,16 +101,21 @@ function parseFlags(argv: readonly string[]) {
   for (const name of only) {
     if (!(name in SUITES)) throw new Error(`--only: unknown suite ${JSON.stringify(name)}`);
   }
-  // Everything that is not one of our own flags goes to main.js, in order, values included.
+  // Everything that is not one of our own flags goes to main.js, in order, values included. Unknown to
+  // parseArgs, `--clones 20` is a flag and a positional: the positional is the flag's value.
   const own = new Set(["only", "strict", "quick", "help"]);
   const mainFlags: string[] = [];
-  for (const token of tokens ?? []) {
+  let previous: (typeof tokens)[number] | undefined;
+  for (const token of tokens) {
     if (token.kind === "option" && !own.has(token.name)) {
       mainFlags.push(token.rawName);
       if (token.value !== undefined) mainFlags.push(token.value);
     } else if (token.kind === "positional") {
-      throw new Error(`unexpected argument ${JSON.stringify(token.value)}`);
+      const valueOf = previous?.kind === "option" && !own.has(previous.name) && previous.value === undefined;
+      if (!valueOf) throw new Error(`unexpected argument ${JSON.stringify(token.value)}`);
+      mainFlags.push(token.value);
     }
+    previous = token;
   }
   return {
     only,
