@@ -111,8 +111,8 @@ function parseFlags(argv: readonly string[]) {
       mainFlags.push(token.rawName);
       if (token.value !== undefined) mainFlags.push(token.value);
     } else if (token.kind === "positional") {
-      const valueOf = previous?.kind === "option" && !own.has(previous.name) && previous.value === undefined;
-      if (!valueOf) throw new Error(`unexpected argument ${JSON.stringify(token.value)}`);
+      const isFlagValue = previous?.kind === "option" && !own.has(previous.name) && previous.value === undefined;
+      if (!isFlagValue) throw new Error(`unexpected argument ${JSON.stringify(token.value)}`);
       mainFlags.push(token.value);
     }
     previous = token;
