@@ -111,7 +111,8 @@ function parseFlags(argv: readonly string[]) {
       mainFlags.push(token.rawName);
       if (token.value !== undefined) mainFlags.push(token.value);
     } else if (token.kind === "positional") {
-      const isFlagValue = previous?.kind === "option" && !own.has(previous.name) && previous.value === undefined;
+      const isFlagValue =
+        previous?.kind === "option" && !own.has(previous.name) && previous.value === undefined;
       if (!isFlagValue) throw new Error(`unexpected argument ${JSON.stringify(token.value)}`);
       mainFlags.push(token.value);
     }
