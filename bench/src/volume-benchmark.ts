@@ -17,7 +17,7 @@ import { createRuntimeClient, volume } from "@iri/api";
 import { pushImage } from "@iri/oci/testing";
 import { startVolumeProvider } from "./provider-process.js";
 import { type Summary, summarize, timed as timedValue } from "./samples.js";
-import { type BurstMeasurement, deleteAllVolumes, measureVolumeBurst } from "./volume-burst.js";
+import { type BurstMeasurement, createVolume, deleteAllVolumes, measureVolumeBurst } from "./volume-burst.js";
 
 const run = promisify(execFile);
 
@@ -134,15 +134,10 @@ export async function measureVolumes(
       const client = createRuntimeClient(volume.VolumeRuntime, provider.address);
       const bytes = BigInt(Math.ceil(sizes.rootfsBytes / 2 ** 20) + 16) << 20n;
       const createAvailable = async (reference: string) => {
-        const { volume: created } = await client.createVolume({
-          volume: {
-            metadata: { labels: {} },
-            spec: {
-              class: "standard",
-              resources: { storageBytes: bytes },
-              volumeDataSource: { imageDataSource: { image: reference, architecture: "amd64" } },
-            },
-          },
+        const { volume: created } = await createVolume(client, {
+          class: "standard",
+          resources: { storageBytes: bytes },
+          volumeDataSource: { imageDataSource: { image: reference, architecture: "amd64" } },
         });
         const id = created?.metadata?.id as string;
         const deadline = Date.now() + 600_000;

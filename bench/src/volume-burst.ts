@@ -2,7 +2,7 @@
 // until every volume is AVAILABLE, against the floor of the same number of bare `rbd` calls with the same
 // concurrency; and Status latency during the burst.
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { Client } from "@connectrpc/connect";
+import { type Client, Code, ConnectError } from "@connectrpc/connect";
 import { volume } from "@iri/api";
 import { withConcurrency } from "./samples.js";
 import { percentile, probeDuring } from "./status-probe.js";
@@ -38,9 +38,7 @@ export async function measureVolumeBurst(client: VolumeClient, plan: BurstPlan):
     () => client.status({}),
     (async () => {
       await withConcurrency(plan.volumes, plan.concurrency, async () => {
-        const { volume: created } = await client.createVolume({
-          volume: { metadata: { labels: {} }, spec: plan.spec },
-        });
+        const { volume: created } = await createVolume(client, plan.spec);
         ids.push(created?.metadata?.id as string);
       });
       await untilAvailable(client, ids, 15 * 60_000);
@@ -58,6 +56,26 @@ export async function measureVolumeBurst(client: VolumeClient, plan: BurstPlan):
     statusP99Ms: percentile(probed.latencies, 99),
     statusCalls: probed.latencies.length,
   };
+}
+
+/**
+ * CreateVolume as a poollet makes it: Unavailable (the provider has not read its pool's capacity yet, right
+ * after a start) is tried again after a moment.
+ */
+export async function createVolume(
+  client: VolumeClient,
+  spec: MessageInitShape<typeof volume.VolumeSpecSchema>,
+): Promise<volume.CreateVolumeResponse> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await client.createVolume({ volume: { metadata: { labels: {} }, spec } });
+    } catch (error) {
+      if (!(error instanceof ConnectError && error.code === Code.Unavailable) || Date.now() > deadline)
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 /** Deletes every volume and waits until the provider lists none (its finalizers released). */
