@@ -48,6 +48,11 @@ export class ImageCache {
   private readonly waiting = new Map<string, Set<string>>();
   private readonly lastProgressEvent = new Map<string, number>();
   private readonly failedAt = new Map<string, number>();
+  /**
+   * `pool/name` of cache images seen ready: a ready cache stays ready until removeCacheImage (this process is
+   * the only one removing its own), so it is read once per process, not with an rbd call before every clone.
+   */
+  private readonly ready = new Set<string>();
   private readonly populationBytes: Gauge;
   private readonly populations: Counter;
 
@@ -149,7 +154,11 @@ export class ImageCache {
   }
 
   private async isReady(pool: string, name: string, signal: AbortSignal): Promise<boolean> {
-    return (await this.deps.rbd.metadataValueIfExists(pool, name, Meta.cacheState, signal)) === "ready";
+    if (this.ready.has(`${pool}/${name}`)) return true;
+    const ready =
+      (await this.deps.rbd.metadataValueIfExists(pool, name, Meta.cacheState, signal)) === "ready";
+    if (ready) this.ready.add(`${pool}/${name}`);
+    return ready;
   }
 
   private async populate(
@@ -236,6 +245,7 @@ export class ImageCache {
 
   /** Removes a cache image of ours with its snapshot (only when nothing is cloned from it). */
   async removeCacheImage(pool: string, name: string, signal: AbortSignal): Promise<void> {
+    this.ready.delete(`${pool}/${name}`);
     const { rbd } = this.deps;
     const owner = await rbd.metadataValueIfExists(pool, name, Meta.owner, signal);
     if (owner === null) return;
