@@ -132,6 +132,9 @@ export async function measureVolumes(
     let provider = await startVolumeProvider(join(dir, "volume"), providerFlags);
     try {
       const client = createRuntimeClient(volume.VolumeRuntime, provider.address);
+      // The provider reads its pool's capacity after it serves; Status waits for a reading, so that the first
+      // timed create is admitted at once instead of timing the provider's start.
+      await client.status({}, { timeoutMs: 120_000 });
       const bytes = BigInt(Math.ceil(sizes.rootfsBytes / 2 ** 20) + 16) << 20n;
       const createAvailable = async (reference: string) => {
         const { volume: created } = await createVolume(client, {
