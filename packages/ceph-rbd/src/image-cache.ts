@@ -209,6 +209,7 @@ export class ImageCache {
       });
       await rbd.protectSnapshot(pool, name, this.deps.names.cacheSnapshot, job.signal);
       await rbd.setMetadata(pool, name, Meta.cacheState, "ready", job.signal);
+      this.ready.add(`${pool}/${name}`);
       this.populations.inc({ result: "succeeded" });
       for (const id of this.waiting.get(key) ?? []) {
         this.deps.context.event(id, "Normal", "ImagePopulated", `Wrote ${what} into ${pool}/${name}`);
