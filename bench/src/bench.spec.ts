@@ -78,6 +78,7 @@ describe("pnpm bench --quick", () => {
       "status-p99-volume",
       "volume-restart",
       "machine-boot",
+      "machine-burst",
       "rss-machines",
     ];
     expect(verdicts).toHaveLength(targets.length);

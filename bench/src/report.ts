@@ -16,6 +16,8 @@ export const TARGETS = {
   /** Create → first console byte ≤ bootRatio × a bare QEMU boot + bootSlackSeconds. */
   bootRatio: 1.2,
   bootSlackSeconds: 0.3,
+  /** N machines at once to every first console byte ≤ burstRatio × N bare QEMU boots at once. */
+  burstRatio: 1.3,
 } as const;
 
 export interface Verdict {
@@ -27,6 +29,7 @@ export interface Verdict {
     | "rss-10k"
     | "rss-after-churn"
     | "machine-boot"
+    | "machine-burst"
     | "rss-machines";
   pass: boolean;
   measured: string;
@@ -94,6 +97,15 @@ export function bootVerdicts(boot: BootMeasurement): Verdict[] {
         `${seconds(boot.provider.median)} vs bare QEMU ${seconds(boot.floor.median)} ` +
         `(${(boot.provider.median / boot.floor.median).toFixed(2)}×, ${boot.accelerator})`,
       target: `≤ ${TARGETS.bootRatio}× + ${TARGETS.bootSlackSeconds} s = ${seconds(limit)}`,
+    },
+    {
+      name: "machine-burst",
+      pass: boot.burst.providerSeconds <= TARGETS.burstRatio * boot.burst.floorSeconds,
+      measured:
+        `${(boot.burst.providerSeconds / boot.burst.floorSeconds).toFixed(2)}× (${boot.burst.machines} machines at once: ` +
+        `${seconds(boot.burst.providerSeconds)} to every first console byte vs ${seconds(boot.burst.floorSeconds)} ` +
+        `for ${boot.burst.machines} bare QEMU boots, ${boot.accelerator})`,
+      target: `≤ ${TARGETS.burstRatio}×`,
     },
     {
       name: "rss-machines",
