@@ -42,7 +42,7 @@ async function main(): Promise<number> {
   }
   try {
     let missed = false;
-    if (options.suite !== "volume") {
+    if (options.suite === "all" || options.suite === "machine") {
       const cpu = cpus()[0]?.model.trim() ?? "unknown CPU";
       console.log(
         `IRI provider bench${options.quick ? " (--quick: a smoke run, not a measurement)" : ""}: machine provider, ` +
@@ -60,7 +60,7 @@ async function main(): Promise<number> {
       console.log(renderReport(list, creates, churn, results));
       missed = results.some((v) => !v.pass);
     }
-    if (options.suite !== "machine") {
+    if (options.suite === "all" || options.suite === "volume") {
       const env = volumeBenchEnv();
       if (typeof env === "string") {
         console.log(`NOT RUN volume-population, volume-clones: ${env}`);
