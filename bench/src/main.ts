@@ -12,7 +12,12 @@ import { measureMachineBoot } from "./machine-boot-benchmark.js";
 import { parseOptions, USAGE, UsageError } from "./options.js";
 import { killAllProviders } from "./provider-process.js";
 import { bootVerdicts, renderBootReport, renderReport, verdicts } from "./report.js";
-import { measureVolumes, volumeBenchEnv, volumeVerdictLines } from "./volume-benchmark.js";
+import {
+  measureVolumes,
+  removeOpenPoolsSync,
+  volumeBenchEnv,
+  volumeVerdictLines,
+} from "./volume-benchmark.js";
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseOptions>;
@@ -28,6 +33,7 @@ async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "iri-bench-"));
   const cleanUp = () => {
     killAllProviders();
+    removeOpenPoolsSync();
     rmSync(dir, { recursive: true, force: true });
   };
   // 128 + the signal number, as a shell reports a process that a signal ended.

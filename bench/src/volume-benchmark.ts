@@ -7,7 +7,7 @@
 // - volume-restart: kill -9 of the provider holding every burst volume, to serving again.
 // Population runs twice: an incompressible rootfs without zero runs (sparse writing gains nothing over the
 // floor) and a half-zeros one (a typical filesystem, where the floor's `rbd import` skips the zeros too).
-import { execFile, spawn } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -53,6 +53,28 @@ interface Cluster {
   readonly registry: string;
 }
 
+/** Pools this process made and has not removed yet: an interrupted run removes them on its way out. */
+const openPools = new Set<{ pool: string; cluster: Cluster }>();
+
+/** Removes the pools of a run cut short (Ctrl-C), synchronously: the process exits right after. */
+export function removeOpenPoolsSync(): void {
+  for (const { pool, cluster } of openPools) {
+    spawnSync(
+      "ceph",
+      ["--conf", "/dev/null", "-m", cluster.monitors, "--id", "admin", "--keyring", cluster.keyring].concat([
+        "osd",
+        "pool",
+        "rm",
+        pool,
+        pool,
+        "--yes-i-really-really-mean-it",
+      ]),
+      { stdio: "ignore", timeout: 30_000 },
+    );
+  }
+  openPools.clear();
+}
+
 /** The services' environment, or the reason the volume benchmarks cannot run. */
 export function volumeBenchEnv(): Cluster | string {
   const { CEPH_MON_HOST: monitors, CEPH_ADMIN_KEYRING: keyring, REGISTRY_ADDR: registry } = process.env;
@@ -82,6 +104,7 @@ export async function measureVolumes(
       cluster.keyring,
       ...args,
     ]);
+  openPools.add({ pool, cluster });
   await admin("ceph", ["osd", "pool", "create", pool, "8"]);
   await admin("rbd", ["pool", "init", pool]);
   try {
@@ -226,6 +249,7 @@ export async function measureVolumes(
     }
   } finally {
     await admin("ceph", ["osd", "pool", "rm", pool, pool, "--yes-i-really-really-mean-it"]).catch(() => {});
+    for (const open of openPools) if (open.pool === pool) openPools.delete(open);
     await admin("ceph", ["auth", "del", `client.${consumer}`]).catch(() => {});
   }
 }
