@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+const RUN = fileURLToPath(new URL("../dist/run.js", import.meta.url));
 const PROVIDER_MAIN = fileURLToPath(new URL("../../apps/machine-provider/dist/main.js", import.meta.url));
 const VOLUME_PROVIDER_MAIN = fileURLToPath(
   new URL("../../apps/volume-provider/dist/main.js", import.meta.url),
@@ -17,7 +18,7 @@ function runBench(args: string[]): Promise<{ code: number | null; stdout: string
     execFile(
       process.execPath,
       ["--expose-gc", MAIN, ...args],
-      { timeout: 240_000 },
+      { timeout: 540_000 },
       (error, stdout, stderr) => {
         resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
       },
@@ -66,11 +67,18 @@ describe("pnpm bench --quick", () => {
       "list-10k",
       "list-10k-raw",
       "durable-creates",
+      "status-p99-machine",
       "rss-10k",
       "rss-after-churn",
       "volume-population",
+      "volume-population-half-zeros",
       "volume-clones-5",
+      "volume-burst-clones-10",
+      "volume-burst-empty-10",
+      "status-p99-volume",
+      "volume-restart",
       "machine-boot",
+      "machine-burst",
       "rss-machines",
     ];
     expect(verdicts).toHaveLength(targets.length);
@@ -82,6 +90,17 @@ describe("pnpm bench --quick", () => {
     expect((await providerPids()).filter((pid) => !before.has(pid))).toEqual([]);
     expect(await benchQemuPids()).toEqual([]);
     expect(code).toBe(0);
+  });
+
+  it("pnpm bench's runner rejects an unknown suite with exit code 2 and its usage", async () => {
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) =>
+      execFile(process.execPath, [RUN, "--only", "machine,nope"], (error, _stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stderr }),
+      ),
+    );
+    expect(code).toBe(2);
+    expect(stderr).toContain('--only: unknown suite "nope"');
+    expect(stderr).toContain("usage: pnpm bench");
   });
 
   it("rejects an unknown flag with exit code 2 and the usage", async () => {

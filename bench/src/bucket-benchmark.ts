@@ -14,6 +14,8 @@ import { MinioAdminClient } from "@iri/minio";
 import { RgwAdminClient } from "@iri/rgw";
 import { Registry } from "prom-client";
 import { startProvider } from "./provider-process.js";
+import { withConcurrency } from "./samples.js";
+import { percentile, probeDuring } from "./status-probe.js";
 
 export interface BucketCreateMeasurement {
   readonly backend: "rgw" | "minio";
@@ -151,6 +153,63 @@ export async function measureBucketCreates(
   };
 }
 
+export interface BucketBurstMeasurement {
+  readonly buckets: number;
+  readonly concurrency: number;
+  /** All CreateBucket calls at once (`concurrency` callers) until every bucket is AVAILABLE. */
+  readonly providerMs: number;
+  /** The same admin and S3 calls made directly with the same concurrency. */
+  readonly floorMs: number;
+  /** ListBucketClasses latency (one call after another) during the provider's burst. */
+  readonly statusP99Ms: number;
+  readonly statusCalls: number;
+}
+
+/** A burst of `buckets` creates on radosgw through the provider against the direct calls, both at once. */
+export async function measureBucketBurst(
+  store: Store,
+  buckets: number,
+  concurrency: number,
+): Promise<BucketBurstMeasurement> {
+  const instanceId = `bench${randomBytes(4).toString("hex")}`;
+  const stateDir = mkdtempSync(join(tmpdir(), "iri-bench-bucket-burst-"));
+  const floor = rgwFloor(store, instanceId);
+  const provider = await startBucketProvider("rgw", store, stateDir);
+  const grpc = createRuntimeClient(bucket.BucketRuntime, provider.address);
+  const ids: string[] = [];
+  try {
+    // Warm-up (connections, JIT) on both sides, not counted.
+    ids.push(await createUntilAvailable(grpc));
+    await floor.create();
+    const providerStart = performance.now();
+    const probed = await probeDuring(
+      // The bucket runtime has no Status: ListBucketClasses is what the bucketpoollet polls for its pool.
+      () => grpc.listBucketClasses({}),
+      withConcurrency(buckets, concurrency, async () => {
+        ids.push(await createUntilAvailable(grpc, 120_000, 100));
+      }),
+    );
+    const providerMs = performance.now() - providerStart;
+    const floorStart = performance.now();
+    await withConcurrency(buckets, concurrency, () => floor.create());
+    const floorMs = performance.now() - floorStart;
+    return {
+      buckets,
+      concurrency,
+      providerMs,
+      floorMs,
+      statusP99Ms: percentile(probed.latencies, 99),
+      statusCalls: probed.latencies.length,
+    };
+  } finally {
+    for (const id of ids) await grpc.deleteBucket({ bucketId: id }).catch(() => undefined);
+    await untilNoBuckets(grpc, 300_000).catch(() => undefined);
+    await provider.stop();
+    await floor.cleanUp();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
 /** The provider on the same store, its admin keys in 0600 files (never in argv). */
 function startBucketProvider(kind: "rgw" | "minio", store: Store, dir: string) {
   const accessFile = join(dir, "access-key");
@@ -175,26 +234,27 @@ function startBucketProvider(kind: "rgw" | "minio", store: Store, dir: string) {
 
 type BucketClient = ReturnType<typeof createRuntimeClient<typeof bucket.BucketRuntime>>;
 
-// Polls every 2 ms: fine enough next to creates of tens of milliseconds.
-async function createUntilAvailable(client: BucketClient): Promise<string> {
+// Polls every 2 ms by default: fine enough next to creates of tens of milliseconds. A burst polls every
+// 100 ms, as a poollet would: 16 callers polling every 2 ms would load the provider more than the creates.
+async function createUntilAvailable(client: BucketClient, timeoutMs = 30_000, pollMs = 2): Promise<string> {
   const created = await client.createBucket({
     bucket: create(bucket.BucketSchema, { metadata: {}, spec: { class: "standard" } }),
   });
   const id = created.bucket?.metadata?.id ?? "";
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [b] = (await client.listBuckets({ filter: { id } })).buckets;
     if (b?.status?.state === bucket.BucketState.BUCKET_AVAILABLE) return id;
     if (b?.status?.state === bucket.BucketState.BUCKET_ERROR) throw new Error(`bucket ${id} went to ERROR`);
-    if (Date.now() > deadline) throw new Error(`bucket ${id} not AVAILABLE within 30 s`);
-    await new Promise((r) => setTimeout(r, 2));
+    if (Date.now() > deadline) throw new Error(`bucket ${id} not AVAILABLE within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 
-async function untilNoBuckets(client: BucketClient): Promise<void> {
-  const deadline = Date.now() + 60_000;
+async function untilNoBuckets(client: BucketClient, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while ((await client.listBuckets({})).buckets.length > 0) {
-    if (Date.now() > deadline) throw new Error("buckets not deleted within 60 s");
+    if (Date.now() > deadline) throw new Error(`buckets not deleted within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

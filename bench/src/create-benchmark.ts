@@ -6,6 +6,7 @@ import { runCreateLoad } from "./create-load.js";
 import type { BenchOptions } from "./options.js";
 import { readCpuMs } from "./proc-stats.js";
 import { startMachineProvider } from "./provider-process.js";
+import { percentile, probeDuring } from "./status-probe.js";
 
 export interface CreateMeasurement {
   acknowledged: number;
@@ -24,20 +25,26 @@ export interface CreateMeasurement {
   lostExamples: string[];
   /** From spawning the restarted provider to its first answer, with all records to load. */
   restartMs: number;
+  /** Status calls made one after another during the run, and the 99th percentile of their latency. */
+  statusCalls: number;
+  statusP99Ms: number;
 }
 
 export async function measureDurableCreates(options: BenchOptions, dir: string): Promise<CreateMeasurement> {
   const providerDir = join(dir, "creates");
   const first = await startMachineProvider(providerDir);
   let load: Awaited<ReturnType<typeof runCreateLoad>>;
+  let statusLatencies: number[];
   let providerCpuMs: number;
   try {
     const client = createRuntimeClient(machine.MachineRuntime, first.address);
     const cpuBefore = readCpuMs(first.pid);
-    load = await runCreateLoad(client, {
-      callers: options.callers,
-      durationMs: options.createSeconds * 1000,
-    });
+    const probed = await probeDuring(
+      () => client.status({}),
+      runCreateLoad(client, { callers: options.callers, durationMs: options.createSeconds * 1000 }),
+    );
+    load = probed.value;
+    statusLatencies = probed.latencies;
     providerCpuMs = readCpuMs(first.pid) - cpuBefore;
   } finally {
     // At once after the last answer: anything only buffered, not yet on disk, would be lost now.
@@ -60,6 +67,8 @@ export async function measureDurableCreates(options: BenchOptions, dir: string):
       survived: load.acknowledged.length - lost.length,
       lostExamples: lost.slice(0, 3),
       restartMs,
+      statusCalls: statusLatencies.length,
+      statusP99Ms: percentile(statusLatencies, 99),
     };
     if (load.firstFailure !== undefined) result.firstFailure = load.firstFailure;
     return result;

@@ -1,6 +1,8 @@
 // machine-boot: CreateMachine → first byte on the machine's serial console, through the machine provider on
 // its qemu backend, against the floor of a bare qemu-system-x86_64 boot of the same kernel and initramfs
 // (same accelerator, memory and kernel command line) from spawn to its first byte on stdout.
+// machine-burst-N: N machines created at once until every console shows its first byte, against N bare QEMU
+// boots started at once.
 // rss-machines: the provider's RSS while N of those machines run.
 import { spawn } from "node:child_process";
 import { readFile, stat, writeFile } from "node:fs/promises";
@@ -20,7 +22,16 @@ export interface BootMeasurement {
   readonly accelerator: string;
   readonly runningMachines: number;
   readonly rssWithMachinesBytes: number;
+  /** N machines at once: seconds until the last first console byte, through the provider and bare. */
+  readonly burst: {
+    readonly machines: number;
+    readonly providerSeconds: number;
+    readonly floorSeconds: number;
+  };
 }
+
+/** Machines of machine-burst-N: what a machinepoollet starts at once when a deployment scales up. */
+const BURST_MACHINES = 10;
 
 export async function measureMachineBoot(options: BenchOptions, dir: string): Promise<BootMeasurement> {
   const registry = process.env.REGISTRY_ADDR;
@@ -84,6 +95,17 @@ export async function measureMachineBoot(options: BenchOptions, dir: string): Pr
       await remove(id);
     }
 
+    const burstMachines = options.quick ? 2 : BURST_MACHINES;
+    const floorStart = performance.now();
+    await Promise.all(Array.from({ length: burstMachines }, () => bareBoot(guest, accelerator)));
+    const burstFloorSeconds = (performance.now() - floorStart) / 1000;
+    const burstStart = performance.now();
+    const burstIds = (await Promise.all(Array.from({ length: burstMachines }, () => create()))).map(
+      (c) => c.id,
+    );
+    const burstProviderSeconds = (performance.now() - burstStart) / 1000;
+    for (const id of burstIds) await remove(id);
+
     const count = options.quick ? 2 : options.runningMachines;
     const ids: string[] = [];
     for (let i = 0; i < count; i++) ids.push((await create()).id);
@@ -95,6 +117,11 @@ export async function measureMachineBoot(options: BenchOptions, dir: string): Pr
       accelerator,
       runningMachines: count,
       rssWithMachinesBytes: rss,
+      burst: {
+        machines: burstMachines,
+        providerSeconds: burstProviderSeconds,
+        floorSeconds: burstFloorSeconds,
+      },
     };
   } finally {
     await provider.stop();

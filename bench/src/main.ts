@@ -12,7 +12,12 @@ import { measureMachineBoot } from "./machine-boot-benchmark.js";
 import { parseOptions, USAGE, UsageError } from "./options.js";
 import { killAllProviders } from "./provider-process.js";
 import { bootVerdicts, renderBootReport, renderReport, verdicts } from "./report.js";
-import { measureVolumes, volumeBenchEnv, volumeVerdictLines } from "./volume-benchmark.js";
+import {
+  measureVolumes,
+  removeOpenPoolsSync,
+  volumeBenchEnv,
+  volumeVerdictLines,
+} from "./volume-benchmark.js";
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseOptions>;
@@ -28,6 +33,7 @@ async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "iri-bench-"));
   const cleanUp = () => {
     killAllProviders();
+    removeOpenPoolsSync();
     rmSync(dir, { recursive: true, force: true });
   };
   // 128 + the signal number, as a shell reports a process that a signal ended.
@@ -42,7 +48,7 @@ async function main(): Promise<number> {
   }
   try {
     let missed = false;
-    if (options.suite !== "volume") {
+    if (options.suite === "all" || options.suite === "machine") {
       const cpu = cpus()[0]?.model.trim() ?? "unknown CPU";
       console.log(
         `IRI provider bench${options.quick ? " (--quick: a smoke run, not a measurement)" : ""}: machine provider, ` +
@@ -60,17 +66,21 @@ async function main(): Promise<number> {
       console.log(renderReport(list, creates, churn, results));
       missed = results.some((v) => !v.pass);
     }
-    if (options.suite !== "machine") {
+    if (options.suite === "all" || options.suite === "volume") {
       const env = volumeBenchEnv();
       if (typeof env === "string") {
         console.log(`NOT RUN volume-population, volume-clones: ${env}`);
         missed ||= options.suite === "volume";
       } else {
-        const sizes = options.quick
-          ? { rootfsBytes: 8 << 20, clones: 5 }
-          : { rootfsBytes: 96 << 20, clones: 50 };
+        const sizes = {
+          rootfsBytes: options.quick ? 8 << 20 : 96 << 20,
+          clones: options.clones,
+          burst: options.burst,
+          burstConcurrency: 16,
+        };
         console.log(
-          `volume provider, ceph backend: populating a ${sizes.rootfsBytes >> 20} MiB image, then ${sizes.clones} clones …`,
+          `volume provider, ceph backend: populating two ${sizes.rootfsBytes >> 20} MiB images, ${sizes.clones} clones, ` +
+            `bursts of ${sizes.burst} volumes, a kill -9 …`,
         );
         mkdirSync(join(dir, "volume"));
         const lines = volumeVerdictLines(await measureVolumes(env, dir, sizes));

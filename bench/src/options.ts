@@ -22,11 +22,15 @@ export interface BenchOptions {
   bootRuns: number;
   /** Machines running while the provider's RSS is read for rss-machines. */
   runningMachines: number;
+  /** Volumes from the cached image, one after another, for volume-clones-N. */
+  clones: number;
+  /** Volumes per burst (volume-burst-*); 0 leaves the bursts out. */
+  burst: number;
 }
 
 export const USAGE = `usage: node bench/dist/main.js [--quick] [--strict] [--machines N] [--create-seconds S]
                                 [--callers N] [--list-iterations N] [--suite all|machine|volume|qemu]
-                                [--boot-runs N] [--running-machines N]
+                                [--boot-runs N] [--running-machines N] [--clones N] [--burst N]
   --quick              1,000 machines, 1 s create run, 5 List iterations, an 8 MiB image and 5 clones
                        (a smoke run, not a measurement)
   --suite S            all (default), machine (noop backend) or volume (ceph backend: needs the services'
@@ -39,7 +43,9 @@ export const USAGE = `usage: node bench/dist/main.js [--quick] [--strict] [--mac
   --callers N          concurrent gRPC callers (default 64)
   --list-iterations N  timed List calls per side (default 21)
   --boot-runs N        timed machine boots per side for machine-boot (default 3; --quick 1)
-  --running-machines N machines running for rss-machines (default 20; --quick 2)`;
+  --running-machines N machines running for rss-machines (default 20; --quick 2)
+  --clones N           volumes from the cached image for volume-clones-N (default 50; --quick 5)
+  --burst N            volumes per burst for volume-burst-* (default 200; --quick 10; 0: no bursts)`;
 
 export class UsageError extends Error {}
 
@@ -63,6 +69,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     suite: suiteOf(values.suite),
     bootRuns: positiveInteger(values["boot-runs"], "--boot-runs", 3),
     runningMachines: positiveInteger(values["running-machines"], "--running-machines", 20),
+    clones: positiveInteger(values.clones, "--clones", quick ? 5 : 50),
+    burst: values.burst === "0" ? 0 : positiveInteger(values.burst, "--burst", quick ? 10 : 200),
   };
 }
 
@@ -82,6 +90,8 @@ function parse(argv: readonly string[]) {
       suite: { type: "string" },
       "boot-runs": { type: "string" },
       "running-machines": { type: "string" },
+      clones: { type: "string" },
+      burst: { type: "string" },
     },
   });
 }

@@ -11,9 +11,13 @@ export const TARGETS = {
   listRatio: 1.5,
   createsPerSecond: 1000,
   rssBytes: 150 * 2 ** 20,
+  /** Status while 64 callers create: the machinepoollet gives it 5 s and marks the pool unhealthy after. */
+  statusP99Ms: 50,
   /** Create → first console byte ≤ bootRatio × a bare QEMU boot + bootSlackSeconds. */
   bootRatio: 1.2,
   bootSlackSeconds: 0.3,
+  /** N machines at once to every first console byte ≤ burstRatio × N bare QEMU boots at once. */
+  burstRatio: 1.3,
 } as const;
 
 export interface Verdict {
@@ -21,9 +25,11 @@ export interface Verdict {
     | "list-10k"
     | "list-10k-raw"
     | "durable-creates"
+    | "status-p99-machine"
     | "rss-10k"
     | "rss-after-churn"
     | "machine-boot"
+    | "machine-burst"
     | "rss-machines";
   pass: boolean;
   measured: string;
@@ -61,6 +67,12 @@ export function verdicts(
       target: `≥ ${int(TARGETS.createsPerSecond)}/s, all survive`,
     },
     {
+      name: "status-p99-machine",
+      pass: creates.statusP99Ms <= TARGETS.statusP99Ms,
+      measured: `${ms(creates.statusP99Ms)} over ${int(creates.statusCalls)} calls while ${int(creates.acknowledged)} machines were created`,
+      target: `≤ ${TARGETS.statusP99Ms} ms`,
+    },
+    {
       name: "rss-10k",
       pass: list.memoryAfterLists.rssBytes <= TARGETS.rssBytes,
       measured: mib(list.memoryAfterLists.rssBytes),
@@ -85,6 +97,15 @@ export function bootVerdicts(boot: BootMeasurement): Verdict[] {
         `${seconds(boot.provider.median)} vs bare QEMU ${seconds(boot.floor.median)} ` +
         `(${(boot.provider.median / boot.floor.median).toFixed(2)}×, ${boot.accelerator})`,
       target: `≤ ${TARGETS.bootRatio}× + ${TARGETS.bootSlackSeconds} s = ${seconds(limit)}`,
+    },
+    {
+      name: "machine-burst",
+      pass: boot.burst.providerSeconds <= TARGETS.burstRatio * boot.burst.floorSeconds,
+      measured:
+        `${(boot.burst.providerSeconds / boot.burst.floorSeconds).toFixed(2)}× (${boot.burst.machines} machines at once: ` +
+        `${seconds(boot.burst.providerSeconds)} to every first console byte vs ${seconds(boot.burst.floorSeconds)} ` +
+        `for ${boot.burst.machines} bare QEMU boots, ${boot.accelerator})`,
+      target: `≤ ${TARGETS.burstRatio}×`,
     },
     {
       name: "rss-machines",

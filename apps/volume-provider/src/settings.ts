@@ -8,6 +8,13 @@ const common = commonSettings("volume");
 export const volumeSettings = {
   ...common,
   backend: { ...common.backend, default: cephRbdBackend.name },
+  // A volume's reconcile mostly waits for rbd processes (a few per volume, ~0.2 s each), so a pool-scale
+  // burst needs as many in flight as a poollet's callers send, not as many as the host has cores.
+  workers: {
+    ...common.workers,
+    default: "16",
+    description: "Objects reconciled at once (per kind); each mostly waits for rbd/ceph processes.",
+  },
   runtimeName: {
     flag: "runtime-name",
     env: "IRI_VOLUME_PROVIDER_RUNTIME_NAME",

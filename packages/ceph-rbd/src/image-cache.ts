@@ -21,7 +21,7 @@ import { type BackendDeps, notifyWhenSettled } from "./backend-deps.js";
 import { KeyedLock } from "./keyed-lock.js";
 import { Meta } from "./names.js";
 import { ownerTagOf, readOwnerTag } from "./owned-images.js";
-import { sparseDiffStream } from "./rbd-diff-stream.js";
+import { populateFromBlob } from "./rootfs-population.js";
 import { formatBytes, roundVolumeBytes } from "./sizes.js";
 import type { VolumeSource } from "./volume-apply.js";
 
@@ -41,7 +41,7 @@ interface Progress {
 
 /**
  * IronCore images as RBD clone parents: the rootfs of each manifest digest is written once per pool into
- * `<p>-img-<owner>-<hex>` (tagged before any data lands, streamed and sparse through `rbd import-diff`), gets a
+ * `<p>-img-<owner>-<hex>` (tagged before any data lands, streamed through one `rbd import-diff`, which keeps it sparse), gets a
  * protected snapshot, and every volume is a clone of it. One population per pool and digest runs as a
  * background job; waiting volumes get `notDone` with progress, never a blocked worker.
  */
@@ -52,6 +52,11 @@ export class ImageCache {
   private readonly failedAt = new Map<string, number>();
   /** Per cache image: the collector's decide-and-remove against a clone's check-and-clone. */
   private readonly locks = new KeyedLock();
+  /**
+   * `pool/name` of cache images seen ready: a ready cache stays ready until removeCacheImage (this process is
+   * the only one removing its own), so it is read once per process, not with an rbd call before every clone.
+   */
+  private readonly ready = new Set<string>();
   private readonly populationBytes: Gauge;
   private readonly populations: Counter;
 
@@ -167,7 +172,11 @@ export class ImageCache {
   }
 
   private async isReady(pool: string, name: string, signal: AbortSignal): Promise<boolean> {
-    return (await this.deps.rbd.metadataValueIfExists(pool, name, Meta.cacheState, signal)) === "ready";
+    if (this.ready.has(`${pool}/${name}`)) return true;
+    const ready =
+      (await this.deps.rbd.metadataValueIfExists(pool, name, Meta.cacheState, signal)) === "ready";
+    if (ready) this.ready.add(`${pool}/${name}`);
+    return ready;
   }
 
   private async populate(
@@ -204,19 +213,23 @@ export class ImageCache {
         .catch((error: unknown) => {
           throw registryFailure(error, `${image.reference.registry}/${image.reference.repository}`);
         });
-      const stream = sparseDiffStream(blob, {
+      await populateFromBlob(rbd, blob, {
+        pool,
+        image: name,
         imageBytes,
+        bytes: rootfs.size,
         // import-diff makes the snapshot once the stream ended well: one rbd call less.
-        toSnapshot: this.deps.names.cacheSnapshot,
+        snapshot: this.deps.names.cacheSnapshot,
+        signal: job.signal,
         onProgress: (bytes) => {
           const seconds = Math.max((Date.now() - started) / 1000, 0.001);
           job.progress({ bytes, total: rootfs.size, bytesPerSecond: bytes / seconds });
           this.populationBytes.set({ pool, digest }, bytes);
         },
       });
-      await rbd.importDiff(pool, name, stream, job.signal);
       await rbd.protectSnapshot(pool, name, this.deps.names.cacheSnapshot, job.signal);
       await rbd.setMetadata(pool, name, Meta.cacheState, "ready", job.signal);
+      this.ready.add(`${pool}/${name}`);
       this.populations.inc({ result: "succeeded" });
       for (const id of this.waiting.get(key) ?? []) {
         this.deps.context.event(id, "Normal", "ImagePopulated", `Wrote ${what} into ${pool}/${name}`);
@@ -280,6 +293,7 @@ export class ImageCache {
 
   /** Removes a cache image of ours with its snapshot (only when nothing is cloned from it). */
   async removeCacheImage(pool: string, name: string, signal: AbortSignal): Promise<void> {
+    this.ready.delete(`${pool}/${name}`);
     const { rbd } = this.deps;
     const owner = await readOwnerTag(this.deps, pool, name, signal);
     if (owner === null) return;

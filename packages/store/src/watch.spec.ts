@@ -1,3 +1,5 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import {
   deferred,
@@ -7,7 +9,8 @@ import {
   machines,
   useTempDir,
 } from "./testdata/helpers.js";
-import type { WatchEvent } from "./types.js";
+import type { StoredRecord, WatchEvent } from "./types.js";
+import { Watcher } from "./watcher.js";
 
 const spec = { image: "debian", cpu: 2 };
 const status = { state: "PENDING" };
@@ -15,8 +18,34 @@ const status = { state: "PENDING" };
 type Event = WatchEvent<MachineSpec, MachineStatus>;
 const describeEvent = (e: Event) => (e.type === "resync" ? "resync" : `${e.type} ${e.record.metadata.id}`);
 
+/** The engine's gc, also when node runs without --expose-gc. */
+function collectGarbage(): void {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+}
+
 describe("watch", () => {
   const temp = useTempDir();
+
+  it("keeps no delivered event's record alive while it waits for more", async () => {
+    const watcher = new Watcher<MachineSpec, MachineStatus>(
+      () => undefined,
+      () => undefined,
+      undefined,
+    );
+    const delivered = (() => {
+      const record = { metadata: { id: "a" }, spec, status } as unknown as StoredRecord<
+        MachineSpec,
+        MachineStatus
+      >;
+      watcher.push({ type: "added", record });
+      return new WeakRef(record);
+    })();
+    await new Promise((resolve) => setImmediate(resolve));
+    collectGarbage();
+    expect(delivered.deref()).toBeUndefined();
+    watcher.stop();
+  });
 
   it("delivers events in commit order, after the commit", async () => {
     const c = machines(temp.open());

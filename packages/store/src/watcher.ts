@@ -9,7 +9,8 @@ const DEFAULT_MAX_BACKLOG = 10_000;
  */
 export class Watcher<Spec, Status> {
   // A queue with a moving head: shift() on a long array is linear.
-  private backlog: WatchEvent<Spec, Status>[] = [];
+  // Delivered slots are cleared (undefined) until the array is cut.
+  private backlog: (WatchEvent<Spec, Status> | undefined)[] = [];
   private head = 0;
   private delivering = false;
   private stopped = false;
@@ -49,6 +50,9 @@ export class Watcher<Spec, Status> {
   private async deliver(): Promise<void> {
     while (!this.stopped && this.head < this.backlog.length) {
       const event = this.backlog[this.head] as WatchEvent<Spec, Status>;
+      // A delivered event must not keep its records (and whatever they reference: a modified event's
+      // previous record holds the List body it was encoded into) alive while the queue waits for more.
+      this.backlog[this.head] = undefined;
       this.head += 1;
       if (this.head > 1024 && this.head * 2 > this.backlog.length) {
         this.backlog = this.backlog.slice(this.head);
@@ -60,6 +64,8 @@ export class Watcher<Spec, Status> {
         this.report(error);
       }
     }
+    this.backlog = [];
+    this.head = 0;
     this.delivering = false;
   }
 

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { volume } from "@iri/api";
 import type { SnapshotSource, VolumeClassConfig, VolumeIntent } from "@iri/backend-api";
-import { sparseDiffStream } from "../rbd-diff-stream.js";
+import { singleExtentDiff } from "../rootfs-population.js";
 import { adminTool } from "./test-cluster.js";
 
 export const MiB = 1n << 20n;
@@ -35,11 +35,12 @@ export function volumeIntent(
 /** Writes `data` at offset 0 of an existing image of `imageBytes` (as the admin). */
 export async function writeImage(spec: string, imageBytes: bigint, data: Buffer): Promise<void> {
   const chunks: Buffer[] = [];
-  for await (const chunk of sparseDiffStream([data], { imageBytes })) chunks.push(chunk as Buffer);
+  for await (const chunk of singleExtentDiff([data], { imageBytes, bytes: data.length }))
+    chunks.push(Buffer.from(chunk));
   await adminTool("rbd", ["import-diff", "-", spec], Buffer.concat(chunks));
 }
 
-/** Bytes that are not all zero in every 64 KiB block, so that sparse writing cannot skip them. */
+/** Bytes none of which is zero, so that sparse writing cannot skip any. */
 export function patterned(bytes: number, seed: number): Buffer {
   const data = Buffer.alloc(bytes);
   for (let i = 0; i < bytes; i++) data[i] = ((i * 31 + seed * 7 + (i >> 12)) & 0xff) | 1;

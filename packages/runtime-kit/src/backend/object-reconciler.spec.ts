@@ -9,7 +9,7 @@ import {
   PermanentBackendError,
   type RemoveOutcome,
 } from "@iri/backend-api";
-import { type Collection, type Database, jsonCodec, openDatabase } from "@iri/store";
+import { type Collection, jsonCodec, openDatabase, type SqliteDatabase } from "@iri/store";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EventRecorder } from "../events.js";
 import { createLogger } from "../logging.js";
@@ -22,7 +22,7 @@ type Obs = { state: string; progress?: number };
 
 const FINALIZER = "test/backend";
 let dir: string;
-let db: Database;
+let db: SqliteDatabase;
 let things: Collection<Spec, Status>;
 let events: EventRecorder;
 let clock: number;
@@ -88,6 +88,18 @@ const add = (id: string) =>
 const reasons = (id: string) => events.list({ id }).map((e) => `${e.spec?.type}/${e.spec?.reason}`);
 
 describe("objectReconciler", () => {
+  it("writes status, backend state and the transition's event in one commit", async () => {
+    await add("a");
+    const before = db.stats();
+    await r.reconcile("a", signal);
+    await events.flush();
+    const after = db.stats();
+    expect(after.writes - before.writes).toBe(3);
+    expect(after.commits - before.commits).toBe(1);
+    expect(things.get("a")?.status).toEqual({ state: "Ready" });
+    expect(reasons("a")).toEqual(["Normal/Ready"]);
+  });
+
   it("writes the observation, records the transition once, and keeps the placement for later calls", async () => {
     await add("t1");
     await r.reconcile("t1", signal);

@@ -114,11 +114,14 @@ export function objectReconciler<Spec, Status, Observation>(
 
   async function writeStatus(record: StoredRecord<Spec, Status>, status: Status): Promise<void> {
     if (options.statusEquals(record.status, status)) return;
-    const updated = await collection.mutate(record.metadata.id, (current) =>
+    const written = collection.mutate(record.metadata.id, (current) =>
       options.statusEquals(current.status, status) ? undefined : { status },
     );
-    const t = options.transition?.(record.status, updated.status);
+    // Recorded in the same loop turn as the status write (and the backend state beside it), so that all of
+    // them share one group commit: one fsync per reconcile, not two.
+    const t = options.transition?.(record.status, status);
     if (t) note(record.metadata.id, t, "Reconcile");
+    await written;
   }
 
   function waiting(id: string, notDone: NotDone, action: string): ReconcileResult {

@@ -1,0 +1,119 @@
+// Volumes at pool scale: a burst of creates issued at once (as a volumepoollet with many workers issues them)
+// until every volume is AVAILABLE, against the floor of the same number of bare `rbd` calls with the same
+// concurrency; and Status latency during the burst.
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { type Client, Code, ConnectError } from "@connectrpc/connect";
+import { volume } from "@iri/api";
+import { withConcurrency } from "./samples.js";
+import { percentile, probeDuring } from "./status-probe.js";
+
+export interface BurstMeasurement {
+  readonly volumes: number;
+  readonly concurrency: number;
+  /** First CreateVolume to every volume AVAILABLE. */
+  readonly providerMs: number;
+  /** The same number of bare rbd calls, `concurrency` at a time. */
+  readonly floorMs: number;
+  readonly statusP99Ms: number;
+  readonly statusCalls: number;
+}
+
+type VolumeClient = Client<typeof volume.VolumeRuntime>;
+
+export interface BurstPlan {
+  readonly volumes: number;
+  readonly concurrency: number;
+  readonly spec: MessageInitShape<typeof volume.VolumeSpecSchema>;
+  /** One floor call (e.g. `rbd clone`) for index i. */
+  readonly floor: (index: number) => Promise<unknown>;
+}
+
+const POLL_MS = 100;
+
+/** Runs the provider's burst, then the floor's; the volumes made are left for the caller to delete. */
+export async function measureVolumeBurst(client: VolumeClient, plan: BurstPlan): Promise<BurstMeasurement> {
+  const ids: string[] = [];
+  const start = performance.now();
+  const probed = await probeDuring(
+    () => client.status({}),
+    (async () => {
+      await withConcurrency(plan.volumes, plan.concurrency, async () => {
+        const { volume: created } = await createVolume(client, plan.spec);
+        ids.push(created?.metadata?.id as string);
+      });
+      await untilAvailable(client, ids, 15 * 60_000);
+    })(),
+  );
+  const providerMs = performance.now() - start;
+  const floorStart = performance.now();
+  await withConcurrency(plan.volumes, plan.concurrency, plan.floor);
+  const floorMs = performance.now() - floorStart;
+  return {
+    volumes: plan.volumes,
+    concurrency: plan.concurrency,
+    providerMs,
+    floorMs,
+    statusP99Ms: percentile(probed.latencies, 99),
+    statusCalls: probed.latencies.length,
+  };
+}
+
+/**
+ * CreateVolume as a poollet makes it: Unavailable (the provider has not read its pool's capacity yet, right
+ * after a start) is tried again after a moment.
+ */
+export async function createVolume(
+  client: VolumeClient,
+  spec: MessageInitShape<typeof volume.VolumeSpecSchema>,
+): Promise<volume.CreateVolumeResponse> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await client.createVolume({ volume: { metadata: { labels: {} }, spec } });
+    } catch (error) {
+      if (!(error instanceof ConnectError && error.code === Code.Unavailable) || Date.now() > deadline)
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** Deletes every volume and waits until the provider lists none (its finalizers released). */
+export async function deleteAllVolumes(client: VolumeClient, timeoutMs: number): Promise<void> {
+  const { volumes } = await client.listVolumes({});
+  await withConcurrency(volumes.length, 16, (i) =>
+    client.deleteVolume({ volumeId: volumes[i]?.metadata?.id as string }).catch(() => undefined),
+  );
+  const deadline = Date.now() + timeoutMs;
+  while ((await client.listVolumes({})).volumes.length > 0) {
+    if (Date.now() > deadline) throw new Error(`volumes not deleted within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+async function untilAvailable(
+  client: VolumeClient,
+  ids: readonly string[],
+  timeoutMs: number,
+): Promise<void> {
+  const wanted = new Set(ids);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { volumes } = await client.listVolumes({});
+    let available = 0;
+    for (const v of volumes) {
+      if (!wanted.has(v.metadata?.id ?? "")) continue;
+      if (v.status?.state === volume.VolumeState.VOLUME_AVAILABLE) available += 1;
+      else if (v.status?.state === volume.VolumeState.VOLUME_ERROR) {
+        throw new Error(`volume ${v.metadata?.id} went to ERROR`);
+      }
+    }
+    if (available === wanted.size) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${wanted.size - available} of ${wanted.size} volumes not AVAILABLE within ${timeoutMs} ms`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
