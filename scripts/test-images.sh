@@ -156,6 +156,29 @@ mapfile -t OCI < <(bash scripts/images.sh oci-args)
 mkdir -p "$scratch/machine-provider/etc"
 run_app machine-provider machine 0 --backend noop
 
+# machine: what QEMU's confinement probes and runs at start (packages/qemu/src/confinement) is in the image:
+# QEMU's user for getent, setpriv to drop to it, and QEMU with seccomp. The image has no shell: each check runs
+# one of its programs and looks at the output here. The cgroups depend on the host and on how the container is
+# run, not on the image.
+machine_image_says() {
+	podman run --rm --tls-verify=false --network none "${OCI[@]}" --entrypoint "$1" \
+		"$registry/machine-provider:test" "${@:2}" 2>&1
+}
+# expect CHECK PATTERN OUTPUT: PASS when OUTPUT matches the glob PATTERN.
+expect() {
+	# shellcheck disable=SC2053 # $2 is a glob on purpose
+	if [[ $3 == $2 ]]; then pass "$1"; else fail "$1" "got: $(head -c 300 <<<"$3")"; fi
+}
+expect "machine image: getent knows QEMU's user iri-qemu (65531)" "iri-qemu:x:65531:65531:*" \
+	"$(machine_image_says /usr/bin/getent passwd iri-qemu)"
+expect "machine image: getent knows QEMU's group iri-qemu (65531)" "iri-qemu:x:65531:*" \
+	"$(machine_image_says /usr/bin/getent group iri-qemu)"
+drop_to_qemu_user=(/usr/bin/setpriv --reuid=65531 --regid=65531 --clear-groups --no-new-privs --)
+expect "machine image: setpriv drops to iri-qemu" "65531:65531" \
+	"$(machine_image_says "${drop_to_qemu_user[@]}" /usr/local/bin/node -p 'process.getuid() + ":" + process.getgid()')"
+expect "machine image: QEMU runs as iri-qemu and offers its seccomp sandbox" "*-sandbox on*" \
+	"$(machine_image_says "${drop_to_qemu_user[@]}" /usr/bin/qemu-system-x86_64 -help)"
+
 # volume: a pool of its own on the loopback Ceph; the admin key as a file readable only by the container's user.
 pool=iri-img-$id
 ceph_admin ceph osd pool create "$pool" 8 >/dev/null 2>&1 && ceph_admin rbd pool init "$pool" ||
