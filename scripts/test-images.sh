@@ -156,6 +156,60 @@ mapfile -t OCI < <(bash scripts/images.sh oci-args)
 mkdir -p "$scratch/machine-provider/etc"
 run_app machine-provider machine 0 --backend noop
 
+# machine: what QEMU's confinement probes and runs at start (packages/qemu/src/confinement) is in the image:
+# QEMU's user for getent, setpriv to drop to it, and QEMU with seccomp. The image has no shell: each check runs
+# one of its programs and looks at the output here. The cgroups depend on the host and on how the container is
+# run, not on the image.
+machine_image_says() {
+	podman run --rm --tls-verify=false --network none --no-healthcheck "${OCI[@]}" --entrypoint "$1" \
+		"$registry/machine-provider:test" "${@:2}"
+}
+# expect CHECK PATTERN OUTPUT: PASS when OUTPUT matches the glob PATTERN.
+expect() {
+	# shellcheck disable=SC2053 # $2 is a glob on purpose
+	if [[ $3 == $2 ]]; then pass "$1"; else fail "$1" "got: $(head -c 300 <<<"$3")"; fi
+}
+expect "machine image: getent knows QEMU's user iri-qemu (65531)" "iri-qemu:x:65531:65531:*" \
+	"$(machine_image_says /usr/bin/getent passwd iri-qemu)"
+expect "machine image: getent knows QEMU's group iri-qemu (65531)" "iri-qemu:x:65531:*" \
+	"$(machine_image_says /usr/bin/getent group iri-qemu)"
+drop_to_qemu_user=(/usr/bin/setpriv --reuid=65531 --regid=65531 --clear-groups --no-new-privs --)
+expect "machine image: setpriv drops to iri-qemu" "65531:65531" \
+	"$(machine_image_says "${drop_to_qemu_user[@]}" /usr/local/bin/node -p 'process.getuid() + ":" + process.getgid()')"
+expect "machine image: QEMU runs as iri-qemu and offers its seccomp sandbox" "*-sandbox on*" \
+	"$(machine_image_says "${drop_to_qemu_user[@]}" /usr/bin/qemu-system-x86_64 -help)"
+
+# machine: the qemu backend, run as documented (the host's cgroup hierarchy mounted), opens all three
+# confinement mechanisms; its cgroup parent is this test's own, removed (it is empty) afterwards.
+confined_machine_provider() {
+	local dir=$scratch/machine-confined name=iri-images-test-$id-confined port metrics="" deadline
+	local parent=iri-images-test-$id
+	mkdir -p "$dir/run" "$dir/state"
+	port=$(free_port)
+	containers+=("$name")
+	podman run --detach --name "$name" --tls-verify=false --network host --no-healthcheck "${OCI[@]}" \
+		--volume /sys/fs/cgroup:/sys/fs/cgroup --volume "$dir/run:/run/iri" \
+		--volume "$dir/state:/var/lib/iri-machine-provider" \
+		--env "IRI_MACHINE_PROVIDER_OPS_ADDRESS=127.0.0.1:$port" \
+		"$registry/machine-provider:test" --backend qemu --qemu-cgroup-parent "$parent" >"$dir/podman.log" 2>&1
+	deadline=$((SECONDS + 120))
+	until [[ $metrics == *'mechanism="cgroup"'* ]] || ((SECONDS >= deadline)); do
+		[[ $(podman inspect --format '{{.State.Running}}' "$name" 2>/dev/null) == true ]] || break
+		metrics=$(curl -sf "http://127.0.0.1:$port/metrics" | grep '^iri_qemu_confinement') || sleep 1
+	done
+	if [[ $(grep -c '} 1$' <<<"$metrics") == 3 ]]; then
+		pass "machine image: the qemu backend runs QEMU as iri-qemu, sandboxed, in cgroups of its own"
+	else
+		fail "machine image: QEMU confinement" "${metrics:-$(podman logs --tail 5 "$name" 2>&1)}"
+	fi
+	podman rm --force --time 10 "$name" >/dev/null 2>&1
+	local group
+	for group in "/sys/fs/cgroup/$parent" /sys/fs/cgroup/{cpu,memory,pids}/"$parent"; do
+		[[ ! -d $group ]] || rmdir -- "$group"
+	done
+}
+confined_machine_provider
+
 # volume: a pool of its own on the loopback Ceph; the admin key as a file readable only by the container's user.
 pool=iri-img-$id
 ceph_admin ceph osd pool create "$pool" 8 >/dev/null 2>&1 && ceph_admin rbd pool init "$pool" ||

@@ -9,7 +9,7 @@ import {
 import { PermanentBackendError } from "@iri/backend-api";
 import { MinioAdminClient } from "@iri/minio";
 import { Registry } from "prom-client";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { minioBackendFactory } from "./factories.js";
 import { PendingCreations } from "./pending-creations.js";
 import { bucketExists } from "./s3-buckets.js";
@@ -110,9 +110,14 @@ describe("minio bucket backend: ownership without trusting bucket tags", () => {
     const id = newId();
     await rootS3.send(new CreateBucketCommand({ Bucket: id }));
     made.push(id);
+    const adminCalls = recordAdminCalls();
     const error = await driver.apply(id, bucketClass("plain")).catch((e: unknown) => e);
+    adminCalls.stop();
     expect(error).toBeInstanceOf(PermanentBackendError);
     expect((error as PermanentBackendError).reason).toBe("BucketNameTaken");
+    // No user is made for a name found taken: MinIO refuses to remove a policy a user still has attached,
+    // so the refusal's clean-up is the policy alone.
+    expect(adminCalls.names).toEqual(["add-canned-policy", "remove-canned-policy"]);
     // Deleting our record removes our user and policy, not their bucket.
     expect(await driver.remove(id)).toBeUndefined();
     expect(await bucketExists(rootCalls, rootS3, id, new AbortController().signal)).toBe(true);
@@ -166,3 +171,15 @@ describe("minio bucket backend: ownership without trusting bucket tags", () => {
     await backend.close();
   });
 });
+
+/** The MinIO admin API calls made (by name, in order) until `stop`. */
+function recordAdminCalls() {
+  const names: string[] = [];
+  const originalFetch = globalThis.fetch;
+  const spy = vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
+    const path = new URL(input instanceof Request ? input.url : String(input)).pathname;
+    if (path.startsWith("/minio/admin/v3/")) names.push(path.slice("/minio/admin/v3/".length));
+    return originalFetch(input, init);
+  });
+  return { names, stop: () => spy.mockRestore() };
+}

@@ -38,9 +38,9 @@ const POLICY_PREFIX = "iri-bucket.";
 /**
  * Buckets on MinIO. Each bucket gets its own MinIO user (`iri-<instanceId>-<id>`) whose only policy,
  * `iri-bucket.<instanceId>.<id>`, allows everything on that bucket and nothing else; the bucket carries the
- * class's hard size quota (MinIO has no object-count quota). The policy is made first and removed last, so
- * the policies (which only the provider can write) list everything this backend holds; bucket tags, which
- * the bucket's tenant can edit, are never trusted.
+ * class's hard size quota (MinIO has no object-count quota). The policy is made first (then the bucket, then
+ * the user) and removed last, so the policies (which only the provider can write) list everything this
+ * backend holds; bucket tags, which the bucket's tenant can edit, are never trusted.
  */
 export class MinioBucketBackend implements BucketBackend {
   readonly name = "minio";
@@ -81,8 +81,10 @@ export class MinioBucketBackend implements BucketBackend {
     await this.call("put policy", () =>
       this.admin.putPolicy(policyName, bucketPolicy(bucketName, ctx.tag), signal),
     );
+    // The bucket before its user: a name found taken then leaves only the policy to remove, which MinIO
+    // refuses while any user still has it attached.
+    const createdBucket = await this.ensureBucket(bucketName, policyName, fresh, ctx);
     const credentials = await this.ensureUser(identity, policyName, fresh, ctx);
-    const createdBucket = await this.ensureBucket(bucketName, { identity, policyName }, fresh, ctx);
 
     const quota = createdBucket
       ? 0
@@ -198,7 +200,7 @@ export class MinioBucketBackend implements BucketBackend {
    */
   private async ensureBucket(
     bucketName: string,
-    made: { identity: string; policyName: string },
+    policyName: string,
     fresh: boolean,
     ctx: OperationContext<BucketObservation>,
   ): Promise<boolean> {
@@ -214,9 +216,8 @@ export class MinioBucketBackend implements BucketBackend {
     if (!created && !resumed && fresh) {
       this.pending.done(bucketName);
       // Our policy must not name someone else's bucket (the policies are what the backend lists as its
-      // own); MinIO removes a policy only once no user has it.
-      await this.call("remove user", () => this.admin.removeUser(made.identity, signal));
-      await this.call("remove policy", () => this.admin.removePolicy(made.policyName, signal));
+      // own); no user has been made for it yet, so nothing holds it.
+      await this.call("remove policy", () => this.admin.removePolicy(policyName, signal));
       throw new PermanentBackendError(
         "BucketNameTaken",
         `bucket name ${bucketName} is taken by a bucket this provider does not own`,
