@@ -1,7 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { readOptionalFile } from "../machine-files.js";
 import { OWNER_FW_CFG_NAME } from "../model/command-line.js";
 
 /** The process's argv, or undefined when it is gone (or a zombie). */
