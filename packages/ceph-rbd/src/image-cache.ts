@@ -136,7 +136,12 @@ export class ImageCache {
 
     this.waitFor(key, intent.id);
     const state = jobs.ensure(key, (job) => this.populate(key, pool, name, image, what, job));
-    if (state.status !== "running") throw new Error(`population ${key} settled before it started`);
+    // The job may have settled while this apply awaited the readiness check above: its outcome is the answer.
+    if (state.status === "failed") throw state.error;
+    if (state.status === "succeeded") {
+      jobs.forget(key);
+      return cloneSource;
+    }
     const progress = state.progress as Progress | undefined;
     const message = progress
       ? `Writing ${what}: ${formatBytes(BigInt(progress.bytes))} of ${formatBytes(BigInt(progress.total))} at ${formatBytes(BigInt(Math.round(progress.bytesPerSecond)))}/s`
