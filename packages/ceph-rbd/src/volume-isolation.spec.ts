@@ -179,9 +179,9 @@ describe("a volume's credentials open that volume and nothing else", () => {
     expect(await t.backend.remove(ref)).toBeUndefined();
     // A deleted entity's authentication is not refused outright: the client hunts for a monitor until its
     // mount timeout (300 s by default), then gives up with the same "couldn't connect".
-    expect(
-      await refusal(a.as, "rbd", ["--client_mount_timeout", "20", "ls", "--pool", t.pools[0]]),
-    ).toMatch(/couldn't connect to the cluster/);
+    expect(await refusal(a.as, "rbd", ["--client_mount_timeout", "20", "ls", "--pool", t.pools[0]])).toMatch(
+      /couldn't connect to the cluster/,
+    );
     await expect(adminTool("ceph", ["auth", "get", `client.${a.as.id}`])).rejects.toThrow();
   });
 });
