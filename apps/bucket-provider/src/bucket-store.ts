@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { bucket } from "@iri/api";
-import { protoCodec, sealedCodec, toObjectMetadata } from "@iri/runtime-kit";
+import { protoCodec, type SealingKeys, sealedCodec, toObjectMetadata } from "@iri/runtime-kit";
 import type { Collection, Database, StoredRecord } from "@iri/store";
 
 export type BucketRecord = StoredRecord<bucket.BucketSpec, bucket.BucketStatus>;
@@ -10,7 +10,7 @@ export type BucketCollection = Collection<bucket.BucketSpec, bucket.BucketStatus
 export const BACKEND_FINALIZER = "bucket-provider.iri.ironcore.dev/backend";
 
 /** The status is sealed with the key-encryption key: its access carries the bucket's secret key. */
-export function openBucketCollection(db: Database, kek: Uint8Array): BucketCollection {
+export function openBucketCollection(db: Database, kek: Uint8Array | SealingKeys): BucketCollection {
   return db.collection("bucket", {
     spec: protoCodec(bucket.BucketSpecSchema),
     status: sealedCodec(protoCodec(bucket.BucketStatusSchema), kek, "bucket status"),

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
-import { protoCodec, sealedCodec, toObjectMetadata } from "@iri/runtime-kit";
+import { protoCodec, type SealingKeys, sealedCodec, toObjectMetadata } from "@iri/runtime-kit";
 import type { Collection, Database, StoredRecord } from "@iri/store";
 
 export type MachineRecord = StoredRecord<machine.MachineSpec, machine.MachineStatus>;
@@ -13,7 +13,7 @@ export const BACKEND_FINALIZER = "machine-provider.iri.ironcore.dev/backend";
  * Specs are sealed with the key-encryption key: they hold ignition, volume `secret_data` and
  * `encryption_data`. In memory they stay as sent, so ListMachines echoes them byte-for-byte.
  */
-export function openMachineCollection(db: Database, kek: Uint8Array): MachineCollection {
+export function openMachineCollection(db: Database, kek: Uint8Array | SealingKeys): MachineCollection {
   return db.collection("machine", {
     spec: sealedCodec(protoCodec(machine.MachineSpecSchema), kek, "machine spec"),
     status: protoCodec(machine.MachineStatusSchema),

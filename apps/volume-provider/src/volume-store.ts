@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { volume } from "@iri/api";
-import { protoCodec, sealedCodec, toObjectMetadata } from "@iri/runtime-kit";
+import { protoCodec, type SealingKeys, sealedCodec, toObjectMetadata } from "@iri/runtime-kit";
 import type { Collection, Database, StoredRecord } from "@iri/store";
 
 export type VolumeRecord = StoredRecord<volume.VolumeSpec, volume.VolumeStatus>;
@@ -15,7 +15,7 @@ export const BACKEND_FINALIZER = "volume-provider.iri.ironcore.dev/backend";
  * Sealed with the key-encryption key: the spec holds the LUKS passphrase (`encryption.secret_data`), the
  * status the consumer's Ceph key (`access.secret_data`).
  */
-export function openVolumeCollection(db: Database, kek: Uint8Array): VolumeCollection {
+export function openVolumeCollection(db: Database, kek: Uint8Array | SealingKeys): VolumeCollection {
   return db.collection("volume", {
     spec: sealedCodec(protoCodec(volume.VolumeSpecSchema), kek, "volume spec"),
     status: sealedCodec(protoCodec(volume.VolumeStatusSchema), kek, "volume status"),

@@ -60,7 +60,7 @@ export { writeStatus } from "./records/write-status.js";
 export { collectSecretValues, isSecretKey, redactSecrets, scrubSecretValues } from "./redact.js";
 export { validateRequestLimits } from "./request-limits.js";
 export { loadOrCreateKey } from "./secrets/key-file.js";
-export { sealedCodec, UnsealError } from "./secrets/sealed-codec.js";
+export { type SealingKeys, sealedCodec, UnsealError } from "./secrets/sealed-codec.js";
 export { matchesSelector } from "./selector.js";
 export type { RunningServer, ServeOptions } from "./serve.js";
 export { serveRuntime } from "./serve.js";

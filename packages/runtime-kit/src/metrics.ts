@@ -34,6 +34,8 @@ export class ProviderMetrics {
   readonly eventsDropped: Counter<"reason">;
   /** Encoded size of the events kept: what an unfiltered ListEvents answers. */
   readonly eventBytes: Gauge;
+  /** Records sealed again with the current key-encryption key at start (a rotation, --previous-key-file). */
+  readonly resealedRecords: Counter;
 
   constructor(options: ProviderMetricsOptions = {}) {
     const registers = [this.registry];
@@ -85,6 +87,11 @@ export class ProviderMetrics {
     this.eventBytes = new Gauge({
       name: `${PREFIX}events_bytes`,
       help: "Encoded size of the events kept, i.e. of an unfiltered ListEvents response.",
+      registers,
+    });
+    this.resealedRecords = new Counter({
+      name: `${PREFIX}resealed_records_total`,
+      help: "Records sealed again with the current key-encryption key at start (key rotation).",
       registers,
     });
   }

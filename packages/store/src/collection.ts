@@ -1,5 +1,5 @@
 import { deepFreeze } from "./deep-freeze.js";
-import { AlreadyExistsError, ConflictError, NotFoundError, type RecordRef } from "./errors.js";
+import { AlreadyExistsError, ConflictError, NotFoundError, type RecordRef, StoreError } from "./errors.js";
 import { LabelIndex } from "./label-index.js";
 import { matchesLabels } from "./labels.js";
 import type { RecordRow } from "./sqlite-file.js";
@@ -73,6 +73,13 @@ export class SqliteCollection<Spec, Status> implements Collection<Spec, Status>,
 
   count(): number {
     return this.entries.size;
+  }
+
+  /** The bytes the codecs write now for the record's values (for reencodeAtRest). */
+  encodeValues(id: string): { spec: Uint8Array; status: Uint8Array } | undefined {
+    const record = this.get(id);
+    if (record === undefined) return undefined;
+    return { spec: this.codecs.spec.encode(record.spec), status: this.codecs.status.encode(record.status) };
   }
 
   create(input: CreateInput<Spec, Status>): Promise<StoredRecord<Spec, Status>> {
@@ -278,6 +285,19 @@ export class SqliteCollection<Spec, Status> implements Collection<Spec, Status>,
   }
 
   private fromRow(row: RecordRow): Entry<Spec, Status> {
+    let spec: Spec;
+    let status: Status;
+    try {
+      spec = this.codecs.spec.decode(row.spec);
+      status = this.codecs.status.decode(row.status);
+    } catch (cause) {
+      // Names the record so an operator can find it; the codec's message carries no value.
+      throw new StoreError(
+        "Unavailable",
+        `cannot read ${this.kind} ${JSON.stringify(row.id)}: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
     const record = this.freeze(
       {
         id: row.id,
@@ -289,8 +309,8 @@ export class SqliteCollection<Spec, Status> implements Collection<Spec, Status>,
         resourceVersion: row.resource_version,
         finalizers: JSON.parse(row.finalizers) as string[],
       },
-      this.codecs.spec.decode(row.spec),
-      this.codecs.status.decode(row.status),
+      spec,
+      status,
     );
     return { record, createdVersion: row.created_version };
   }

@@ -1,6 +1,6 @@
 import { SqliteCollection, type WriteQueue } from "./collection.js";
 import { StoreError } from "./errors.js";
-import { SqliteFile } from "./sqlite-file.js";
+import { SqliteFile, type ValueRow } from "./sqlite-file.js";
 import type {
   Collection,
   CollectionOptions,
@@ -31,7 +31,7 @@ export function openDatabase(options: DatabaseOptions): SqliteDatabase {
 
 class StoreDatabase implements SqliteDatabase, WriteQueue {
   private readonly file: SqliteFile;
-  private readonly collectionNames = new Set<string>();
+  private readonly collections = new Map<string, SqliteCollection<unknown, unknown>>();
   private readonly clock: () => bigint;
   private version: bigint;
   private readonly queue: PendingWrite[] = [];
@@ -51,8 +51,7 @@ class StoreDatabase implements SqliteDatabase, WriteQueue {
     if (this.closing !== undefined) throw new StoreError("Unavailable", "database is closed");
     if (name === "") throw new TypeError("collection name must not be empty");
     // Two instances would each keep their own in-memory index and drift apart.
-    if (this.collectionNames.has(name))
-      throw new StoreError("Unavailable", `collection ${name} is already open`);
+    if (this.collections.has(name)) throw new StoreError("Unavailable", `collection ${name} is already open`);
     const collection = new SqliteCollection<Spec, Status>(
       name,
       options.kind ?? name,
@@ -60,8 +59,27 @@ class StoreDatabase implements SqliteDatabase, WriteQueue {
       this,
       this.file.loadCollection(name),
     );
-    this.collectionNames.add(name);
+    this.collections.set(name, collection as SqliteCollection<unknown, unknown>);
     return collection;
+  }
+
+  reencodeAtRest(): number {
+    if (this.closing !== undefined) throw new StoreError("Unavailable", "database is closed");
+    const rows: ValueRow[] = [];
+    for (const [name, collection] of this.collections) {
+      for (const stored of this.file.loadCollection(name)) {
+        const fresh = collection.encodeValues(stored.id);
+        // Gone from memory: a removal is committed but not yet applied; nothing to rewrite.
+        if (fresh === undefined) continue;
+        if (
+          Buffer.compare(fresh.spec, stored.spec) !== 0 ||
+          Buffer.compare(fresh.status, stored.status) !== 0
+        )
+          rows.push({ collection: name, id: stored.id, ...fresh });
+      }
+    }
+    this.file.rewriteValues(rows);
+    return rows.length;
   }
 
   stats(): DatabaseStats {

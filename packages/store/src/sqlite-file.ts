@@ -46,6 +46,14 @@ export interface RecordRow {
   status: Uint8Array;
 }
 
+/** New value bytes for one stored record. */
+export interface ValueRow {
+  collection: string;
+  id: string;
+  spec: Uint8Array;
+  status: Uint8Array;
+}
+
 export interface SqliteCounters {
   /** Transactions committed by writes (group commits). */
   commits: number;
@@ -61,6 +69,7 @@ export class SqliteFile {
   private readonly deleteRecord: BetterSqlite3.Statement;
   private readonly selectCollection: BetterSqlite3.Statement;
   private readonly setVersion: BetterSqlite3.Statement;
+  private readonly setValues: BetterSqlite3.Statement;
   private readonly commitSteps: (steps: readonly Step<unknown, unknown>[], version: bigint) => void;
 
   /** The store's resourceVersion counter as last committed. */
@@ -117,6 +126,9 @@ export class SqliteFile {
     this.setVersion = this.db.prepare(
       "INSERT INTO store_meta (key, value) VALUES ('resource_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     );
+    this.setValues = this.db.prepare(
+      "UPDATE records SET spec = @spec, status = @status WHERE collection = @collection AND id = @id",
+    );
     this.commitSteps = this.db.transaction((steps: readonly Step<unknown, unknown>[], version: bigint) => {
       for (const step of steps) this.runStep(step);
       this.run(this.setVersion, [version]);
@@ -131,6 +143,15 @@ export class SqliteFile {
   /** Applies the steps and the new counter in one transaction; returns once it is fsync'd. Throws on failure. */
   commit(steps: readonly Step<unknown, unknown>[], version: bigint): void {
     this.commitSteps(steps, version);
+    this.counters.commits += 1;
+  }
+
+  /** Replaces the value bytes of the given records in one transaction (all or none); returns once fsync'd. */
+  rewriteValues(rows: readonly ValueRow[]): void {
+    if (rows.length === 0) return;
+    this.db.transaction(() => {
+      for (const row of rows) this.run(this.setValues, [row]);
+    })();
     this.counters.commits += 1;
   }
 

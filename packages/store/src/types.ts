@@ -162,6 +162,12 @@ export interface Database {
    * (a second instance would keep a second, diverging index): share the returned object.
    */
   collection<Spec, Status>(name: string, options: CollectionOptions<Spec, Status>): Collection<Spec, Status>;
+  /**
+   * Rewrites, in one transaction, the stored spec/status bytes of every record of the open collections whose
+   * bytes differ from what the collection's codecs encode now (e.g. sealed with a previous key). Values,
+   * versions and generations stay as they are and no watcher hears of it. Returns how many records changed.
+   */
+  reencodeAtRest(): number;
   /** Waits for pending writes and closes the file. Later writes reject; reads keep answering from memory. */
   close(): Promise<void>;
 }

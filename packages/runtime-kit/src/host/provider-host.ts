@@ -20,7 +20,8 @@ import { createLogger, type Logger } from "../logging.js";
 import { ProviderMetrics } from "../metrics.js";
 import { type OpsServer, startOpsServer } from "../ops-server.js";
 import { largeListEvents } from "../records/large-list-event.js";
-import { loadOrCreateKey } from "../secrets/key-file.js";
+import { loadOrCreateKey, readKey } from "../secrets/key-file.js";
+import type { SealingKeys } from "../secrets/sealed-codec.js";
 import { type RunningServer, serveRuntime } from "../serve.js";
 import { DEFAULT_SERVE_LIMITS, type ServeLimits } from "../serve-settings.js";
 
@@ -37,6 +38,7 @@ export interface HostSettings extends ServeLimits {
   maxEvents: number;
   backend: string;
   keyFile: string;
+  previousKeyFile: string;
   orphanRemoval: string;
   workers: number;
   resyncPeriodMs: number;
@@ -50,8 +52,8 @@ export interface HostServices<Backend> {
   logger: Logger;
   backend: Backend;
   owner: OwnerIdentity;
-  /** The key-encryption key: seal collections holding secrets with it (sealedCodec). */
-  kek: Buffer;
+  /** The key-encryption keys: seal collections holding secrets with them (sealedCodec). */
+  kek: SealingKeys;
   /** Builds the controller of one object kind on the kit's reconciler pattern. */
   objectController<Spec, Status, Observation>(
     options: ObjectControllerOptions<Spec, Status, Observation>,
@@ -130,7 +132,10 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
   };
   try {
     privateStateDir(settings.stateDir, logger);
-    const { key: kek } = loadOrCreateKey(settings.keyFile || join(settings.stateDir, "kek"));
+    const kek: SealingKeys = {
+      current: loadOrCreateKey(settings.keyFile || join(settings.stateDir, "kek")).key,
+      previous: settings.previousKeyFile === "" ? undefined : readKey(settings.previousKeyFile),
+    };
     const db = openDatabase({ path: join(settings.stateDir, "store.db") });
     cleanups.push(() => db.close());
     const owner = await ownerIdentity(db, options.name);
@@ -205,6 +210,12 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
       },
     });
     if (wiring.close) cleanups.push(wiring.close);
+    // Every collection holding secrets is open now, its records opened with either key.
+    if (kek.previous !== undefined) {
+      const resealed = db.reencodeAtRest();
+      metrics.resealedRecords.inc(resealed);
+      logger.info({ resealed }, "store re-sealed with the key-encryption key; --previous-key-file may go");
+    }
     const server: RunningServer = await serveRuntime({
       socketPath: settings.socketPath,
       extraSocketPaths: settings.extraSocketPaths,

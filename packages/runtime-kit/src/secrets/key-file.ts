@@ -34,6 +34,14 @@ export function loadOrCreateKey(path: string): { key: Buffer; created: boolean }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
   }
+  return { key: readKey(path), created };
+}
+
+/**
+ * Reads the key-encryption key at `path`, which must exist (a previous key is never made up). A key file that
+ * others may read is tightened to 0600; one of the wrong size is refused.
+ */
+export function readKey(path: string): Buffer {
   const fd = openSync(path, "r");
   try {
     if ((fstatSync(fd).mode & 0o077) !== 0) fchmodSync(fd, 0o600);
@@ -44,5 +52,5 @@ export function loadOrCreateKey(path: string): { key: Buffer; created: boolean }
   if (key.length !== KEY_BYTES) {
     throw new Error(`key file ${path} holds ${key.length} bytes; a key-encryption key is ${KEY_BYTES} bytes`);
   }
-  return { key, created };
+  return key;
 }

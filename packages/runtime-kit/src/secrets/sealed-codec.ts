@@ -16,16 +16,31 @@ export class UnsealError extends Error {
   override readonly name = "UnsealError";
 }
 
-/** Wraps a codec so that what it stores is encrypted and authenticated with keys derived from `kek`. */
-export function sealedCodec<T>(inner: Codec<T>, kek: Uint8Array, purpose: string): Codec<T> {
-  const encKey = Buffer.from(hkdfSync("sha256", kek, Buffer.alloc(0), `iri seal ${purpose} enc`, 32));
-  const macKey = Buffer.from(hkdfSync("sha256", kek, Buffer.alloc(0), `iri seal ${purpose} iv`, 32));
+/**
+ * The key-encryption keys: `current` seals; `previous`, while a rotation is under way, still opens what it
+ * sealed (Database.reencodeAtRest then seals it again with `current`).
+ */
+export interface SealingKeys {
+  current: Uint8Array;
+  previous?: Uint8Array | undefined;
+}
+
+interface DerivedKeys {
+  enc: Buffer;
+  mac: Buffer;
+}
+
+/** Wraps a codec so that what it stores is encrypted and authenticated with keys derived from the KEK. */
+export function sealedCodec<T>(inner: Codec<T>, keys: Uint8Array | SealingKeys, purpose: string): Codec<T> {
+  const { current, previous } = keys instanceof Uint8Array ? { current: keys, previous: undefined } : keys;
+  const sealing = derive(current, purpose);
+  const opening = previous === undefined ? [sealing] : [sealing, derive(previous, purpose)];
   const aad = Buffer.from(purpose);
   return {
     encode(value) {
       const plain = inner.encode(value);
-      const nonce = createHmac("sha256", macKey).update(plain).digest().subarray(0, NONCE);
-      const cipher = createCipheriv("aes-256-gcm", encKey, nonce).setAAD(aad);
+      const nonce = createHmac("sha256", sealing.mac).update(plain).digest().subarray(0, NONCE);
+      const cipher = createCipheriv("aes-256-gcm", sealing.enc, nonce).setAAD(aad);
       const body = Buffer.concat([cipher.update(plain), cipher.final()]);
       return Buffer.concat([Buffer.of(SEALED), nonce, body, cipher.getAuthTag()]);
     },
@@ -33,19 +48,37 @@ export function sealedCodec<T>(inner: Codec<T>, kek: Uint8Array, purpose: string
       if (bytes[0] !== SEALED) return inner.decode(bytes);
       if (bytes.length < 1 + NONCE + TAG) throw new UnsealError(`sealed ${purpose} record is truncated`);
       const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const nonce = buf.subarray(1, 1 + NONCE);
-      const tag = buf.subarray(buf.length - TAG);
-      const decipher = createDecipheriv("aes-256-gcm", encKey, nonce).setAAD(aad).setAuthTag(tag);
-      let plain: Buffer;
-      try {
-        plain = Buffer.concat([decipher.update(buf.subarray(1 + NONCE, buf.length - TAG)), decipher.final()]);
-      } catch (cause) {
-        throw new UnsealError(
-          `cannot unseal a ${purpose} record: the store was sealed with another key-encryption key (see --key-file)`,
-          { cause },
-        );
+      for (const key of opening) {
+        const plain = open(buf, key.enc, aad);
+        if (plain !== undefined) return inner.decode(plain);
       }
-      return inner.decode(plain);
+      throw new UnsealError(
+        previous === undefined
+          ? `cannot unseal a ${purpose} record: the store was sealed with another key-encryption key (see --key-file)`
+          : `cannot unseal a ${purpose} record with the key-encryption key (--key-file) nor the previous one (--previous-key-file)`,
+      );
     },
   };
+}
+
+function derive(kek: Uint8Array, purpose: string): DerivedKeys {
+  return {
+    enc: Buffer.from(hkdfSync("sha256", kek, Buffer.alloc(0), `iri seal ${purpose} enc`, 32)),
+    mac: Buffer.from(hkdfSync("sha256", kek, Buffer.alloc(0), `iri seal ${purpose} iv`, 32)),
+  };
+}
+
+/** The plaintext, or undefined when `encKey` is not the key that sealed it (the tag does not verify). */
+function open(sealed: Buffer, encKey: Buffer, aad: Buffer): Buffer | undefined {
+  const nonce = sealed.subarray(1, 1 + NONCE);
+  const tag = sealed.subarray(sealed.length - TAG);
+  const decipher = createDecipheriv("aes-256-gcm", encKey, nonce).setAAD(aad).setAuthTag(tag);
+  try {
+    return Buffer.concat([
+      decipher.update(sealed.subarray(1 + NONCE, sealed.length - TAG)),
+      decipher.final(),
+    ]);
+  } catch {
+    return undefined;
+  }
 }

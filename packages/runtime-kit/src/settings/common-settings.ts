@@ -61,6 +61,14 @@ export function commonSettings(runtime: RuntimeKind) {
       description:
         "Key-encryption key (32 bytes) that seals secrets in the store; empty means <state-dir>/kek. Generated with mode 0600 on first start when absent; keep it apart from the state (e.g. a mounted secret).",
     },
+    previousKeyFile: {
+      flag: "previous-key-file",
+      env: env("PREVIOUS_KEY_FILE"),
+      kind: "string",
+      default: "",
+      description:
+        "The key-encryption key being rotated out: when set, values sealed with it still open, and every one is sealed again with --key-file at start (one transaction). Drop it once a start has logged the re-seal.",
+    },
     orphanRemoval: {
       flag: "orphan-removal",
       env: env("ORPHAN_REMOVAL"),
