@@ -249,18 +249,18 @@ start_poollets() {
 	local state=$1 kubeconfig=$1/kubeconfig
 	: "${IRI_MACHINE_SOCKET:?must name the machine provider socket}" "${IRI_VOLUME_SOCKET:?}" "${IRI_BUCKET_SOCKET:?}"
 	start_process "$state" machinepoollet "$BIN/machinepoollet" \
-		--kubeconfig "$kubeconfig" --machine-pool-name "$IRONCORE_POOL_NAME" --provider-id "iri-providers://machine" \
+		--kubeconfig "$kubeconfig" --leader-election-kubeconfig "$kubeconfig" --machine-pool-name "$IRONCORE_POOL_NAME" --provider-id "iri-providers://machine" \
 		--machine-runtime-endpoint "unix://$IRI_MACHINE_SOCKET" \
 		--address "127.0.0.1:$IRONCORE_MACHINEPOOLLET_PORT" --cert-dir "$state/certs/machinepoollet-serving" \
 		--client-ca-file "$state/certs/ca.crt" \
 		--addresses-ip-override 127.0.0.1 --addresses-hostname-override localhost \
 		--metrics-bind-address 0 --health-probe-bind-address "127.0.0.1:$((IRONCORE_PROBE_PORT_BASE + 1))"
 	start_process "$state" volumepoollet "$BIN/volumepoollet" \
-		--kubeconfig "$kubeconfig" --volume-pool-name "$IRONCORE_POOL_NAME" --provider-id "iri-providers://volume" \
+		--kubeconfig "$kubeconfig" --leader-election-kubeconfig "$kubeconfig" --volume-pool-name "$IRONCORE_POOL_NAME" --provider-id "iri-providers://volume" \
 		--volume-runtime-endpoint "unix://$IRI_VOLUME_SOCKET" \
 		--metrics-bind-address 0 --health-probe-bind-address "127.0.0.1:$((IRONCORE_PROBE_PORT_BASE + 2))"
 	start_process "$state" bucketpoollet "$BIN/bucketpoollet" \
-		--kubeconfig "$kubeconfig" --bucket-pool-name "$IRONCORE_POOL_NAME" --provider-id "iri-providers://bucket" \
+		--kubeconfig "$kubeconfig" --leader-election-kubeconfig "$kubeconfig" --bucket-pool-name "$IRONCORE_POOL_NAME" --provider-id "iri-providers://bucket" \
 		--bucket-runtime-endpoint "unix://$IRI_BUCKET_SOCKET" \
 		--metrics-bind-address 0 --health-probe-bind-address "127.0.0.1:$((IRONCORE_PROBE_PORT_BASE + 3))"
 	local i names=(machinepoollet volumepoollet bucketpoollet)
