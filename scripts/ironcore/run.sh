@@ -234,6 +234,8 @@ cmd_up() {
 	wait_ready "$state" ironcore-apiserver "https://127.0.0.1:$IRONCORE_APISERVER_PORT/readyz"
 	register_apiservices "$state"
 	wait_apiservices "$state"
+	# Where the machinepoollet keeps its heartbeat lease (IronCore's config/namespaces).
+	kube_apply "$state" /api/v1/namespaces/ironcore-machinepool-lease <<<'{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ironcore-machinepool-lease"}}'
 
 	start_process "$state" ironcore-controller-manager "$BIN/ironcore-controller-manager" \
 		--kubeconfig "$kubeconfig" --leader-elect=false --metrics-bind-address 0 \
