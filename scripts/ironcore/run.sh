@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Sourced by scripts/ironcore.sh (which sets BIN, log): starts and stops IronCore's control plane and poollets
-# on loopback. Everything lives in one state directory: certificates (a throw-away CA made with openssl), etcd
+# on loopback. The controller manager and the volumepoollet run no controller unless `--controllers` names them. Everything lives in one state directory: certificates (a throw-away CA made with openssl), etcd
 # data, logs and one pid file per process. Only processes recorded there, still running the binary they were
 # started from, are ever stopped.
 
@@ -238,7 +238,7 @@ cmd_up() {
 	kube_apply "$state" /api/v1/namespaces/ironcore-machinepool-lease <<<'{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ironcore-machinepool-lease"}}'
 
 	start_process "$state" ironcore-controller-manager "$BIN/ironcore-controller-manager" \
-		--kubeconfig "$kubeconfig" --leader-elect=false --metrics-bind-address 0 \
+		--kubeconfig "$kubeconfig" --leader-elect=false --metrics-bind-address 0 --controllers '*' \
 		--health-probe-bind-address "127.0.0.1:$IRONCORE_PROBE_PORT_BASE"
 	wait_ready "$state" ironcore-controller-manager "http://127.0.0.1:$IRONCORE_PROBE_PORT_BASE/readyz"
 
@@ -259,7 +259,7 @@ start_poollets() {
 		--metrics-bind-address 0 --health-probe-bind-address "127.0.0.1:$((IRONCORE_PROBE_PORT_BASE + 1))"
 	start_process "$state" volumepoollet "$BIN/volumepoollet" \
 		--kubeconfig "$kubeconfig" --leader-election-kubeconfig "$kubeconfig" --volume-pool-name "$IRONCORE_POOL_NAME" --provider-id "iri-providers://volume" \
-		--volume-runtime-endpoint "unix://$IRI_VOLUME_SOCKET" \
+		--volume-runtime-endpoint "unix://$IRI_VOLUME_SOCKET" --controllers '*' \
 		--metrics-bind-address 0 --health-probe-bind-address "127.0.0.1:$((IRONCORE_PROBE_PORT_BASE + 2))"
 	start_process "$state" bucketpoollet "$BIN/bucketpoollet" \
 		--kubeconfig "$kubeconfig" --leader-election-kubeconfig "$kubeconfig" --bucket-pool-name "$IRONCORE_POOL_NAME" --provider-id "iri-providers://bucket" \
