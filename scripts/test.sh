@@ -70,8 +70,12 @@ if bash scripts/services.sh env >"$env_file" 2>/dev/null; then
   set +a
 fi
 
+# IronCore v0.5.0's control plane and poollets for tests/ironcore: built from the Go module proxy into a cache
+# outside the repository on a machine's first run (long), found there on every later one.
+check ironcore-binaries bash scripts/ironcore.sh build
+
 # vitest suites, one per workspace package with tests; each test case counts.
-for dir in packages/* apps/* tests/e2e bench docs/examples/*; do
+for dir in packages/* apps/* tests/e2e tests/ironcore bench docs/examples/*; do
   [ -f "$dir/package.json" ] || continue
   grep -q '"test":' "$dir/package.json" || continue
   name=$(basename "$dir")

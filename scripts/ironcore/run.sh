@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Sourced by scripts/ironcore.sh (which sets BIN, log): starts and stops IronCore's control plane and poollets
-# on loopback. Everything lives in one state directory: certificates (a throw-away CA made with openssl), etcd
+# on loopback. The controller manager and the volumepoollet run no controller unless `--controllers` names them. Everything lives in one state directory: certificates (a throw-away CA made with openssl), etcd
 # data, logs and one pid file per process. Only processes recorded there, still running the binary they were
 # started from, are ever stopped.
 
@@ -234,9 +234,11 @@ cmd_up() {
 	wait_ready "$state" ironcore-apiserver "https://127.0.0.1:$IRONCORE_APISERVER_PORT/readyz"
 	register_apiservices "$state"
 	wait_apiservices "$state"
+	# Where the machinepoollet keeps its heartbeat lease (IronCore's config/namespaces).
+	kube_apply "$state" /api/v1/namespaces/ironcore-machinepool-lease <<<'{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ironcore-machinepool-lease"}}'
 
 	start_process "$state" ironcore-controller-manager "$BIN/ironcore-controller-manager" \
-		--kubeconfig "$kubeconfig" --leader-elect=false --metrics-bind-address 0 \
+		--kubeconfig "$kubeconfig" --leader-elect=false --metrics-bind-address 0 --controllers '*' \
 		--health-probe-bind-address "127.0.0.1:$IRONCORE_PROBE_PORT_BASE"
 	wait_ready "$state" ironcore-controller-manager "http://127.0.0.1:$IRONCORE_PROBE_PORT_BASE/readyz"
 
@@ -249,18 +251,18 @@ start_poollets() {
 	local state=$1 kubeconfig=$1/kubeconfig
 	: "${IRI_MACHINE_SOCKET:?must name the machine provider socket}" "${IRI_VOLUME_SOCKET:?}" "${IRI_BUCKET_SOCKET:?}"
 	start_process "$state" machinepoollet "$BIN/machinepoollet" \
-		--kubeconfig "$kubeconfig" --machine-pool-name "$IRONCORE_POOL_NAME" --provider-id "iri-providers://machine" \
+		--kubeconfig "$kubeconfig" --leader-election-kubeconfig "$kubeconfig" --machine-pool-name "$IRONCORE_POOL_NAME" --provider-id "iri-providers://machine" \
 		--machine-runtime-endpoint "unix://$IRI_MACHINE_SOCKET" \
 		--address "127.0.0.1:$IRONCORE_MACHINEPOOLLET_PORT" --cert-dir "$state/certs/machinepoollet-serving" \
 		--client-ca-file "$state/certs/ca.crt" \
 		--addresses-ip-override 127.0.0.1 --addresses-hostname-override localhost \
 		--metrics-bind-address 0 --health-probe-bind-address "127.0.0.1:$((IRONCORE_PROBE_PORT_BASE + 1))"
 	start_process "$state" volumepoollet "$BIN/volumepoollet" \
-		--kubeconfig "$kubeconfig" --volume-pool-name "$IRONCORE_POOL_NAME" --provider-id "iri-providers://volume" \
-		--volume-runtime-endpoint "unix://$IRI_VOLUME_SOCKET" \
+		--kubeconfig "$kubeconfig" --leader-election-kubeconfig "$kubeconfig" --volume-pool-name "$IRONCORE_POOL_NAME" --provider-id "iri-providers://volume" \
+		--volume-runtime-endpoint "unix://$IRI_VOLUME_SOCKET" --controllers '*' \
 		--metrics-bind-address 0 --health-probe-bind-address "127.0.0.1:$((IRONCORE_PROBE_PORT_BASE + 2))"
 	start_process "$state" bucketpoollet "$BIN/bucketpoollet" \
-		--kubeconfig "$kubeconfig" --bucket-pool-name "$IRONCORE_POOL_NAME" --provider-id "iri-providers://bucket" \
+		--kubeconfig "$kubeconfig" --leader-election-kubeconfig "$kubeconfig" --bucket-pool-name "$IRONCORE_POOL_NAME" --provider-id "iri-providers://bucket" \
 		--bucket-runtime-endpoint "unix://$IRI_BUCKET_SOCKET" \
 		--metrics-bind-address 0 --health-probe-bind-address "127.0.0.1:$((IRONCORE_PROBE_PORT_BASE + 3))"
 	local i names=(machinepoollet volumepoollet bucketpoollet)
