@@ -2,7 +2,7 @@
 // `pnpm bench`: measures the DESIGN §6 targets that the providers can already be measured against, each
 // against a floor measured in the same run on the same machine, and prints a verdict per target.
 // Exit codes: 0 (also on a MISS, unless --strict), 1 on a MISS with --strict or when a run failed, 2 bad flags.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { measureChurn } from "./churn-benchmark.js";
@@ -31,6 +31,8 @@ async function main(): Promise<number> {
   }
 
   const dir = mkdtempSync(join(tmpdir(), "iri-bench-"));
+  // The qemu backend's unprivileged QEMU user must pass through to the state directories (enter, not list).
+  chmodSync(dir, 0o711);
   const cleanUp = () => {
     killAllProviders();
     removeOpenPoolsSync();

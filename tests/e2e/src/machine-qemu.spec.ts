@@ -160,8 +160,10 @@ describe("machine provider with the qemu backend (real QEMU, loopback registry)"
       120_000,
     );
     ws.terminate();
-    // Without backpressure the provider would hold the flood for the client (64 MiB and more).
-    expect(peak - before).toBeLessThan(32 * 1024 * 1024);
+    // Without backpressure the provider would hold the flood for the client (64 MiB and more). With it, what
+    // grows is the garbage of 64 MiB read and dropped, which a loaded host collects late (up to ~50 MB seen in
+    // CI): the bound is what holding the flood would exceed, not what an idle host shows.
+    expect(peak - before).toBeLessThan(60 * 1024 * 1024);
   }, 180_000);
 
   it("answers InvalidArgument for a volume the qemu backend cannot attach, at create and at attach", async () => {

@@ -1,5 +1,5 @@
 import { chmodSync, mkdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { OwnerIdentity } from "@iri/backend-api";
 import { Controller, type ControllerHooks, storeSource } from "@iri/reconcile";
@@ -289,6 +289,8 @@ function pickServeLimits(settings: ServeLimits): ServeLimits {
  * (the qemu backend's QEMU user) enter the directory without listing or reading anything.
  */
 function privateStateDir(dir: string, logger: Logger): void {
+  // Missing parents are made as `mkdir -p` makes them (umask): only the state directory itself is private.
+  mkdirSync(dirname(dir), { recursive: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const mode = statSync(dir).mode & 0o777;
   if ((mode & ~0o011) !== 0o700) {
