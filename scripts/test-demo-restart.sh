@@ -15,6 +15,8 @@ source "$REPO_ROOT/scripts/lib/common.sh"
 
 mkdir -p "$REPO_ROOT/.state"
 IRI_STATE_DIR=$(mktemp -d "$REPO_ROOT/.state/demo-restart.XXXXXX")
+# QEMU's unprivileged user must pass through to the machine provider's state (enter, not list).
+chmod 0711 "$IRI_STATE_DIR"
 export IRI_STATE_DIR
 export CEPH_MON_PORT RGW_PORT REGISTRY_PORT MINIO_PORT IRI_MACHINE_PROVIDER_OPS_ADDRESS \
 	IRI_MACHINE_PROVIDER_STREAMING_ADDRESS IRI_VOLUME_PROVIDER_OPS_ADDRESS IRI_BUCKET_PROVIDER_OPS_ADDRESS
