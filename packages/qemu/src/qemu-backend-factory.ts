@@ -142,7 +142,8 @@ export const qemuSettings = {
     kind: "integer",
     default: "256",
     min: 0,
-    description: "Memory QEMU may use beyond its class's memory (its cgroup's limit is the sum).",
+    description:
+      "Memory QEMU may use beyond its class's memory; its cgroup's limit is the sum plus 1 GiB for unlocking a LUKS2 volume (argon2id).",
   },
   pidsMax: {
     flag: "qemu-pids-max",

@@ -84,6 +84,14 @@ const { MachineState, VolumeState, NetworkInterfaceState, Power } = machine;
 /** The form of the tap names NIC plugins give (`iri` and at most 12 alphanumerics: 15, the kernel's limit). */
 const TAP_NAME = /^iri[a-z0-9]{1,12}$/;
 
+/**
+ * Unlocking a LUKS2 volume runs argon2id inside QEMU (librbd): up to 1 GiB, cryptsetup's largest memory cost,
+ * which `rbd encryption format` picks on a host with the memory. Any machine may get an encrypted volume
+ * hot-plugged, so its cgroup's memory limit always leaves room for one unlock (a 512 MiB limit had QEMU
+ * OOM-killed during blockdev-add).
+ */
+const LUKS2_UNLOCK_BYTES = 1024n * 1024n * 1024n;
+
 /** The QEMU machine backend: see the package README for layout, handles and events. */
 export class QemuMachineBackend implements MachineBackend {
   readonly name = "qemu";
@@ -551,7 +559,7 @@ export class QemuMachineBackend implements MachineBackend {
   private limitsOf(intent: MachineIntent) {
     return {
       cpus: Number(intent.class.cpus),
-      memoryBytes: intent.class.memoryBytes + this.config.memoryOverheadBytes,
+      memoryBytes: intent.class.memoryBytes + this.config.memoryOverheadBytes + LUKS2_UNLOCK_BYTES,
       pids: this.config.pidsMax,
     };
   }

@@ -75,7 +75,8 @@ describe("a confined machine (real QEMU: unprivileged user, seccomp, own cgroup 
     }
     const limit = (controller: string, file: string) =>
       readFile(`/sys/fs/cgroup/${controller}${group}/${file}`, "utf8").then((text) => text.trim());
-    expect(await limit("memory", "memory.limit_in_bytes")).toBe(String((256 + 256) * MiB));
+    // The class's memory, the overhead setting and the room for one LUKS2 unlock (argon2id, up to 1 GiB).
+    expect(await limit("memory", "memory.limit_in_bytes")).toBe(String((256 + 256 + 1024) * MiB));
     expect(await limit("cpu", "cpu.cfs_quota_us")).toBe("100000");
     expect(await limit("pids", "pids.max")).toBe("512");
     // Not in the provider's (this test's) cgroup.
