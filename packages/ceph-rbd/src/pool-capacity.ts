@@ -1,4 +1,4 @@
-import type { PoolCapacity } from "@iri/backend-api";
+import { BackendUnavailableError, type PoolCapacity } from "@iri/backend-api";
 import type { CephCli } from "./cli/ceph-cli.js";
 
 interface DfOutput {
@@ -9,6 +9,7 @@ interface DfOutput {
 export async function poolCapacity(cli: CephCli, pool: string): Promise<PoolCapacity> {
   const df = await cli.cephJson<DfOutput>(["df"]);
   const entry = df.pools.find((p) => p.name === pool);
-  if (!entry) throw new Error(`ceph df lists no pool ${pool}`);
+  // The pool exists (checked at start): the manager has not reported its statistics yet. Asked again later.
+  if (!entry) throw new BackendUnavailableError(`ceph df lists no pool ${pool} yet`);
   return { totalBytes: BigInt(entry.stats.stored) + BigInt(entry.stats.max_avail) };
 }

@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { createRuntimeClient, volume } from "@iri/api";
 import { caseNames, runConformance } from "@iri/conformance";
 import { pushImage } from "@iri/oci/testing";
@@ -139,7 +140,10 @@ describe("volume provider on the ceph backend after kill -9", () => {
     });
     provider = await startProvider("volume", scratch.dir, args);
     let client = createRuntimeClient(volume.VolumeRuntime, provider.address);
-    const create = async (extra: { encryptionKey?: string; image?: string } = {}) => {
+    // Until its first pool capacity reading a started provider answers creates Unavailable; a poollet retries.
+    const create = (extra: { encryptionKey?: string; image?: string } = {}) =>
+      eventually("the create to be admitted", () => createOnce(extra).catch(unlessUnavailable), 30_000);
+    const createOnce = async (extra: { encryptionKey?: string; image?: string }) => {
       const { volume: created } = await client.createVolume({
         volume: {
           metadata: { labels: {} },
@@ -203,11 +207,19 @@ describe("volume provider on the ceph backend after kill -9", () => {
         90_000,
       );
     }
+    // Provider-killed rbd processes leave their watches behind for the OSDs' watch timeout (30 s), and a
+    // deletion waits for an image's watchers to go: two kills can take a minute before the image is free.
     await eventually(
       "the deleted volume to go",
       async () => ((await state(kept)) === undefined ? true : undefined),
-      60_000,
-    );
+      120_000,
+    ).catch(async (error: Error) => {
+      const { events } = await client.listEvents({});
+      const notes = events
+        .filter((e) => e.spec?.involvedObjectMeta?.id === kept)
+        .map((e) => `${e.spec?.type}/${e.spec?.reason}: ${e.spec?.message}`);
+      throw new Error(`${error.message}; its events: ${notes.join(" | ")}`);
+    });
     const cache = (await images()).filter((name) => name.startsWith("iri-img-"));
     expect(await images()).toEqual(
       [
@@ -232,5 +244,11 @@ describe("volume provider on the ceph backend after kill -9", () => {
       },
       90_000,
     );
-  });
+  }, 300_000);
 });
+
+/** Undefined (try again) for an Unavailable answer; any other failure stands. */
+function unlessUnavailable(error: unknown): undefined {
+  if (error instanceof ConnectError && error.code === Code.Unavailable) return undefined;
+  throw error;
+}

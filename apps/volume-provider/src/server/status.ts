@@ -1,5 +1,6 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { volume } from "@iri/api";
+import { unavailable } from "@iri/runtime-kit";
 import type { VolumeServerContext } from "./context.js";
 
 /**
@@ -16,7 +17,9 @@ export async function status(
   if (ctx.capacity.anyRead) refreshing.catch(() => undefined);
   else
     await refreshing.catch((err: unknown) => {
-      if (!ctx.capacity.anyRead) throw err;
+      // Never read: the caller may ask again (a poollet does); a backend's failure is not the caller's.
+      if (!ctx.capacity.anyRead)
+        throw unavailable(`no pool capacity was read yet: ${(err as Error).message}`);
     });
   const totals = ctx.capacity.totals();
   return {
