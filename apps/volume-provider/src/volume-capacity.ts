@@ -4,8 +4,13 @@ import {
   type VolumeBackend,
   type VolumeClassConfig,
 } from "@iri/backend-api";
+import { setTimeout as sleep } from "node:timers/promises";
 import { resourceExhausted, unavailable } from "@iri/runtime-kit";
 import type { VolumeCollection } from "./volume-store.js";
+
+/** How long a create or an expansion waits for a pool's first capacity reading before answering Unavailable. */
+const FIRST_READING_WAIT_MS = 15_000;
+const RETRY_READING_MS = 500;
 
 /** The storage behind a class: its `pool` setting (classes without one share the backend's default). */
 export function poolOf(cls: VolumeClassConfig): string {
@@ -30,6 +35,7 @@ export class VolumeCapacity {
     private readonly volumes: VolumeCollection,
     private readonly backend: VolumeBackend,
     private readonly overprovisioningPercent: number,
+    private readonly firstReadingWaitMs = FIRST_READING_WAIT_MS,
   ) {}
 
   /** Re-reads every pool's capacity every `ms` (unref'd); returns a function that stops it. */
@@ -81,6 +87,23 @@ export class VolumeCapacity {
       totals.set(cls.name, (byClass.get(cls.name) ?? 0n) + (free > 0n ? free : 0n));
     }
     return totals;
+  }
+
+  /**
+   * `reserve`, after waiting up to `firstReadingWaitMs` for a first reading of the class's pool: right after a start (or a
+   * pool's creation, which `ceph df` lists only once the manager reported it) a create waits for the reading
+   * rather than failing. The check and the reservation still happen in one step, after the wait.
+   */
+  async admit(cls: VolumeClassConfig, bytes: bigint): Promise<() => void> {
+    const deadline = Date.now() + this.firstReadingWaitMs;
+    while (!this.#pools.has(poolOf(cls)) && Date.now() < deadline) {
+      const failed = await this.refreshOnce().then(
+        () => false,
+        () => true,
+      );
+      if (failed) await sleep(Math.min(RETRY_READING_MS, Math.max(0, deadline - Date.now())));
+    }
+    return this.reserve(cls, bytes);
   }
 
   /**

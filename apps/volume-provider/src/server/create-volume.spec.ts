@@ -1,6 +1,7 @@
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { volume } from "@iri/api";
+import { BackendUnavailableError } from "@iri/backend-api";
 import { ProviderError } from "@iri/runtime-kit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TiB, volumeFixture } from "../testdata/volume-fixture.js";
@@ -40,15 +41,31 @@ describe("CreateVolume capacity", () => {
     expect(event?.spec?.type).toBe("Warning");
   });
 
-  it("answers Unavailable, not ResourceExhausted, while the pool's capacity was never read", async () => {
+  it("waits for the pool's first capacity reading rather than refusing", async () => {
     const unread = new VolumeCapacity(classes, f.ctx.volumes, f.ctx.backend, 100);
+    expect(unread.anyRead).toBe(false);
+    await expect(createVolume({ ...f.ctx, capacity: unread }, request(1n << 30n))).resolves.toBeDefined();
+    expect(unread.anyRead).toBe(true);
+  });
+
+  it("answers Unavailable, not ResourceExhausted, when no capacity reading comes in time", async () => {
+    let reads = 0;
+    const down = {
+      ...f.ctx.backend,
+      capacity: async () => {
+        reads++;
+        throw new BackendUnavailableError("the cluster does not answer");
+      },
+    };
+    const unread = new VolumeCapacity(classes, f.ctx.volumes, down, 100, 1_200);
     const err = await createVolume({ ...f.ctx, capacity: unread }, request(1n << 30n)).catch(
       (e: unknown) => e,
     );
     expect(codeOf(err)).toBe(Code.Unavailable);
-    // It asked the backend again meanwhile: the next create is admitted.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await expect(createVolume({ ...f.ctx, capacity: unread }, request(1n << 30n))).resolves.toBeDefined();
+    expect((err as Error).message).toMatch(/not known yet/);
+    // It asked the backend again while it waited, and created nothing.
+    expect(reads).toBeGreaterThan(1);
+    expect(f.ctx.volumes.count()).toBe(0);
   });
 
   it("admits concurrent creates only up to the pool's capacity", async () => {

@@ -40,8 +40,8 @@ export async function createVolume(
           );
         }
       }
-      // Admitted (and its bytes reserved) before the first await: concurrent creates cannot overcommit.
-      if (cls) release = ctx.capacity.reserve(cls, size);
+      // Admitted and its bytes reserved in one step: concurrent creates cannot overcommit.
+      if (cls) release = await ctx.capacity.admit(cls, size);
     } catch (err) {
       if (err instanceof ProviderError && err.code !== Code.InvalidArgument) {
         recordRefusedCreate(ctx.events, { id: requestedId, labels }, refusalReason(err.code), err.message);
