@@ -1,10 +1,10 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   PermanentBackendError,
   type PoolCapacity,
   type VolumeBackend,
   type VolumeClassConfig,
 } from "@iri/backend-api";
-import { setTimeout as sleep } from "node:timers/promises";
 import { resourceExhausted, unavailable } from "@iri/runtime-kit";
 import type { VolumeCollection } from "./volume-store.js";
 
