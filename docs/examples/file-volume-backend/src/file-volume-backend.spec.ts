@@ -1,11 +1,13 @@
-// The example backend against the contract (directly), then inside the real volume provider, where the
-// conformance suite the poollets' expectations are written in must pass through it.
+// The example backend against the contract every volume backend runs (the shared harness), then its own
+// behaviour (sparse files, restored bytes), then inside the real volume provider, where the conformance suite
+// the poollets' expectations are written in must pass through it.
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { volume } from "@iri/api";
 import { PermanentBackendError, type VolumeBackend, type VolumeIntent } from "@iri/backend-api";
+import { describeVolumeBackendContract } from "@iri/backend-testing";
 import { runConformance } from "@iri/conformance";
 import {
   createBackendContext,
@@ -39,6 +41,14 @@ const operation = {
   report: async () => {},
 };
 const ref = (id: string) => ({ id, placement: undefined, signal: operation.signal, event: () => {} });
+
+describeVolumeBackendContract({
+  name: "file (example)",
+  // Its files carry the owner in their name but no creation tag: its orphans are quarantined, never removed.
+  keepsCreationTags: false,
+  open: (context) => fileVolumeBackend.open({ fileCapacityBytes: 100 * 2 ** 30 }, context),
+  volumeClass: standard,
+});
 
 describe("the file volume backend", () => {
   let dir: string;
