@@ -7,6 +7,7 @@ import {
   PutBucketTaggingCommand,
 } from "@aws-sdk/client-s3";
 import { PermanentBackendError } from "@iri/backend-api";
+import type { TestBackendContext } from "@iri/backend-testing";
 import { MinioAdminClient } from "@iri/minio";
 import { Registry } from "prom-client";
 import { afterAll, describe, expect, it, vi } from "vitest";
@@ -21,7 +22,7 @@ import {
   newId,
   type OpenOptions,
 } from "./testdata/bucket-backend-suite.js";
-import { bucketClass, ReconcilerDouble, requireEnv, TestContext } from "./testdata/test-context.js";
+import { BucketDriver, bucketClass, bucketTestContext, requireEnv } from "./testdata/test-context.js";
 
 const env = requireEnv(
   ["MINIO_ENDPOINT", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"],
@@ -38,7 +39,7 @@ const rootS3 = s3ClientFor(
   root,
 );
 
-function openMinio(ctx: TestContext, options: OpenOptions = {}) {
+function openMinio(ctx: TestBackendContext, options: OpenOptions = {}) {
   const use = options.env ?? env;
   return minioBackendFactory.open(
     {
@@ -50,7 +51,7 @@ function openMinio(ctx: TestContext, options: OpenOptions = {}) {
       minioRegion: "us-east-1",
       minioTimeoutMs: options.timeoutMs ?? 5000,
     },
-    ctx.context,
+    ctx,
   );
 }
 
@@ -67,9 +68,9 @@ describeBucketBackend({
   },
   async leftovers(ctx, id, bucketName) {
     const left: string[] = [];
-    const accessKey = `iri-${ctx.instanceId}-${id}`;
+    const accessKey = `iri-${ctx.owner.instanceId}-${id}`;
     if (await admin.getUser(accessKey)) left.push(`user ${accessKey}`);
-    const policy = `iri-bucket.${ctx.instanceId}.${id}`;
+    const policy = `iri-bucket.${ctx.owner.instanceId}.${id}`;
     if (policy in (await admin.listPolicies())) left.push(`policy ${policy}`);
     if (await bucketExists(rootCalls, rootS3, bucketName, new AbortController().signal))
       left.push(`bucket ${bucketName}`);
@@ -79,17 +80,17 @@ describeBucketBackend({
 
 // MinIO keeps no bucket owner: a bucket is ours once the store records it, bridged by a durable note.
 describe("minio bucket backend: ownership without trusting bucket tags", () => {
-  const ctx = new TestContext(`tag${randomBytes(4).toString("hex")}`);
+  const ctx = bucketTestContext(`tag${randomBytes(4).toString("hex")}`);
   const made: string[] = [];
   afterAll(async () => {
     for (const name of made)
       await rootS3.send(new DeleteBucketCommand({ Bucket: name })).catch(() => undefined);
-    ctx.dispose();
+    await ctx.dispose();
   });
 
   it("adopts the untagged bucket it noted it was creating", async () => {
     const backend = await openMinio(ctx);
-    const driver = new ReconcilerDouble(backend, ctx);
+    const driver = new BucketDriver(backend, ctx);
     const id = newId();
     new PendingCreations(ctx.stateDir).note(id);
     await rootS3.send(new CreateBucketCommand({ Bucket: id }));
@@ -106,7 +107,7 @@ describe("minio bucket backend: ownership without trusting bucket tags", () => {
 
   it("does not take an untagged bucket it has no note of", async () => {
     const backend = await openMinio(ctx);
-    const driver = new ReconcilerDouble(backend, ctx);
+    const driver = new BucketDriver(backend, ctx);
     const id = newId();
     await rootS3.send(new CreateBucketCommand({ Bucket: id }));
     made.push(id);
@@ -121,13 +122,13 @@ describe("minio bucket backend: ownership without trusting bucket tags", () => {
     // Deleting our record removes our user and policy, not their bucket.
     expect(await driver.remove(id)).toBeUndefined();
     expect(await bucketExists(rootCalls, rootS3, id, new AbortController().signal)).toBe(true);
-    expect((await backend.listOwned()).filter((r) => r.owner === ctx.instanceId)).toEqual([]);
+    expect((await backend.listOwned()).filter((r) => r.owner === ctx.owner.instanceId)).toEqual([]);
     await backend.close();
   });
 
   it("does not take a bucket whose tags claim it is ours", async () => {
     const backend = await openMinio(ctx);
-    const driver = new ReconcilerDouble(backend, ctx);
+    const driver = new BucketDriver(backend, ctx);
     const id = newId();
     await rootS3.send(new CreateBucketCommand({ Bucket: id }));
     made.push(id);
@@ -136,7 +137,7 @@ describe("minio bucket backend: ownership without trusting bucket tags", () => {
         Bucket: id,
         Tagging: {
           TagSet: [
-            { Key: "iri-owner", Value: ctx.instanceId },
+            { Key: "iri-owner", Value: ctx.owner.instanceId },
             { Key: "iri-id", Value: id },
           ],
         },
@@ -151,7 +152,7 @@ describe("minio bucket backend: ownership without trusting bucket tags", () => {
 
   it("keeps and deletes its own bucket whatever tags its tenant puts on it", async () => {
     const backend = await openMinio(ctx);
-    const driver = new ReconcilerDouble(backend, ctx);
+    const driver = new BucketDriver(backend, ctx);
     const id = newId();
     const { observation } = await driver.apply(id, bucketClass("plain"));
     const { s3, bucket: name } = consumerClient(observation);

@@ -32,7 +32,7 @@ describeBucketBackend({
         rgwRegion: "us-east-1",
         rgwTimeoutMs: options.timeoutMs ?? 5000,
       },
-      ctx.context,
+      ctx,
     );
   },
   // The owner's keys are revoked by then: the operator gives it a key for the cleanup and takes it back.
@@ -56,7 +56,7 @@ describeBucketBackend({
   },
   async leftovers(ctx, id, bucketName) {
     const left: string[] = [];
-    const uid = `iri-${ctx.instanceId}-${id}`;
+    const uid = `iri-${ctx.owner.instanceId}-${id}`;
     if (await admin.getUser(uid)) left.push(`user ${uid}`);
     if (await admin.getBucket(bucketName)) left.push(`bucket ${bucketName}`);
     return left;

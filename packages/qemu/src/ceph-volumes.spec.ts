@@ -2,6 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
+import { TestBackendContext } from "@iri/backend-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MachineFiles } from "./machine-files.js";
 import { qemuMachineBackend, qemuSettings } from "./qemu-backend-factory.js";
@@ -10,7 +11,6 @@ import { CephFixture, type CephTestVolume } from "./testdata/ceph-fixture.js";
 import { converge, removeMachine } from "./testdata/converge.js";
 import { smallMachine } from "./testdata/intents.js";
 import { defaultSettings } from "./testdata/settings.js";
-import { TestBackendContext } from "./testdata/test-context.js";
 import { buildTestGuest, GuestShell, pushTestGuest } from "./testing/index.js";
 
 const MiB = 1024n * 1024n;
@@ -52,7 +52,7 @@ describe("Ceph RBD volumes through QEMU's rbd driver (shared loopback Ceph, real
   beforeAll(async () => {
     ceph = await CephFixture.create();
     const guest = buildTestGuest();
-    context = await TestBackendContext.create();
+    context = new TestBackendContext({ provider: "machine-provider" });
     image = await pushTestGuest(guest);
     backend = await qemuMachineBackend.open(
       { ...defaultSettings(qemuSettings), shutdownTimeout: 1 },
@@ -68,7 +68,7 @@ describe("Ceph RBD volumes through QEMU's rbd driver (shared loopback Ceph, real
     if (backend) {
       await removeMachine(backend, context, id);
       await backend.close();
-      await context.cleanup();
+      await context.dispose();
     }
     await ceph?.cleanup();
   }, 60_000);

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { machine } from "@iri/api";
+import { TestBackendContext } from "@iri/backend-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAlive } from "./host/qemu-process.js";
 import { MachineFiles } from "./machine-files.js";
@@ -10,7 +11,6 @@ import type { QemuMachineBackend } from "./qemu-machine-backend.js";
 import { converge, removeMachine } from "./testdata/converge.js";
 import { smallMachine } from "./testdata/intents.js";
 import { defaultSettings } from "./testdata/settings.js";
-import { TestBackendContext } from "./testdata/test-context.js";
 import { buildTestGuest, GUEST_COMMAND_LINE, GuestShell } from "./testing/index.js";
 
 const MiB = 1024n * 1024n;
@@ -29,7 +29,7 @@ describe("kill -9 of the provider while its machine runs (real QEMU, provider in
   };
 
   beforeAll(async () => {
-    context = await TestBackendContext.create();
+    context = new TestBackendContext({ provider: "machine-provider" });
   });
 
   afterAll(async () => {
@@ -37,7 +37,7 @@ describe("kill -9 of the provider while its machine runs (real QEMU, provider in
     if (backend) {
       await removeMachine(backend, context, id);
       await backend.close();
-      await context.cleanup();
+      await context.dispose();
     }
   }, 60_000);
 

@@ -1,12 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
+import { TestBackendContext } from "@iri/backend-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { qemuMachineBackend, qemuSettings } from "./qemu-backend-factory.js";
 import type { QemuMachineBackend } from "./qemu-machine-backend.js";
 import { converge, removeMachine } from "./testdata/converge.js";
 import { smallMachine } from "./testdata/intents.js";
 import { defaultSettings } from "./testdata/settings.js";
-import { TestBackendContext } from "./testdata/test-context.js";
 import { buildTestGuest, GuestShell, pushTestGuest } from "./testing/index.js";
 
 const MiB = 1024n * 1024n;
@@ -22,7 +22,7 @@ describe("more devices than PCIe root ports (real QEMU)", () => {
 
   beforeAll(async () => {
     image = await pushTestGuest(buildTestGuest());
-    context = await TestBackendContext.create();
+    context = new TestBackendContext({ provider: "machine-provider" });
     backend = await qemuMachineBackend.open(
       { ...defaultSettings(qemuSettings), rootPorts: 2, shutdownTimeout: 5 },
       context,
@@ -33,7 +33,7 @@ describe("more devices than PCIe root ports (real QEMU)", () => {
     if (backend) {
       await removeMachine(backend, context, id);
       await backend.close();
-      await context.cleanup();
+      await context.dispose();
     }
   });
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
 import type { MachineIntent } from "@iri/backend-api";
+import { TestBackendContext } from "@iri/backend-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAlive } from "./host/qemu-process.js";
 import { runCommand } from "./host/run-command.js";
@@ -12,7 +13,6 @@ import { qemuMachineBackend, qemuSettings } from "./qemu-backend-factory.js";
 import type { QemuMachineBackend } from "./qemu-machine-backend.js";
 import { converge, eventually, removeMachine } from "./testdata/converge.js";
 import { defaultSettings } from "./testdata/settings.js";
-import { TestBackendContext } from "./testdata/test-context.js";
 import { buildTestGuest, GUEST_READY_MARKER, GuestShell, pushTestGuest } from "./testing/index.js";
 
 const MiB = 1024n * 1024n;
@@ -48,7 +48,7 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
 
   beforeAll(async () => {
     const guest = buildTestGuest();
-    context = await TestBackendContext.create();
+    context = new TestBackendContext({ provider: "machine-provider" });
     image = await pushTestGuest(guest);
     backend = await qemuMachineBackend.open(
       { ...defaultSettings(qemuSettings), shutdownTimeout: 8 },
@@ -60,7 +60,7 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     shell?.close();
     await removeMachine(backend, context, id);
     await backend.close();
-    await context.cleanup();
+    await context.dispose();
   }, 60_000);
 
   it("boots to the marker on the console with both disks, the NIC, ignition and the hostname", async () => {

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { machine } from "@iri/api";
+import { TestBackendContext } from "@iri/backend-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MachineFiles } from "./machine-files.js";
 import { qemuMachineBackend, qemuSettings } from "./qemu-backend-factory.js";
@@ -7,7 +8,6 @@ import type { QemuMachineBackend } from "./qemu-machine-backend.js";
 import { converge, eventually, removeMachine } from "./testdata/converge.js";
 import { smallMachine } from "./testdata/intents.js";
 import { defaultSettings } from "./testdata/settings.js";
-import { TestBackendContext } from "./testdata/test-context.js";
 import { buildTestGuest, GUEST_READY_MARKER, pushTestGuest } from "./testing/index.js";
 
 const _MiB = 1024n * 1024n;
@@ -20,7 +20,7 @@ describe("UEFI firmware (OVMF, real QEMU)", () => {
 
   beforeAll(async () => {
     image = await pushTestGuest(buildTestGuest());
-    context = await TestBackendContext.create();
+    context = new TestBackendContext({ provider: "machine-provider" });
     backend = await qemuMachineBackend.open(
       { ...defaultSettings(qemuSettings), firmware: "uefi", shutdownTimeout: 5 },
       context,
@@ -31,7 +31,7 @@ describe("UEFI firmware (OVMF, real QEMU)", () => {
     if (backend) {
       await removeMachine(backend, context, id);
       await backend.close();
-      await context.cleanup();
+      await context.dispose();
     }
   }, 60_000);
 
@@ -55,7 +55,7 @@ describe("UEFI firmware (OVMF, real QEMU)", () => {
   }, 180_000);
 
   it("refuses to open with a firmware file that does not exist", async () => {
-    const other = await TestBackendContext.create();
+    const other = new TestBackendContext({ provider: "machine-provider" });
     try {
       await expect(
         qemuMachineBackend.open(
@@ -64,7 +64,7 @@ describe("UEFI firmware (OVMF, real QEMU)", () => {
         ),
       ).rejects.toThrow("--qemu-uefi-firmware /nonexistent/OVMF.fd does not exist");
     } finally {
-      await other.cleanup();
+      await other.dispose();
     }
   });
 });

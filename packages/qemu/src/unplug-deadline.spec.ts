@@ -1,5 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { machine } from "@iri/api";
+import { TestBackendContext } from "@iri/backend-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MachineFiles } from "./machine-files.js";
 import { qemuMachineBackend, qemuSettings } from "./qemu-backend-factory.js";
@@ -7,7 +8,6 @@ import type { QemuMachineBackend } from "./qemu-machine-backend.js";
 import { converge, eventually, removeMachine } from "./testdata/converge.js";
 import { smallMachine } from "./testdata/intents.js";
 import { defaultSettings } from "./testdata/settings.js";
-import { TestBackendContext } from "./testdata/test-context.js";
 
 const MiB = 1024n * 1024n;
 
@@ -20,7 +20,7 @@ describe("a device unplug the guest never acknowledges (real QEMU, a machine wit
   const intent = (volumes: (typeof root)[], power = machine.Power.ON) => smallMachine(id, { volumes, power });
 
   beforeAll(async () => {
-    context = await TestBackendContext.create();
+    context = new TestBackendContext({ provider: "machine-provider" });
     backend = await qemuMachineBackend.open(
       { ...defaultSettings(qemuSettings), unplugTimeout: 1, shutdownTimeout: 1 },
       context,
@@ -31,7 +31,7 @@ describe("a device unplug the guest never acknowledges (real QEMU, a machine wit
     if (backend) {
       await removeMachine(backend, context, id);
       await backend.close();
-      await context.cleanup();
+      await context.dispose();
     }
   }, 60_000);
 

@@ -1,4 +1,4 @@
-// One behavioural suite for every bucket backend, run against the real store by each backend's spec file.
+// One behavioural suite for every S3 bucket backend, run against the real store by each backend's spec file.
 import { randomBytes } from "node:crypto";
 import {
   DeleteObjectCommand,
@@ -16,9 +16,10 @@ import {
   type BucketObservation,
   PermanentBackendError,
 } from "@iri/backend-api";
+import { describeBucketBackendContract, type TestBackendContext } from "@iri/backend-testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startScratchStore } from "./scratch-store.js";
-import { bucketClass, ReconcilerDouble, TestContext } from "./test-context.js";
+import { BucketDriver, bucketClass, bucketTestContext } from "./test-context.js";
 
 export interface OpenOptions {
   readonly env?: Readonly<Record<string, string>>;
@@ -34,13 +35,13 @@ export interface StoreUnderTest {
    * Opens the backend against the store named by `env` (default: process.env, the shared services);
    * `endpoint` replaces the store's URL (e.g. a dead port).
    */
-  open(ctx: TestContext, options?: OpenOptions): Promise<BucketBackend>;
+  open(ctx: TestBackendContext, options?: OpenOptions): Promise<BucketBackend>;
   /** Which scripts/*.sh starts a scratch instance of this store. */
   readonly scratchKind: "minio" | "ceph";
   /** Removes a bucket's objects behind the provider's back, as an operator would. */
   emptyBucket(bucketName: string, identity: string): Promise<void>;
   /** What the store still holds for an object: user, key, policy or bucket, by name. */
-  leftovers(ctx: TestContext, id: string, bucketName: string): Promise<string[]>;
+  leftovers(ctx: TestBackendContext, id: string, bucketName: string): Promise<string[]>;
   /** MinIO has no object-count quota. */
   readonly objectQuota: boolean;
 }
@@ -97,10 +98,18 @@ async function put(observation: BucketObservation, key: string, body: Uint8Array
 }
 
 export function describeBucketBackend(store: StoreUnderTest): void {
+  // What every bucket backend owes the provider, then what an S3 store adds (consumers, quotas, outages).
+  describeBucketBackendContract({
+    name: `${store.name} (real ${store.name})`,
+    keepsCreationTags: true,
+    open: (ctx) => store.open(ctx),
+    bucketClass: plain,
+  });
+
   describe(`${store.name} bucket backend (real ${store.name})`, () => {
-    const ctx = new TestContext(`it${randomBytes(6).toString("hex")}`);
+    const ctx = bucketTestContext(`it${randomBytes(6).toString("hex")}`);
     let backend: BucketBackend;
-    let driver: ReconcilerDouble;
+    let driver: BucketDriver;
     const created = new Set<string>();
 
     async function createAvailable(cls = plain): Promise<{ id: string; observation: BucketObservation }> {
@@ -120,7 +129,7 @@ export function describeBucketBackend(store: StoreUnderTest): void {
 
     beforeAll(async () => {
       backend = await store.open(ctx);
-      driver = new ReconcilerDouble(backend, ctx);
+      driver = new BucketDriver(backend, ctx);
     });
 
     afterAll(async () => {
@@ -131,9 +140,9 @@ export function describeBucketBackend(store: StoreUnderTest): void {
           if (name) await store.emptyBucket(name, driver.placementOf(id)?.identity ?? "");
         }
       }
-      const left = (await backend.listOwned()).filter((r) => r.owner === ctx.instanceId);
+      const left = (await backend.listOwned()).filter((r) => r.owner === ctx.owner.instanceId);
       await backend.close();
-      ctx.dispose();
+      await ctx.dispose();
       expect(left).toEqual([]);
     });
 
@@ -282,7 +291,7 @@ export function describeBucketBackend(store: StoreUnderTest): void {
       const mine = (await backend.listOwned()).find((r) => r.id === id);
       expect(mine).toMatchObject({
         id,
-        owner: ctx.instanceId,
+        owner: ctx.owner.instanceId,
         placement: { bucket: await bucketNameOf(id) },
         created: { lineage: "test", generation: 1 },
       });
@@ -291,23 +300,23 @@ export function describeBucketBackend(store: StoreUnderTest): void {
     it("refuses, permanently, a bucket name taken by a bucket another provider instance owns, and leaves it alone", async () => {
       const { id, observation } = await createAvailable();
       await put(observation, "theirs", "x");
-      const otherCtx = new TestContext(`other${randomBytes(4).toString("hex")}`);
+      const otherCtx = bucketTestContext(`other${randomBytes(4).toString("hex")}`);
       const other = await store.open(otherCtx);
-      const otherDriver = new ReconcilerDouble(other, otherCtx);
+      const otherDriver = new BucketDriver(other, otherCtx);
       try {
         const error = await otherDriver.apply(id, plain).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(PermanentBackendError);
         expect((error as PermanentBackendError).reason).toBe("BucketNameTaken");
         // The other instance sees our bucket as someone else's, and deleting its own record leaves ours intact.
         expect(await otherDriver.remove(id)).toBeUndefined();
-        expect((await other.listOwned()).filter((r) => r.owner === otherCtx.instanceId)).toEqual([]);
+        expect((await other.listOwned()).filter((r) => r.owner === otherCtx.owner.instanceId)).toEqual([]);
         const { s3, bucket: name } = consumerClient(observation);
         const got = await s3.send(new GetObjectCommand({ Bucket: name, Key: "theirs" }));
         expect(await got.Body?.transformToString()).toBe("x");
         s3.destroy();
       } finally {
         await other.close();
-        otherCtx.dispose();
+        await otherCtx.dispose();
       }
     });
 
@@ -389,9 +398,9 @@ export function describeBucketBackend(store: StoreUnderTest): void {
 
     it("rides out the store being stopped and started: unavailable while down, converged after", async () => {
       const scratch = await startScratchStore(store.scratchKind);
-      const octx = new TestContext(`out${randomBytes(4).toString("hex")}`);
+      const octx = bucketTestContext(`out${randomBytes(4).toString("hex")}`);
       const ours = await store.open(octx, { env: scratch.env, timeoutMs: 1000 });
-      const outage = new ReconcilerDouble(ours, octx);
+      const outage = new BucketDriver(ours, octx);
       try {
         const before = newId();
         const during = newId();
@@ -401,7 +410,7 @@ export function describeBucketBackend(store: StoreUnderTest): void {
         await expect(outage.remove(before)).rejects.toBeInstanceOf(BackendUnavailableError);
         await expect(ours.listOwned()).rejects.toBeInstanceOf(BackendUnavailableError);
         // The outage shows on /metrics.
-        const series = await octx.context.metrics.getSingleMetricAsString("iri_bucket_store_requests_total");
+        const series = await octx.metrics.getSingleMetricAsString("iri_bucket_store_requests_total");
         expect(series).toMatch(new RegExp(`backend="${store.name}".*outcome="unavailable"\\} [1-9]`));
         expect(series).toMatch(/outcome="ok"\} [1-9]/);
         await scratch.start();
@@ -415,11 +424,11 @@ export function describeBucketBackend(store: StoreUnderTest): void {
         }
         expect(await outage.remove(before)).toBeUndefined();
         expect(await outage.remove(during)).toBeUndefined();
-        expect((await ours.listOwned()).filter((r) => r.owner === octx.instanceId)).toEqual([]);
+        expect((await ours.listOwned()).filter((r) => r.owner === octx.owner.instanceId)).toEqual([]);
       } finally {
         await ours.close();
         await scratch.dispose();
-        octx.dispose();
+        await octx.dispose();
       }
     }, 300_000);
 

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
+import { TestBackendContext } from "@iri/backend-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCommand } from "../host/run-command.js";
 import { MachineFiles } from "../machine-files.js";
@@ -12,7 +13,6 @@ import type { QemuMachineBackend } from "../qemu-machine-backend.js";
 import { converge, removeMachine } from "../testdata/converge.js";
 import { smallMachine } from "../testdata/intents.js";
 import { defaultSettings } from "../testdata/settings.js";
-import { TestBackendContext } from "../testdata/test-context.js";
 import { buildTestGuest, GuestShell, pushTestGuest } from "../testing/index.js";
 
 const MiB = 1024 * 1024;
@@ -30,7 +30,7 @@ describe("a confined machine (real QEMU: unprivileged user, seccomp, own cgroup 
     hostService = createServer((_req, res) => res.end("metrics"));
     await new Promise<void>((resolve) => hostService.listen(0, "127.0.0.1", resolve));
     const image = await pushTestGuest(buildTestGuest());
-    context = await TestBackendContext.create();
+    context = new TestBackendContext({ provider: "machine-provider" });
     backend = await qemuMachineBackend.open(
       { ...defaultSettings(qemuSettings), shutdownTimeout: 1, consoleLogMiB: 1 },
       context,
@@ -53,7 +53,7 @@ describe("a confined machine (real QEMU: unprivileged user, seccomp, own cgroup 
     if (backend) {
       await removeMachine(backend, context, id);
       await backend.close();
-      await context.cleanup();
+      await context.dispose();
     }
   }, 60_000);
 

@@ -1,14 +1,14 @@
+import { TestBackendContext } from "@iri/backend-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { qemuMachineBackend, qemuSettings } from "../qemu-backend-factory.js";
 import { defaultSettings } from "../testdata/settings.js";
-import { TestBackendContext } from "../testdata/test-context.js";
 
 describe("a confinement mechanism the host lacks (real QEMU binary and cgroups)", () => {
   let context: TestBackendContext;
   beforeAll(async () => {
-    context = await TestBackendContext.create();
+    context = new TestBackendContext({ provider: "machine-provider" });
   });
-  afterAll(() => context.cleanup());
+  afterAll(() => context.dispose());
 
   it("stops the backend naming the mechanism, unless --allow-unconfined; the metric shows it either way", async () => {
     const settings = { ...defaultSettings(qemuSettings), user: "iri-no-such-user" };

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
+import { TestBackendContext } from "@iri/backend-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCommand } from "../host/run-command.js";
 import { macAddress } from "../model/device-keys.js";
@@ -9,7 +10,6 @@ import type { QemuMachineBackend } from "../qemu-machine-backend.js";
 import { converge, removeMachine } from "../testdata/converge.js";
 import { smallMachine } from "../testdata/intents.js";
 import { defaultSettings } from "../testdata/settings.js";
-import { TestBackendContext } from "../testdata/test-context.js";
 import { buildTestGuest, GuestShell, pushTestGuest } from "../testing/index.js";
 import { BridgeNicPlugin } from "./bridge-nic-plugin.js";
 
@@ -37,7 +37,7 @@ describe("bridge NIC plugin in a network namespace of the test's own (real QEMU)
   beforeAll(async () => {
     await runCommand(["ip", "netns", "add", netns]);
     image = await pushTestGuest(buildTestGuest());
-    context = await TestBackendContext.create();
+    context = new TestBackendContext({ provider: "machine-provider" });
     backend = await qemuMachineBackend.open(
       { ...defaultSettings(qemuSettings), nicPlugin: "bridge", netns, shutdownTimeout: 1 },
       context,
@@ -48,7 +48,7 @@ describe("bridge NIC plugin in a network namespace of the test's own (real QEMU)
     if (backend) {
       await removeMachine(backend, context, id);
       await backend.close();
-      await context.cleanup();
+      await context.dispose();
     }
     await runCommand(["ip", "netns", "del", netns]);
   }, 60_000);

@@ -3,9 +3,9 @@ import { readFile } from "node:fs/promises";
 import { create } from "@bufbuild/protobuf";
 import { volume } from "@iri/api";
 import type { Placement, SettingValues, VolumeObservation } from "@iri/backend-api";
+import { TestBackendContext } from "@iri/backend-testing";
 import { type CephRbdBackend, type CephRbdSettings, cephRbdBackend, cephRbdSettings } from "@iri/ceph-rbd";
 import { runCommand } from "../host/run-command.js";
-import { TestBackendContext } from "./test-context.js";
 
 /** A volume the ceph backend made: its RBD image and the per-volume access it handed out. */
 export interface CephTestVolume {
@@ -44,7 +44,7 @@ export class CephFixture {
         def.kind === "integer" ? Number(def.default) : def.default,
       ]),
     ) as SettingValues<CephRbdSettings>;
-    const context = await TestBackendContext.create();
+    const context = new TestBackendContext({ provider: "volume-provider" });
     const backend = await cephRbdBackend.open(
       {
         ...defaults,
@@ -109,6 +109,6 @@ export class CephFixture {
         .catch(() => undefined);
     }
     await this.backend.close();
-    await this.context.cleanup();
+    await this.context.dispose();
   }
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ApplyOutcome, MachineBackend, MachineObservation } from "@iri/backend-api";
-import type { TestBackendContext } from "./test-context.js";
+import type { TestBackendContext } from "@iri/backend-testing";
 
 /** Calls `step` like the reconciler would (again after notDone.afterMs) until it converges or the deadline. */
 export async function converge(
