@@ -1,5 +1,5 @@
 // A volume backend that keeps each volume as a sparse file in its state directory: the worked example of
-// docs/writing-a-backend.md. Small on purpose; it shows the contract, not a storage system.
+// packages/backend-api/README.md. Small on purpose; it shows the contract, not a storage system.
 import { execFile } from "node:child_process";
 import { mkdir, readdir, rename, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
