@@ -63,6 +63,7 @@ export function describeBucketBackendContract(subject: BucketBackendUnderTest): 
       const { id } = await available();
       expectOwned(await backend.listOwned(), id, context, subject);
       await backend.close();
+      await context.restart();
       backend = await subject.open(context);
       driver.restartWith(backend);
       expectOwned(await backend.listOwned(), id, context, subject);

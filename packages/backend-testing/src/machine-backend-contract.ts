@@ -65,6 +65,7 @@ export function describeMachineBackendContract(subject: MachineBackendUnderTest)
         const { id } = await running();
         expectOwned(await backend.listOwned(), id, context, subject);
         await backend.close();
+        await context.restart();
         backend = await subject.open(context);
         driver.restartWith(backend);
         expectOwned(await backend.listOwned(), id, context, subject);

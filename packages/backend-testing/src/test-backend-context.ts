@@ -43,8 +43,9 @@ export interface LastKnown<Observation> {
 export class TestBackendContext implements BackendContext {
   /** Short, so that unix sockets under it stay within 107 bytes. */
   readonly stateDir = mkdtempSync(join(tmpdir(), "iri-test-"));
-  readonly metrics = new Registry();
-  readonly jobs = new KitBackgroundJobs();
+  /** Replaced by restart(), as a new provider process has a registry and jobs of its own. */
+  metrics = new Registry();
+  jobs = new KitBackgroundJobs();
   readonly owner: OwnerIdentity;
   readonly events: RecordedEvent[] = [];
   readonly notified: string[] = [];
@@ -110,6 +111,16 @@ export class TestBackendContext implements BackendContext {
       signal,
       event: (type, reason, message) => this.event(objectId, type, reason, message),
     };
+  }
+
+  /**
+   * The provider restarted (after the backend was closed): fresh metrics and background jobs, the same state
+   * directory, owner and recordings. Open the backend again on this context afterwards.
+   */
+  async restart(): Promise<void> {
+    await this.jobs.close();
+    this.jobs = new KitBackgroundJobs();
+    this.metrics = new Registry();
   }
 
   /** Stops running jobs and removes the state directory (after the backend removed its objects and closed). */

@@ -162,6 +162,7 @@ export function describeVolumeBackendContract(subject: VolumeBackendUnderTest): 
     /** The provider restarted: the same records and state directory, a backend opened anew. */
     async function reopen(): Promise<VolumeBackend> {
       await backend.close();
+      await context.restart();
       backend = await subject.open(context);
       volumes.restartWith(kinds(backend).volumes);
       snapshots.restartWith(kinds(backend).snapshots);
