@@ -1,3 +1,4 @@
+export type { QemuBackendConfig } from "./backend-deps.js";
 export { ConsoleHub } from "./console/console-hub.js";
 export { type AcceleratorChoice, chooseAccelerator } from "./host/accelerator.js";
 export { type BootImage, type ImageSource, ImageUnusableError } from "./images/image-source.js";
@@ -11,6 +12,6 @@ export {
   qemuMachineBackend,
   qemuSettings,
 } from "./qemu-backend-factory.js";
-export { type QemuBackendConfig, QemuMachineBackend } from "./qemu-machine-backend.js";
+export { QemuMachineBackend } from "./qemu-machine-backend.js";
 export { QmpClient, type QmpEvent } from "./qmp/qmp-client.js";
 export { QmpClosedError, QmpCommandError, QmpTimeoutError } from "./qmp/qmp-errors.js";

@@ -30,5 +30,10 @@ export async function syncDevices(input: DeviceSyncInput): Promise<DeviceSyncRes
   await releaseUnwanted(input, pass);
   await attachVolumes(input, pass);
   await attachNics(input, pass);
-  return { ...deviceStatus(input, pass), waiting: pass.waiting, blocked: pass.blocked, stalled: pass.stalled };
+  return {
+    ...deviceStatus(input, pass),
+    waiting: pass.waiting,
+    blocked: pass.blocked,
+    stalled: pass.stalled,
+  };
 }
