@@ -7,16 +7,9 @@ import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { volume } from "@iri/api";
 import { PermanentBackendError, type VolumeBackend, type VolumeIntent } from "@iri/backend-api";
-import { describeVolumeBackendContract } from "@iri/backend-testing";
+import { describeVolumeBackendContract, TestBackendContext } from "@iri/backend-testing";
 import { runConformance } from "@iri/conformance";
-import {
-  createBackendContext,
-  createLogger,
-  KitBackgroundJobs,
-  type ProviderHost,
-  ProviderMetrics,
-  parseSettings,
-} from "@iri/runtime-kit";
+import { type ProviderHost, parseSettings } from "@iri/runtime-kit";
 import { startVolumeProvider } from "@iri/volume-provider/dist/provider.js";
 import { volumeSettings } from "@iri/volume-provider/dist/settings.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,17 +24,6 @@ function intent(id: string, storageBytes: bigint, more: Partial<VolumeIntent> = 
   return { id, labels: {}, class: standard, spec, ...more };
 }
 
-const operation = {
-  signal: new AbortController().signal,
-  generation: 1n,
-  tag: { lineage: "example", generation: 1 },
-  lastObservation: undefined,
-  placement: undefined,
-  event: () => {},
-  report: async () => {},
-};
-const ref = (id: string) => ({ id, placement: undefined, signal: operation.signal, event: () => {} });
-
 describeVolumeBackendContract({
   name: "file (example)",
   // Its files carry the owner in their name but no creation tag: its orphans are quarantined, never removed.
@@ -51,48 +33,38 @@ describeVolumeBackendContract({
 });
 
 describe("the file volume backend", () => {
-  let dir: string;
+  const context = new TestBackendContext({ provider: "volume-provider", instanceId: "inst1" });
   let backend: VolumeBackend;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "file-backend-"));
-    backend = await fileVolumeBackend.open(
-      { fileCapacityBytes: 100 * 2 ** 30 },
-      createBackendContext({
-        stateDir: dir,
-        logger: createLogger({ level: "silent" }),
-        metrics: new ProviderMetrics({ processMetrics: false }).registry,
-        owner: { provider: "volume-provider", instanceId: "inst1" },
-        jobs: new KitBackgroundJobs(),
-      }),
-    );
+    backend = await fileVolumeBackend.open({ fileCapacityBytes: 100 * 2 ** 30 }, context);
   });
   afterAll(async () => {
     await backend.close();
-    rmSync(dir, { recursive: true, force: true });
+    await context.dispose();
   });
 
   it("makes a volume a sparse file of its size and grows it on expand", async () => {
-    const { observation } = await backend.apply(intent("v1", GiB), operation);
+    const { observation } = await backend.apply(intent("v1", GiB), context.operation("v1"));
     expect(observation.state).toBe(volume.VolumeState.VOLUME_AVAILABLE);
     const file = observation.access?.handle ?? "";
     expect(statSync(file).size).toBe(2 ** 30);
     expect(statSync(file).blocks).toBe(0);
-    await backend.apply(intent("v1", 2n * GiB), operation);
+    await backend.apply(intent("v1", 2n * GiB), context.operation("v1"));
     expect(statSync(file).size).toBe(2 ** 31);
   });
 
   it("restores a snapshot's bytes into a new volume", async () => {
-    const { observation } = await backend.apply(intent("v2", 64n * MiB), operation);
+    const { observation } = await backend.apply(intent("v2", 64n * MiB), context.operation("v2"));
     writeFileSync(observation.access?.handle ?? "", "written before the snapshot", { flag: "r+" });
     const snap = await backend.applySnapshot(
       { id: "s1", labels: {}, volumeId: "v2", volumePlacement: undefined },
-      operation,
+      context.operation("s1"),
     );
     expect(snap.observation.state).toBe(volume.VolumeSnapshotState.VOLUME_SNAPSHOT_READY);
     const restored = await backend.apply(
       intent("v3", 64n * MiB, { snapshot: { id: "s1", placement: undefined, sizeBytes: 64n * MiB } }),
-      operation,
+      context.operation("v3"),
     );
     const head = readFileSync(restored.observation.access?.handle ?? "")
       .subarray(0, 27)
@@ -104,8 +76,8 @@ describe("the file volume backend", () => {
     const owned = await backend.listOwned();
     expect(owned.volumes).toContainEqual({ id: "v1", owner: "inst1" });
     expect(owned.snapshots).toContainEqual({ id: "s1", owner: "inst1" });
-    expect(await backend.remove(ref("v1"))).toBeUndefined();
-    expect(await backend.removeSnapshot(ref("s1"))).toBeUndefined();
+    expect(await backend.remove(context.ref("v1"))).toBeUndefined();
+    expect(await backend.removeSnapshot(context.ref("s1"))).toBeUndefined();
     const after = await backend.listOwned();
     expect(after.volumes.map((v) => v.id)).not.toContain("v1");
     expect(after.snapshots).toEqual([]);
@@ -117,9 +89,9 @@ describe("the file volume backend", () => {
       resources: { storageBytes: GiB },
       volumeDataSource: { imageDataSource: { image: "registry.invalid/os:v1", architecture: "amd64" } },
     });
-    await expect(backend.apply({ ...intent("v4", GiB), spec }, operation)).rejects.toBeInstanceOf(
-      PermanentBackendError,
-    );
+    await expect(
+      backend.apply({ ...intent("v4", GiB), spec }, context.operation("v4")),
+    ).rejects.toBeInstanceOf(PermanentBackendError);
   });
 });
 
