@@ -24,7 +24,7 @@ export interface VolumeBackendUnderTest extends BackendUnderTest<VolumeBackend> 
 const MiB = 1n << 20n;
 const { VolumeState, VolumeSnapshotState } = volume;
 
-export function volumeIntent(
+function volumeIntent(
   id: string,
   cls: VolumeClassConfig,
   storageBytes: bigint,
