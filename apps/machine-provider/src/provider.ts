@@ -7,12 +7,11 @@ import {
   trackObjectCount,
 } from "@iri/runtime-kit";
 import { machineBackends } from "./backends.js";
-import { ClassUsage } from "./class-usage.js";
 import { serveExecSession } from "./exec-session.js";
 import { loadMachineClasses } from "./machine-classes.js";
 import { openMachineCollection } from "./machine-store.js";
 import { machineReconcilerOptions } from "./reconcile/machine-reconciler.js";
-import { MachineCapacity } from "./server/capacity.js";
+import { machineCapacity } from "./server/capacity.js";
 import type { MachineServerContext } from "./server/context.js";
 import { ListedBytes } from "./server/listed-bytes.js";
 import { LocalDiskBudget } from "./server/local-disk-budget.js";
@@ -38,7 +37,7 @@ export async function startMachineProvider(settings: MachineProviderSettings): P
       trackObjectCount(metrics, "machine", machines);
       const { controller } = objectController(machineReconcilerOptions({ machines, classes, backend }));
       routeBackend({ find: (id) => machines.get(id), notify: (id) => controller.enqueue(id) });
-      const capacity = new MachineCapacity(classes, settings, backend, new ClassUsage(machines));
+      const capacity = machineCapacity(classes, settings, backend, machines);
       await capacity.refresh();
       const stopRefresh = capacity.refreshEvery(HOST_CAPACITY_REFRESH_MS, (err) =>
         logger.warn({ error: (err as Error).message }, "host capacity could not be read; retried"),

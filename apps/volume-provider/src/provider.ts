@@ -15,7 +15,7 @@ import { volumeReconcilerOptions } from "./reconcile/volume-reconciler.js";
 import type { VolumeServerContext } from "./server/context.js";
 import { registerVolumeRuntime } from "./server/volume-runtime.js";
 import type { volumeSettings } from "./settings.js";
-import { VolumeCapacity } from "./volume-capacity.js";
+import { volumeCapacity } from "./volume-capacity.js";
 import { openSnapshotCollection, openVolumeCollection } from "./volume-store.js";
 
 export type VolumeProviderSettings = SettingValues<typeof volumeSettings>;
@@ -63,7 +63,7 @@ export async function startVolumeProvider(
           if (snapshots.get(id)) snapshotKind.controller.enqueue(id);
         },
       });
-      const capacity = new VolumeCapacity(classes, volumes, backend, settings.overprovisioningPercent);
+      const capacity = volumeCapacity(classes, volumes, backend, settings.overprovisioningPercent);
       // Without a reading nothing can be admitted: read now, and again every minute (and on every Status).
       const capacityUnknown = (err: unknown) =>
         logger.warn({ error: (err as Error).message }, "pool capacity could not be read; retried");

@@ -12,6 +12,7 @@ import type {
   SnapshotIntent,
   SnapshotObservation,
   VolumeBackend,
+  VolumeClassConfig,
   VolumeIntent,
   VolumeObservation,
 } from "@iri/backend-api";
@@ -35,7 +36,7 @@ export class NoopVolumeBackend implements VolumeBackend {
     ctx: OperationContext<VolumeObservation>,
   ): Promise<ApplyOutcome<VolumeObservation>> {
     const storageBytes = intent.spec.resources?.storageBytes ?? 0n;
-    const placement = { pool: String(intent.class.settings.pool ?? "noop") };
+    const placement = { pool: this.capacityGroup(intent.class) };
     if (this.volumes.sizeOf(intent.id) !== storageBytes)
       this.volumes.note(intent.id, ctx.tag, placement, storageBytes);
     return {
@@ -77,6 +78,11 @@ export class NoopVolumeBackend implements VolumeBackend {
 
   async capacity(): Promise<PoolCapacity> {
     return { totalBytes: this.capacityBytes };
+  }
+
+  /** Each pool a class names (`settings.pool`, else "noop") pretends to hold the configured capacity. */
+  capacityGroup(cls: VolumeClassConfig): string {
+    return String(cls.settings.pool ?? "noop");
   }
 
   async close(): Promise<void> {

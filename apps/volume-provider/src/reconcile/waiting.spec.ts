@@ -9,7 +9,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { status } from "../server/status.js";
 import { TiB, volumeFixture } from "../testdata/volume-fixture.js";
-import { VolumeCapacity } from "../volume-capacity.js";
+import { volumeCapacity } from "../volume-capacity.js";
 import { snapshotReconcilerOptions } from "./snapshot-reconciler.js";
 import { volumeReconcilerOptions } from "./volume-reconciler.js";
 
@@ -148,7 +148,7 @@ describe("Status with one pool that cannot be read", () => {
 
   it("answers every class from its last good reading", async () => {
     const { backend, down } = flaky();
-    const capacity = new VolumeCapacity(classes, f.ctx.volumes, backend, 100);
+    const capacity = volumeCapacity(classes, f.ctx.volumes, backend, 100);
     const ctx = { ...f.ctx, backend, capacity };
     const first = await status(ctx, create(volume.StatusRequestSchema));
     down.b = true;
@@ -162,7 +162,7 @@ describe("Status with one pool that cannot be read", () => {
   it("answers the classes it could read when one pool was never read", async () => {
     const { backend, down } = flaky();
     down.b = true;
-    const capacity = new VolumeCapacity(classes, f.ctx.volumes, backend, 100);
+    const capacity = volumeCapacity(classes, f.ctx.volumes, backend, 100);
     const answer = await status({ ...f.ctx, backend, capacity }, create(volume.StatusRequestSchema));
     expect(answer.volumeClassStatus?.map((c) => [c.volumeClass?.name, c.quantity])).toEqual([
       ["fast", TiB],
@@ -178,7 +178,7 @@ describe("Status with one pool that cannot be read", () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       return f.ctx.backend.capacity(cls);
     };
-    const capacity = new VolumeCapacity(classes, f.ctx.volumes, backend, 100);
+    const capacity = volumeCapacity(classes, f.ctx.volumes, backend, 100);
     const ctx = { ...f.ctx, backend, capacity };
     await Promise.all(Array.from({ length: 5 }, () => status(ctx, create(volume.StatusRequestSchema))));
     expect(reads).toBe(2);
@@ -191,7 +191,7 @@ describe("Status with one pool that cannot be read", () => {
         throw new PermanentBackendError("PoolNotConfigured", "pool b is not one of the provider's pools");
       throw new BackendUnavailableError("down");
     };
-    const capacity = new VolumeCapacity(classes, f.ctx.volumes, backend, 100);
+    const capacity = volumeCapacity(classes, f.ctx.volumes, backend, 100);
     await expect(capacity.refresh()).rejects.toBeInstanceOf(PermanentBackendError);
   });
 });

@@ -41,7 +41,7 @@ export async function createVolume(
         }
       }
       // Admitted and its bytes reserved in one step: concurrent creates cannot overcommit.
-      if (cls) release = await ctx.capacity.admit(cls, size);
+      if (cls) release = await ctx.capacity.admit(cls.name, size);
     } catch (err) {
       if (err instanceof ProviderError && err.code !== Code.InvalidArgument) {
         recordRefusedCreate(ctx.events, { id: requestedId, labels }, refusalReason(err.code), err.message);

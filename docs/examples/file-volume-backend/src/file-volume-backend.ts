@@ -124,6 +124,11 @@ export class FileVolumeBackend implements VolumeBackend {
     return { totalBytes: this.capacityBytes };
   }
 
+  /** Every class shares the one directory. */
+  capacityGroup(): string {
+    return "files";
+  }
+
   async close(): Promise<void> {}
 }
 
