@@ -2,7 +2,6 @@ import { fileURLToPath } from "node:url";
 import { PermanentBackendError, type VolumeBackend } from "@iri/backend-api";
 import {
   type AnyBackendFactory,
-  type BackendStateCollection,
   loadClassFile,
   type ProviderHost,
   type SettingValues,
@@ -37,25 +36,30 @@ export async function startVolumeProvider(
     name: "volume-provider",
     settings,
     backends,
-    async setup({ db, events, metrics, logger, backend, kek, objectController, routeBackend }) {
+    async setup({
+      db,
+      events,
+      metrics,
+      logger,
+      backend,
+      kek,
+      backendStates,
+      objectController,
+      routeBackend,
+    }) {
       const volumes = openVolumeCollection(db, kek);
       const snapshots = openSnapshotCollection(db);
       trackObjectCount(metrics, "volume", volumes);
       trackObjectCount(metrics, "volume_snapshot", snapshots);
-      let snapshotStates: BackendStateCollection | undefined;
+      // Each kind's reconciler reads where the other's objects live: a restore its snapshot, a snapshot its volume.
+      const volumeStates = backendStates("volume");
+      const snapshotStates = backendStates("volume_snapshot");
       const volumeKind = objectController(
-        volumeReconcilerOptions({
-          volumes,
-          snapshots,
-          snapshotStates: () => snapshotStates as BackendStateCollection,
-          classes,
-          backend,
-        }),
+        volumeReconcilerOptions({ volumes, snapshots, snapshotStates, classes, backend }),
       );
       const snapshotKind = objectController(
-        snapshotReconcilerOptions({ snapshots, volumes, volumeStates: volumeKind.states, backend }),
+        snapshotReconcilerOptions({ snapshots, volumes, volumeStates, backend }),
       );
-      snapshotStates = snapshotKind.states;
       routeBackend({
         find: (id) => volumes.get(id) ?? snapshots.get(id),
         notify: (id) => {

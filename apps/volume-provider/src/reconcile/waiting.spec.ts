@@ -100,7 +100,7 @@ describe("a restore from a snapshot that is not READY", () => {
     volumeReconcilerOptions({
       volumes: f.ctx.volumes,
       snapshots: f.ctx.snapshots,
-      snapshotStates: () => ({ get: () => undefined }) as never,
+      snapshotStates: { get: () => undefined } as never,
       classes,
       backend: f.ctx.backend,
     });
