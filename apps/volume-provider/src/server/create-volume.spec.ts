@@ -1,13 +1,12 @@
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { volume } from "@iri/api";
-import { BackendUnavailableError, PermanentBackendError, type VolumeBackend } from "@iri/backend-api";
+import { BackendUnavailableError, type VolumeBackend } from "@iri/backend-api";
 import { ProviderError } from "@iri/runtime-kit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TiB, volumeFixture } from "../testdata/volume-fixture.js";
 import { volumeCapacity } from "../volume-capacity.js";
-import { volumeReconcilerOptions } from "../reconcile/volume-reconciler.js";
-import { BACKEND_FINALIZER, RESTORE_SNAPSHOT_ID, toVolume, type VolumeRecord } from "../volume-store.js";
+import { BACKEND_FINALIZER, toVolume } from "../volume-store.js";
 import { createVolume } from "./create-volume.js";
 import { status } from "./status.js";
 
@@ -171,71 +170,6 @@ describe("CreateVolume from a snapshot", () => {
     expect(codeOf(await createVolume(f.ctx, fromSnapshot("s2", 1n << 20n)).catch((e: unknown) => e))).toBe(
       Code.InvalidArgument,
     );
-  });
-});
-
-describe("CreateVolume from a snapshot name resolved once", () => {
-  const daily = {
-    "volumepoollet.ironcore.dev/volume-snapshot-name": "daily",
-    "volumepoollet.ironcore.dev/volume-snapshot-namespace": "team-a",
-  };
-  const ready = (id: string) =>
-    f.ctx.snapshots.create({
-      id,
-      labels: daily,
-      finalizers: [BACKEND_FINALIZER],
-      spec: create(volume.VolumeSnapshotSpecSchema, { volumeId: "v0" }),
-      status: create(volume.VolumeSnapshotStatusSchema, {
-        state: volume.VolumeSnapshotState.VOLUME_SNAPSHOT_READY,
-        size: 1n << 30n,
-      }),
-    });
-  const restore = (extraAnnotations: Record<string, string> = {}) => {
-    const req = request(1n << 30n, { volumeDataSource: { snapshotDataSource: { snapshotId: "daily" } } });
-    const metadata = req.volume?.metadata as NonNullable<typeof req.volume>["metadata"] & object;
-    metadata.labels = { "volumepoollet.ironcore.dev/volume-namespace": "team-a" };
-    metadata.annotations = extraAnnotations;
-    return createVolume(f.ctx, req);
-  };
-  const reconcilerOf = () =>
-    volumeReconcilerOptions({
-      volumes: f.ctx.volumes,
-      snapshots: f.ctx.snapshots,
-      snapshotStates: { get: () => undefined } as never,
-      classes,
-      backend: f.ctx.backend,
-    });
-  const operation = {
-    signal: new AbortController().signal,
-    generation: 1n,
-    lastObservation: undefined,
-    placement: undefined,
-    tag: { lineage: "test", generation: 1 },
-    event: () => {},
-    report: async () => {},
-  };
-
-  it("restores the snapshot the name meant at create, not one that takes the name later", async () => {
-    await ready("s-old");
-    const created = await restore();
-    const id = created.volume?.metadata?.id ?? "";
-    // The recorded id is the provider's own: neither Create nor List shows it.
-    expect(created.volume?.metadata?.annotations).toEqual({});
-    expect(toVolume(f.ctx.volumes.get(id) as VolumeRecord).metadata?.annotations).toEqual({});
-    await f.ctx.snapshots.markDeleted("s-old");
-    await ready("s-new");
-    const stored = f.ctx.volumes.get(id) as VolumeRecord;
-    const err = await (async () => reconcilerOf().apply(stored, operation))().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(PermanentBackendError);
-    expect((err as PermanentBackendError).reason).toBe("SnapshotNotFound");
-    expect((err as Error).message).toMatch(/s-old/);
-  });
-
-  it("refuses a caller's annotation under the provider's own key", async () => {
-    await ready("s1");
-    const err = await restore({ [RESTORE_SNAPSHOT_ID]: "s9" }).catch((e: unknown) => e);
-    expect(codeOf(err)).toBe(Code.InvalidArgument);
-    expect(f.ctx.volumes.count()).toBe(0);
   });
 });
 
