@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import {
   type ProviderHost,
+  packageVersion,
   type SettingValues,
   startProviderHost,
   startStreamingServer,
@@ -20,7 +21,8 @@ import type { machineSettings } from "./settings.js";
 
 export type MachineProviderSettings = SettingValues<typeof machineSettings>;
 
-export const RUNTIME_VERSION = "0.1.0";
+/** runtime_version in Version: the app package's version. */
+const RUNTIME_VERSION = packageVersion(new URL("../package.json", import.meta.url));
 /** How often the host's CPUs and memory are read again for Status and admission. */
 const HOST_CAPACITY_REFRESH_MS = 60_000;
 const defaultClassFile = fileURLToPath(new URL("../config/machine-classes.json", import.meta.url));

@@ -4,6 +4,7 @@ import {
   type AnyBackendFactory,
   loadClassFile,
   type ProviderHost,
+  packageVersion,
   type SettingValues,
   startProviderHost,
   trackObjectCount,
@@ -19,7 +20,8 @@ import { openSnapshotCollection, openVolumeCollection } from "./volume-store.js"
 
 export type VolumeProviderSettings = SettingValues<typeof volumeSettings>;
 
-export const RUNTIME_VERSION = "0.1.0";
+/** runtime_version in Version: the app package's version. */
+const RUNTIME_VERSION = packageVersion(new URL("../package.json", import.meta.url));
 const CAPACITY_REFRESH_MS = 60_000;
 const defaultClassFile = fileURLToPath(new URL("../config/volume-classes.json", import.meta.url));
 

@@ -94,7 +94,7 @@ export class NoopVolumeBackend implements VolumeBackend {
 const settings = {
   noopCapacityBytes: {
     flag: "noop-capacity-bytes",
-    env: "IRI_VOLUME_PROVIDER_NOOP_CAPACITY_BYTES",
+    env: "NOOP_CAPACITY_BYTES",
     kind: "integer",
     default: "1099511627776",
     min: 0,

@@ -31,6 +31,7 @@ export { EventRecorder } from "./events.js";
 export { ExecTokens, TooManyTokensError } from "./exec/exec-tokens.js";
 export type { ExecSession, StreamingServer, StreamingServerOptions } from "./exec/streaming-server.js";
 export { startStreamingServer } from "./exec/streaming-server.js";
+export { packageVersion } from "./host/package-version.js";
 // Provider wiring: records, settings and the host that every app is built from.
 export type {
   BackendRoute,
@@ -76,7 +77,8 @@ export { DEFAULT_SERVE_LIMITS, resolveServeLimits, serveSettings } from "./serve
 export type { ClassEntry, RawClassEntry } from "./settings/class-file.js";
 export { loadClassFile, readClassFile } from "./settings/class-file.js";
 export type { RuntimeKind } from "./settings/common-settings.js";
-export { commonSettings } from "./settings/common-settings.js";
+export { commonSettings, providerEnvPrefix } from "./settings/common-settings.js";
+export { composeSettings } from "./settings/compose-settings.js";
 export type { SettingDefinition, SettingKind, SettingValues } from "./settings/settings.js";
 export { parseSettings, SettingsError, settingsHelp } from "./settings/settings.js";
 export type { ShutdownOptions } from "./shutdown.js";

@@ -8,12 +8,14 @@ import { volume } from "@iri/api";
 import { PermanentBackendError, type VolumeBackend, type VolumeIntent } from "@iri/backend-api";
 import { runConformance } from "@iri/conformance";
 import {
+  composeSettings,
   createBackendContext,
   createLogger,
   KitBackgroundJobs,
   type ProviderHost,
   ProviderMetrics,
   parseSettings,
+  providerEnvPrefix,
 } from "@iri/runtime-kit";
 import { startVolumeProvider } from "@iri/volume-provider/dist/provider.js";
 import { volumeSettings } from "@iri/volume-provider/dist/settings.js";
@@ -126,10 +128,8 @@ describe("the volume provider on the file backend", () => {
       "--ops-address=",
       "--log-level=warn",
     ];
-    const settings = {
-      ...parseSettings(volumeSettings, argv, {}),
-      ...parseSettings(fileVolumeBackend.settings, [], {}),
-    };
+    const withFile = composeSettings(volumeSettings, [fileVolumeBackend], providerEnvPrefix("volume"));
+    const settings = parseSettings(withFile, argv, {});
     provider = await startVolumeProvider(settings, [fileVolumeBackend]);
   });
   afterAll(async () => {

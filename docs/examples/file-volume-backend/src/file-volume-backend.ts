@@ -135,7 +135,7 @@ export class FileVolumeBackend implements VolumeBackend {
 const settings = {
   fileCapacityBytes: {
     flag: "file-capacity-bytes",
-    env: "IRI_VOLUME_PROVIDER_FILE_CAPACITY_BYTES",
+    env: "FILE_CAPACITY_BYTES",
     kind: "integer",
     default: "107374182400",
     min: 1,
