@@ -53,7 +53,8 @@ export async function startVolumeProvider(
       const snapshots = openSnapshotCollection(db);
       trackObjectCount(metrics, "volume", volumes);
       trackObjectCount(metrics, "volume_snapshot", snapshots);
-      // Each kind's reconciler reads where the other's objects live: a restore its snapshot, a snapshot its volume.
+      // Each kind's reconciler reads where the other's objects live: a restore its snapshot's, a snapshot
+      // its volume's. Opened first, so that neither controller has to exist before the other.
       const volumeStates = backendStates("volume");
       const snapshotStates = backendStates("volume_snapshot");
       const volumeKind = objectController(
