@@ -8,12 +8,7 @@ export type { AnyBackendFactory, BackendContextOptions, BackendSinks } from "./b
 export { createBackendContext } from "./backend/open-backend.js";
 export type { OrphanPolicy, OrphanVerdict } from "./backend/orphans.js";
 export { judgeOrphans } from "./backend/orphans.js";
-export type {
-  CapacityLedgerOptions,
-  CapacityModel,
-  Holding,
-  Resources,
-} from "./capacity/capacity-ledger.js";
+export type { CapacityLedgerOptions } from "./capacity/capacity-ledger.js";
 export { CapacityLedger } from "./capacity/capacity-ledger.js";
 export type { ToConnectErrorContext } from "./errors.js";
 export {
