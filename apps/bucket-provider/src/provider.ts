@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import {
   loadClassFile,
   type ProviderHost,
+  packageVersion,
   type SettingValues,
   startProviderHost,
   trackObjectCount,
@@ -15,7 +16,8 @@ import type { bucketSettings } from "./settings.js";
 
 export type BucketProviderSettings = SettingValues<typeof bucketSettings>;
 
-export const RUNTIME_VERSION = "0.1.0";
+/** runtime_version in Version: the app package's version. */
+const RUNTIME_VERSION = packageVersion(new URL("../package.json", import.meta.url));
 const defaultClassFile = fileURLToPath(new URL("../config/bucket-classes.json", import.meta.url));
 
 /** Wires store, backend, reconciler and the gRPC service; resolves once the provider serves. */

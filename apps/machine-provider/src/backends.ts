@@ -4,8 +4,8 @@ import { qemuMachineBackend } from "@iri/qemu";
 import type { AnyBackendFactory } from "@iri/runtime-kit";
 
 /**
- * The machine backends this app can run (`--backend <name>`, default qemu); their settings are in
- * settings.ts. noop runs nothing, for wiring tests and the conformance suite.
+ * The machine backends this app can run (`--backend <name>`, default qemu); their settings join the
+ * app's in settings.ts (composeSettings). noop runs nothing, for wiring tests and the conformance suite.
  */
 export const machineBackends: readonly AnyBackendFactory<MachineBackend>[] = [
   qemuMachineBackend,

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
-import type { HostCapacity, MachineClassConfig } from "@iri/backend-api";
+import type { MachineClassConfig } from "@iri/backend-api";
 import { readClassFile } from "@iri/runtime-kit";
 
 export type { MachineClassConfig } from "@iri/backend-api";
@@ -40,40 +40,9 @@ export function loadMachineClasses(path: string): MachineClassConfig[] {
   });
 }
 
-/**
- * The quantity of each class as the machinepoollet reads it: a total, the machines of the class the host
- * holds now plus how many more fit (the poollet subtracts its own machines of the class). `machinesPerClass`
- * counts every machine that holds resources, including reservations of creates in flight.
- */
-export function classTotals(
-  classes: readonly MachineClassConfig[],
-  host: HostCapacity,
-  policy: CapacityPolicy,
-  machinesPerClass: ReadonlyMap<string, number>,
-): Map<string, bigint> {
-  let cpuLeft = (BigInt(host.cpus - policy.reservedCpus) * BigInt(policy.cpuOvercommitPercent)) / 100n;
-  let memLeft =
-    ((host.memoryBytes - BigInt(policy.reservedMemoryBytes)) * BigInt(policy.memoryOvercommitPercent)) / 100n;
-  for (const cls of classes) {
-    const count = BigInt(machinesPerClass.get(cls.name) ?? 0);
-    cpuLeft -= cls.cpus * count;
-    memLeft -= cls.memoryBytes * count;
-  }
-  const result = new Map<string, bigint>();
-  for (const cls of classes) {
-    const fit = cpuLeft <= 0n || memLeft <= 0n ? 0n : min(cpuLeft / cls.cpus, memLeft / cls.memoryBytes);
-    result.set(cls.name, BigInt(machinesPerClass.get(cls.name) ?? 0) + fit);
-  }
-  return result;
-}
-
 export function toMachineClassStatus(cls: MachineClassConfig, quantity: bigint): machine.MachineClassStatus {
   return create(machine.MachineClassStatusSchema, {
     machineClass: { name: cls.name, capabilities: { resources: { ...cls.resources } } },
     quantity,
   });
-}
-
-function min(a: bigint, b: bigint): bigint {
-  return a < b ? a : b;
 }

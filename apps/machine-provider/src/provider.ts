@@ -1,18 +1,18 @@
 import { fileURLToPath } from "node:url";
 import {
   type ProviderHost,
+  packageVersion,
   type SettingValues,
   startProviderHost,
   startStreamingServer,
   trackObjectCount,
 } from "@iri/runtime-kit";
 import { machineBackends } from "./backends.js";
-import { ClassUsage } from "./class-usage.js";
 import { serveExecSession } from "./exec-session.js";
 import { loadMachineClasses } from "./machine-classes.js";
 import { openMachineCollection } from "./machine-store.js";
 import { machineReconcilerOptions } from "./reconcile/machine-reconciler.js";
-import { MachineCapacity } from "./server/capacity.js";
+import { machineCapacity } from "./server/capacity.js";
 import type { MachineServerContext } from "./server/context.js";
 import { ListedBytes } from "./server/listed-bytes.js";
 import { LocalDiskBudget } from "./server/local-disk-budget.js";
@@ -21,7 +21,8 @@ import type { machineSettings } from "./settings.js";
 
 export type MachineProviderSettings = SettingValues<typeof machineSettings>;
 
-export const RUNTIME_VERSION = "0.1.0";
+/** runtime_version in Version: the app package's version. */
+const RUNTIME_VERSION = packageVersion(new URL("../package.json", import.meta.url));
 /** How often the host's CPUs and memory are read again for Status and admission. */
 const HOST_CAPACITY_REFRESH_MS = 60_000;
 const defaultClassFile = fileURLToPath(new URL("../config/machine-classes.json", import.meta.url));
@@ -38,7 +39,7 @@ export async function startMachineProvider(settings: MachineProviderSettings): P
       trackObjectCount(metrics, "machine", machines);
       const { controller } = objectController(machineReconcilerOptions({ machines, classes, backend }));
       routeBackend({ find: (id) => machines.get(id), notify: (id) => controller.enqueue(id) });
-      const capacity = new MachineCapacity(classes, settings, backend, new ClassUsage(machines));
+      const capacity = machineCapacity(classes, settings, backend, machines);
       await capacity.refresh();
       const stopRefresh = capacity.refreshEvery(HOST_CAPACITY_REFRESH_MS, (err) =>
         logger.warn({ error: (err as Error).message }, "host capacity could not be read; retried"),

@@ -2,9 +2,9 @@ import { fileURLToPath } from "node:url";
 import { PermanentBackendError, type VolumeBackend } from "@iri/backend-api";
 import {
   type AnyBackendFactory,
-  type BackendStateCollection,
   loadClassFile,
   type ProviderHost,
+  packageVersion,
   type SettingValues,
   startProviderHost,
   trackObjectCount,
@@ -15,12 +15,13 @@ import { volumeReconcilerOptions } from "./reconcile/volume-reconciler.js";
 import type { VolumeServerContext } from "./server/context.js";
 import { registerVolumeRuntime } from "./server/volume-runtime.js";
 import type { volumeSettings } from "./settings.js";
-import { VolumeCapacity } from "./volume-capacity.js";
+import { volumeCapacity } from "./volume-capacity.js";
 import { openSnapshotCollection, openVolumeCollection } from "./volume-store.js";
 
 export type VolumeProviderSettings = SettingValues<typeof volumeSettings>;
 
-export const RUNTIME_VERSION = "0.1.0";
+/** runtime_version in Version: the app package's version. */
+const RUNTIME_VERSION = packageVersion(new URL("../package.json", import.meta.url));
 const CAPACITY_REFRESH_MS = 60_000;
 const defaultClassFile = fileURLToPath(new URL("../config/volume-classes.json", import.meta.url));
 
@@ -37,25 +38,31 @@ export async function startVolumeProvider(
     name: "volume-provider",
     settings,
     backends,
-    async setup({ db, events, metrics, logger, backend, kek, objectController, routeBackend }) {
+    async setup({
+      db,
+      events,
+      metrics,
+      logger,
+      backend,
+      kek,
+      backendStates,
+      objectController,
+      routeBackend,
+    }) {
       const volumes = openVolumeCollection(db, kek);
       const snapshots = openSnapshotCollection(db);
       trackObjectCount(metrics, "volume", volumes);
       trackObjectCount(metrics, "volume_snapshot", snapshots);
-      let snapshotStates: BackendStateCollection | undefined;
+      // Each kind's reconciler reads where the other's objects live: a restore its snapshot's, a snapshot
+      // its volume's. Opened first, so that neither controller has to exist before the other.
+      const volumeStates = backendStates("volume");
+      const snapshotStates = backendStates("volume_snapshot");
       const volumeKind = objectController(
-        volumeReconcilerOptions({
-          volumes,
-          snapshots,
-          snapshotStates: () => snapshotStates as BackendStateCollection,
-          classes,
-          backend,
-        }),
+        volumeReconcilerOptions({ volumes, snapshots, snapshotStates, classes, backend }),
       );
       const snapshotKind = objectController(
-        snapshotReconcilerOptions({ snapshots, volumes, volumeStates: volumeKind.states, backend }),
+        snapshotReconcilerOptions({ snapshots, volumes, volumeStates, backend }),
       );
-      snapshotStates = snapshotKind.states;
       routeBackend({
         find: (id) => volumes.get(id) ?? snapshots.get(id),
         notify: (id) => {
@@ -63,7 +70,7 @@ export async function startVolumeProvider(
           if (snapshots.get(id)) snapshotKind.controller.enqueue(id);
         },
       });
-      const capacity = new VolumeCapacity(classes, volumes, backend, settings.overprovisioningPercent);
+      const capacity = volumeCapacity(classes, volumes, backend, settings.overprovisioningPercent);
       // Without a reading nothing can be admitted: read now, and again every minute (and on every Status).
       const capacityUnknown = (err: unknown) =>
         logger.warn({ error: (err as Error).message }, "pool capacity could not be read; retried");

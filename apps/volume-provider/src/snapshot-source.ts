@@ -1,6 +1,11 @@
 import { failedPrecondition, notFound } from "@iri/runtime-kit";
 import { SNAPSHOT_NAME, SNAPSHOT_NAMESPACE, VOLUME_NAMESPACE } from "./poollet-labels.js";
-import type { SnapshotCollection, SnapshotRecord } from "./volume-store.js";
+import {
+  RESTORE_SNAPSHOT_ID,
+  type SnapshotCollection,
+  type SnapshotRecord,
+  type VolumeRecord,
+} from "./volume-store.js";
 
 /**
  * The snapshot a volume is restored from. The volumepoollet sends the Kubernetes VolumeSnapshot *name* as
@@ -25,4 +30,21 @@ export function resolveSnapshot(
     );
   }
   return matches[0] as SnapshotRecord;
+}
+
+/**
+ * The snapshot a stored volume restores from, by the id resolved at its create; NotFound once that snapshot
+ * is gone or being deleted. Volumes stored before the resolved id was recorded carry none: theirs is
+ * resolved from the spec as at create.
+ */
+export function restoreSource(snapshots: SnapshotCollection, record: VolumeRecord): SnapshotRecord {
+  const resolved = record.metadata.annotations[RESTORE_SNAPSHOT_ID];
+  if (resolved === undefined) {
+    const requested = record.spec.volumeDataSource?.snapshotDataSource?.snapshotId ?? "";
+    return resolveSnapshot(snapshots, requested, record.metadata.labels);
+  }
+  const snapshot = snapshots.get(resolved);
+  if (snapshot?.metadata.deletedAt !== 0n)
+    throw notFound(`volume snapshot ${JSON.stringify(resolved)} is gone`);
+  return snapshot;
 }

@@ -12,6 +12,13 @@ export type SnapshotCollection = Collection<volume.VolumeSnapshotSpec, volume.Vo
 export const BACKEND_FINALIZER = "volume-provider.iri.ironcore.dev/backend";
 
 /**
+ * The snapshot a restore was resolved to at CreateVolume (the poollet may have sent a name), kept on the
+ * volume in the same write; the provider's own, so it is never returned (toVolume drops it) and a caller may
+ * not set it.
+ */
+export const RESTORE_SNAPSHOT_ID = "volume-provider.iri.ironcore.dev/restore-snapshot-id";
+
+/**
  * Sealed with the key-encryption key: the spec holds the LUKS passphrase (`encryption.secret_data`), the
  * status the consumer's Ceph key (`access.secret_data`).
  */
@@ -32,13 +39,15 @@ export function openSnapshotCollection(db: Database): SnapshotCollection {
 
 /**
  * The IRI message for a stored volume. `spec.encryption` is never returned (the passphrase stays in the
- * provider): Create and every List omit it alike, so the volumepoollet, which does not compare it, sees
- * the same bytes every time.
+ * provider), nor the provider's own annotation: Create and every List omit them alike, so the volumepoollet,
+ * which does not compare them, sees the same bytes every time.
  */
 export function toVolume(record: VolumeRecord): volume.Volume {
   const { encryption: _passphrase, ...spec } = record.spec;
+  const metadata = toObjectMetadata(record.metadata);
+  delete metadata.annotations[RESTORE_SNAPSHOT_ID];
   return create(volume.VolumeSchema, {
-    metadata: toObjectMetadata(record.metadata),
+    metadata,
     spec,
     status: record.status,
   });

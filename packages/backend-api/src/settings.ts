@@ -13,7 +13,10 @@ export type SettingKind = "string" | "integer" | "boolean" | "octal" | "secretFi
 export interface SettingDefinition {
   /** Flag name without dashes, e.g. "socket-path". */
   readonly flag: string;
-  /** Environment variable read when the flag is absent. */
+  /**
+   * Environment variable read when the flag is absent. A backend names it without the app's prefix
+   * (`CEPH_MONITORS`); the app composes it under its own (`IRI_VOLUME_PROVIDER_CEPH_MONITORS`).
+   */
   readonly env: string;
   readonly kind: SettingKind;
   readonly default: string;

@@ -75,5 +75,11 @@ export interface VolumeBackend {
    * the cluster cannot be asked.
    */
   capacity(cls: VolumeClassConfig): Promise<PoolCapacity>;
+  /**
+   * The storage a class draws from: classes with the same group share one capacity (e.g. the Ceph pool a
+   * class names, or the default pool when it names none), and `capacity` is read once per group. Throws
+   * PermanentBackendError for a class the backend cannot serve.
+   */
+  capacityGroup(cls: VolumeClassConfig): string;
   close(): Promise<void>;
 }

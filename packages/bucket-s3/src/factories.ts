@@ -14,13 +14,11 @@ import { RgwBucketBackend } from "./rgw-bucket-backend.js";
 import { type S3ClientSettings, s3ClientFor } from "./s3-client.js";
 import { onStore } from "./store-errors.js";
 
-const ENV = "IRI_BUCKET_PROVIDER";
-
 // The same settings for each store, under the store's own flag prefix (only one backend runs at a time, but
 // every factory's settings are parsed and listed together, so keys and flags must differ between them).
 function storeSettings(store: "rgw" | "minio", defaultEndpoint: string) {
   const flag = (name: string) => `${store}-${name}`;
-  const env = (name: string) => `${ENV}_${store.toUpperCase()}_${name}`;
+  const env = (name: string) => `${store.toUpperCase()}_${name}`;
   return {
     endpoint: {
       flag: flag("endpoint"),

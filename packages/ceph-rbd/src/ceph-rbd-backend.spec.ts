@@ -326,6 +326,17 @@ describe("capacity", () => {
   });
 });
 
+describe("capacityGroup", () => {
+  it("is the pool a class resolves to: naming the default pool or none is one group", () => {
+    const named = volumeClass("named", pools[0] as string);
+    const unnamed = { ...named, name: "unnamed", settings: {} };
+    expect(backend.capacityGroup(unnamed)).toBe(backend.capacityGroup(named));
+    expect(() => backend.capacityGroup(volumeClass("elsewhere", "no-such-pool"))).toThrow(
+      PermanentBackendError,
+    );
+  });
+});
+
 describe("snapshots", () => {
   const snapshotOf = async (snapshotId: string, volumeId: string, placement: Record<string, string>) => {
     const outcome = await backend.applySnapshot(

@@ -78,6 +78,10 @@ export class CephRbdBackend implements VolumeBackend {
     return reachable(() => poolCapacity(this.deps.cli, poolOfClass(this.deps, cls)));
   }
 
+  capacityGroup(cls: VolumeClassConfig): string {
+    return poolOfClass(this.deps, cls);
+  }
+
   /**
    * Removes what no object needs any more and only this backend knows about: kept images whose last
    * snapshot is gone (a crash between the two removals), cache images left half-written by a crash, and

@@ -1,8 +1,8 @@
 import type { SettingDefinitions } from "@iri/backend-api";
 
-const env = (name: string) => `IRI_VOLUME_PROVIDER_CEPH_${name}`;
+const env = (name: string) => `CEPH_${name}`;
 
-/** The ceph backend's own flags (each with an IRI_VOLUME_PROVIDER_CEPH_* environment fallback). */
+/** The ceph backend's own flags (each with a CEPH_* environment fallback, under the app's prefix). */
 export const cephRbdSettings = {
   monitors: {
     flag: "ceph-monitors",

@@ -12,6 +12,7 @@ import type {
   SnapshotIntent,
   SnapshotObservation,
   VolumeBackend,
+  VolumeClassConfig,
   VolumeIntent,
   VolumeObservation,
 } from "@iri/backend-api";
@@ -35,7 +36,7 @@ export class NoopVolumeBackend implements VolumeBackend {
     ctx: OperationContext<VolumeObservation>,
   ): Promise<ApplyOutcome<VolumeObservation>> {
     const storageBytes = intent.spec.resources?.storageBytes ?? 0n;
-    const placement = { pool: String(intent.class.settings.pool ?? "noop") };
+    const placement = { pool: this.capacityGroup(intent.class) };
     if (this.volumes.sizeOf(intent.id) !== storageBytes)
       this.volumes.note(intent.id, ctx.tag, placement, storageBytes);
     return {
@@ -79,6 +80,11 @@ export class NoopVolumeBackend implements VolumeBackend {
     return { totalBytes: this.capacityBytes };
   }
 
+  /** Each pool a class names (`settings.pool`, else "noop") pretends to hold the configured capacity. */
+  capacityGroup(cls: VolumeClassConfig): string {
+    return String(cls.settings.pool ?? "noop");
+  }
+
   async close(): Promise<void> {
     this.volumes.close();
     this.snapshots.close();
@@ -88,7 +94,7 @@ export class NoopVolumeBackend implements VolumeBackend {
 const settings = {
   noopCapacityBytes: {
     flag: "noop-capacity-bytes",
-    env: "IRI_VOLUME_PROVIDER_NOOP_CAPACITY_BYTES",
+    env: "NOOP_CAPACITY_BYTES",
     kind: "integer",
     default: "1099511627776",
     min: 0,

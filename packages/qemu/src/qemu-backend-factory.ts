@@ -19,35 +19,35 @@ import { QemuMachineBackend } from "./qemu-machine-backend.js";
 export const qemuSettings = {
   binary: {
     flag: "qemu-binary",
-    env: "IRI_MACHINE_PROVIDER_QEMU_BINARY",
+    env: "QEMU_BINARY",
     kind: "string",
     default: "qemu-system-x86_64",
     description: "The QEMU system emulator to run, one process per machine.",
   },
   accelerator: {
     flag: "qemu-accelerator",
-    env: "IRI_MACHINE_PROVIDER_QEMU_ACCELERATOR",
+    env: "QEMU_ACCELERATOR",
     kind: "string",
     default: "auto",
     description: "auto (KVM when a probe shows it works, else TCG), kvm or tcg.",
   },
   firmware: {
     flag: "qemu-firmware",
-    env: "IRI_MACHINE_PROVIDER_QEMU_FIRMWARE",
+    env: "QEMU_FIRMWARE",
     kind: "string",
     default: "bios",
     description: "Firmware of machines booting from a disk: bios (SeaBIOS) or uefi (OVMF).",
   },
   uefiFirmware: {
     flag: "qemu-uefi-firmware",
-    env: "IRI_MACHINE_PROVIDER_QEMU_UEFI_FIRMWARE",
+    env: "QEMU_UEFI_FIRMWARE",
     kind: "string",
     default: "/usr/share/ovmf/OVMF.fd",
     description: "The OVMF image used with --qemu-firmware uefi.",
   },
   rootPorts: {
     flag: "qemu-pcie-root-ports",
-    env: "IRI_MACHINE_PROVIDER_QEMU_PCIE_ROOT_PORTS",
+    env: "QEMU_PCIE_ROOT_PORTS",
     kind: "integer",
     default: "16",
     min: 1,
@@ -55,7 +55,7 @@ export const qemuSettings = {
   },
   shutdownTimeout: {
     flag: "qemu-shutdown-timeout",
-    env: "IRI_MACHINE_PROVIDER_QEMU_SHUTDOWN_TIMEOUT",
+    env: "QEMU_SHUTDOWN_TIMEOUT",
     kind: "integer",
     default: "60",
     min: 0,
@@ -64,7 +64,7 @@ export const qemuSettings = {
   },
   emptyDiskMiB: {
     flag: "qemu-empty-disk-mib",
-    env: "IRI_MACHINE_PROVIDER_QEMU_EMPTY_DISK_MIB",
+    env: "QEMU_EMPTY_DISK_MIB",
     kind: "integer",
     default: "1024",
     min: 1,
@@ -72,7 +72,7 @@ export const qemuSettings = {
   },
   nicPlugin: {
     flag: "qemu-nic-plugin",
-    env: "IRI_MACHINE_PROVIDER_QEMU_NIC_PLUGIN",
+    env: "QEMU_NIC_PLUGIN",
     kind: "string",
     default: "user",
     description:
@@ -80,7 +80,7 @@ export const qemuSettings = {
   },
   netns: {
     flag: "qemu-netns",
-    env: "IRI_MACHINE_PROVIDER_QEMU_NETNS",
+    env: "QEMU_NETNS",
     kind: "string",
     default: "",
     description:
@@ -88,7 +88,7 @@ export const qemuSettings = {
   },
   imageCacheMiB: {
     flag: "qemu-image-cache-mib",
-    env: "IRI_MACHINE_PROVIDER_QEMU_IMAGE_CACHE_MIB",
+    env: "QEMU_IMAGE_CACHE_MIB",
     kind: "integer",
     default: "20480",
     min: 1,
@@ -97,7 +97,7 @@ export const qemuSettings = {
   },
   unplugTimeout: {
     flag: "qemu-unplug-timeout",
-    env: "IRI_MACHINE_PROVIDER_QEMU_UNPLUG_TIMEOUT",
+    env: "QEMU_UNPLUG_TIMEOUT",
     kind: "integer",
     default: "120",
     min: 1,
@@ -106,7 +106,7 @@ export const qemuSettings = {
   },
   consoleLogMiB: {
     flag: "qemu-console-log-mib",
-    env: "IRI_MACHINE_PROVIDER_QEMU_CONSOLE_LOG_MIB",
+    env: "QEMU_CONSOLE_LOG_MIB",
     kind: "integer",
     default: "8",
     min: 1,
@@ -115,7 +115,7 @@ export const qemuSettings = {
   },
   user: {
     flag: "qemu-user",
-    env: "IRI_MACHINE_PROVIDER_QEMU_USER",
+    env: "QEMU_USER",
     kind: "string",
     default: "iri-qemu",
     description:
@@ -123,7 +123,7 @@ export const qemuSettings = {
   },
   cgroup: {
     flag: "qemu-cgroup",
-    env: "IRI_MACHINE_PROVIDER_QEMU_CGROUP",
+    env: "QEMU_CGROUP",
     kind: "string",
     default: "auto",
     description:
@@ -131,14 +131,14 @@ export const qemuSettings = {
   },
   cgroupParent: {
     flag: "qemu-cgroup-parent",
-    env: "IRI_MACHINE_PROVIDER_QEMU_CGROUP_PARENT",
+    env: "QEMU_CGROUP_PARENT",
     kind: "string",
     default: "iri-machines",
     description: "The cgroup (systemd: slice, without .slice) the machines' cgroups are created under.",
   },
   memoryOverheadMiB: {
     flag: "qemu-memory-overhead-mib",
-    env: "IRI_MACHINE_PROVIDER_QEMU_MEMORY_OVERHEAD_MIB",
+    env: "QEMU_MEMORY_OVERHEAD_MIB",
     kind: "integer",
     default: "256",
     min: 0,
@@ -147,7 +147,7 @@ export const qemuSettings = {
   },
   pidsMax: {
     flag: "qemu-pids-max",
-    env: "IRI_MACHINE_PROVIDER_QEMU_PIDS_MAX",
+    env: "QEMU_PIDS_MAX",
     kind: "integer",
     default: "512",
     min: 16,
@@ -155,7 +155,7 @@ export const qemuSettings = {
   },
   allowUnconfined: {
     flag: "allow-unconfined",
-    env: "IRI_MACHINE_PROVIDER_ALLOW_UNCONFINED",
+    env: "ALLOW_UNCONFINED",
     kind: "boolean",
     default: "false",
     description:

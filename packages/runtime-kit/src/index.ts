@@ -8,6 +8,8 @@ export type { AnyBackendFactory, BackendContextOptions, BackendSinks } from "./b
 export { createBackendContext } from "./backend/open-backend.js";
 export type { OrphanPolicy, OrphanVerdict } from "./backend/orphans.js";
 export { judgeOrphans } from "./backend/orphans.js";
+export type { CapacityLedgerOptions } from "./capacity/capacity-ledger.js";
+export { CapacityLedger } from "./capacity/capacity-ledger.js";
 export type { ToConnectErrorContext } from "./errors.js";
 export {
   alreadyExists,
@@ -24,6 +26,7 @@ export { EventRecorder } from "./events.js";
 export { ExecTokens, TooManyTokensError } from "./exec/exec-tokens.js";
 export type { ExecSession, StreamingServer, StreamingServerOptions } from "./exec/streaming-server.js";
 export { startStreamingServer } from "./exec/streaming-server.js";
+export { packageVersion } from "./host/package-version.js";
 // Provider wiring: records, settings and the host that every app is built from.
 export type {
   BackendRoute,
@@ -69,7 +72,8 @@ export { DEFAULT_SERVE_LIMITS, resolveServeLimits, serveSettings } from "./serve
 export type { ClassEntry, RawClassEntry } from "./settings/class-file.js";
 export { loadClassFile, readClassFile } from "./settings/class-file.js";
 export type { RuntimeKind } from "./settings/common-settings.js";
-export { commonSettings } from "./settings/common-settings.js";
+export { commonSettings, providerEnvPrefix } from "./settings/common-settings.js";
+export { composeSettings } from "./settings/compose-settings.js";
 export type { SettingDefinition, SettingKind, SettingValues } from "./settings/settings.js";
 export { parseSettings, SettingsError, settingsHelp } from "./settings/settings.js";
 export type { ShutdownOptions } from "./shutdown.js";

@@ -17,10 +17,9 @@ import {
 } from "@iri/runtime-kit";
 import { type Database, openDatabase } from "@iri/store";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ClassUsage } from "../class-usage.js";
 import { openMachineCollection } from "../machine-store.js";
 import { attachVolume } from "./attach-volume.js";
-import { MachineCapacity } from "./capacity.js";
+import { machineCapacity } from "./capacity.js";
 import type { MachineServerContext } from "./context.js";
 import { createMachine } from "./create-machine.js";
 import { ListedBytes } from "./listed-bytes.js";
@@ -71,7 +70,7 @@ beforeEach(async () => {
     hostCapacity: async () => ({ cpus: 2, memoryBytes: 1n << 30n }),
     volumeProblem,
   });
-  const capacity = new MachineCapacity(classes, policy, backend, new ClassUsage(machines));
+  const capacity = machineCapacity(classes, policy, backend, machines);
   await capacity.refresh();
   ctx = {
     machines,

@@ -38,7 +38,7 @@ export async function createMachine(
       throw err;
     }
     try {
-      releases.push(ctx.capacity.reserve(spec.class));
+      releases.push(await ctx.capacity.admit(spec.class, 1n));
       releases.push(ctx.diskBudget.reserve(localDiskBytes(spec.volumes)));
     } catch (err) {
       for (const release of releases) release();

@@ -3,12 +3,13 @@ import { volume } from "@iri/api";
 import {
   type ApplyOutcome,
   PermanentBackendError,
+  type SnapshotSource,
   type VolumeBackend,
   type VolumeClassConfig,
   type VolumeObservation,
 } from "@iri/backend-api";
 import { type BackendStateCollection, configuredClass, type ObjectControllerOptions } from "@iri/runtime-kit";
-import { resolveSnapshot } from "../snapshot-source.js";
+import { restoreSource } from "../snapshot-source.js";
 import {
   BACKEND_FINALIZER,
   type SnapshotCollection,
@@ -20,7 +21,7 @@ export interface VolumeReconcilerDeps {
   volumes: VolumeCollection;
   snapshots: SnapshotCollection;
   /** Where snapshots live, as their backend recorded it (for restores). */
-  snapshotStates: () => BackendStateCollection;
+  snapshotStates: BackendStateCollection;
   classes: readonly VolumeClassConfig[];
   backend: VolumeBackend;
 }
@@ -33,7 +34,7 @@ export interface VolumeReconcilerDeps {
 export function volumeReconcilerOptions(
   deps: VolumeReconcilerDeps,
 ): ObjectControllerOptions<volume.VolumeSpec, volume.VolumeStatus, VolumeObservation> {
-  const { volumes, snapshots, classes, backend } = deps;
+  const { volumes, snapshots, snapshotStates, classes, backend } = deps;
   return {
     kind: "volume",
     collection: volumes,
@@ -41,14 +42,12 @@ export function volumeReconcilerOptions(
     listOwned: async () => (await backend.listOwned()).volumes,
     apply: (record, ctx) => {
       const cls = configuredClass(classes, record.spec.class, "volume");
-      const snapshotId = record.spec.volumeDataSource?.snapshotDataSource?.snapshotId;
-      let snapshot:
-        | { id: string; placement: Readonly<Record<string, string>> | undefined; sizeBytes: bigint }
-        | undefined;
-      if (snapshotId !== undefined && ctx.lastObservation?.state !== volume.VolumeState.VOLUME_AVAILABLE) {
-        let source: ReturnType<typeof resolveSnapshot>;
+      const restores = record.spec.volumeDataSource?.snapshotDataSource !== undefined;
+      let snapshot: SnapshotSource | undefined;
+      if (restores && ctx.lastObservation?.state !== volume.VolumeState.VOLUME_AVAILABLE) {
+        let source: SnapshotRecord;
         try {
-          source = resolveSnapshot(snapshots, snapshotId, record.metadata.labels);
+          source = restoreSource(snapshots, record);
         } catch (err) {
           throw new PermanentBackendError("SnapshotNotFound", (err as Error).message);
         }
@@ -56,7 +55,7 @@ export function volumeReconcilerOptions(
         if (notReady) return Promise.resolve(notReady);
         snapshot = {
           id: source.metadata.id,
-          placement: deps.snapshotStates().get(source.metadata.id)?.spec.placement,
+          placement: snapshotStates.get(source.metadata.id)?.spec.placement,
           sizeBytes: source.status.size,
         };
       }

@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
 import { volume } from "@iri/api";
 import {
   BackendUnavailableError,
@@ -6,10 +7,13 @@ import {
   PermanentBackendError,
   type VolumeBackend,
 } from "@iri/backend-api";
+import { ProviderError } from "@iri/runtime-kit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createVolume } from "../server/create-volume.js";
 import { status } from "../server/status.js";
 import { TiB, volumeFixture } from "../testdata/volume-fixture.js";
-import { VolumeCapacity } from "../volume-capacity.js";
+import { volumeCapacity } from "../volume-capacity.js";
+import { BACKEND_FINALIZER, RESTORE_SNAPSHOT_ID, toVolume, type VolumeRecord } from "../volume-store.js";
 import { snapshotReconcilerOptions } from "./snapshot-reconciler.js";
 import { volumeReconcilerOptions } from "./volume-reconciler.js";
 
@@ -95,15 +99,16 @@ describe("a snapshot of a volume that is not AVAILABLE", () => {
   });
 });
 
+const restoreOptions = () =>
+  volumeReconcilerOptions({
+    volumes: f.ctx.volumes,
+    snapshots: f.ctx.snapshots,
+    snapshotStates: { get: () => undefined } as never,
+    classes,
+    backend: f.ctx.backend,
+  });
+
 describe("a restore from a snapshot that is not READY", () => {
-  const restoreOptions = () =>
-    volumeReconcilerOptions({
-      volumes: f.ctx.volumes,
-      snapshots: f.ctx.snapshots,
-      snapshotStates: () => ({ get: () => undefined }) as never,
-      classes,
-      backend: f.ctx.backend,
-    });
   const restoring = async (snapshotId: string) => {
     await f.ctx.volumes.create({
       id: "r1",
@@ -134,6 +139,61 @@ describe("a restore from a snapshot that is not READY", () => {
   });
 });
 
+describe("a restore from a snapshot name", () => {
+  const daily = {
+    "volumepoollet.ironcore.dev/volume-snapshot-name": "daily",
+    "volumepoollet.ironcore.dev/volume-snapshot-namespace": "team-a",
+  };
+  const ready = (id: string) =>
+    f.ctx.snapshots.create({
+      id,
+      labels: daily,
+      finalizers: [BACKEND_FINALIZER],
+      spec: create(volume.VolumeSnapshotSpecSchema, { volumeId: "v0" }),
+      status: create(volume.VolumeSnapshotStatusSchema, {
+        state: volume.VolumeSnapshotState.VOLUME_SNAPSHOT_READY,
+        size: 1n << 30n,
+      }),
+    });
+  const restore = (annotations: Record<string, string> = {}) =>
+    createVolume(
+      f.ctx,
+      create(volume.CreateVolumeRequestSchema, {
+        volume: {
+          metadata: { labels: { "volumepoollet.ironcore.dev/volume-namespace": "team-a" }, annotations },
+          spec: {
+            class: "fast",
+            resources: { storageBytes: 1n << 30n },
+            volumeDataSource: { snapshotDataSource: { snapshotId: "daily" } },
+          },
+        },
+      }),
+    );
+
+  it("restores the snapshot the name meant at create, not one that takes the name later", async () => {
+    await ready("s-old");
+    const created = await restore();
+    const stored = f.ctx.volumes.get(created.volume?.metadata?.id ?? "") as VolumeRecord;
+    // The resolved id is the provider's own: neither Create nor List shows it.
+    expect(created.volume?.metadata?.annotations).toEqual({});
+    expect(toVolume(stored).metadata?.annotations).toEqual({});
+    await f.ctx.snapshots.markDeleted("s-old");
+    await ready("s-new");
+    const error = await (async () => restoreOptions().apply(stored, operation()))().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentBackendError);
+    expect((error as PermanentBackendError).reason).toBe("SnapshotNotFound");
+    expect((error as Error).message).toMatch(/s-old/);
+  });
+
+  it("refuses a caller's annotation under the provider's own key", async () => {
+    await ready("s1");
+    const err = await restore({ [RESTORE_SNAPSHOT_ID]: "s9" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderError);
+    expect((err as ProviderError).code).toBe(Code.InvalidArgument);
+    expect(f.ctx.volumes.count()).toBe(0);
+  });
+});
+
 describe("Status with one pool that cannot be read", () => {
   /** The noop backend, except that pool "b" stops answering once `down` is set. */
   function flaky(): { backend: VolumeBackend; down: { b: boolean } } {
@@ -148,7 +208,7 @@ describe("Status with one pool that cannot be read", () => {
 
   it("answers every class from its last good reading", async () => {
     const { backend, down } = flaky();
-    const capacity = new VolumeCapacity(classes, f.ctx.volumes, backend, 100);
+    const capacity = volumeCapacity(classes, f.ctx.volumes, backend, 100);
     const ctx = { ...f.ctx, backend, capacity };
     const first = await status(ctx, create(volume.StatusRequestSchema));
     down.b = true;
@@ -162,7 +222,7 @@ describe("Status with one pool that cannot be read", () => {
   it("answers the classes it could read when one pool was never read", async () => {
     const { backend, down } = flaky();
     down.b = true;
-    const capacity = new VolumeCapacity(classes, f.ctx.volumes, backend, 100);
+    const capacity = volumeCapacity(classes, f.ctx.volumes, backend, 100);
     const answer = await status({ ...f.ctx, backend, capacity }, create(volume.StatusRequestSchema));
     expect(answer.volumeClassStatus?.map((c) => [c.volumeClass?.name, c.quantity])).toEqual([
       ["fast", TiB],
@@ -178,7 +238,7 @@ describe("Status with one pool that cannot be read", () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       return f.ctx.backend.capacity(cls);
     };
-    const capacity = new VolumeCapacity(classes, f.ctx.volumes, backend, 100);
+    const capacity = volumeCapacity(classes, f.ctx.volumes, backend, 100);
     const ctx = { ...f.ctx, backend, capacity };
     await Promise.all(Array.from({ length: 5 }, () => status(ctx, create(volume.StatusRequestSchema))));
     expect(reads).toBe(2);
@@ -191,7 +251,7 @@ describe("Status with one pool that cannot be read", () => {
         throw new PermanentBackendError("PoolNotConfigured", "pool b is not one of the provider's pools");
       throw new BackendUnavailableError("down");
     };
-    const capacity = new VolumeCapacity(classes, f.ctx.volumes, backend, 100);
+    const capacity = volumeCapacity(classes, f.ctx.volumes, backend, 100);
     await expect(capacity.refresh()).rejects.toBeInstanceOf(PermanentBackendError);
   });
 });

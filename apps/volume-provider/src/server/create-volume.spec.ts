@@ -1,11 +1,11 @@
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { volume } from "@iri/api";
-import { BackendUnavailableError } from "@iri/backend-api";
+import { BackendUnavailableError, type VolumeBackend } from "@iri/backend-api";
 import { ProviderError } from "@iri/runtime-kit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TiB, volumeFixture } from "../testdata/volume-fixture.js";
-import { VolumeCapacity } from "../volume-capacity.js";
+import { volumeCapacity } from "../volume-capacity.js";
 import { BACKEND_FINALIZER, toVolume } from "../volume-store.js";
 import { createVolume } from "./create-volume.js";
 import { status } from "./status.js";
@@ -42,7 +42,7 @@ describe("CreateVolume capacity", () => {
   });
 
   it("waits for the pool's first capacity reading rather than refusing", async () => {
-    const unread = new VolumeCapacity(classes, f.ctx.volumes, f.ctx.backend, 100);
+    const unread = volumeCapacity(classes, f.ctx.volumes, f.ctx.backend, 100);
     expect(unread.anyRead).toBe(false);
     await expect(createVolume({ ...f.ctx, capacity: unread }, request(1n << 30n))).resolves.toBeDefined();
     expect(unread.anyRead).toBe(true);
@@ -50,14 +50,12 @@ describe("CreateVolume capacity", () => {
 
   it("answers Unavailable, not ResourceExhausted, when no capacity reading comes in time", async () => {
     let reads = 0;
-    const down = {
-      ...f.ctx.backend,
-      capacity: async () => {
-        reads++;
-        throw new BackendUnavailableError("the cluster does not answer");
-      },
+    const down: VolumeBackend = Object.create(f.ctx.backend);
+    down.capacity = async () => {
+      reads++;
+      throw new BackendUnavailableError("the cluster does not answer");
     };
-    const unread = new VolumeCapacity(classes, f.ctx.volumes, down, 100, 1_200);
+    const unread = volumeCapacity(classes, f.ctx.volumes, down, 100, { firstReadingWaitMs: 1_200 });
     const err = await createVolume({ ...f.ctx, capacity: unread }, request(1n << 30n)).catch(
       (e: unknown) => e,
     );
@@ -74,6 +72,33 @@ describe("CreateVolume capacity", () => {
     );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(4);
     expect(f.ctx.volumes.count()).toBe(4);
+  });
+
+  it("counts classes that share storage against one capacity: naming the default pool or not", async () => {
+    // The noop backend's default pool is "noop"; one class names it, the other names no pool.
+    const shared = [
+      { name: "named", tps: 1n, iops: 1n, settings: { pool: "noop" } },
+      { name: "default", tps: 1n, iops: 1n, settings: {} },
+    ];
+    const g = await volumeFixture(shared, TiB);
+    try {
+      const inClass = (cls: string, storageBytes: bigint) => {
+        const req = request(storageBytes);
+        (req.volume?.spec as volume.VolumeSpec).class = cls;
+        return createVolume(g.ctx, req);
+      };
+      await inClass("named", (TiB * 3n) / 4n);
+      const err = await inClass("default", (TiB * 3n) / 4n).catch((e: unknown) => e);
+      expect(codeOf(err)).toBe(Code.ResourceExhausted);
+      await inClass("default", TiB / 4n);
+      const answer = await status(g.ctx, create(volume.StatusRequestSchema));
+      expect(answer.volumeClassStatus?.map((c) => [c.volumeClass?.name, c.quantity])).toEqual([
+        ["named", (TiB * 3n) / 4n],
+        ["default", TiB / 4n],
+      ]);
+    } finally {
+      await g.close();
+    }
   });
 
   it("reports a total that creating a volume of the class does not change", async () => {

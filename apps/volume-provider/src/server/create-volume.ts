@@ -10,7 +10,7 @@ import {
 } from "@iri/runtime-kit";
 import { withLegacyImage } from "../legacy-image.js";
 import { resolveSnapshot } from "../snapshot-source.js";
-import { BACKEND_FINALIZER, toVolume } from "../volume-store.js";
+import { BACKEND_FINALIZER, RESTORE_SNAPSHOT_ID, toVolume } from "../volume-store.js";
 import type { VolumeServerContext } from "./context.js";
 import { validateVolumeSpec } from "./validate-volume.js";
 
@@ -29,19 +29,24 @@ export async function createVolume(
   const size = spec.resources?.storageBytes ?? 0n;
   const snapshotId = spec.volumeDataSource?.snapshotDataSource?.snapshotId;
   const requestedId = metadata?.id ?? "";
+  const annotations = { ...metadata?.annotations };
+  if (RESTORE_SNAPSHOT_ID in annotations)
+    throw invalidArgument(`metadata.annotations: ${RESTORE_SNAPSHOT_ID} is the provider's own`);
   let release: (() => void) | undefined;
   if (!ctx.volumes.get(requestedId)) {
     try {
       if (snapshotId !== undefined) {
+        // Resolved once, here: the volume keeps the id, whatever the name matches later.
         const snapshot = resolveSnapshot(ctx.snapshots, snapshotId, labels);
         if (snapshot.status.size > size) {
           throw invalidArgument(
             `spec.resources.storage_bytes: ${size} is smaller than snapshot ${JSON.stringify(snapshotId)} (${snapshot.status.size} bytes)`,
           );
         }
+        annotations[RESTORE_SNAPSHOT_ID] = snapshot.metadata.id;
       }
       // Admitted and its bytes reserved in one step: concurrent creates cannot overcommit.
-      if (cls) release = await ctx.capacity.admit(cls, size);
+      if (cls) release = await ctx.capacity.admit(cls.name, size);
     } catch (err) {
       if (err instanceof ProviderError && err.code !== Code.InvalidArgument) {
         recordRefusedCreate(ctx.events, { id: requestedId, labels }, refusalReason(err.code), err.message);
@@ -53,7 +58,7 @@ export async function createVolume(
     const record = await createRecord(ctx.volumes, {
       requestedId,
       labels,
-      annotations: { ...metadata?.annotations },
+      annotations,
       finalizers: [BACKEND_FINALIZER],
       spec,
       // Until the backend reports, the consumer sees the size it asked for.

@@ -15,7 +15,7 @@ export async function expandVolume(
   validateStorageBytes(resources, "resources", ctx.maxVolumeBytes);
   const cls = ctx.classes.find((c) => c.name === existing.spec.class);
   const growth = resources.storageBytes - (existing.spec.resources?.storageBytes ?? 0n);
-  const release = cls && growth > 0n ? await ctx.capacity.admit(cls, growth) : undefined;
+  const release = cls && growth > 0n ? await ctx.capacity.admit(cls.name, growth) : undefined;
   try {
     await grow(ctx, req.volumeId, resources);
   } finally {

@@ -13,7 +13,7 @@ import {
 } from "@iri/runtime-kit";
 import { openDatabase } from "@iri/store";
 import type { VolumeServerContext } from "../server/context.js";
-import { VolumeCapacity } from "../volume-capacity.js";
+import { volumeCapacity } from "../volume-capacity.js";
 import { openSnapshotCollection, openVolumeCollection } from "../volume-store.js";
 
 export const TiB = 1n << 40n;
@@ -35,7 +35,7 @@ export async function volumeFixture(classes: VolumeClassConfig[], capacityBytes 
   );
   const volumes = openVolumeCollection(db, randomBytes(32));
   const snapshots = openSnapshotCollection(db);
-  const capacity = new VolumeCapacity(classes, volumes, backend, 100);
+  const capacity = volumeCapacity(classes, volumes, backend, 100);
   await capacity.refresh();
   const events = new EventRecorder({ db, logger });
   const ctx: VolumeServerContext = {

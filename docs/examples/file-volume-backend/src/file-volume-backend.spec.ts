@@ -9,7 +9,7 @@ import { volume } from "@iri/api";
 import { PermanentBackendError, type VolumeBackend, type VolumeIntent } from "@iri/backend-api";
 import { describeVolumeBackendContract, TestBackendContext } from "@iri/backend-testing";
 import { runConformance } from "@iri/conformance";
-import { type ProviderHost, parseSettings } from "@iri/runtime-kit";
+import { composeSettings, type ProviderHost, parseSettings, providerEnvPrefix } from "@iri/runtime-kit";
 import { startVolumeProvider } from "@iri/volume-provider/dist/provider.js";
 import { volumeSettings } from "@iri/volume-provider/dist/settings.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -108,10 +108,8 @@ describe("the volume provider on the file backend", () => {
       "--ops-address=",
       "--log-level=warn",
     ];
-    const settings = {
-      ...parseSettings(volumeSettings, argv, {}),
-      ...parseSettings(fileVolumeBackend.settings, [], {}),
-    };
+    const withFile = composeSettings(volumeSettings, [fileVolumeBackend], providerEnvPrefix("volume"));
+    const settings = parseSettings(withFile, argv, {});
     provider = await startVolumeProvider(settings, [fileVolumeBackend]);
   });
   afterAll(async () => {

@@ -124,13 +124,18 @@ export class FileVolumeBackend implements VolumeBackend {
     return { totalBytes: this.capacityBytes };
   }
 
+  /** Every class shares the one directory. */
+  capacityGroup(): string {
+    return "files";
+  }
+
   async close(): Promise<void> {}
 }
 
 const settings = {
   fileCapacityBytes: {
     flag: "file-capacity-bytes",
-    env: "IRI_VOLUME_PROVIDER_FILE_CAPACITY_BYTES",
+    env: "FILE_CAPACITY_BYTES",
     kind: "integer",
     default: "107374182400",
     min: 1,

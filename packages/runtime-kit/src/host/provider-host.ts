@@ -54,6 +54,12 @@ export interface HostServices<Backend> {
   owner: OwnerIdentity;
   /** The key-encryption keys: seal collections holding secrets with them (sealedCodec). */
   kek: SealingKeys;
+  /**
+   * The backend state of an object kind (where the backend put each object, its creation tag). Open them
+   * before the controllers when one kind's reconciler reads another kind's (a restore reads where its
+   * snapshot lives); `objectController` uses the same collection.
+   */
+  backendStates(kind: string): BackendStateCollection;
   /** Builds the controller of one object kind on the kit's reconciler pattern. */
   objectController<Spec, Status, Observation>(
     options: ObjectControllerOptions<Spec, Status, Observation>,
@@ -166,6 +172,15 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
 
     const scans: OrphanScan[] = [];
     const controllers: Controller[] = [];
+    const openedStates = new Map<string, BackendStateCollection>();
+    const backendStates = (kind: string) => {
+      let states = openedStates.get(kind);
+      if (states === undefined) {
+        states = openBackendState(db, kind);
+        openedStates.set(kind, states);
+      }
+      return states;
+    };
     const wiring = await options.setup({
       db,
       events,
@@ -184,8 +199,9 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
           notify: (id) => route.notify(id),
         };
       },
+      backendStates,
       objectController: (o) => {
-        const states = openBackendState(db, o.kind);
+        const states = backendStates(o.kind);
         const reconciler = objectReconciler({ ...o, states, events, logger, nextTag: owner.nextTag });
         const controller = new Controller({
           name: o.kind,

@@ -5,9 +5,14 @@ export type RuntimeKind = "machine" | "volume" | "bucket";
 
 const opsPorts: Record<RuntimeKind, number> = { machine: 9441, volume: 9442, bucket: 9443 };
 
+/** The prefix of every environment variable of a runtime's provider, its backends' included. */
+export function providerEnvPrefix(runtime: RuntimeKind): string {
+  return `IRI_${runtime.toUpperCase()}_PROVIDER_`;
+}
+
 /** Settings every provider has; env names are IRI_<RUNTIME>_PROVIDER_<SETTING>. */
 export function commonSettings(runtime: RuntimeKind) {
-  const env = (name: string) => `IRI_${runtime.toUpperCase()}_PROVIDER_${name}`;
+  const env = (name: string) => `${providerEnvPrefix(runtime)}${name}`;
   return {
     socketPath: {
       flag: "socket-path",
