@@ -2,7 +2,6 @@ export { ConsoleHub } from "./console/console-hub.js";
 export { type AcceleratorChoice, chooseAccelerator } from "./host/accelerator.js";
 export { type BootImage, type ImageSource, ImageUnusableError } from "./images/image-source.js";
 export { OciImageCache } from "./images/oci-image-cache.js";
-export { machineSpecProblem } from "./machine-spec-problem.js";
 export { SUPPORTED_VOLUME_DRIVERS, volumeProblem } from "./model/volume-plan.js";
 export {
   createQemuBackendFactory,
