@@ -121,5 +121,3 @@ export class TestBackendContext implements BackendContext {
     };
   }
 }
-
-export type { machine };
