@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { machine } from "@iri/api";
 import type {
   BackendContext,
   BackendLogger,
