@@ -51,6 +51,8 @@ check buf-breaking-catches-changes bash scripts/test-buf-breaking.sh
 check lint-and-format pnpm --silent run lint
 check build pnpm --silent run build
 check typecheck-tests node_modules/.bin/tsc -p tsconfig.tests.json
+# Unused files, exports and dependencies (knip.jsonc), so that dead code does not come back.
+check unused-code node_modules/.bin/knip
 
 # The loopback services the backends' tests run against (Ceph + radosgw, the OCI registry, MinIO). Started
 # here and stopped at the end, unless they were already running (a developer's), which are left as they are.

@@ -1,4 +1,4 @@
-// Volume provider on the ceph backend against the loopback Ceph cluster and registry (issue 7 targets):
+// Volume provider on the ceph backend against the loopback Ceph cluster and registry (the volume targets of DESIGN §6):
 // - volume-population: first volume from an IronCore image (registry → cache image → clone → AVAILABLE) as
 //   throughput, against the floor of a plain registry GET of the same blob piped into `rbd import -`;
 // - volume-clones: volumes from the cached image, one after another, median create → AVAILABLE, against a

@@ -1,4 +1,3 @@
 export { CephRbdBackend } from "./ceph-rbd-backend.js";
 export { cephRbdBackend } from "./factory.js";
 export { type CephRbdSettings, cephRbdSettings } from "./settings.js";
-export { LUKS2_HEADER_BYTES, roundVolumeBytes } from "./sizes.js";

@@ -28,6 +28,23 @@ describe("kill -9 of the provider while its machine runs (real QEMU, provider in
     commandLine: GUEST_COMMAND_LINE,
   };
 
+  const openBackend = () =>
+    createQemuBackendFactory({
+      imageSource: () => ({ pull: async () => ({ digest: "sha256:test", ...image }) }),
+    }).open({ ...defaultSettings(qemuSettings), shutdownTimeout: 1 }, context);
+  const intent = () =>
+    smallMachine(id, {
+      volumes: [
+        { name: "root", device: "oda", localDisk: { sizeBytes: 0n, image: { image: "test-guest" } } },
+      ],
+    });
+  /** The backend open in this process with the machine running, whether or not the adoption case ran first. */
+  const runningInProcess = async () => {
+    if (!backend) backend = await openBackend();
+    const observation = await converge(() => backend.apply(intent(), context.operation(id)));
+    expect(observation.state).toBe(machine.MachineState.MACHINE_RUNNING);
+  };
+
   beforeAll(async () => {
     context = new TestBackendContext({ provider: "machine-provider" });
   });
@@ -63,19 +80,8 @@ describe("kill -9 of the provider while its machine runs (real QEMU, provider in
     provider = undefined;
     expect(await isAlive(pid)).toBe(true);
 
-    backend = await createQemuBackendFactory({
-      imageSource: () => ({ pull: async () => ({ digest: "sha256:test", ...image }) }),
-    }).open({ ...defaultSettings(qemuSettings), shutdownTimeout: 1 }, context);
-    const observation = await converge(() =>
-      backend.apply(
-        smallMachine(id, {
-          volumes: [
-            { name: "root", device: "oda", localDisk: { sizeBytes: 0n, image: { image: "test-guest" } } },
-          ],
-        }),
-        context.operation(id),
-      ),
-    );
+    backend = await openBackend();
+    const observation = await converge(() => backend.apply(intent(), context.operation(id)));
     expect(observation.state).toBe(machine.MachineState.MACHINE_RUNNING);
     expect(Number((await readFile(new MachineFiles(context.stateDir, id).pidFile, "utf8")).trim())).toBe(pid);
     expect(context.reasons(id)).not.toContain("MachineStarted");
@@ -88,6 +94,7 @@ describe("kill -9 of the provider while its machine runs (real QEMU, provider in
   }, 180_000);
 
   it("reports a QEMU of its own whose machine directory was lost as unproven, and removes it for its record", async () => {
+    await runningInProcess();
     const files = new MachineFiles(context.stateDir, id);
     const pid = Number((await readFile(files.pidFile, "utf8")).trim());
     await rm(files.dir, { recursive: true, force: true });
@@ -98,5 +105,5 @@ describe("kill -9 of the provider while its machine runs (real QEMU, provider in
     await removeMachine(backend, context, id);
     expect(await isAlive(pid)).toBe(false);
     expect(await backend.listOwned()).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 });

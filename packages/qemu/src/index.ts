@@ -1,10 +1,5 @@
 export type { QemuBackendConfig } from "./backend-deps.js";
-export { ConsoleHub } from "./console/console-hub.js";
-export { type AcceleratorChoice, chooseAccelerator } from "./host/accelerator.js";
-export { type BootImage, type ImageSource, ImageUnusableError } from "./images/image-source.js";
-export { OciImageCache } from "./images/oci-image-cache.js";
-export { machineSpecProblem } from "./machine-spec-problem.js";
-export { SUPPORTED_VOLUME_DRIVERS, volumeProblem } from "./model/volume-plan.js";
+export { volumeProblem } from "./model/volume-plan.js";
 export {
   createQemuBackendFactory,
   type QemuFactoryOptions,
@@ -12,6 +7,3 @@ export {
   qemuMachineBackend,
   qemuSettings,
 } from "./qemu-backend-factory.js";
-export { QemuMachineBackend } from "./qemu-machine-backend.js";
-export { QmpClient, type QmpEvent } from "./qmp/qmp-client.js";
-export { QmpClosedError, QmpCommandError, QmpTimeoutError } from "./qmp/qmp-errors.js";

@@ -45,6 +45,18 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     converge(() => backend.apply(intent(spec), context.operation(id)));
   const pidOf = async () =>
     Number((await readFile(new MachineFiles(context.stateDir, id).pidFile, "utf8")).trim());
+  /**
+   * The machine of `intent({})` running, with a fresh console shell: where every case after the first starts,
+   * whichever cases ran before it (or none), so that each one can run alone.
+   */
+  const running = async (): Promise<GuestShell> => {
+    shell?.close();
+    shell = undefined;
+    expect((await apply()).state).toBe(machine.MachineState.MACHINE_RUNNING);
+    shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
+    await shell.waitFor("hostname", (out) => out === "guest-one", 60_000);
+    return shell;
+  };
 
   beforeAll(async () => {
     const guest = buildTestGuest();
@@ -109,8 +121,8 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     ).toContain('"ips":["10.0.0.2"]');
   }, 120_000);
 
-  it("hot-plugs a disk and a NIC the guest sees, grows a disk live, and detaches both again", async () => {
-    if (!shell) throw new Error("needs the booted machine of the first test");
+  it("hot-plugs a disk and a NIC the guest sees, grows the hot-plugged disk live, and detaches both again", async () => {
+    const guest = await running();
     const base = intent({}).spec;
     const extra = create(machine.VolumeSchema, {
       name: "extra",
@@ -121,33 +133,30 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     const nics = [...base.networkInterfaces, second];
     const plugged = await apply({ volumes: [...base.volumes, extra], networkInterfaces: nics });
     expect(plugged.volumes.find((v) => v.name === "extra")?.state).toBe(machine.VolumeState.VOLUME_ATTACHED);
-    expect(await shell.waitFor("cat /sys/block/vdc/size", (out) => /^\d+$/.test(out))).toBe(
+    expect(await guest.waitFor("cat /sys/block/vdc/size", (out) => /^\d+$/.test(out))).toBe(
       `${(16n * MiB) / 512n}`,
     );
-    await shell.waitFor("ls /sys/class/net", (out) => out.includes("eth1"));
+    await guest.waitFor("ls /sys/class/net", (out) => out.includes("eth1"));
     expect(context.reasons(id)).toEqual(
       expect.arrayContaining(["VolumeAttached", "NetworkInterfaceAttached"]),
     );
 
-    const grown = base.volumes.map((v) =>
-      v.name === "scratch"
-        ? create(machine.VolumeSchema, {
-            ...v,
-            localDisk: create(machine.LocalDiskSchema, { sizeBytes: 48n * MiB }),
-          })
-        : v,
-    );
-    await apply({ volumes: [...grown, extra], networkInterfaces: nics });
-    await shell.waitFor("cat /sys/block/vdb/size", (out) => out === `${(48n * MiB) / 512n}`);
+    // Grows the hot-plugged disk, not one of the intent's, so that the other cases find the disks the intent names.
+    const grown = create(machine.VolumeSchema, {
+      ...extra,
+      localDisk: create(machine.LocalDiskSchema, { sizeBytes: 24n * MiB }),
+    });
+    await apply({ volumes: [...base.volumes, grown], networkInterfaces: nics });
+    await guest.waitFor("cat /sys/block/vdc/size", (out) => out === `${(24n * MiB) / 512n}`);
     expect(context.reasons(id)).toContain("VolumeResized");
 
     const inventory = await readFile(new MachineFiles(context.stateDir, id).inventoryFile, "utf8");
     expect(inventory).toContain('"extra"');
-    const detached = await apply({ volumes: grown });
+    const detached = await apply();
     expect(detached.volumes.map((v) => v.name)).toEqual(["root", "scratch"]);
     expect(detached.networkInterfaces.map((n) => n.name)).toEqual(["primary"]);
-    expect(await shell.run("ls /sys/block")).not.toContain("vdc");
-    expect(await shell.run("ls /sys/class/net")).not.toContain("eth1");
+    expect(await guest.run("ls /sys/block")).not.toContain("vdc");
+    expect(await guest.run("ls /sys/class/net")).not.toContain("eth1");
     // The detached local disk's file is released; the two remaining disks keep theirs.
     expect(await readdir(new MachineFiles(context.stateDir, id).disksDir)).toHaveLength(2);
     expect(await readFile(new MachineFiles(context.stateDir, id).inventoryFile, "utf8")).not.toContain(
@@ -159,7 +168,7 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
   }, 180_000);
 
   it("ends rapid attach/detach cycles with the device fully there or fully gone", async () => {
-    if (!shell) throw new Error("needs the booted machine of the first test");
+    const guest = await running();
     const base = intent({}).spec;
     const flap = create(machine.VolumeSchema, {
       name: "flap",
@@ -181,12 +190,12 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
       networkInterfaces: withFlap.spec.networkInterfaces,
     });
     expect(present.volumes.find((v) => v.name === "flap")?.state).toBe(machine.VolumeState.VOLUME_ATTACHED);
-    await shell.waitFor("cat /sys/block/vdc/size", (out) => out === `${(8n * MiB) / 512n}`);
+    await guest.waitFor("cat /sys/block/vdc/size", (out) => out === `${(8n * MiB) / 512n}`);
     const gone = await apply();
     expect(gone.volumes.map((v) => v.name)).toEqual(["root", "scratch"]);
     expect(gone.networkInterfaces.map((n) => n.name)).toEqual(["primary"]);
-    await shell.waitFor("ls /sys/block", (out) => !out.includes("vdc"));
-    await shell.waitFor("ls /sys/class/net", (out) => !out.includes("eth1"));
+    await guest.waitFor("ls /sys/block", (out) => !out.includes("vdc"));
+    await guest.waitFor("ls /sys/class/net", (out) => !out.includes("eth1"));
     expect(await readdir(new MachineFiles(context.stateDir, id).disksDir)).toHaveLength(2);
     expect(await readFile(new MachineFiles(context.stateDir, id).inventoryFile, "utf8")).not.toContain(
       "flap",
@@ -194,7 +203,7 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
   }, 180_000);
 
   it("powers off to SUSPENDED with no QEMU left (ACPI, then hard stop for a guest that ignores it) and on again", async () => {
-    shell?.close();
+    (await running()).close();
     shell = undefined;
     let pid = await pidOf();
     const off = await apply({ power: machine.Power.OFF });
@@ -211,7 +220,7 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     expect(await pidOf()).not.toBe(pid);
     pid = await pidOf();
     shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
-    expect(await shell.run("cat /sys/block/vdb/size", 60_000)).toBe(`${(48n * MiB) / 512n}`);
+    expect(await shell.run("cat /sys/block/vdb/size", 60_000)).toBe(`${(32n * MiB) / 512n}`);
 
     // Without its power-button watcher the guest ignores ACPI: the deadline passes and QEMU is stopped.
     await shell.run("killall head; true");
@@ -228,10 +237,10 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
   }, 240_000);
 
   it("starts a guest again that powered itself off while the spec says on", async () => {
-    if (!shell) throw new Error("needs the running machine of the previous test");
+    let guest = await running();
     const pid = await pidOf();
     const notifiedBefore = context.notified.length;
-    shell.run("poweroff -f", 2000).catch(() => undefined);
+    guest.run("poweroff -f", 2000).catch(() => undefined);
     await eventually(
       async () => ((await isAlive(pid)) ? undefined : true),
       "QEMU exits after the guest's poweroff",
@@ -240,29 +249,30 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
       async () => (context.notified.length > notifiedBefore ? true : undefined),
       "the backend asks for a reconcile",
     );
-    shell.close();
+    guest.close();
     const observation = await apply();
     expect(observation.state).toBe(machine.MachineState.MACHINE_RUNNING);
     expect(context.reasons(id)).toContain("GuestShutdown");
     expect(await isAlive(await pidOf())).toBe(true);
-    shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
-    expect(await shell.run("hostname", 60_000)).toBe("guest-one");
+    guest = shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
+    expect(await guest.run("hostname", 60_000)).toBe("guest-one");
 
     // Again soon after its start: a crash loop, started again only after a back-off.
     const again = await pidOf();
-    shell.run("poweroff -f", 2000).catch(() => undefined);
+    guest.run("poweroff -f", 2000).catch(() => undefined);
     await eventually(async () => ((await isAlive(again)) ? undefined : true), "QEMU exits again");
-    shell.close();
+    guest.close();
     const backingOff = await backend.apply(intent({}), context.operation(id));
     expect(backingOff.notDone?.reason).toBe("CrashLoopBackOff");
     expect(backingOff.notDone?.afterMs).toBeGreaterThan(5_000);
     expect((await apply()).state).toBe(machine.MachineState.MACHINE_RUNNING);
     expect(context.reasons(id).filter((r) => r === "GuestShutdown")).toHaveLength(2);
-    shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
-    expect(await shell.run("hostname", 60_000)).toBe("guest-one");
+    guest = shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
+    expect(await guest.run("hostname", 60_000)).toBe("guest-one");
   }, 180_000);
 
   it("lists the machine with its owner and creation tags and removes every trace of it", async () => {
+    await running();
     expect(await backend.listOwned()).toEqual([
       { id, owner: context.owner.instanceId, created: { lineage: "test", generation: 1 } },
     ]);

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeClock } from "./clock.js";
 import { Controller } from "./controller.js";
-import { TerminalError } from "./terminal-error.js";
 import { type Deferred, deferred, seededRandom } from "./testdata/helpers.js";
 import type { ControllerOptions, Reconciler, Source } from "./types.js";
 
@@ -243,39 +242,6 @@ describe("Controller results", () => {
       expect(d).toBeLessThanOrEqual(1_500);
     }
     expect(new Set(delays).size).toBeGreaterThan(50);
-  });
-
-  it("stops retrying on a TerminalError and reports it; a later enqueue reconciles again", async () => {
-    const clock = new FakeClock();
-    const terminal: { key: string; error: unknown }[] = [];
-    const outcomes: string[] = [];
-    const { calls, reconcile } = counting((_key, call) => {
-      if (call === 1) throw new Error("transient");
-      if (call === 2) throw new TerminalError("unsupported", { cause: new Error("root") });
-    })(clock);
-    const c = controller(clock, {
-      reconcile,
-      hooks: {
-        onTerminal: (key, error) => terminal.push({ key, error }),
-        onReconciled: (_key, _ms, outcome) => outcomes.push(outcome),
-      },
-    });
-    c.start();
-    c.enqueue("a");
-    await clock.advance(10_000);
-    expect(calls).toHaveLength(2);
-    expect(terminal).toHaveLength(1);
-    expect(terminal[0]?.key).toBe("a");
-    expect(terminal[0]?.error).toBeInstanceOf(TerminalError);
-    expect((terminal[0]?.error as Error | undefined)?.cause).toBeInstanceOf(Error);
-    expect(clock.pendingTimers()).toEqual([]);
-    await clock.advance(600_000);
-    expect(calls).toHaveLength(2);
-
-    c.enqueue("a");
-    await clock.flush();
-    expect(calls).toHaveLength(3);
-    expect(outcomes).toEqual(["error", "terminal", "success"]);
   });
 
   it("requeues after requeueAfterMs", async () => {

@@ -1,6 +1,5 @@
 import { backoffDelay, defaultBackoff } from "./backoff.js";
 import { systemClock } from "./clock.js";
-import { TerminalError } from "./terminal-error.js";
 import type {
   BackoffOptions,
   Clock,
@@ -12,7 +11,7 @@ import type {
 } from "./types.js";
 import { WorkQueue } from "./work-queue.js";
 
-type Outcome = "success" | "error" | "terminal";
+type Outcome = "success" | "error";
 
 interface DelayedKey {
   readonly at: number;
@@ -228,7 +227,7 @@ export class Controller {
       outcome = "success";
     } catch (thrown) {
       error = thrown;
-      outcome = thrown instanceof TerminalError ? "terminal" : "error";
+      outcome = "error";
     }
     this.queue.done(key);
     this.guard("onReconciled", () => this.hooks.onReconciled?.(key, this.clock.now() - started, outcome));
@@ -241,10 +240,6 @@ export class Controller {
       case "success":
         this.failures.delete(key);
         if (result?.requeueAfterMs !== undefined) this.enqueueAfter(key, result.requeueAfterMs);
-        return;
-      case "terminal":
-        this.failures.delete(key);
-        this.guard("onTerminal", () => this.hooks.onTerminal?.(key, error));
         return;
       case "error": {
         const attempt = (this.failures.get(key) ?? 0) + 1;

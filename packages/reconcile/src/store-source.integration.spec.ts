@@ -83,11 +83,19 @@ describe("storeSource on a real store", () => {
     });
     controller.addSource(storeSource(machines));
     controller.start();
+    // Watching after the source did, this sees the status write's event after the source was handed it.
+    let statusWriteSeen!: () => void;
+    const statusWritten = new Promise<void>((resolve) => {
+      statusWriteSeen = resolve;
+    });
+    const stopWatching = machines.watch((event) => {
+      if (event.type === "modified" && event.record.status.progress === 1) statusWriteSeen();
+    });
     await machines.create({ id: "m1", spec: { cpus: 1 }, status: { progress: 0 } });
-    await until(() => machines.get("m1")?.status.progress === 1, "the first apply's status write");
-    // Give a self-triggered loop every chance to show up: status writes are durable commits on real time.
-    const deadline = Date.now() + 500;
-    while (Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await statusWritten;
+    // A reconcile the event started would have counted its apply before its first await.
+    await clock.flush();
+    stopWatching();
     expect(applies).toBe(1);
     await clock.advance(5_000);
     await until(() => applies === 2, "the requeue after 5 s");

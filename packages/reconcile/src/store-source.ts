@@ -12,7 +12,7 @@ export type ChangeFilter<Spec, Status> = (
  * reconciler's own status writes do not enqueue the record again, so an observation that changes on every
  * call cannot turn into a hot loop, and a requested requeue delay is honoured.
  */
-export function specOrDeletionChanged(
+function specOrDeletionChanged(
   previous: StoredRecord<unknown, unknown>,
   next: StoredRecord<unknown, unknown>,
 ): boolean {

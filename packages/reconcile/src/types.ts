@@ -8,8 +8,9 @@ export interface ReconcileResult {
 
 /**
  * Reconciles one key: reads desired and actual state and acts. Must be safe to call again at any time.
- * Throwing retries the key with exponential back-off; throwing a TerminalError stops retrying it
- * (until the key is enqueued again by a source).
+ * Throwing retries the key with exponential back-off until it succeeds. A failure that retrying cannot fix
+ * is the reconciler's to record (runtime-kit's object reconciler writes it to the object's status and
+ * returns), so the controller has one notion of failure: retry.
  */
 // biome-ignore lint/suspicious/noConfusingVoidType: a plain `async function` returning nothing (Promise<void>) is a Reconciler.
 export type Reconciler = (key: string, signal: AbortSignal) => Promise<ReconcileResult | undefined | void>;
@@ -46,8 +47,7 @@ export interface ControllerHooks {
    * `attempt` counts consecutive failures of the key, starting at 1.
    */
   onRetry?(key: string, error: unknown, attempt: number, delayMs: number): void;
-  onTerminal?(key: string, error: unknown): void;
-  onReconciled?(key: string, durationMs: number, outcome: "success" | "error" | "terminal"): void;
+  onReconciled?(key: string, durationMs: number, outcome: "success" | "error"): void;
 }
 
 export interface ControllerOptions {

@@ -59,12 +59,10 @@ export { listResponse } from "./records/list-response.js";
 export { toObjectMetadata } from "./records/object-metadata.js";
 export { protoCodec } from "./records/proto-codec.js";
 export { recordRefusedCreate } from "./records/refused-create.js";
-export { writeStatus } from "./records/write-status.js";
 export { collectSecretValues, isSecretKey, redactSecrets, scrubSecretValues } from "./redact.js";
 export { validateRequestLimits } from "./request-limits.js";
 export { loadOrCreateKey } from "./secrets/key-file.js";
 export { type SealingKeys, sealedCodec, UnsealError } from "./secrets/sealed-codec.js";
-export { matchesSelector } from "./selector.js";
 export type { RunningServer, ServeOptions } from "./serve.js";
 export { serveRuntime } from "./serve.js";
 export type { ServeLimits } from "./serve-settings.js";
@@ -82,7 +80,6 @@ export {
   LIMITS,
   requireIdLength,
   requireNonEmpty,
-  requirePresent,
   requireValidId,
   validateAnnotations,
   validateLabels,

@@ -5,7 +5,6 @@ import {
   LIMITS,
   requireIdLength,
   requireNonEmpty,
-  requirePresent,
   requireValidId,
   validateAnnotations,
   validateLabels,
@@ -29,13 +28,6 @@ describe("validation helpers", () => {
     expect(err?.code).toBe(Code.InvalidArgument);
     expect(err?.message).toBe("machine_id is required");
     expect(failure(() => requireNonEmpty(undefined, "machine_id"))?.code).toBe(Code.InvalidArgument);
-  });
-
-  it("requirePresent refuses missing sub-messages", () => {
-    expect(requirePresent({ a: 1 }, "machine.spec")).toEqual({ a: 1 });
-    expect(failure(() => requirePresent(undefined, "machine.spec"))?.message).toBe(
-      "machine.spec is required",
-    );
   });
 
   it("requireValidId accepts DNS labels and refuses the rest with the field path", () => {

@@ -37,12 +37,6 @@ export function requireNonEmpty(value: string | undefined, field: string): strin
   return value;
 }
 
-/** For sub-messages the consumer may omit (proto3 leaves them undefined). */
-export function requirePresent<T>(value: T | undefined | null, field: string): T {
-  if (value === undefined || value === null) throw invalidArgument(`${field} is required`);
-  return value;
-}
-
 export function requireValidId(value: string | undefined, field: string): string {
   const id = requireNonEmpty(value, field);
   if (!isValidId(id)) {

@@ -85,7 +85,7 @@ describe.each(["machine", "volume", "bucket"] as Runtime[])(
   },
 );
 
-// Limits (issue 6): oversized requests, hostile label maps, device names, connections left open at SIGTERM.
+// Request and transport limits: oversized requests, hostile label maps, device names, connections left open at SIGTERM.
 const manyLabels = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, `v${i}`]));
 
 async function codeOf(call: Promise<unknown>): Promise<Code | "OK"> {

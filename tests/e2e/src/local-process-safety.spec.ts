@@ -1,4 +1,4 @@
-// A local process made to look like one of the provider's QEMUs (issue 13): argv[0] qemu-system-…, a traversal
+// A local process made to look like one of the provider's QEMUs (orphans need proof of ownership): argv[0] qemu-system-…, a traversal
 // id, the provider's owner tag copied from a real QEMU's argv, a pid file string under the machines directory.
 // The restarted machine provider (qemu backend, bridge NICs, orphan removal forced) must ignore it: the
 // directory the traversal names survives, the process lives on, and no `ip link del` runs.

@@ -67,6 +67,24 @@ describe("machine provider with the qemu backend (real QEMU, loopback registry)"
           .slice(-3000)}`,
       );
     });
+  const createShared = () =>
+    client().createMachine({
+      machine: {
+        metadata: { labels: { "machinepoollet.ironcore.dev/machine-uid": "e2e-qemu" } },
+        spec: {
+          class: "tiny",
+          volumes: [{ name: "root", device: "oda", localDisk: { sizeBytes: 64n * MiB, image: { image } } }],
+          guestConfig: { hostname: "e2e-guest" },
+        },
+      },
+    });
+  /** The machine the cases share, RUNNING; created here when no case before made it, so each case runs alone. */
+  const runningMachine = async () => {
+    if (machineId === "" || (await get()) === undefined) {
+      machineId = (await createShared()).machine?.metadata?.id ?? "";
+    }
+    await waitForState(machine.MachineState.MACHINE_RUNNING, 90_000);
+  };
   const pidFile = () =>
     join(scratch.dir, "machine-state", "backend", "qemu", "machines", machineId, "qemu.pid");
 
@@ -85,16 +103,7 @@ describe("machine provider with the qemu backend (real QEMU, loopback registry)"
   });
 
   it("boots the image, serves its console over Exec, and shows a hot-plugged disk in the guest", async () => {
-    const created = await client().createMachine({
-      machine: {
-        metadata: { labels: { "machinepoollet.ironcore.dev/machine-uid": "e2e-qemu" } },
-        spec: {
-          class: "tiny",
-          volumes: [{ name: "root", device: "oda", localDisk: { sizeBytes: 64n * MiB, image: { image } } }],
-          guestConfig: { hostname: "e2e-guest" },
-        },
-      },
-    });
+    const created = await createShared();
     machineId = created.machine?.metadata?.id ?? "";
     expect(created.machine?.status?.state).toBe(machine.MachineState.MACHINE_PENDING);
     await waitForState(machine.MachineState.MACHINE_RUNNING, 90_000);
@@ -133,6 +142,7 @@ describe("machine provider with the qemu backend (real QEMU, loopback registry)"
   }, 240_000);
 
   it("bounds a stopped exec client while the guest floods its console: provider RSS stays flat, the idle session closes", async () => {
+    await runningMachine();
     const rssOf = (pid: number) =>
       Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
     const pid = provider?.pid ?? 0;
@@ -167,6 +177,7 @@ describe("machine provider with the qemu backend (real QEMU, loopback registry)"
   }, 180_000);
 
   it("answers InvalidArgument for a volume the qemu backend cannot attach, at create and at attach", async () => {
+    await runningMachine();
     const iscsi = create(machine.VolumeSchema, {
       name: "data",
       device: "odc",
@@ -193,16 +204,17 @@ describe("machine provider with the qemu backend (real QEMU, loopback registry)"
       code: Code.InvalidArgument,
       rawMessage: expect.stringContaining("attribute monitors is missing"),
     });
-  });
+  }, 240_000);
 
   it("keeps the same QEMU running through kill -9 of the provider", async () => {
+    await runningMachine();
     const pid = (await readFile(pidFile(), "utf8")).trim();
     await provider?.kill("SIGKILL");
     provider = await startProvider("machine", scratch.dir, args());
     await waitForState(machine.MachineState.MACHINE_RUNNING, 60_000);
     expect((await readFile(pidFile(), "utf8")).trim()).toBe(pid);
     expect(execFileSync("ps", ["-o", "comm=", "-p", pid]).toString().trim()).toMatch(/^qemu-system/);
-  }, 120_000);
+  }, 240_000);
 
   it("ends every create acknowledged before a kill -9 RUNNING with exactly one QEMU each", async () => {
     const ids: string[] = [];
@@ -242,6 +254,7 @@ describe("machine provider with the qemu backend (real QEMU, loopback registry)"
   }, 300_000);
 
   it("deletes the machine with its QEMU process", async () => {
+    await runningMachine();
     const pid = (await readFile(pidFile(), "utf8")).trim();
     await client().deleteMachine({ machineId });
     await eventually(
@@ -257,5 +270,5 @@ describe("machine provider with the qemu backend (real QEMU, loopback registry)"
         return true;
       }
     });
-  }, 120_000);
+  }, 240_000);
 });

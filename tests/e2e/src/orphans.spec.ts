@@ -4,6 +4,7 @@ import { appendFileSync, cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRuntimeClient, volume } from "@iri/api";
 import { afterAll, describe, expect, it } from "vitest";
+import { OPS_ON_FREE_PORT, orphansCounted } from "./orphan-checks.js";
 import { eventually, type ProviderProcess, scratchDir, startProvider } from "./provider-process.js";
 
 const scratch = scratchDir("orphans");
@@ -84,11 +85,9 @@ describe("orphans after kill -9", () => {
     // A new state directory (new store, new instance id) that finds the old backend state.
     const fresh = join(scratch.dir, "lost-new");
     cpSync(join(first.stateDir, "backend"), join(fresh, "volume-state", "backend"), { recursive: true });
-    const second = await startProvider("volume", fresh, ["--orphan-removal", "force"]);
+    const second = await startProvider("volume", fresh, [...OPS_ON_FREE_PORT, "--orphan-removal", "force"]);
     try {
-      await eventually("the foreign resources reported", async () =>
-        second.output().includes("left alone") ? true : undefined,
-      );
+      await orphansCounted(second, "volume", "foreign", ids.length);
       expect(noteIds(notes(second))).toEqual([...ids].sort());
     } finally {
       await second.kill("SIGTERM");
@@ -108,10 +107,8 @@ describe("orphans after kill -9", () => {
     await first.kill("SIGKILL");
     plant(notes(first), "left-behind", tags);
 
-    const second = await startProvider("volume", dir);
-    await eventually("the orphan held back", async () =>
-      second.output().includes("orphaned backend resources kept") ? true : undefined,
-    );
+    const second = await startProvider("volume", dir, OPS_ON_FREE_PORT);
+    await orphansCounted(second, "volume", "held", 1);
     expect(noteIds(notes(second))).toEqual(["left-behind"]);
     await second.kill("SIGKILL");
 

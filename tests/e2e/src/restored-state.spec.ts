@@ -1,4 +1,4 @@
-// A store restored from an older backup (issue 13): what the providers created after the backup was
+// A store restored from an older backup (orphans need proof of ownership): what the providers created after the backup was
 // taken is unknown to the restored store, but it is not an orphan of it. It is quarantined (counted, a Warning
 // event) and stays, even with --orphan-removal=force: machine on qemu, volume on ceph, bucket on rgw and minio.
 import { randomBytes } from "node:crypto";

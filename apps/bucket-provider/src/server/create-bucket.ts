@@ -1,6 +1,6 @@
 import { create, equals, type MessageInitShape } from "@bufbuild/protobuf";
 import { bucket } from "@iri/api";
-import { createRecord, invalidArgument, validateStringMap } from "@iri/runtime-kit";
+import { createRecord, invalidArgument } from "@iri/runtime-kit";
 import { BACKEND_FINALIZER, toBucket } from "../bucket-store.js";
 import type { BucketServerContext } from "./context.js";
 
@@ -11,8 +11,7 @@ export async function createBucket(
   const spec = req.bucket?.spec;
   if (!req.bucket || !spec) throw invalidArgument("bucket.spec must be set");
   const metadata = req.bucket.metadata;
-  validateStringMap(metadata?.labels ?? {}, "metadata.labels");
-  validateStringMap(metadata?.annotations ?? {}, "metadata.annotations");
+  // The metadata's id, labels and annotations were checked where the request entered (runtime-kit's request limits).
   if (spec.class === "") throw invalidArgument("spec.class must be set");
   if (!ctx.classes.some((c) => c.name === spec.class)) {
     throw invalidArgument(`spec.class: unknown bucket class ${JSON.stringify(spec.class)}`);

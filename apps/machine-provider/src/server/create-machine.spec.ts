@@ -1,97 +1,26 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { machine } from "@iri/api";
-import { noopMachineBackend } from "@iri/noop-backend";
-import { volumeProblem } from "@iri/qemu";
-import {
-  createBackendContext,
-  createLogger,
-  EventRecorder,
-  KitBackgroundJobs,
-  ProviderError,
-  ProviderMetrics,
-} from "@iri/runtime-kit";
-import { type Database, openDatabase } from "@iri/store";
+import { ProviderError } from "@iri/runtime-kit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openMachineCollection } from "../machine-store.js";
+import { LIST_BUDGET, machineFixture } from "../testdata/machine-fixture.js";
 import { attachVolume } from "./attach-volume.js";
-import { machineCapacity } from "./capacity.js";
 import type { MachineServerContext } from "./context.js";
 import { createMachine } from "./create-machine.js";
 import { ListedBytes } from "./listed-bytes.js";
-import { LocalDiskBudget } from "./local-disk-budget.js";
 import { status } from "./status.js";
 import { updateMachineAnnotations } from "./update-machine-annotations.js";
 import { updateVolume } from "./update-volume.js";
 
-let dir: string;
-let db: Database;
+let fixture: Awaited<ReturnType<typeof machineFixture>>;
 let ctx: MachineServerContext;
 
-// Room for exactly 2 machines: 2 host CPUs, no overcommit, 1 CPU per machine.
-const classes = [
-  {
-    name: "one-cpu",
-    resources: { cpu: 1n, memory: 1n << 20n },
-    cpus: 1n,
-    memoryBytes: 1n << 20n,
-    settings: {},
-  },
-];
-const LIST_BUDGET = 3 * 1024 * 1024;
-const policy = {
-  cpuOvercommitPercent: 100,
-  memoryOvercommitPercent: 100,
-  reservedCpus: 0,
-  reservedMemoryBytes: 0,
-};
-
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "create-machine-"));
-  db = openDatabase({ path: join(dir, "db") });
-  const machines = openMachineCollection(db, randomBytes(32));
-  const logger = createLogger({ level: "silent" });
-  const noop = await noopMachineBackend.open(
-    {},
-    createBackendContext({
-      stateDir: dir,
-      logger,
-      metrics: new ProviderMetrics({ processMetrics: false }).registry,
-      owner: { provider: "test", instanceId: "i1" },
-      jobs: new KitBackgroundJobs(),
-    }),
-  );
-  // The qemu backend's volume validation, as the provider runs it (for UpdateVolume below).
-  const backend = Object.assign(noop, {
-    hostCapacity: async () => ({ cpus: 2, memoryBytes: 1n << 30n }),
-    volumeProblem,
-  });
-  const capacity = machineCapacity(classes, policy, backend, machines);
-  await capacity.refresh();
-  ctx = {
-    machines,
-    classes,
-    capacity,
-    listed: new ListedBytes(machines, LIST_BUDGET),
-    // Room for 3 GiB of local disks.
-    diskBudget: new LocalDiskBudget(machines, 3n << 30n),
-    backend,
-    events: new EventRecorder({ db, logger }),
-    execUrl: undefined,
-    runtimeName: "test",
-    runtimeVersion: "0.0.0",
-  };
+  fixture = await machineFixture();
+  ctx = fixture.ctx;
 });
 
-afterEach(async () => {
-  await ctx.events.close();
-  await db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => fixture.close());
 
 const request = (n: number) =>
   create(machine.CreateMachineRequestSchema, {

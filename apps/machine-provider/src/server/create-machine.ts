@@ -1,6 +1,6 @@
 import { create, equals, type MessageInitShape } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
-import { createRecord, invalidArgument, recordRefusedCreate, validateStringMap } from "@iri/runtime-kit";
+import { createRecord, invalidArgument, recordRefusedCreate } from "@iri/runtime-kit";
 import { BACKEND_FINALIZER, toMachine } from "../machine-store.js";
 import type { MachineServerContext } from "./context.js";
 import { sizeOfNewMachine } from "./listed-bytes.js";
@@ -15,8 +15,7 @@ export async function createMachine(
   if (!req.machine || !spec) throw invalidArgument("machine.spec must be set");
   const metadata = req.machine.metadata;
   const labels = { ...metadata?.labels };
-  validateStringMap(labels, "metadata.labels");
-  validateStringMap(metadata?.annotations ?? {}, "metadata.annotations");
+  // The metadata's id, labels and annotations were checked where the request entered (runtime-kit's request limits).
   validateMachineSpec(spec, ctx.classes, ctx.backend);
 
   const requestedId = metadata?.id ?? "";

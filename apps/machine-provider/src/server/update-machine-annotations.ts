@@ -1,5 +1,4 @@
 import type { machine } from "@iri/api";
-import { validateStringMap } from "@iri/runtime-kit";
 import type { MachineServerContext } from "./context.js";
 import { sizeOfAnnotations } from "./listed-bytes.js";
 import { getMachine } from "./lookup.js";
@@ -10,7 +9,7 @@ export async function updateMachineAnnotations(
   req: machine.UpdateMachineAnnotationsRequest,
 ): Promise<Record<string, never>> {
   const current = getMachine(ctx, req.machineId);
-  validateStringMap(req.annotations, "annotations");
+  // The annotations were checked where the request entered (runtime-kit's request limits).
   const growth = sizeOfAnnotations(req.annotations) - sizeOfAnnotations(current.metadata.annotations);
   const release = ctx.listed.admit(growth, "these annotations");
   try {

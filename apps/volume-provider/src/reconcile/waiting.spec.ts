@@ -232,15 +232,22 @@ describe("Status with one pool that cannot be read", () => {
 
   it("reads the capacity once for concurrent Status calls", async () => {
     let reads = 0;
+    // The reads stay in flight until every Status call has started (each starts its refresh synchronously).
+    let release!: () => void;
+    const started = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const backend: VolumeBackend = Object.create(f.ctx.backend);
     backend.capacity = async (cls) => {
       reads++;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await started;
       return f.ctx.backend.capacity(cls);
     };
     const capacity = volumeCapacity(classes, f.ctx.volumes, backend, 100);
     const ctx = { ...f.ctx, backend, capacity };
-    await Promise.all(Array.from({ length: 5 }, () => status(ctx, create(volume.StatusRequestSchema))));
+    const calls = Array.from({ length: 5 }, () => status(ctx, create(volume.StatusRequestSchema)));
+    release();
+    await Promise.all(calls);
     expect(reads).toBe(2);
   });
 

@@ -1,6 +1,6 @@
 import { create, equals, type MessageInitShape } from "@bufbuild/protobuf";
 import { volume } from "@iri/api";
-import { createRecord, invalidArgument, validateStringMap } from "@iri/runtime-kit";
+import { createRecord, invalidArgument } from "@iri/runtime-kit";
 import { resolveSnapshotVolume } from "../snapshot-volume.js";
 import { BACKEND_FINALIZER, toVolumeSnapshot } from "../volume-store.js";
 import type { VolumeServerContext } from "./context.js";
@@ -13,8 +13,7 @@ export async function createVolumeSnapshot(
   if (!req.volumeSnapshot || !spec) throw invalidArgument("volume_snapshot.spec must be set");
   const metadata = req.volumeSnapshot.metadata;
   const labels = { ...metadata?.labels };
-  validateStringMap(labels, "metadata.labels");
-  validateStringMap(metadata?.annotations ?? {}, "metadata.annotations");
+  // The metadata's id, labels and annotations were checked where the request entered (runtime-kit's request limits).
   // Stored with the volume's id, whichever way the caller named it, so the reconciler needs no second lookup.
   const source = resolveSnapshotVolume(ctx.volumes, spec.volumeId, labels);
   const storedSpec = create(volume.VolumeSnapshotSpecSchema, { volumeId: source.metadata.id });

@@ -1,13 +1,7 @@
 import { create, equals, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { volume } from "@iri/api";
-import {
-  createRecord,
-  invalidArgument,
-  ProviderError,
-  recordRefusedCreate,
-  validateStringMap,
-} from "@iri/runtime-kit";
+import { createRecord, invalidArgument, ProviderError, recordRefusedCreate } from "@iri/runtime-kit";
 import { withLegacyImage } from "../legacy-image.js";
 import { resolveSnapshot } from "../snapshot-source.js";
 import { BACKEND_FINALIZER, RESTORE_SNAPSHOT_ID, toVolume } from "../volume-store.js";
@@ -22,8 +16,7 @@ export async function createVolume(
   const spec = withLegacyImage(req.volume.spec);
   const metadata = req.volume.metadata;
   const labels = { ...metadata?.labels };
-  validateStringMap(labels, "metadata.labels");
-  validateStringMap(metadata?.annotations ?? {}, "metadata.annotations");
+  // The metadata's id, labels and annotations were checked where the request entered (runtime-kit's request limits).
   validateVolumeSpec(spec, ctx.classes, ctx.maxVolumeBytes);
   const cls = ctx.classes.find((c) => c.name === spec.class);
   const size = spec.resources?.storageBytes ?? 0n;

@@ -50,7 +50,11 @@ describe("KitBackgroundJobs", () => {
 
   it("keeps a failure for polling, starts afresh after forget, and reports progress", async () => {
     const settled: string[] = [];
-    const jobs = new KitBackgroundJobs((key) => settled.push(key));
+    const settledOnce = gate();
+    const jobs = new KitBackgroundJobs((key) => {
+      settled.push(key);
+      settledOnce.resolve();
+    });
     const g = gate();
     jobs.ensure("p", async (job) => {
       job.progress({ bytes: 10 });
@@ -59,7 +63,7 @@ describe("KitBackgroundJobs", () => {
     });
     expect(jobs.get("p")).toEqual({ status: "running", progress: { bytes: 10 } });
     g.resolve();
-    await new Promise((r) => setTimeout(r, 0));
+    await settledOnce.promise;
     expect(jobs.get("p")?.status).toBe("failed");
     expect(settled).toEqual(["p"]);
     // ensure does not retry a settled job by itself...
@@ -70,7 +74,10 @@ describe("KitBackgroundJobs", () => {
   });
 
   it("cancel and close abort running jobs", async () => {
-    const jobs = new KitBackgroundJobs();
+    const aSettled = gate();
+    const jobs = new KitBackgroundJobs((key) => {
+      if (key === "a") aSettled.resolve();
+    });
     const forever = (job: { signal: AbortSignal }) =>
       new Promise<never>((_, reject) =>
         job.signal.addEventListener("abort", () => reject(job.signal.reason)),
@@ -78,7 +85,7 @@ describe("KitBackgroundJobs", () => {
     jobs.ensure("a", forever);
     jobs.ensure("b", forever);
     jobs.cancel("a");
-    await new Promise((r) => setTimeout(r, 0));
+    await aSettled.promise;
     expect(jobs.get("a")?.status).toBe("failed");
     await jobs.close();
     expect(jobs.get("b")?.status).toBe("failed");
