@@ -373,7 +373,11 @@ describe("serveRuntime logging and metrics", () => {
 
   it("records the size of the last List response, and warns above 3 MiB", async () => {
     const large: [string, number][] = [];
-    await serve({ onLargeListResponse: (method, bytes) => large.push([method, bytes]) });
+    await serve({
+      onLargeListResponse: (method, bytes) => {
+        large.push([method, bytes]);
+      },
+    });
     const small = await client().listBuckets({});
     const smallBytes = toBinary(
       bucket.ListBucketsResponseSchema,
