@@ -317,11 +317,21 @@ describe("IronCore v0.5.0 poollets driving the providers on their real backends"
     );
   }
 
-  /** Runs `check` on a fresh console session (each power cycle is a new QEMU, so a new session). */
+  /**
+   * Runs `check` on a fresh console session (each power cycle is a new QEMU, so a new session); a failure
+   * carries what the machine provider logged (QEMU, the console, the exec session).
+   */
   async function onConsole(check: (shell: GuestShell) => Promise<void>) {
     const shell = await consoleShell();
     try {
       await check(shell);
+    } catch (error) {
+      const log = providers.machine
+        .output()
+        .split("\n")
+        .filter((line) => !line.includes(`"msg":"rpc"`))
+        .join("\n");
+      throw new Error(`${(error as Error).message}\nmachine provider:\n${log.slice(-4000)}`);
     } finally {
       shell.close();
     }
@@ -330,7 +340,7 @@ describe("IronCore v0.5.0 poollets driving the providers on their real backends"
   const seesDataVolume = (shell: GuestShell) =>
     shell.waitFor("cat /sys/block/vdb/size", (out) => out === String((64 * MiB) / 512), 120_000);
 
-  it("runs a machine from an IronCore image with the restored volume, its console read through the Machine exec subresource", async () => {
+  it("runs a machine from an IronCore image, its console read through the Machine exec subresource, and attaches the restored volume, seen inside the guest", async () => {
     await kube.apply({
       apiVersion: "compute.ironcore.dev/v1alpha1",
       kind: "Machine",
@@ -339,7 +349,7 @@ describe("IronCore v0.5.0 poollets driving the providers on their real backends"
         machineClassRef: { name: "tiny" },
         machinePoolRef: { name: POOL },
         power: "On",
-        volumes: machineVolumes(true),
+        volumes: machineVolumes(false),
       },
     });
     await waitFor("machines.compute.ironcore.dev", "vm", "Running", machineState("Running"), 300_000);
@@ -351,11 +361,21 @@ describe("IronCore v0.5.0 poollets driving the providers on their real backends"
     await onConsole(async (shell) => {
       // The guest's shell computes: the console is a live guest, not an echo.
       expect(await shell.run("echo iri-$((6 * 7))", 120_000)).toBe("iri-42");
+      await kube.patch("machines.compute.ironcore.dev", ns, "vm", {
+        spec: { volumes: machineVolumes(true) },
+      });
+      await waitFor(
+        "machines.compute.ironcore.dev",
+        "vm",
+        "with the data volume",
+        (o) => dataVolumeState(o) === "Attached",
+        300_000,
+      );
       await seesDataVolume(shell);
     });
   });
 
-  it("powers the machine off and on, and detaches and re-attaches the volume, seen inside the guest", async () => {
+  it("powers the machine off and on (booting with the volume), and detaches and re-attaches the volume, seen inside the guest", async () => {
     await kube.patch("machines.compute.ironcore.dev", ns, "vm", { spec: { power: "Off" } });
     await waitFor("machines.compute.ironcore.dev", "vm", "Shutdown", machineState("Shutdown"), 300_000);
     expect(qemuProcessesOf(machineId)).toEqual([]);
