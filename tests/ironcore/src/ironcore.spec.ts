@@ -331,7 +331,23 @@ describe("IronCore v0.5.0 poollets driving the providers on their real backends"
         .split("\n")
         .filter((line) => !line.includes(`"msg":"rpc"`))
         .join("\n");
-      throw new Error(`${(error as Error).message}\nmachine provider:\n${log.slice(-4000)}`);
+      const consoleLog = join(
+        providers.machine.stateDir,
+        "backend",
+        "qemu",
+        "machines",
+        machineId,
+        "console.log",
+      );
+      let guest = "";
+      try {
+        guest = readFileSync(consoleLog, "utf8").slice(-2000);
+      } catch (readError) {
+        guest = (readError as Error).message;
+      }
+      throw new Error(
+        `${(error as Error).message}\nmachine provider:\n${log.slice(-4000)}\nguest console log:\n${guest}`,
+      );
     } finally {
       shell.close();
     }
