@@ -22,8 +22,8 @@ export interface DeviceSyncInput {
   readonly nicPlugin: NicPlugin;
   /** QEMU has not run the guest yet: devices are cold-plugged (no attach events). */
   readonly beforeBoot: boolean;
-  /** The firmware boots from the first volume (no direct kernel boot): it gets boot index 0. */
-  readonly bootFromFirstVolume: boolean;
+  /** The volume the firmware boots from (none with a direct kernel boot): it gets boot index 0. */
+  readonly bootVolume: string | undefined;
   readonly event: (type: EventType, reason: string, message: string) => void;
   /** How long the guest has to release an unplugged device before a GuestIgnoresUnplug Warning. */
   readonly unplugTimeoutMs: number;
@@ -125,7 +125,7 @@ export async function syncDevices(input: DeviceSyncInput): Promise<DeviceSyncRes
   const nodeSizes = await blockNodeSizes(qmp);
   const objects = await objectIds(qmp);
   const attached = new Set<string>();
-  for (const [index, plan] of input.volumes.entries()) {
+  for (const plan of input.volumes) {
     if (present.has(plan.deviceId) && inventory[plan.deviceId]?.detaching) {
       waiting.push(`volume ${plan.name} is being released by the guest before it is attached again`);
       continue;
@@ -154,7 +154,7 @@ export async function syncDevices(input: DeviceSyncInput): Promise<DeviceSyncRes
           drive: plan.nodeId,
           bus: rootPortId(port),
           serial: plan.device,
-          ...(input.beforeBoot && input.bootFromFirstVolume && index === 0 ? { bootindex: 0 } : {}),
+          ...(input.beforeBoot && plan.name === input.bootVolume ? { bootindex: 0 } : {}),
         });
       } catch (error) {
         // The same volume's previous device (detached a moment ago) is gone from the guest and from QOM but

@@ -197,7 +197,7 @@ export class QemuMachineBackend implements MachineBackend {
       emptyDiskBytes: this.config.emptyDiskBytes,
       nicPlugin: this.config.nicPlugin,
       beforeBoot,
-      bootFromFirstVolume: !image.boot?.kernel,
+      bootVolume: image.boot?.kernel ? undefined : (image.bootVolume ?? volumes[0]?.name),
       event: ctx.event,
       giveToQemu: (path) => this.config.confinement.giveToQemu(path),
       unplugTimeoutMs: this.config.unplugTimeoutMs,
@@ -406,14 +406,15 @@ export class QemuMachineBackend implements MachineBackend {
     files: MachineFiles,
     volumes: readonly VolumePlan[],
   ): Promise<
-    | { ref: string; boot: BootImage | undefined; bases: Map<string, string> }
+    | { ref: string; boot: BootImage | undefined; bootVolume?: string; bases: Map<string, string> }
     | { notDone: NonNullable<ApplyOutcome<MachineObservation>["notDone"]> }
   > {
     const bases = new Map<string, string>();
     const pinned = await readImageRecord(files.imageRecordFile);
     let boot: BootImage | undefined;
+    let bootVolume: string | undefined;
     let ref = "";
-    for (const [index, plan] of volumes.entries()) {
+    for (const plan of volumes) {
       if (plan.kind !== "local" || !plan.image) continue;
       let image = pinned[plan.image];
       if (!image) {
@@ -446,12 +447,15 @@ export class QemuMachineBackend implements MachineBackend {
         await this.config.imageSource.collect?.(await this.pinnedDigests());
       }
       if (image.rootfs) bases.set(plan.name, image.rootfs);
-      if (index === 0) {
+      // The first local disk with an image boots, wherever it is in the list: IronCore's machinepoollet puts
+      // the machine's remote volumes (Ceph) first and its local disks after them.
+      if (boot === undefined) {
         boot = image;
+        bootVolume = plan.name;
         ref = `${plan.image}@${image.digest}`;
       }
     }
-    return { ref, boot, bases };
+    return { ref, boot, bootVolume, bases };
   }
 
   private async launch(
