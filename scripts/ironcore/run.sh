@@ -90,7 +90,13 @@ start_process() {
 		return 0
 	fi
 	setsid "$binary" "$@" >>"$state/logs/$name.log" 2>&1 </dev/null &
-	printf '%s %s\n' "$!" "$binary" >"$state/pids/$name.pid"
+	local pid=$! deadline=$((SECONDS + 10))
+	printf '%s %s\n' "$pid" "$binary" >"$state/pids/$name.pid"
+	# Until the forked shell has exec'd, /proc/PID/exe is bash and is_ours says no: a readiness check in that
+	# window would take the process for dead (seen on a loaded machine, with an empty log).
+	until is_ours "$state" "$name" "$binary" || ! kill -0 "$pid" 2>/dev/null || ((SECONDS > deadline)); do
+		sleep 0.05
+	done
 }
 
 # Whether pids/NAME.pid names a live process still running BINARY (a recycled pid is not ours).

@@ -437,6 +437,30 @@ describe("snapshots", () => {
     expect((await readImage(`${pools[0]}/iri-vol-${restoredId}`, data.length)).equals(data)).toBe(true);
   });
 
+  it("removes a volume, its snapshot and the snapshot's clone asked for at once (as a poollet does), leaving no image", async () => {
+    const cls = volumeClass("standard", pools[0] as string);
+    const sourceId = `v${randomSuffix()}`;
+    const source = await applyUntilDone(sourceId, volumeIntent(sourceId, cls, 8n * MiB));
+    const snapId = `s${randomSuffix()}`;
+    const snap = await snapshotOf(snapId, sourceId, source.placement);
+    const restoredId = `v${randomSuffix()}`;
+    const restored = await applyUntilDone(
+      restoredId,
+      volumeIntent(restoredId, cls, 8n * MiB, {
+        snapshot: { id: snapId, placement: snap.placement, sizeBytes: 8n * MiB },
+      }),
+    );
+    await Promise.all([
+      removeSnapshotUntilDone(snapId, snap.placement),
+      removeUntilDone(ref(restoredId, restored.placement as Record<string, string>)),
+      removeUntilDone(ref(sourceId, source.placement)),
+    ]);
+    const left = (await adminTool("rbd", ["ls", pools[0] as string]))
+      .split("\n")
+      .filter((name) => name.endsWith(sourceId) || name.endsWith(restoredId));
+    expect(left).toEqual([]);
+  });
+
   it("restores an encrypted snapshot with the inherited passphrase, and refuses it without", async () => {
     const cls = volumeClass("standard", pools[0] as string);
     const passphrase = `secret-${randomSuffix()}`;

@@ -17,6 +17,7 @@ import type { OciClient } from "@iri/oci";
 import { type BackendDeps, poolOfClass } from "./backend-deps.js";
 import { CephUnreachableError } from "./cli/ceph-command-error.js";
 import type { ImageCache } from "./image-cache.js";
+import { KeyedLock } from "./keyed-lock.js";
 import type { LegacyConsumer } from "./legacy-consumer.js";
 import { OwnedImageLister } from "./owned-images.js";
 import { poolCapacity } from "./pool-capacity.js";
@@ -32,6 +33,13 @@ export class CephRbdBackend implements VolumeBackend {
 
   private readonly gcTimer: NodeJS.Timeout;
   private gcRunning: Promise<void> | undefined;
+  /**
+   * Per volume id: a volume's removal (which renames an image with snapshots to its kept name) and the removal
+   * of one of its snapshots (which locates that image, then removes the snapshot and a kept image left without
+   * any) take turns. Interleaved, a snapshot removed from the old name "gone already" left its snapshot and
+   * the kept image behind for ever, and a rename after the last snapshot went left a kept image unreaped.
+   */
+  private readonly volumeLocks = new KeyedLock();
 
   constructor(
     private readonly deps: BackendDeps,
@@ -55,7 +63,7 @@ export class CephRbdBackend implements VolumeBackend {
   }
 
   remove(ref: ObjectRef): Promise<RemoveOutcome> {
-    return reachable(() => removeVolume(this.deps, ref));
+    return this.volumeLocks.run(ref.id, () => reachable(() => removeVolume(this.deps, ref)));
   }
 
   applySnapshot(
@@ -66,7 +74,10 @@ export class CephRbdBackend implements VolumeBackend {
   }
 
   removeSnapshot(ref: ObjectRef): Promise<RemoveOutcome> {
-    return reachable(() => removeSnapshot(this.deps, ref));
+    const image = ref.placement?.image;
+    const volumeId = image === undefined ? undefined : this.deps.names.volumeIdOf(image);
+    const remove = () => reachable(() => removeSnapshot(this.deps, ref));
+    return volumeId === undefined ? remove() : this.volumeLocks.run(volumeId, remove);
   }
 
   async listOwned(): Promise<{ volumes: OwnedResource[]; snapshots: OwnedResource[] }> {

@@ -83,7 +83,7 @@ export async function applyMachine(
     emptyDiskBytes: config.emptyDiskBytes,
     nicPlugin: config.nicPlugin,
     beforeBoot,
-    bootFromFirstVolume: !images.boot?.kernel,
+    bootVolume: images.boot?.kernel ? undefined : (images.bootVolume ?? volumes[0]?.name),
     event: ctx.event,
     giveToQemu: (path) => config.confinement.giveToQemu(path),
     unplugTimeoutMs: config.unplugTimeoutMs,

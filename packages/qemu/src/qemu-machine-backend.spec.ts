@@ -43,6 +43,7 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
   });
   const apply = (spec: Partial<machine.MachineSpec> = {}) =>
     converge(() => backend.apply(intent(spec), context.operation(id)));
+  const SCRATCH_SIZE = 'for d in /sys/block/vd*; do [ "$(cat $d/serial)" = odb ] && cat $d/size; done; true';
   const pidOf = async () =>
     Number((await readFile(new MachineFiles(context.stateDir, id).pidFile, "utf8")).trim());
   /**
@@ -75,12 +76,15 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     await context.dispose();
   }, 60_000);
 
-  it("boots to the marker on the console with both disks, the NIC, ignition and the hostname", async () => {
-    const observation = await apply();
+  it("boots the image's disk to the marker on the console with both disks, the NIC, ignition and the hostname", async () => {
+    // Listed as IronCore's machinepoollet lists them (its remote volumes, then its local disks): the image's
+    // disk boots wherever it is in the list.
+    const [root, scratch] = intent({}).spec.volumes;
+    const observation = await apply({ volumes: [scratch, root].filter((v) => v !== undefined) });
     expect(observation.state).toBe(machine.MachineState.MACHINE_RUNNING);
     expect(observation.volumes.map((v) => [v.name, v.state])).toEqual([
-      ["root", machine.VolumeState.VOLUME_ATTACHED],
       ["scratch", machine.VolumeState.VOLUME_ATTACHED],
+      ["root", machine.VolumeState.VOLUME_ATTACHED],
     ]);
     expect(observation.networkInterfaces.map((n) => n.state)).toEqual([
       machine.NetworkInterfaceState.NETWORK_INTERFACE_ATTACHED,
@@ -108,10 +112,10 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
 
     shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
     expect(await shell.run("cat /sys/block/vda/size /sys/block/vdb/size")).toBe(
-      `${(64n * MiB) / 512n}\n${(32n * MiB) / 512n}`,
+      `${(32n * MiB) / 512n}\n${(64n * MiB) / 512n}`,
     );
-    expect(await shell.run("cat /sys/block/vda/serial; echo; cat /sys/block/vdb/serial")).toBe("oda\nodb");
-    expect(await shell.run("head -c 15 /dev/vda")).toBe("IRI-TEST-ROOTFS");
+    expect(await shell.run("cat /sys/block/vda/serial; echo; cat /sys/block/vdb/serial")).toBe("odb\noda");
+    expect(await shell.run("head -c 15 /dev/vdb")).toBe("IRI-TEST-ROOTFS");
     expect(await shell.run("cat /sys/firmware/qemu_fw_cfg/by_name/opt/com.coreos/config/raw")).toBe(
       '{"ignition":{"version":"3.4.0"}}',
     );
@@ -220,7 +224,8 @@ describe("QEMU machine backend on the test guest (real QEMU)", () => {
     expect(await pidOf()).not.toBe(pid);
     pid = await pidOf();
     shell = await GuestShell.open((signal) => backend.openConsole(id, signal));
-    expect(await shell.run("cat /sys/block/vdb/size", 60_000)).toBe(`${(32n * MiB) / 512n}`);
+    // The scratch disk by its serial: its vdX name follows the order the disks were first listed in.
+    expect(await shell.run(SCRATCH_SIZE, 60_000)).toBe(`${(32n * MiB) / 512n}`);
 
     // Without its power-button watcher the guest ignores ACPI: the deadline passes and QEMU is stopped.
     await shell.run("killall head; true");

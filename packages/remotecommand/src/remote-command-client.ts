@@ -7,15 +7,23 @@ export class RemoteCommandError extends Error {
   override readonly name = "RemoteCommandError";
 }
 
+/** TLS for an exec URL behind an API server that wants a client certificate (PEM), e.g. a Machine's `exec`. */
+export interface RemoteCommandTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
 /**
  * Opens a remotecommand session (TTY: stdin and stdout) on an exec URL (`http(s)://…/exec/<token>` as Exec
  * returns it, or `ws(s)://…`) and returns it as a byte stream: what is written goes to stdin, stdout arrives as
  * data. Ending the writable side sends v5's close of stdin; the stream ends when the server ends the session
  * (a Failure status destroys it with a RemoteCommandError).
  */
-export async function connectRemoteCommand(url: string): Promise<Duplex> {
+export async function connectRemoteCommand(url: string, tls: RemoteCommandTls = {}): Promise<Duplex> {
   const ws = new WebSocket(url.replace(/^http/, "ws"), [...SUPPORTED_PROTOCOLS], {
     perMessageDeflate: false,
+    ...tls,
   });
   const stream = new Duplex({
     read() {},

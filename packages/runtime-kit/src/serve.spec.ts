@@ -128,7 +128,7 @@ async function serve(
     socketMode?: number;
     limits?: Partial<ServeLimits>;
     extraSocketPaths?: string[];
-    onLargeListResponse?: (method: string, bytes: number) => void;
+    onLargeListResponse?: (method: string, bytes: number) => void | Promise<void>;
   } = {},
 ) {
   const server = await serveRuntime({
@@ -373,7 +373,11 @@ describe("serveRuntime logging and metrics", () => {
 
   it("records the size of the last List response, and warns above 3 MiB", async () => {
     const large: [string, number][] = [];
-    await serve({ onLargeListResponse: (method, bytes) => large.push([method, bytes]) });
+    await serve({
+      onLargeListResponse: (method, bytes) => {
+        large.push([method, bytes]);
+      },
+    });
     const small = await client().listBuckets({});
     const smallBytes = toBinary(
       bucket.ListBucketsResponseSchema,
@@ -390,6 +394,32 @@ describe("serveRuntime logging and metrics", () => {
     expect(warning).toMatchObject({ method: "ListBuckets" });
     expect(warning?.bytes).toBeGreaterThan(3 * 1024 * 1024);
     expect(large).toEqual([["ListBuckets", warning?.bytes]]);
+  });
+
+  it.each([
+    ["every call answered", false],
+    ["the grace over, a call cut", true],
+  ])("closes only after the large-List Warning is recorded (%s)", async (_path, callInFlight) => {
+    const order: string[] = [];
+    // A Warning whose recording takes a while (a busy event store): close() must not overtake it.
+    const server = await serve({
+      shutdownGraceMs: 50,
+      onLargeListResponse: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        order.push("warning recorded");
+      },
+    });
+    f.listSize = 3300;
+    await client().listBuckets({});
+    const slow = callInFlight
+      ? codeOf(client().createBucket({ bucket: { metadata: { id: "slow" } } }))
+      : null;
+    if (callInFlight) await waitFor(() => f.slowCallStarted, "the slow call to start");
+    await server.close();
+    order.push("closed");
+    expect(order).toEqual(["warning recorded", "closed"]);
+    f.release?.();
+    await slow;
   });
 });
 

@@ -38,8 +38,11 @@ export interface ServeOptions {
   shutdownGraceMs?: number;
   /** Transport limits (see serveSettings); each one not given takes its default. */
   limits?: Partial<ServeLimits>;
-  /** Called (after the warning is logged) for each List response above LIST_WARN_BYTES. */
-  onLargeListResponse?: (method: string, bytes: number) => void;
+  /**
+   * Called (after the warning is logged) for each List response above LIST_WARN_BYTES; close() waits for the
+   * promise it returns, if any.
+   */
+  onLargeListResponse?: (method: string, bytes: number) => void | Promise<void>;
 }
 
 export interface RunningServer {
@@ -110,7 +113,11 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
       const input = inputSchemas.get(req.url);
       if (input !== undefined) budgetRequestFields(req, input, limits.maxRequestBytes);
       const listMethod = listMethodOf(req.url);
-      if (listMethod !== undefined) measureResponse(res, (bytes) => reportListSize(listMethod, bytes));
+      if (listMethod !== undefined) {
+        const report = measureResponse(res, (bytes) => reportListSize(listMethod, bytes));
+        listReports.add(report);
+        void report.finally(() => listReports.delete(report));
+      }
       const slot: PreparedResponseSlot = {};
       preparedSlots.set(req, slot);
       writePreparedResponse(res, slot);
@@ -126,6 +133,9 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
     socket.once("close", () => sockets.delete(socket));
   });
   const sessions = new Set<ServerHttp2Session>();
+  // A List response's size is reported when its stream ends, which may be after the client has its answer and
+  // after the session closed: close() waits for these, so no Warning is lost to a store closing behind it.
+  const listReports = new Set<Promise<void>>();
   server.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
@@ -134,7 +144,7 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
   // A client that goes away mid-call is routine for a long-running server, not an error.
   server.on("sessionError", (err) => logger.debug({ err }, "http2 session error"));
 
-  function reportListSize(method: string, wireBytes: number) {
+  async function reportListSize(method: string, wireBytes: number): Promise<void> {
     if (wireBytes < GRPC_ENVELOPE_BYTES) return;
     const bytes = wireBytes - GRPC_ENVELOPE_BYTES;
     metrics?.lastListResponseBytes.set({ method }, bytes);
@@ -143,7 +153,7 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
         { method, bytes },
         "List response above 3 MiB, near the 4 MiB limit of grpc-go clients (the poollets)",
       );
-      options.onLargeListResponse?.(method, bytes);
+      await options.onLargeListResponse?.(method, bytes);
     }
   }
 
@@ -190,6 +200,8 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
       await drained;
     }
     clearTimeout(timer);
+    // Every path above ends with each stream closed, so each report has started; wait for its event.
+    await Promise.allSettled(listReports);
     for (const b of bound) await removeIfOurs(b.path, b.ours);
     logger.info({ socketPaths }, "gRPC server closed");
   };
@@ -292,13 +304,28 @@ function writePreparedResponse(res: Http2ServerResponse, slot: PreparedResponseS
   }) as typeof res.write;
 }
 
-/** Counts the body bytes of a response as they are written, without serialising the message a second time. */
-function measureResponse(res: Http2ServerResponse, onFinish: (bytes: number) => void): void {
+/**
+ * Counts the body bytes of a response as they are written, without serialising the message a second time.
+ * Resolves once onFinish has (for a response cut before it finished: without calling it).
+ */
+function measureResponse(
+  res: Http2ServerResponse,
+  onFinish: (bytes: number) => void | Promise<void>,
+): Promise<void> {
   let bytes = 0;
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;
   res.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
     bytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.byteLength;
     return write(chunk, ...rest);
   }) as typeof res.write;
-  res.once("finish", () => onFinish(bytes));
+  return new Promise<void>((resolve) => {
+    let finished = false;
+    res.once("finish", () => {
+      finished = true;
+      Promise.resolve(onFinish(bytes)).then(resolve, resolve);
+    });
+    res.once("close", () => {
+      if (!finished) resolve();
+    });
+  });
 }

@@ -17,8 +17,8 @@ export interface DeviceSyncInput {
   readonly nicPlugin: NicPlugin;
   /** QEMU has not run the guest yet: devices are cold-plugged (no attach events). */
   readonly beforeBoot: boolean;
-  /** The firmware boots from the first volume (no direct kernel boot): it gets boot index 0. */
-  readonly bootFromFirstVolume: boolean;
+  /** The volume the firmware boots from (none with a direct kernel boot): it gets boot index 0. */
+  readonly bootVolume: string | undefined;
   readonly event: (type: EventType, reason: string, message: string) => void;
   /** How long the guest has to release an unplugged device before a GuestIgnoresUnplug Warning. */
   readonly unplugTimeoutMs: number;

@@ -16,7 +16,7 @@ export async function attachVolumes(input: DeviceSyncInput, pass: SyncPass): Pro
   const { inventory, present } = pass;
   const nodeSizes = await blockNodeSizes(qmp);
   const objects = await objectIds(qmp);
-  for (const [index, plan] of input.volumes.entries()) {
+  for (const plan of input.volumes) {
     if (present.has(plan.deviceId) && inventory[plan.deviceId]?.detaching) {
       pass.waiting.push(`volume ${plan.name} is being released by the guest before it is attached again`);
       continue;
@@ -47,7 +47,7 @@ export async function attachVolumes(input: DeviceSyncInput, pass: SyncPass): Pro
           drive: plan.nodeId,
           bus: rootPortId(port),
           serial: plan.device,
-          ...(input.beforeBoot && input.bootFromFirstVolume && index === 0 ? { bootindex: 0 } : {}),
+          ...(input.beforeBoot && plan.name === input.bootVolume ? { bootindex: 0 } : {}),
         });
       } catch (error) {
         // The same volume's previous device (detached a moment ago) is gone from the guest and from QOM but

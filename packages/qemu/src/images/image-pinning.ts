@@ -14,6 +14,8 @@ import { type BootImage, ImageUnusableError } from "./image-source.js";
 export interface PinnedImages {
   readonly ref: string;
   readonly boot: BootImage | undefined;
+  /** The volume whose image boots (the first local disk with an image). */
+  readonly bootVolume?: string;
   /** Raw base images of local disks, by volume name. */
   readonly bases: Map<string, string>;
 }
@@ -32,8 +34,9 @@ export async function pinnedImages(
   const bases = new Map<string, string>();
   const pinned = await readImageRecord(files.imageRecordFile);
   let boot: BootImage | undefined;
+  let bootVolume: string | undefined;
   let ref = "";
-  for (const [index, plan] of volumes.entries()) {
+  for (const plan of volumes) {
     if (plan.kind !== "local" || !plan.image) continue;
     let image = pinned[plan.image];
     if (!image) {
@@ -61,12 +64,15 @@ export async function pinnedImages(
       await config.imageSource.collect?.(await pinnedDigests(deps));
     }
     if (image.rootfs) bases.set(plan.name, image.rootfs);
-    if (index === 0) {
+    // The first local disk with an image boots, wherever it is in the list: IronCore's machinepoollet puts
+    // the machine's remote volumes (Ceph) first and its local disks after them.
+    if (boot === undefined) {
       boot = image;
+      bootVolume = plan.name;
       ref = `${plan.image}@${image.digest}`;
     }
   }
-  return { ref, boot, bases };
+  return { ref, boot, bootVolume, bases };
 }
 
 /** The manifest digests every machine's image record pins: images the cache must keep. */
