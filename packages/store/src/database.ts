@@ -10,9 +10,10 @@ import type {
 } from "./types.js";
 import { WriteBatch } from "./write-batch.js";
 
-// Writes per transaction. A commit blocks the event loop (better-sqlite3 is synchronous), so a burst is cut
-// into transactions of this size with a loop turn in between, where reads and requests are served; at about
-// 1,000 writes per fsync the throughput cost of cutting is negligible.
+// Writes per transaction. Planning and writing a commit into the WAL run on the event loop (better-sqlite3
+// is synchronous; the fsync is not), so a burst is cut into transactions of this size with a loop turn in
+// between, where reads and requests are served; at about 1,000 writes per fsync the cost of cutting is
+// negligible.
 const MAX_BATCH = 1000;
 
 interface PendingWrite {
@@ -36,6 +37,10 @@ class StoreDatabase implements SqliteDatabase, WriteQueue {
   private version: bigint;
   private readonly queue: PendingWrite[] = [];
   private flushScheduled = false;
+  /** A group commit waits for its fsync; the next one starts after. */
+  private syncing = false;
+  /** Set when an fsync failed: every later write is refused. */
+  private failure: StoreError | undefined;
   private writes = 0;
   private operations = 0;
   private closing: Promise<void> | undefined;
@@ -126,18 +131,26 @@ class StoreDatabase implements SqliteDatabase, WriteQueue {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled) return;
+    // One group commit at a time: writes arriving while a commit waits for its fsync join the next one, so
+    // the slower the disk, the larger the batch.
+    if (this.flushScheduled || this.syncing) return;
     this.flushScheduled = true;
     // setImmediate rather than a microtask: writes issued by every callback of this loop turn, not only by
     // the current synchronous run, join the batch.
     setImmediate(() => this.flush());
   }
 
-  /** Plans every queued write, commits them in one transaction, then updates memory and settles in order. */
+  /**
+   * Plans every queued write and commits them in one transaction; once the WAL is fsync'd (off the event
+   * loop), updates memory and settles in order. Memory never shows a write that is not durable.
+   */
   private flush(): void {
     this.flushScheduled = false;
     const pending = this.queue.splice(0, MAX_BATCH);
-    if (this.queue.length > 0) this.scheduleFlush();
+    if (this.failure !== undefined) {
+      for (const write of [...pending, ...this.queue.splice(0)]) write.reject(this.failure);
+      return;
+    }
     const batch = new WriteBatch(this.version);
     const outcomes = pending.map((write) => {
       try {
@@ -147,29 +160,55 @@ class StoreDatabase implements SqliteDatabase, WriteQueue {
         return { ok: false as const, error };
       }
     });
-    if (batch.steps.length > 0) {
-      try {
-        this.file.commit(batch.steps, batch.version);
-      } catch (cause) {
-        const error = new StoreError("Unavailable", `commit failed: ${(cause as Error).message}`, { cause });
-        pending.forEach((write, i) => {
-          const outcome = outcomes[i];
-          write.reject(outcome?.ok === false ? outcome.error : error);
-        });
-        return;
-      }
-      this.version = batch.version;
-      for (const step of batch.steps) step.owner.apply(step);
+    const settle = () => {
+      pending.forEach((write, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.ok) {
+          this.writes += 1;
+          write.resolve(outcome.value);
+        } else {
+          write.reject(outcome?.error);
+        }
+      });
+      if (this.queue.length > 0) this.scheduleFlush();
+    };
+    if (batch.steps.length === 0) {
+      settle();
+      return;
     }
-    pending.forEach((write, i) => {
-      const outcome = outcomes[i];
-      if (outcome?.ok) {
-        this.writes += 1;
-        write.resolve(outcome.value);
-      } else {
-        write.reject(outcome?.error);
-      }
-    });
+    try {
+      this.file.commit(batch.steps, batch.version);
+    } catch (cause) {
+      const error = new StoreError("Unavailable", `commit failed: ${(cause as Error).message}`, { cause });
+      pending.forEach((write, i) => {
+        const outcome = outcomes[i];
+        write.reject(outcome?.ok === false ? outcome.error : error);
+      });
+      if (this.queue.length > 0) this.scheduleFlush();
+      return;
+    }
+    this.syncing = true;
+    this.file.syncLog().then(
+      () => {
+        this.syncing = false;
+        this.version = batch.version;
+        for (const step of batch.steps) step.owner.apply(step);
+        settle();
+      },
+      (cause: unknown) => {
+        this.syncing = false;
+        // The transaction is in the file but maybe not on disk, and a failed fsync may have dropped the
+        // pages it was to write: nothing later can be promised durable either. Fail closed; a restart
+        // reads back what the file really holds.
+        this.failure = new StoreError(
+          "Unavailable",
+          `the store's log could not be synced (${(cause as Error).message}); restart the provider`,
+          { cause },
+        );
+        for (const write of pending) write.reject(this.failure);
+        if (this.queue.length > 0) this.scheduleFlush();
+      },
+    );
   }
 }
 
