@@ -9,6 +9,7 @@ import {
   startProviderHost,
   trackObjectCount,
 } from "@iri/runtime-kit";
+import { volumeBackendStandIn } from "./backend-stand-in.js";
 import { volumeBackends } from "./backends.js";
 import { snapshotReconcilerOptions } from "./reconcile/snapshot-reconciler.js";
 import { volumeReconcilerOptions } from "./reconcile/volume-reconciler.js";
@@ -37,6 +38,9 @@ export async function startVolumeProvider(
     name: "volume-provider",
     settings,
     backends,
+    // Serving after a restart must not wait for the cluster: every answer comes from the store (Status
+    // reports a capacity not read yet as Unavailable, creates wait for the first reading); reconciles wait.
+    standIn: (opening) => volumeBackendStandIn(settings.backend, opening),
     async setup({ db, events, metrics, logger, backend, kek, objectController, routeBackend }) {
       const volumes = openVolumeCollection(db, kek);
       const snapshots = openSnapshotCollection(db);
@@ -64,11 +68,12 @@ export async function startVolumeProvider(
         },
       });
       const capacity = new VolumeCapacity(classes, volumes, backend, settings.overprovisioningPercent);
-      // Without a reading nothing can be admitted: read now, and again every minute (and on every Status).
+      // Without a reading nothing can be admitted: read now (not waited for: serving comes first), and
+      // again every minute (and on every Status).
       const capacityUnknown = (err: unknown) =>
         logger.warn({ error: (err as Error).message }, "pool capacity could not be read; retried");
-      // A class naming a pool the backend does not serve is a configuration mistake: the start fails.
-      await capacity.refresh().catch((err: unknown) => {
+      // A class naming a pool the backend does not serve is a configuration mistake: the provider stops.
+      const started = capacity.refresh().catch((err: unknown) => {
         if (err instanceof PermanentBackendError)
           throw new Error(`volume classes: ${err.message}`, { cause: err });
         capacityUnknown(err);
@@ -85,7 +90,11 @@ export async function startVolumeProvider(
         runtimeName: settings.runtimeName,
         runtimeVersion: RUNTIME_VERSION,
       };
-      return { register: (router) => registerVolumeRuntime(router, ctx), close: async () => stopRefresh() };
+      return {
+        register: (router) => registerVolumeRuntime(router, ctx),
+        close: async () => stopRefresh(),
+        started,
+      };
     },
   });
 }
