@@ -1,4 +1,4 @@
-import { encodedRecord, specBytesOf, statusBytesOf } from "./encoded-record.js";
+import { encodedRecord, type RecentValues, specBytesOf, statusBytesOf } from "./encoded-record.js";
 import { AlreadyExistsError, ConflictError, NotFoundError, type RecordRef, StoreError } from "./errors.js";
 import { LabelIndex } from "./label-index.js";
 import { matchesLabels } from "./labels.js";
@@ -43,6 +43,8 @@ export class SqliteCollection<Spec, Status> implements Collection<Spec, Status>,
     readonly kind: string,
     private readonly codecs: { spec: Codec<Spec>; status: Codec<Status> },
     private readonly queue: WriteQueue,
+    /** The database's recently decoded values, shared by its collections. */
+    private readonly recent: RecentValues,
     rows: Iterable<RecordRow>,
   ) {
     for (const row of rows) this.insert(this.fromRow(row));
@@ -317,8 +319,8 @@ export class SqliteCollection<Spec, Status> implements Collection<Spec, Status>,
   private recordOf(metadata: ObjectMeta, spec: Uint8Array, status: Uint8Array): StoredRecord<Spec, Status> {
     return encodedRecord(
       metadata,
-      { bytes: spec, codec: this.codecs.spec },
-      { bytes: status, codec: this.codecs.status },
+      { bytes: spec, codec: this.codecs.spec, recent: this.recent },
+      { bytes: status, codec: this.codecs.status, recent: this.recent },
     );
   }
 

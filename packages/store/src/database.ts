@@ -1,4 +1,5 @@
 import { SqliteCollection, type WriteQueue } from "./collection.js";
+import { RecentValues } from "./encoded-record.js";
 import { StoreError } from "./errors.js";
 import { SqliteFile, type ValueRow } from "./sqlite-file.js";
 import type {
@@ -15,6 +16,10 @@ import { WriteBatch } from "./write-batch.js";
 // between, where reads and requests are served; at about 1,000 writes per fsync the cost of cutting is
 // negligible.
 const MAX_BATCH = 1000;
+
+// Spec and status values kept decoded, across collections (encoded-record.ts): the records in motion (64
+// callers creating, their reconciles and events) fit many times over; about 5 MB of decoded machines.
+const RECENT_VALUES = 2048;
 
 interface PendingWrite {
   plan: (batch: WriteBatch) => unknown;
@@ -36,6 +41,7 @@ class StoreDatabase implements SqliteDatabase, WriteQueue {
   private readonly clock: () => bigint;
   private version: bigint;
   private readonly queue: PendingWrite[] = [];
+  private readonly recent = new RecentValues(RECENT_VALUES);
   private flushScheduled = false;
   /** A group commit waits for its fsync; the next one starts after. */
   private syncing = false;
@@ -62,6 +68,7 @@ class StoreDatabase implements SqliteDatabase, WriteQueue {
       options.kind ?? name,
       options,
       this,
+      this.recent,
       this.file.loadCollection(name),
     );
     this.collections.set(name, collection as SqliteCollection<unknown, unknown>);

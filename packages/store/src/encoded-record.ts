@@ -3,15 +3,33 @@ import type { Codec, ObjectMeta, StoredRecord } from "./types.js";
 
 // A record as the store holds it: metadata decoded (the label index and every List need it), spec and status
 // as the bytes their codecs wrote, decoded when read. A decoded machine is several times its encoding; held
-// decoded, 10,000 of them were most of a provider's heap. A decoded value is kept while anything still uses
-// it (a WeakRef), so readers of one record in one piece of work share one frozen object and an idle record
-// costs its bytes.
+// decoded, 10,000 of them were most of a provider's heap. The last values decoded stay decoded (RecentValues:
+// records being created and reconciled are read again and again by watchers and reconcilers, and decoding
+// and freezing a protobuf message costs tens of microseconds); older ones are kept only while something still
+// uses them (a WeakRef), so an idle record costs its bytes.
 
 interface Part<T> {
   readonly bytes: Uint8Array;
   readonly codec: Codec<T>;
-  /** The last decoded value: a WeakRef for objects, the value itself for primitives. */
+  readonly recent: RecentValues;
+  /** The last decoded value: the value itself while recent (or a primitive), else a WeakRef. */
   cached: WeakRef<object> | T | undefined;
+}
+
+/** The parts decoded last, held decoded; the oldest falls back to a WeakRef when more are decoded. */
+export class RecentValues {
+  readonly #parts = new Set<Part<unknown>>();
+
+  constructor(private readonly limit: number) {}
+
+  keep(part: Part<unknown>): void {
+    this.#parts.add(part);
+    if (this.#parts.size <= this.limit) return;
+    const oldest = this.#parts.values().next().value as Part<unknown>;
+    this.#parts.delete(oldest);
+    const value = oldest.cached;
+    if (typeof value === "object" && value !== null && !(value instanceof WeakRef)) oldest.cached = new WeakRef(value);
+  }
 }
 
 const PARTS = Symbol("encoded parts");
@@ -27,12 +45,17 @@ function decodePart<T>(part: Part<T>): T {
   const cached = part.cached;
   if (cached instanceof WeakRef) {
     const live = cached.deref();
-    if (live !== undefined) return live as T;
+    if (live !== undefined) {
+      part.cached = live as T;
+      part.recent.keep(part as Part<unknown>);
+      return live as T;
+    }
   } else if (cached !== undefined) {
-    return cached;
+    return cached as T;
   }
   const value = deepFreeze(part.codec.decode(part.bytes));
-  part.cached = typeof value === "object" && value !== null ? new WeakRef(value) : value;
+  part.cached = value;
+  if (typeof value === "object" && value !== null) part.recent.keep(part as Part<unknown>);
   return value;
 }
 
@@ -50,8 +73,8 @@ function statusGetter(this: Holder<unknown, unknown>): unknown {
  */
 export function encodedRecord<Spec, Status>(
   metadata: ObjectMeta,
-  spec: { bytes: Uint8Array; codec: Codec<Spec> },
-  status: { bytes: Uint8Array; codec: Codec<Status> },
+  spec: { bytes: Uint8Array; codec: Codec<Spec>; recent: RecentValues },
+  status: { bytes: Uint8Array; codec: Codec<Status>; recent: RecentValues },
 ): StoredRecord<Spec, Status> {
   const parts: Parts<Spec, Status> = {
     spec: { ...spec, cached: undefined },
