@@ -28,7 +28,8 @@ export class RecentValues {
     const oldest = this.#parts.values().next().value as Part<unknown>;
     this.#parts.delete(oldest);
     const value = oldest.cached;
-    if (typeof value === "object" && value !== null && !(value instanceof WeakRef)) oldest.cached = new WeakRef(value);
+    if (typeof value === "object" && value !== null && !(value instanceof WeakRef))
+      oldest.cached = new WeakRef(value);
   }
 }
 
