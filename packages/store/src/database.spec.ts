@@ -16,9 +16,14 @@ function connectionOf(db: SqliteDatabase): BetterSqlite3.Database {
   return (db as unknown as { file: { db: BetterSqlite3.Database } }).file.db;
 }
 
-/** The database's file, for holding or failing its fsync (a disk fault a test cannot cause). */
-function fileOf(db: SqliteDatabase): { syncLog(): Promise<void> } {
-  return (db as unknown as { file: { syncLog(): Promise<void> } }).file;
+interface FileSyncs {
+  syncLog(): Promise<void>;
+  checkpoint(): Promise<void>;
+}
+
+/** The database's file, for holding or failing its fsyncs (a disk fault a test cannot cause). */
+function fileOf(db: SqliteDatabase): FileSyncs {
+  return (db as unknown as { file: FileSyncs }).file;
 }
 
 describe("group commit", () => {
@@ -163,8 +168,10 @@ describe("persistence", () => {
     const c = machines(db);
     const sqlite = connectionOf(db);
     expect(sqlite.pragma("journal_mode", { simple: true })).toBe("wal");
-    // 1 = NORMAL: the commit itself does not wait for the disk; the store's own fdatasync of the WAL does.
-    expect(sqlite.pragma("synchronous", { simple: true })).toBe(1);
+    // 0 = OFF: SQLite never waits for the disk; the store's own fdatasync of the WAL (and of the database at
+    // its checkpoints) does, off the event loop.
+    expect(sqlite.pragma("synchronous", { simple: true })).toBe(0);
+    expect(sqlite.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
     const file = fileOf(db);
     const syncLog = file.syncLog.bind(file);
     let syncs = 0;
@@ -196,6 +203,35 @@ describe("persistence", () => {
     await expect(third).rejects.toBeInstanceOf(AlreadyExistsError);
     expect(c.count()).toBe(2);
     expect(db.stats()).toMatchObject({ commits: 1, writes: 2 });
+  });
+
+  it("checkpoints every 32 commits and starts the next commit only once the database is synced", async () => {
+    const db = temp.open();
+    const c = machines(db);
+    const file = fileOf(db);
+    const checkpoint = file.checkpoint.bind(file);
+    let checkpoints = 0;
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    file.checkpoint = () => {
+      checkpoints += 1;
+      const done = checkpoint();
+      return held.then(() => done);
+    };
+    for (let i = 0; i < 32; i++) await c.create({ id: `m${i}`, spec, status });
+    expect(checkpoints).toBe(1);
+    let acknowledged = false;
+    const next = c.create({ id: "after", spec, status }).then(() => {
+      acknowledged = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(acknowledged).toBe(false);
+    expect(db.stats().commits).toBe(32);
+    release();
+    await next;
+    expect(c.count()).toBe(33);
   });
 
   it("refuses every write after a failed fsync and keeps memory as it was", async () => {

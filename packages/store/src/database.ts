@@ -21,6 +21,10 @@ const MAX_BATCH = 1000;
 // callers creating, their reconciles and events) fit many times over; about 5 MB of decoded machines.
 const RECENT_VALUES = 2048;
 
+// Group commits between two checkpoints (sqlite-file.ts): each checkpoint costs an fsync of the database
+// before the next commit, and bounds the WAL (a few MB at 64 creating callers) that a restart replays.
+const CHECKPOINT_COMMITS = 32;
+
 interface PendingWrite {
   plan: (batch: WriteBatch) => unknown;
   resolve: (value: unknown) => void;
@@ -43,8 +47,11 @@ class StoreDatabase implements SqliteDatabase, WriteQueue {
   private readonly queue: PendingWrite[] = [];
   private readonly recent = new RecentValues(RECENT_VALUES);
   private flushScheduled = false;
-  /** A group commit waits for its fsync; the next one starts after. */
+  /** A group commit waits for its fsync (or a checkpoint for its own); the next one starts after. */
   private syncing = false;
+  /** The fsync or checkpoint in flight, for close(). */
+  private inFlight: Promise<unknown> = Promise.resolve();
+  private commitsSinceCheckpoint = 0;
   /** Set when an fsync failed: every later write is refused. */
   private failure: StoreError | undefined;
   private writes = 0;
@@ -105,8 +112,10 @@ class StoreDatabase implements SqliteDatabase, WriteQueue {
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       const finish = () => {
-        this.file.close();
-        resolve();
+        void this.inFlight.finally(() => {
+          this.file.close();
+          resolve();
+        });
       };
       if (this.operations === 0) finish();
       else this.onIdle = finish;
@@ -195,27 +204,54 @@ class StoreDatabase implements SqliteDatabase, WriteQueue {
       return;
     }
     this.syncing = true;
-    this.file.syncLog().then(
+    this.inFlight = this.file.syncLog().then(
       () => {
-        this.syncing = false;
         this.version = batch.version;
         for (const step of batch.steps) step.owner.apply(step);
+        this.commitsSinceCheckpoint += 1;
+        if (this.commitsSinceCheckpoint >= CHECKPOINT_COMMITS) this.checkpoint();
+        else this.syncing = false;
         settle();
       },
       (cause: unknown) => {
-        this.syncing = false;
-        // The transaction is in the file but maybe not on disk, and a failed fsync may have dropped the
-        // pages it was to write: nothing later can be promised durable either. Fail closed; a restart
-        // reads back what the file really holds.
-        this.failure = new StoreError(
-          "Unavailable",
-          `the store's log could not be synced (${(cause as Error).message}); restart the provider`,
-          { cause },
-        );
+        this.failClosed("the store's log could not be synced", cause);
         for (const write of pending) write.reject(this.failure);
-        if (this.queue.length > 0) this.scheduleFlush();
       },
     );
+  }
+
+  /** Checkpoints the WAL; commits wait until the database holds it durably (sqlite-file.ts). */
+  private checkpoint(): void {
+    this.commitsSinceCheckpoint = 0;
+    let done: Promise<void>;
+    try {
+      done = this.file.checkpoint();
+    } catch (cause) {
+      done = Promise.reject(cause);
+    }
+    this.inFlight = done.then(
+      () => {
+        this.syncing = false;
+        if (this.queue.length > 0) this.scheduleFlush();
+      },
+      (cause: unknown) => this.failClosed("the store's checkpoint failed", cause),
+    );
+  }
+
+  /**
+   * After a failed fsync, pages it was to write may be gone and nothing later can be promised durable: every
+   * write from now on is refused; a restart reads back what the file really holds (the WAL replays).
+   */
+  private failClosed(what: string, cause: unknown): void {
+    this.syncing = false;
+    this.failure = new StoreError(
+      "Unavailable",
+      `${what} (${(cause as Error).message}); restart the provider`,
+      {
+        cause,
+      },
+    );
+    if (this.queue.length > 0) this.scheduleFlush();
   }
 }
 

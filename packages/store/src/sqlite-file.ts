@@ -1,16 +1,8 @@
-import {
-  close as closeFd,
-  closeSync,
-  fchmodSync,
-  fdatasync,
-  fdatasyncSync,
-  mkdirSync,
-  open,
-  openSync,
-} from "node:fs";
+import { closeSync, fchmodSync, fdatasyncSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { StoreError } from "./errors.js";
+import { FileSyncer } from "./file-syncer.js";
 import type { Step } from "./write-batch.js";
 
 // The database file: schema, the persisted resourceVersion counter, and the few statements the store runs.
@@ -85,11 +77,13 @@ export class SqliteFile {
   readonly committedVersion: bigint;
 
   private readonly logPath: string;
-  /** The WAL, opened read-only once for fdatasync (Linux syncs a file's pages through any descriptor). */
-  private logFd: Promise<number> | undefined;
+  private readonly log: FileSyncer;
+  private readonly data: FileSyncer;
 
   constructor(path: string) {
     this.logPath = `${path}-wal`;
+    this.log = new FileSyncer(this.logPath);
+    this.data = new FileSyncer(path);
     createPrivateFile(path);
     // timeout 0: the file is locked exclusively by its owner (below), so waiting would only delay the error.
     this.db = new BetterSqlite3(path, { timeout: 0 });
@@ -99,10 +93,13 @@ export class SqliteFile {
       this.db.pragma("locking_mode = EXCLUSIVE");
       const mode = this.db.pragma("journal_mode = WAL", { simple: true });
       if (mode !== "wal") throw new StoreError("Unavailable", `cannot enable WAL on ${path} (got ${mode})`);
-      // NORMAL: a commit writes the WAL without waiting for the disk; `syncLog` then fsyncs the WAL from the
-      // libuv pool and the store acknowledges a write only after that. Same durability as FULL (the commit's
-      // frames are on disk before anyone hears of it), but the event loop is not held for the fsync.
-      this.db.pragma("synchronous = NORMAL");
+      // OFF: SQLite never waits for the disk itself; the store does it, from the libuv pool (docs/decisions.md,
+      // "Commits off the event loop"): `syncLog` fdatasyncs the WAL after every commit, before the write is
+      // acknowledged or seen; `checkpoint` copies the WAL into the database and fdatasyncs the database before
+      // the next commit may reuse the WAL. Same guarantee as FULL, without holding the event loop.
+      this.db.pragma("synchronous = OFF");
+      // Checkpoints run only through `checkpoint` (the automatic one would run inside a commit, unsynced).
+      this.db.pragma("wal_autocheckpoint = 0");
       this.committedVersion = this.db
         .transaction(() => {
           this.db.exec(SCHEMA);
@@ -165,16 +162,23 @@ export class SqliteFile {
     this.counters.commits += 1;
   }
 
-  /** fdatasync of the WAL in the libuv pool: every transaction committed before the call is then durable. */
+  /**
+   * fdatasync of the WAL in the libuv pool: every transaction committed before the call is then durable.
+   * The WAL exists: a commit wrote it, and SQLite keeps the file until the connection closes.
+   */
   syncLog(): Promise<void> {
-    this.logFd ??= new Promise<number>((resolve, reject) => {
-      // The WAL exists: a commit wrote it, and SQLite keeps the file until the connection closes.
-      open(this.logPath, "r", (error, fd) => (error ? reject(error) : resolve(fd)));
-    });
-    return this.logFd.then(
-      (fd) =>
-        new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve()))),
-    );
+    return this.log.sync();
+  }
+
+  /**
+   * Copies the WAL's transactions into the database file (page-cache writes, on the caller's thread) and
+   * fdatasyncs the database in the libuv pool. Until it resolves, no commit may run: a commit after a complete
+   * checkpoint starts the WAL over, which must not overwrite frames the database does not hold durably yet.
+   */
+  checkpoint(): Promise<void> {
+    this.db.pragma("wal_checkpoint(PASSIVE)");
+    this.counters.statements += 1;
+    return this.data.sync();
   }
 
   /** Replaces the value bytes of the given records in one transaction (all or none); returns once fsync'd. */
@@ -193,13 +197,14 @@ export class SqliteFile {
     }
   }
 
-  /** Closes the file; the caller waits for every pending `syncLog` first. */
+  /** Closes the file; the caller waits for every pending sync first. */
   close(): void {
+    // Closing checkpoints the WAL into the database and deletes it: with FULL, SQLite syncs the database
+    // before the WAL goes (a shutdown may wait for that).
+    this.db.pragma("synchronous = FULL");
     this.db.close();
-    void this.logFd?.then(
-      (fd) => closeFd(fd, () => {}),
-      () => {},
-    );
+    this.log.close();
+    this.data.close();
   }
 
   private runStep(step: Step<unknown, unknown>): void {
