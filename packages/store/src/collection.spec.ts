@@ -248,7 +248,7 @@ describe("soft delete and finalizers", () => {
 describe("records held encoded", () => {
   const temp = useTempDir();
 
-  it("decodes spec and status when read, not when written, and shares the decoded value while in use", async () => {
+  it("decodes spec and status when read, not when written, and shares the decoded value while it is recent", async () => {
     const db = temp.open();
     const decoded: string[] = [];
     const counting = <T>(part: string, codec: Codec<T>): Codec<T> => ({

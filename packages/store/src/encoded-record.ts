@@ -5,18 +5,19 @@ import type { Codec, ObjectMeta, StoredRecord } from "./types.js";
 // as the bytes their codecs wrote, decoded when read. A decoded machine is several times its encoding; held
 // decoded, 10,000 of them were most of a provider's heap. The last values decoded stay decoded (RecentValues:
 // records being created and reconciled are read again and again by watchers and reconcilers, and decoding
-// and freezing a protobuf message costs tens of microseconds); older ones are kept only while something still
-// uses them (a WeakRef), so an idle record costs its bytes.
+// and freezing a protobuf message costs tens of microseconds); an older one is dropped and decoded again when
+// next read, so an idle record costs its bytes. Not a WeakRef: V8 clears those only in full collections, so
+// the decoded values lived on in the old space and the heap grew instead of shrinking.
 
 interface Part<T> {
   readonly bytes: Uint8Array;
   readonly codec: Codec<T>;
   readonly recent: RecentValues;
-  /** The last decoded value: the value itself while recent (or a primitive), else a WeakRef. */
-  cached: WeakRef<object> | T | undefined;
+  /** The decoded value while it is recent (primitives: always). */
+  cached: T | undefined;
 }
 
-/** The parts decoded last, held decoded; the oldest falls back to a WeakRef when more are decoded. */
+/** The parts decoded last, held decoded; the oldest is dropped when more are decoded. */
 export class RecentValues {
   readonly #parts = new Set<Part<unknown>>();
 
@@ -27,9 +28,7 @@ export class RecentValues {
     if (this.#parts.size <= this.limit) return;
     const oldest = this.#parts.values().next().value as Part<unknown>;
     this.#parts.delete(oldest);
-    const value = oldest.cached;
-    if (typeof value === "object" && value !== null && !(value instanceof WeakRef))
-      oldest.cached = new WeakRef(value);
+    oldest.cached = undefined;
   }
 }
 
@@ -43,17 +42,7 @@ interface Parts<Spec, Status> {
 type Holder<Spec, Status> = StoredRecord<Spec, Status> & { readonly [PARTS]: Parts<Spec, Status> };
 
 function decodePart<T>(part: Part<T>): T {
-  const cached = part.cached;
-  if (cached instanceof WeakRef) {
-    const live = cached.deref();
-    if (live !== undefined) {
-      part.cached = live as T;
-      part.recent.keep(part as Part<unknown>);
-      return live as T;
-    }
-  } else if (cached !== undefined) {
-    return cached as T;
-  }
+  if (part.cached !== undefined) return part.cached;
   const value = deepFreeze(part.codec.decode(part.bytes));
   part.cached = value;
   if (typeof value === "object" && value !== null) part.recent.keep(part as Part<unknown>);
