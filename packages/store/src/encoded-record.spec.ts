@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { jsonCodec } from "./codecs.js";
-import { encodedRecord, RecentValues } from "./encoded-record.js";
+import { encodedRecord, RecentValues, specBytesOf } from "./encoded-record.js";
 
 const metadata = {
   id: "r",
@@ -44,5 +44,20 @@ describe("encoded records", () => {
     expect(records[0]?.spec).toEqual(first[0]);
     expect(records[0]?.spec).not.toBe(first[0]);
     expect(decodes).toBe(4);
+  });
+
+  it("holds a view into a larger buffer as a copy of its own, so that the buffer is not pinned", () => {
+    const codec = jsonCodec<{ n: number }>();
+    const pooled = Buffer.from(JSON.stringify({ n: 1 }));
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.byteLength);
+    const own = codec.encode({ n: 2 });
+    const recent = new RecentValues(2);
+    const record = encodedRecord(
+      metadata,
+      { bytes: pooled, codec, recent },
+      { bytes: new Uint8Array(own), codec, recent },
+    );
+    expect(record.spec).toEqual({ n: 1 });
+    expect(specBytesOf(record).buffer.byteLength).toBe(pooled.byteLength);
   });
 });

@@ -67,8 +67,8 @@ export function encodedRecord<Spec, Status>(
   status: { bytes: Uint8Array; codec: Codec<Status>; recent: RecentValues },
 ): StoredRecord<Spec, Status> {
   const parts: Parts<Spec, Status> = {
-    spec: { ...spec, cached: undefined },
-    status: { ...status, cached: undefined },
+    spec: { ...spec, bytes: ownBytes(spec.bytes), cached: undefined },
+    status: { ...status, bytes: ownBytes(status.bytes), cached: undefined },
   };
   const record = Object.defineProperties(
     { metadata: deepFreeze(metadata) },
@@ -79,6 +79,16 @@ export function encodedRecord<Spec, Status>(
     },
   );
   return Object.freeze(record) as StoredRecord<Spec, Status>;
+}
+
+/**
+ * The bytes in a buffer of their own. A codec's output may be a view into a larger buffer (Node's 8 KiB pool
+ * for small Buffers, a row read from SQLite): held for the record's life, the view would pin all of it.
+ */
+function ownBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes
+    : new Uint8Array(bytes);
 }
 
 /** The bytes a record of this store was written with. */
