@@ -9,6 +9,7 @@ import {
   startProviderHost,
   trackObjectCount,
 } from "@iri/runtime-kit";
+import { volumeBackendStandIn } from "./backend-stand-in.js";
 import { volumeBackends } from "./backends.js";
 import { snapshotReconcilerOptions } from "./reconcile/snapshot-reconciler.js";
 import { volumeReconcilerOptions } from "./reconcile/volume-reconciler.js";
@@ -34,10 +35,19 @@ export async function startVolumeProvider(
   backends: readonly AnyBackendFactory<VolumeBackend>[] = volumeBackends,
 ): Promise<ProviderHost> {
   const classes = loadClassFile(settings.classFile || defaultClassFile);
+  // The backend's opening, once the host hands it to the stand-in: the first capacity reading waits for it
+  // (a class naming a pool the backend does not serve must still stop the provider).
+  let opening: Promise<unknown> = Promise.resolve();
   return startProviderHost({
     name: "volume-provider",
     settings,
     backends,
+    // Serving after a restart must not wait for the cluster: every answer comes from the store (Status
+    // reports a capacity not read yet as Unavailable, creates wait for the first reading); reconciles wait.
+    standIn: (backendOpening) => {
+      opening = backendOpening;
+      return volumeBackendStandIn(settings.backend, backendOpening);
+    },
     async setup({
       db,
       events,
@@ -71,15 +81,18 @@ export async function startVolumeProvider(
         },
       });
       const capacity = volumeCapacity(classes, volumes, backend, settings.overprovisioningPercent);
-      // Without a reading nothing can be admitted: read now, and again every minute (and on every Status).
+      // Without a reading nothing can be admitted: read now (not waited for: serving comes first), and
+      // again every minute (and on every Status).
       const capacityUnknown = (err: unknown) =>
         logger.warn({ error: (err as Error).message }, "pool capacity could not be read; retried");
-      // A class naming a pool the backend does not serve is a configuration mistake: the start fails.
-      await capacity.refresh().catch((err: unknown) => {
-        if (err instanceof PermanentBackendError)
-          throw new Error(`volume classes: ${err.message}`, { cause: err });
-        capacityUnknown(err);
-      });
+      // A class naming a pool the backend does not serve is a configuration mistake: the provider stops.
+      const started = opening
+        .then(() => capacity.refresh())
+        .catch((err: unknown) => {
+          if (err instanceof PermanentBackendError)
+            throw new Error(`volume classes: ${err.message}`, { cause: err });
+          capacityUnknown(err);
+        });
       const stopRefresh = capacity.refreshEvery(CAPACITY_REFRESH_MS, capacityUnknown);
       const ctx: VolumeServerContext = {
         volumes,
@@ -92,7 +105,11 @@ export async function startVolumeProvider(
         runtimeName: settings.runtimeName,
         runtimeVersion: RUNTIME_VERSION,
       };
-      return { register: (router) => registerVolumeRuntime(router, ctx), close: async () => stopRefresh() };
+      return {
+        register: (router) => registerVolumeRuntime(router, ctx),
+        close: async () => stopRefresh(),
+        started,
+      };
     },
   });
 }

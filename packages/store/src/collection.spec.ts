@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { jsonCodec } from "./codecs.js";
 import { AlreadyExistsError, ConflictError, NotFoundError, StoreError } from "./errors.js";
 import { machines, useTempDir } from "./testdata/helpers.js";
+import type { Codec } from "./types.js";
 
 const spec = { image: "debian", cpu: 2 };
 const status = { state: "PENDING" };
@@ -240,5 +242,39 @@ describe("soft delete and finalizers", () => {
     await c.forceRemove("m1");
     expect(c.get("m1")).toBeUndefined();
     await expect(c.forceRemove("m1")).resolves.toBeUndefined();
+  });
+});
+
+describe("records held encoded", () => {
+  const temp = useTempDir();
+
+  it("decodes spec and status when read, not when written, and shares the decoded value while it is recent", async () => {
+    const db = temp.open();
+    const decoded: string[] = [];
+    const counting = <T>(part: string, codec: Codec<T>): Codec<T> => ({
+      encode: (value) => codec.encode(value),
+      decode: (bytes) => {
+        decoded.push(part);
+        return codec.decode(bytes);
+      },
+    });
+    const c = db.collection("counted", {
+      spec: counting("spec", jsonCodec<typeof spec>()),
+      status: counting("status", jsonCodec<typeof status>()),
+    });
+    const created = await c.create({ id: "m1", spec, status });
+    await c.update("m1", created.metadata.resourceVersion, { status: { state: "RUNNING" } });
+    expect(decoded).toEqual([]);
+
+    const record = c.get("m1");
+    const first = record?.spec;
+    expect(first).toEqual(spec);
+    expect(record?.spec).toBe(first);
+    expect(decoded).toEqual(["spec"]);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(record)).toBe(true);
+    // Spread and comparison see plain values; the bytes are not part of what a reader sees.
+    expect(Object.keys(record ?? {})).toEqual(["metadata", "spec", "status"]);
+    expect({ ...record }).toEqual({ metadata: record?.metadata, spec, status: { state: "RUNNING" } });
   });
 });

@@ -1,4 +1,4 @@
-import { deepFreeze } from "./deep-freeze.js";
+import { encodedRecord, type RecentValues, specBytesOf, statusBytesOf } from "./encoded-record.js";
 import { AlreadyExistsError, ConflictError, NotFoundError, type RecordRef, StoreError } from "./errors.js";
 import { LabelIndex } from "./label-index.js";
 import { matchesLabels } from "./labels.js";
@@ -43,6 +43,8 @@ export class SqliteCollection<Spec, Status> implements Collection<Spec, Status>,
     readonly kind: string,
     private readonly codecs: { spec: Codec<Spec>; status: Codec<Status> },
     private readonly queue: WriteQueue,
+    /** The database's recently decoded values, shared by its collections. */
+    private readonly recent: RecentValues,
     rows: Iterable<RecordRow>,
   ) {
     for (const row of rows) this.insert(this.fromRow(row));
@@ -89,7 +91,7 @@ export class SqliteCollection<Spec, Status> implements Collection<Spec, Status>,
         const specBytes = this.codecs.spec.encode(input.spec);
         const statusBytes = this.codecs.status.encode(input.status);
         const version = batch.nextVersion();
-        const record = this.freeze(
+        const record = this.recordOf(
           {
             id: input.id,
             labels: { ...input.labels },
@@ -100,8 +102,8 @@ export class SqliteCollection<Spec, Status> implements Collection<Spec, Status>,
             resourceVersion: version,
             finalizers: [...(input.finalizers ?? [])],
           },
-          this.codecs.spec.decode(specBytes),
-          this.codecs.status.decode(statusBytes),
+          specBytes,
+          statusBytes,
         );
         const entry = { record, createdVersion: version };
         batch.add<Spec, Status>({ kind: "put", owner: this, event: "added", entry, specBytes, statusBytes });
@@ -217,7 +219,7 @@ export class SqliteCollection<Spec, Status> implements Collection<Spec, Status>,
       let generation = metadata.generation;
       if (changes.spec !== undefined) {
         specBytes = this.codecs.spec.encode(changes.spec);
-        if (!bytesEqual(specBytes, this.codecs.spec.encode(current.record.spec))) generation += 1n;
+        if (!bytesEqual(specBytes, specBytesOf(current.record))) generation += 1n;
       }
       const next = {
         ...metadata,
@@ -249,10 +251,10 @@ export class SqliteCollection<Spec, Status> implements Collection<Spec, Status>,
     } = {},
   ): { record: StoredRecord<Spec, Status>; removed: boolean } {
     const { specBytes, statusBytes } = parts;
-    const record = this.freeze(
+    const record = this.recordOf(
       { ...metadata, resourceVersion: batch.nextVersion() },
-      specBytes === undefined ? current.record.spec : this.codecs.spec.decode(specBytes),
-      statusBytes === undefined ? current.record.status : this.codecs.status.decode(statusBytes),
+      specBytes ?? specBytesOf(current.record),
+      statusBytes ?? statusBytesOf(current.record),
     );
     const entry = { record, createdVersion: current.createdVersion };
     const removed = parts.remove === true || (metadata.deletedAt !== 0n && metadata.finalizers.length === 0);
@@ -285,11 +287,10 @@ export class SqliteCollection<Spec, Status> implements Collection<Spec, Status>,
   }
 
   private fromRow(row: RecordRow): Entry<Spec, Status> {
-    let spec: Spec;
-    let status: Status;
     try {
-      spec = this.codecs.spec.decode(row.spec);
-      status = this.codecs.status.decode(row.status);
+      // Decoded once to prove the bytes still read (records are held encoded and decoded when read).
+      this.codecs.spec.decode(row.spec);
+      this.codecs.status.decode(row.status);
     } catch (cause) {
       // Names the record so an operator can find it; the codec's message carries no value.
       throw new StoreError(
@@ -298,7 +299,7 @@ export class SqliteCollection<Spec, Status> implements Collection<Spec, Status>,
         { cause },
       );
     }
-    const record = this.freeze(
+    const record = this.recordOf(
       {
         id: row.id,
         labels: JSON.parse(row.labels) as Record<string, string>,
@@ -309,14 +310,18 @@ export class SqliteCollection<Spec, Status> implements Collection<Spec, Status>,
         resourceVersion: row.resource_version,
         finalizers: JSON.parse(row.finalizers) as string[],
       },
-      spec,
-      status,
+      row.spec,
+      row.status,
     );
     return { record, createdVersion: row.created_version };
   }
 
-  private freeze(metadata: ObjectMeta, spec: Spec, status: Status): StoredRecord<Spec, Status> {
-    return deepFreeze({ metadata, spec, status });
+  private recordOf(metadata: ObjectMeta, spec: Uint8Array, status: Uint8Array): StoredRecord<Spec, Status> {
+    return encodedRecord(
+      metadata,
+      { bytes: spec, codec: this.codecs.spec, recent: this.recent },
+      { bytes: status, codec: this.codecs.status, recent: this.recent },
+    );
   }
 
   private ref(id: string): RecordRef {

@@ -1,4 +1,5 @@
 import { SqliteCollection, type WriteQueue } from "./collection.js";
+import { RecentValues } from "./encoded-record.js";
 import { StoreError } from "./errors.js";
 import { SqliteFile, type ValueRow } from "./sqlite-file.js";
 import type {
@@ -10,10 +11,19 @@ import type {
 } from "./types.js";
 import { WriteBatch } from "./write-batch.js";
 
-// Writes per transaction. A commit blocks the event loop (better-sqlite3 is synchronous), so a burst is cut
-// into transactions of this size with a loop turn in between, where reads and requests are served; at about
-// 1,000 writes per fsync the throughput cost of cutting is negligible.
+// Writes per transaction. Planning and writing a commit into the WAL run on the event loop (better-sqlite3
+// is synchronous; the fsync is not), so a burst is cut into transactions of this size with a loop turn in
+// between, where reads and requests are served; at about 1,000 writes per fsync the cost of cutting is
+// negligible.
 const MAX_BATCH = 1000;
+
+// Spec and status values kept decoded, across collections (encoded-record.ts): the records in motion (64
+// callers creating, their reconciles and events) fit many times over; about 5 MB of decoded machines.
+const RECENT_VALUES = 2048;
+
+// Group commits between two checkpoints (sqlite-file.ts): each checkpoint costs an fsync of the database
+// before the next commit, and bounds the WAL (a few MB at 64 creating callers) that a restart replays.
+const CHECKPOINT_COMMITS = 32;
 
 interface PendingWrite {
   plan: (batch: WriteBatch) => unknown;
@@ -35,7 +45,15 @@ class StoreDatabase implements SqliteDatabase, WriteQueue {
   private readonly clock: () => bigint;
   private version: bigint;
   private readonly queue: PendingWrite[] = [];
+  private readonly recent = new RecentValues(RECENT_VALUES);
   private flushScheduled = false;
+  /** A group commit waits for its fsync (or a checkpoint for its own); the next one starts after. */
+  private syncing = false;
+  /** The fsync or checkpoint in flight, for close(). */
+  private inFlight: Promise<unknown> = Promise.resolve();
+  private commitsSinceCheckpoint = 0;
+  /** Set when an fsync failed: every later write is refused. */
+  private failure: StoreError | undefined;
   private writes = 0;
   private operations = 0;
   private closing: Promise<void> | undefined;
@@ -57,6 +75,7 @@ class StoreDatabase implements SqliteDatabase, WriteQueue {
       options.kind ?? name,
       options,
       this,
+      this.recent,
       this.file.loadCollection(name),
     );
     this.collections.set(name, collection as SqliteCollection<unknown, unknown>);
@@ -93,8 +112,10 @@ class StoreDatabase implements SqliteDatabase, WriteQueue {
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       const finish = () => {
-        this.file.close();
-        resolve();
+        void this.inFlight.finally(() => {
+          this.file.close();
+          resolve();
+        });
       };
       if (this.operations === 0) finish();
       else this.onIdle = finish;
@@ -126,18 +147,26 @@ class StoreDatabase implements SqliteDatabase, WriteQueue {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled) return;
+    // One group commit at a time: writes arriving while a commit waits for its fsync join the next one, so
+    // the slower the disk, the larger the batch.
+    if (this.flushScheduled || this.syncing) return;
     this.flushScheduled = true;
     // setImmediate rather than a microtask: writes issued by every callback of this loop turn, not only by
     // the current synchronous run, join the batch.
     setImmediate(() => this.flush());
   }
 
-  /** Plans every queued write, commits them in one transaction, then updates memory and settles in order. */
+  /**
+   * Plans every queued write and commits them in one transaction; once the WAL is fsync'd (off the event
+   * loop), updates memory and settles in order. Memory never shows a write that is not durable.
+   */
   private flush(): void {
     this.flushScheduled = false;
     const pending = this.queue.splice(0, MAX_BATCH);
-    if (this.queue.length > 0) this.scheduleFlush();
+    if (this.failure !== undefined) {
+      for (const write of [...pending, ...this.queue.splice(0)]) write.reject(this.failure);
+      return;
+    }
     const batch = new WriteBatch(this.version);
     const outcomes = pending.map((write) => {
       try {
@@ -147,29 +176,82 @@ class StoreDatabase implements SqliteDatabase, WriteQueue {
         return { ok: false as const, error };
       }
     });
-    if (batch.steps.length > 0) {
-      try {
-        this.file.commit(batch.steps, batch.version);
-      } catch (cause) {
-        const error = new StoreError("Unavailable", `commit failed: ${(cause as Error).message}`, { cause });
-        pending.forEach((write, i) => {
-          const outcome = outcomes[i];
-          write.reject(outcome?.ok === false ? outcome.error : error);
-        });
-        return;
-      }
-      this.version = batch.version;
-      for (const step of batch.steps) step.owner.apply(step);
+    const settle = () => {
+      pending.forEach((write, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.ok) {
+          this.writes += 1;
+          write.resolve(outcome.value);
+        } else {
+          write.reject(outcome?.error);
+        }
+      });
+      if (this.queue.length > 0) this.scheduleFlush();
+    };
+    if (batch.steps.length === 0) {
+      settle();
+      return;
     }
-    pending.forEach((write, i) => {
-      const outcome = outcomes[i];
-      if (outcome?.ok) {
-        this.writes += 1;
-        write.resolve(outcome.value);
-      } else {
-        write.reject(outcome?.error);
-      }
-    });
+    try {
+      this.file.commit(batch.steps, batch.version);
+    } catch (cause) {
+      const error = new StoreError("Unavailable", `commit failed: ${(cause as Error).message}`, { cause });
+      pending.forEach((write, i) => {
+        const outcome = outcomes[i];
+        write.reject(outcome?.ok === false ? outcome.error : error);
+      });
+      if (this.queue.length > 0) this.scheduleFlush();
+      return;
+    }
+    this.syncing = true;
+    this.inFlight = this.file.syncLog().then(
+      () => {
+        this.version = batch.version;
+        for (const step of batch.steps) step.owner.apply(step);
+        this.commitsSinceCheckpoint += 1;
+        if (this.commitsSinceCheckpoint >= CHECKPOINT_COMMITS) this.checkpoint();
+        else this.syncing = false;
+        settle();
+      },
+      (cause: unknown) => {
+        this.failClosed("the store's log could not be synced", cause);
+        for (const write of pending) write.reject(this.failure);
+      },
+    );
+  }
+
+  /** Checkpoints the WAL; commits wait until the database holds it durably (sqlite-file.ts). */
+  private checkpoint(): void {
+    this.commitsSinceCheckpoint = 0;
+    let done: Promise<void>;
+    try {
+      done = this.file.checkpoint();
+    } catch (cause) {
+      done = Promise.reject(cause);
+    }
+    this.inFlight = done.then(
+      () => {
+        this.syncing = false;
+        if (this.queue.length > 0) this.scheduleFlush();
+      },
+      (cause: unknown) => this.failClosed("the store's checkpoint failed", cause),
+    );
+  }
+
+  /**
+   * After a failed fsync, pages it was to write may be gone and nothing later can be promised durable: every
+   * write from now on is refused; a restart reads back what the file really holds (the WAL replays).
+   */
+  private failClosed(what: string, cause: unknown): void {
+    this.syncing = false;
+    this.failure = new StoreError(
+      "Unavailable",
+      `${what} (${(cause as Error).message}); restart the provider`,
+      {
+        cause,
+      },
+    );
+    if (this.queue.length > 0) this.scheduleFlush();
   }
 }
 

@@ -105,6 +105,18 @@ export class CapacityLedger<Spec, Status> {
     return this.#refreshing;
   }
 
+  /**
+   * Whether the class's group was read. A backend that cannot name the group yet (still opening while the
+   * provider already serves) throws from `group`: not read yet.
+   */
+  #wasRead(className: string): boolean {
+    try {
+      return this.#readings.has(this.model.group(className));
+    } catch {
+      return false;
+    }
+  }
+
   /** Whether any group's capacity was ever read. */
   get anyRead(): boolean {
     return this.#readings.size > 0;
@@ -126,9 +138,8 @@ export class CapacityLedger<Spec, Status> {
    * the reading rather than failing. The check and the reservation still happen in one step, after the wait.
    */
   async admit(className: string, units: bigint): Promise<() => void> {
-    const group = this.model.group(className);
     const deadline = Date.now() + this.#firstReadingWaitMs;
-    while (!this.#readings.has(group) && Date.now() < deadline) {
+    while (!this.#wasRead(className) && Date.now() < deadline) {
       const failed = await this.refreshOnce().then(
         () => false,
         () => true,
@@ -144,7 +155,7 @@ export class CapacityLedger<Spec, Status> {
    * capacity is unknown it throws Unavailable and asks again.
    */
   reserve(className: string, units: bigint): () => void {
-    if (!this.#readings.has(this.model.group(className))) {
+    if (!this.#wasRead(className)) {
       this.refreshOnce().catch(() => undefined);
       throw unavailable(
         `the capacity of ${this.model.kind} class ${JSON.stringify(className)} is not known yet; try again`,

@@ -89,6 +89,11 @@ export interface HostWiring {
   register(router: ConnectRouter): void;
   /** Extra things to stop on shutdown (e.g. a streaming server), after the controllers. */
   close?(): Promise<void>;
+  /**
+   * Work the app starts in setup but does not wait for before serving (a first backend reading); its
+   * rejection means the provider cannot run (e.g. a configuration the backend refuses): the host stops.
+   */
+  started?: Promise<void>;
 }
 
 export interface ProviderHostOptions<Backend extends { close(): Promise<void> }> {
@@ -98,6 +103,13 @@ export interface ProviderHostOptions<Backend extends { close(): Promise<void> }>
   backends: readonly AnyBackendFactory<Backend>[];
   /** Opens collections, builds controllers and the service. Runs before serving. */
   setup(services: HostServices<Backend>): Promise<HostWiring>;
+  /**
+   * Serve from the store before the backend is open: given the backend's opening, returns a stand-in whose
+   * calls wait for it. For a backend whose opening takes seconds (cluster calls) while every answer the
+   * provider gives comes from its store. Without it the backend is opened before serving. A failed opening
+   * stops the provider (`failed`).
+   */
+  standIn?(opening: Promise<Backend>): Backend;
 }
 
 export interface ProviderHost {
@@ -111,13 +123,18 @@ export interface ProviderHost {
   readonly owner: OwnerIdentity;
   /** Drains calls, stops controllers, closes the backend, the ops endpoint and the database. */
   close(): Promise<void>;
+  /**
+   * Resolves, once the provider has stopped itself, with the reason it cannot run: the backend's opening
+   * or the app's `started` work failed after serving began. Never resolves otherwise.
+   */
+  readonly failed: Promise<Error>;
 }
 
 /**
  * The life of a provider process, in an order that never serves a request before the store is open: ops
  * endpoint (/readyz 503 "starting"), state directory, key, store, owner identity, backend (opened and
- * validated), the app's collections and controllers, the gRPC socket, then the controllers and the orphan
- * pass. Stopped in reverse.
+ * validated; with `standIn`, opening meanwhile), the app's collections and controllers, the gRPC socket, then
+ * the controllers and the orphan pass. Stopped in reverse.
  */
 export async function startProviderHost<Backend extends { close(): Promise<void> }>(
   options: ProviderHostOptions<Backend>,
@@ -155,7 +172,7 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
 
     let sinks: BackendSinks = { event: () => undefined, notify: () => undefined };
     const jobs = new KitBackgroundJobs();
-    const backend = await openBackend({
+    const opening = openBackend({
       factories: options.backends,
       name: settings.backend,
       settings,
@@ -165,10 +182,17 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
       owner,
       jobs,
       sinks: { event: (...a) => sinks.event(...a), notify: (id) => sinks.notify(id) },
+    }).then((opened) => {
+      logger.info({ backend: settings.backend, instanceId: owner.instanceId }, "backend open");
+      return opened;
     });
+    // An unknown --backend is a settings error: answered before serving, as without a stand-in.
+    const standIn = options.backends.some((f) => f.name === settings.backend) ? options.standIn : undefined;
+    // A stand-in's failed opening is reported through `failed` below, not as an unhandled rejection.
+    if (standIn) opening.catch(() => undefined);
+    const backend = standIn ? standIn(opening) : await opening;
     cleanups.push(() => backend.close());
     cleanups.push(() => jobs.close());
-    logger.info({ backend: settings.backend, instanceId: owner.instanceId }, "backend open");
 
     const scans: OrphanScan[] = [];
     const controllers: Controller[] = [];
@@ -273,7 +297,18 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
     cleanups.push(async () => clearInterval(probe));
     notReady = undefined;
     logger.info({ socket: settings.socketPath, opsPort: ops?.port ?? 0 }, "provider serving");
+    const failed = Promise.all([opening, wiring.started]).then(
+      () => new Promise<Error>(() => {}),
+      async (err: unknown) => {
+        const error = err instanceof Error ? err : new Error(String(err));
+        notReady = `cannot run: ${error.message}`;
+        logger.error({ error: error.message }, "provider cannot run; stopping");
+        await unwind();
+        return error;
+      },
+    );
     return {
+      failed,
       socketPath: settings.socketPath,
       opsPort: ops?.port ?? 0,
       logger,

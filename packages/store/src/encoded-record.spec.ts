@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { jsonCodec } from "./codecs.js";
+import { encodedRecord, RecentValues, specBytesOf } from "./encoded-record.js";
+
+const metadata = {
+  id: "r",
+  labels: {},
+  annotations: {},
+  generation: 1n,
+  createdAt: 0n,
+  deletedAt: 0n,
+  resourceVersion: 1n,
+  finalizers: [],
+};
+
+describe("encoded records", () => {
+  it("keeps the last decoded values and decodes an older one again when it is read", () => {
+    const codec = jsonCodec<{ n: number }>();
+    let decodes = 0;
+    const counting = {
+      encode: codec.encode,
+      decode: (bytes: Uint8Array) => {
+        decodes += 1;
+        return codec.decode(bytes);
+      },
+    };
+    const recent = new RecentValues(2);
+    const records = [1, 2, 3].map((n) =>
+      encodedRecord(
+        { ...metadata, id: `r${n}` },
+        { bytes: codec.encode({ n }), codec: counting, recent },
+        { bytes: codec.encode({ n }), codec: counting, recent },
+      ),
+    );
+    const first = records.map((r) => r.spec);
+    expect(first).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(decodes).toBe(3);
+    // The two last decoded are kept: the same frozen objects, not decoded again.
+    expect(records[1]?.spec).toBe(first[1]);
+    expect(records[2]?.spec).toBe(first[2]);
+    expect(Object.isFrozen(first[2])).toBe(true);
+    expect(decodes).toBe(3);
+    // The first was dropped: read again, it is decoded again (equal, a new object).
+    expect(records[0]?.spec).toEqual(first[0]);
+    expect(records[0]?.spec).not.toBe(first[0]);
+    expect(decodes).toBe(4);
+  });
+
+  it("holds a view into a larger buffer as a copy of its own, so that the buffer is not pinned", () => {
+    const codec = jsonCodec<{ n: number }>();
+    const pooled = Buffer.from(JSON.stringify({ n: 1 }));
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.byteLength);
+    const own = codec.encode({ n: 2 });
+    const recent = new RecentValues(2);
+    const record = encodedRecord(
+      metadata,
+      { bytes: pooled, codec, recent },
+      { bytes: new Uint8Array(own), codec, recent },
+    );
+    expect(record.spec).toEqual({ n: 1 });
+    expect(specBytesOf(record).buffer.byteLength).toBe(pooled.byteLength);
+  });
+});
