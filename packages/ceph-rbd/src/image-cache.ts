@@ -113,10 +113,11 @@ export class ImageCache {
       parent,
       what,
       encrypted: false,
-      // Under the cache image's lock, which the collector holds while it decides and removes: the image is
-      // either still ready when the clone is made (and then has a clone) or the clone fails and is retried.
+      // Sharing the cache image's lock, which the collector holds alone while it decides and removes: the image
+      // is either still ready when the clone is made (and then has a clone) or the clone fails and is retried.
+      // Clones of one image run together (a burst of volumes from one image is not made one at a time).
       clone: (toPool, toImage, signal) =>
-        this.locks.run(`${pool}/${name}`, async () => {
+        this.locks.share(`${pool}/${name}`, async () => {
           if (!(await this.isReady(pool, name, signal)))
             throw new Error(`the cached ${what} was removed before the clone was made; retried`);
           await this.deps.rbd.clone(parent, toPool, toImage, signal);
