@@ -25,7 +25,11 @@ import { populateFromBlob } from "./rootfs-population.js";
 import { formatBytes, roundVolumeBytes } from "./sizes.js";
 import type { VolumeSource } from "./volume-apply.js";
 
-const POLL_MS = 1_000;
+/**
+ * A volume waiting for a population looks again this often, for the progress message only: the population
+ * notifies every waiting volume when it settles. Each look costs calls that compete with the population.
+ */
+const POLL_MS = 5_000;
 /** A tag is resolved again after this long (a volume still waiting keeps the digest it started with). */
 const RESOLVE_TTL_MS = 60_000;
 /** A failed population is started again by the first apply after this long. */
@@ -207,18 +211,21 @@ export class ImageCache {
           throw new Error(`${pool}/${name} exists and is not this provider's to replace`);
         }
       }
-      await Promise.all([
-        ...Object.entries(ownerTagOf(this.deps)).map(([key, value]) =>
-          rbd.setMetadata(pool, name, key, value, job.signal),
-        ),
-        rbd.setMetadata(pool, name, Meta.id, digest, job.signal),
-        rbd.setMetadata(pool, name, Meta.cacheState, "populating", job.signal),
-      ]);
-      const blob = await this.oci
+      // The blob's request goes out while the tags are written; no data lands before they are.
+      const opening = this.oci
         .openBlob(image.reference, rootfs, { signal: job.signal })
         .catch((error: unknown) => {
           throw registryFailure(error, `${image.reference.registry}/${image.reference.repository}`);
         });
+      opening.catch(() => {}); // awaited below, after the tags
+      const tags = { ...ownerTagOf(this.deps), [Meta.id]: digest, [Meta.cacheState]: "populating" };
+      await Promise.all(
+        Object.entries(tags).map(([key, value]) => rbd.setMetadata(pool, name, key, value, job.signal)),
+      ).catch(async (error: unknown) => {
+        (await opening.catch(() => undefined))?.destroy();
+        throw error;
+      });
+      const blob = await opening;
       await populateFromBlob(rbd, blob, {
         pool,
         image: name,

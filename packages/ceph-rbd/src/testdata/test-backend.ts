@@ -62,6 +62,7 @@ export async function openTestBackend(overrides: Partial<Settings> = {}): Promis
       let placement: Record<string, string> | undefined;
       let observation = last;
       for (;;) {
+        const notifiedBefore = context.notified.length;
         const outcome = await backend.apply(
           intent,
           context.operation<VolumeObservation>(intent.id, { observation, placement }),
@@ -71,7 +72,11 @@ export async function openTestBackend(overrides: Partial<Settings> = {}): Promis
         if (!outcome.notDone) return { observation, placement: placement as Record<string, string> };
         if (Date.now() > deadline)
           throw new Error(`volume ${intent.id} not done: ${outcome.notDone.message}`);
-        await new Promise((resolve) => setTimeout(resolve, outcome.notDone?.afterMs ?? 100));
+        // As the reconciler: again after notDone's delay, or at once when the backend asks for it (notify).
+        const again = Date.now() + (outcome.notDone?.afterMs ?? 100);
+        while (Date.now() < again && !context.notified.slice(notifiedBefore).includes(intent.id)) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
       }
     },
     async dispose() {
