@@ -22,9 +22,8 @@ import type { LegacyConsumer } from "./legacy-consumer.js";
 import { OwnedImageLister } from "./owned-images.js";
 import { poolCapacity } from "./pool-capacity.js";
 import { applySnapshot, removeKeptIfUnused, removeSnapshot } from "./snapshot-ops.js";
-import { applyVolume, type VolumeSource } from "./volume-apply.js";
+import { applyVolume, type SourceResolver } from "./volume-apply.js";
 import { removeVolume } from "./volume-remove.js";
-import { snapshotSource } from "./volume-source.js";
 
 /** The VolumeBackend on Ceph RBD; built by `cephRbdBackend.open`. */
 export class CephRbdBackend implements VolumeBackend {
@@ -44,6 +43,8 @@ export class CephRbdBackend implements VolumeBackend {
   constructor(
     private readonly deps: BackendDeps,
     private readonly cache: ImageCache,
+    /** Where a new volume's data comes from (`volumeSources`). */
+    private readonly resolveSource: SourceResolver,
     private readonly oci: OciClient,
     private readonly legacyConsumer: LegacyConsumer,
     /** Cache images without clones for this long are removed; also paces the collector. */
@@ -59,7 +60,7 @@ export class CephRbdBackend implements VolumeBackend {
     intent: VolumeIntent,
     ctx: OperationContext<VolumeObservation>,
   ): Promise<ApplyOutcome<VolumeObservation>> {
-    return reachable(() => applyVolume(this.deps, intent, ctx, (i, c, pool) => this.sourceOf(i, c, pool)));
+    return reachable(() => applyVolume(this.deps, intent, ctx, this.resolveSource));
   }
 
   remove(ref: ObjectRef): Promise<RemoveOutcome> {
@@ -134,17 +135,6 @@ export class CephRbdBackend implements VolumeBackend {
       .finally(() => {
         this.gcRunning = undefined;
       });
-  }
-
-  private async sourceOf(
-    intent: VolumeIntent,
-    ctx: OperationContext<VolumeObservation>,
-    pool: string,
-  ): Promise<VolumeSource> {
-    const source = intent.spec.volumeDataSource;
-    if (source?.snapshotDataSource) return snapshotSource(this.deps, intent, ctx.signal);
-    if (source?.imageDataSource) return this.cache.sourceFor(intent, ctx, pool);
-    return { kind: "empty" };
   }
 }
 

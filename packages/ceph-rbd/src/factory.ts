@@ -11,6 +11,7 @@ import { LegacyConsumer } from "./legacy-consumer.js";
 import { ImageNames } from "./names.js";
 import { type CephRbdSettings, cephRbdSettings } from "./settings.js";
 import { VolumeIdentities } from "./volume-identity.js";
+import { volumeSources } from "./volume-source.js";
 
 /** `--backend ceph`: volumes as RBD images. */
 export const cephRbdBackend: BackendFactory<CephRbdBackend, CephRbdSettings> = {
@@ -75,9 +76,11 @@ async function openCephRbdBackend(
     { monitors, pools, ...(legacy.pending ? { legacyConsumer: `client.${consumerId}` } : {}) },
     "ceph backend ready",
   );
+  const cache = new ImageCache(deps, oci);
   return new CephRbdBackend(
     deps,
-    new ImageCache(deps, oci),
+    cache,
+    volumeSources(deps, cache),
     oci,
     legacy,
     settings.imageCacheGcSeconds * 1000,
