@@ -7,7 +7,7 @@ import {
   type Http2ServerResponse,
   type ServerHttp2Session,
 } from "node:http2";
-import type { Logger } from "./logging.js";
+import type { Logger } from "../logging.js";
 import type { ServeLimits } from "./serve-settings.js";
 
 type SessionLimits = Pick<

@@ -15,12 +15,9 @@ import {
   notFound,
   resourceExhausted,
   unavailable,
-} from "./errors.js";
-import { ProviderMetrics } from "./metrics.js";
-import { answerPrepared } from "./prepared-response.js";
-import { type RunningServer, serveRuntime } from "./serve.js";
-import type { ServeLimits } from "./serve-settings.js";
-import { type CapturedLogger, captureLogger, tempDir, waitFor } from "./testdata/harness.js";
+} from "../errors.js";
+import { ProviderMetrics } from "../metrics.js";
+import { type CapturedLogger, captureLogger, tempDir, waitFor } from "../testdata/harness.js";
 import {
   FrameType,
   grpcHeaders,
@@ -29,7 +26,10 @@ import {
   rawConnection,
   SETTINGS_MAX_CONCURRENT_STREAMS,
   settingValue,
-} from "./testdata/raw-http2.js";
+} from "../testdata/raw-http2.js";
+import { answerPrepared } from "./prepared-response.js";
+import { type RunningServer, serveRuntime } from "./serve.js";
+import type { ServeLimits } from "./serve-settings.js";
 
 const ref = { collection: "buckets", kind: "bucket", id: "b1" };
 /** CreateBucket answers by the requested id: each id stands for one way a handler can fail. */
