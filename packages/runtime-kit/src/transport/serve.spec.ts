@@ -88,7 +88,7 @@ afterEach(async () => {
 function routes(router: ConnectRouter) {
   router.service(bucket.BucketRuntime, {
     version: () => ({ runtimeName: "test", runtimeVersion: "0.1.0" }),
-    listBuckets: (_req, context) => {
+    listBuckets: (req, context) => {
       const buckets = Array.from({ length: f.listSize }, (_, i) => ({
         metadata: { id: `bucket-${i}`, labels: { "test/uid": "x".repeat(1000) } },
         spec: { class: "standard" },
@@ -101,7 +101,10 @@ function routes(router: ConnectRouter) {
         );
         const enveloped = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), message]);
         enveloped.writeUInt32BE(message.length, 1);
-        if (answerPrepared(context, enveloped)) return {};
+        if (answerPrepared(context, enveloped)) {
+          if (req.filter?.id === "fail-after-preparing") throw unavailable("the store went away");
+          return {};
+        }
       }
       return { buckets };
     },
@@ -663,5 +666,16 @@ describe("serveRuntime prepared responses", () => {
     expect(await f.metrics.text()).toContain(`iri_list_response_last_bytes{method="ListBuckets"} ${bytes}`);
     // Other calls on the same connection are untouched.
     expect((await client().version({})).runtimeName).toBe("test");
+  });
+
+  it("keeps the error of a call that fails after preparing its bytes", async () => {
+    await serve();
+    f.prepared = true;
+    const err = await client()
+      .listBuckets({ filter: { id: "fail-after-preparing" } })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect(err).toBeInstanceOf(ConnectError);
+    expect((err as ConnectError).code).toBe(Code.Unavailable);
+    expect((err as ConnectError).rawMessage).toBe("the store went away");
   });
 });
