@@ -65,9 +65,13 @@ export function createCallHandler(
         let body = slot?.enveloped === undefined ? response.body : preparedBody(response, slot.enveloped);
         if (body === undefined) return universalResponseToNodeResponse(response, res);
         if (handler.method.name.startsWith("List")) {
-          body = measureBody(body, (bytes) => reportListSize(handler.method.name, bytes));
+          const listed = { bytes: 0 };
+          body = countBytes(body, listed);
+          // Reported once the response is out, so that a warning about it never delays it.
+          res.once("finish", () => reportListSize(handler.method.name, listed.bytes));
         }
         body = guardResponseBody(body, req.stream, options.streamStallTimeoutMs);
+        // Settles only on failure: it waits for an "end" event that Node's HTTP/2 responses do not emit.
         return universalResponseToNodeResponse({ ...response, body } satisfies UniversalServerResponse, res);
       })
       .catch((reason: unknown) => {
@@ -84,14 +88,12 @@ export function createCallHandler(
 }
 
 /** Counts the bytes of a body as they pass, without serialising the message a second time. */
-async function* measureBody(
+async function* countBytes(
   body: AsyncIterable<Uint8Array>,
-  onEnd: (bytes: number) => void,
+  count: { bytes: number },
 ): AsyncGenerator<Uint8Array> {
-  let bytes = 0;
   for await (const chunk of body) {
-    bytes += chunk.byteLength;
+    count.bytes += chunk.byteLength;
     yield chunk;
   }
-  onEnd(bytes);
 }
