@@ -75,10 +75,11 @@ export function createCallHandler(
         return universalResponseToNodeResponse({ ...response, body } satisfies UniversalServerResponse, res);
       })
       .catch((reason: unknown) => {
-        // A client that goes away mid-call is routine; anything else is a transport problem worth a look.
-        const code = ConnectError.from(reason).code;
-        if (code === Code.Aborted || code === Code.Canceled) return;
-        logger.warn({ err: reason, rpc: handler.method.name }, "writing the response failed");
+        // Connect answers a handler's errors in the response; what lands here is the response failing to be
+        // written, because the client's stream or connection went away (reset, closed, cut by a guard).
+        // Routine for a long-running server, so not a warning.
+        const code = Code[ConnectError.from(reason).code];
+        logger.debug({ rpc: handler.method.name, code }, "response not written");
       });
   };
 
