@@ -347,6 +347,26 @@ describe("serveRuntime error mapping", () => {
     await serve();
     expect(await codeOf(client().deleteBucket({ bucketId: "x" }))).toBe(Code.Unimplemented);
   });
+
+  it("answers 404 (Unimplemented to a gRPC client) for a path no service has, and keeps serving", async () => {
+    await serve();
+    const session = connectHttp2("http://localhost", { createConnection: () => connectNet(f.socketPath) });
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/nothing.v1.Nowhere/Call",
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    stream.end(Buffer.from([0, 0, 0, 0, 0]));
+    stream.resume();
+    const status = await new Promise<number | undefined>((resolve) => {
+      stream.on("response", (headers) => resolve(Number(headers[":status"])));
+      stream.on("close", () => resolve(undefined));
+    });
+    session.close();
+    expect(status).toBe(404);
+    expect((await client().version({})).runtimeName).toBe("test");
+  });
 });
 
 describe("serveRuntime logging and metrics", () => {
