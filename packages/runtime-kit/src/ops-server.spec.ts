@@ -3,8 +3,8 @@ import { bucket, createRuntimeClient } from "@iri/api";
 import { afterEach, describe, expect, it } from "vitest";
 import { ProviderMetrics } from "./metrics.js";
 import { type OpsServer, startOpsServer } from "./ops-server.js";
-import { serveRuntime } from "./serve.js";
 import { captureLogger, tempDir } from "./testdata/harness.js";
+import { serveRuntime } from "./transport/index.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

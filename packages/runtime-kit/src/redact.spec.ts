@@ -3,8 +3,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { createRuntimeClient, machine } from "@iri/api";
 import { describe, expect, it } from "vitest";
 import { collectSecretValues, isSecretKey, REDACTED, redactSecrets, scrubSecretValues } from "./redact.js";
-import { serveRuntime } from "./serve.js";
 import { captureLogger, tempDir } from "./testdata/harness.js";
+import { serveRuntime } from "./transport/index.js";
 
 describe("isSecretKey", () => {
   it.each([

@@ -22,8 +22,12 @@ import { type OpsServer, startOpsServer } from "../ops-server.js";
 import { largeListEvents } from "../records/large-list-event.js";
 import { loadOrCreateKey, readKey } from "../secrets/key-file.js";
 import type { SealingKeys } from "../secrets/sealed-codec.js";
-import { type RunningServer, serveRuntime } from "../serve.js";
-import { DEFAULT_SERVE_LIMITS, type ServeLimits } from "../serve-settings.js";
+import {
+  DEFAULT_SERVE_LIMITS,
+  type RunningServer,
+  type ServeLimits,
+  serveRuntime,
+} from "../transport/index.js";
 
 /** The settings every provider shares (see commonSettings). */
 export interface HostSettings extends ServeLimits {

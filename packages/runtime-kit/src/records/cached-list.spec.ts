@@ -2,7 +2,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { createContextValues, type HandlerContext } from "@connectrpc/connect";
 import { machine } from "@iri/api";
 import { describe, expect, it } from "vitest";
-import { preparedResponseKey } from "../prepared-response.js";
+import { preparedResponseKey } from "../transport/index.js";
 import { CachedListEncoder } from "./cached-list.js";
 
 interface Rec {

@@ -1,7 +1,7 @@
 import { type DescMessage, type Message, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import type { HandlerContext } from "@connectrpc/connect";
-import { answerPrepared } from "../prepared-response.js";
+import { answerPrepared } from "../transport/index.js";
 
 /** The gRPC length prefix: a flag byte and a 4-byte big-endian length. */
 const ENVELOPE_BYTES = 5;

@@ -1,5 +1,5 @@
 import type { SettingDefinitions } from "@iri/backend-api";
-import { serveSettings } from "../serve-settings.js";
+import { serveSettings } from "../transport/index.js";
 
 export type RuntimeKind = "machine" | "volume" | "bucket";
 

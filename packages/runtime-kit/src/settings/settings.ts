@@ -3,7 +3,7 @@ import { readFileSync, statSync } from "node:fs";
 
 import type { SettingDefinition, SettingDefinitions, SettingValues } from "@iri/backend-api";
 
-export type { SettingDefinition, SettingKind, SettingValues } from "@iri/backend-api";
+export type { SettingDefinition, SettingValues } from "@iri/backend-api";
 
 export class SettingsError extends Error {
   override readonly name = "SettingsError";

@@ -4,10 +4,10 @@
 import {
   constants,
   type Http2ServerRequest,
-  type Http2ServerResponse,
   type ServerHttp2Session,
+  type ServerHttp2Stream,
 } from "node:http2";
-import type { Logger } from "./logging.js";
+import type { Logger } from "../logging.js";
 import type { ServeLimits } from "./serve-settings.js";
 
 type SessionLimits = Pick<
@@ -84,30 +84,39 @@ export function guardSession(session: ServerHttp2Session, limits: SessionLimits,
 }
 
 /**
- * Resets a call whose request has not fully arrived within `stallMs`, or whose response the client has left
- * unread (flow-control window closed) for `stallMs`: until then the response bytes sit in this process.
+ * Resets a call whose request has not fully arrived within `stallMs` of its start. Listens only: the request
+ * ends when connect has read its body.
  */
-export function guardCall(req: Http2ServerRequest, res: Http2ServerResponse, stallMs: number): void {
-  const stream = req.stream;
-  const reset = () => {
-    if (!stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
-  };
-  let timer: NodeJS.Timeout | undefined = setTimeout(reset, stallMs);
+export function guardRequest(req: Http2ServerRequest, stallMs: number): void {
+  const timer = setTimeout(() => resetCall(req.stream), stallMs);
   timer.unref();
-  const disarm = () => {
-    clearTimeout(timer);
-    timer = undefined;
-  };
+  const disarm = () => clearTimeout(timer);
   req.once("end", disarm);
-  stream.once("close", disarm);
-  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
-  res.write = ((...args: unknown[]) => {
-    const flushed = write(...args);
-    if (!flushed && timer === undefined && !stream.destroyed) {
-      timer = setTimeout(reset, stallMs);
-      timer.unref();
-      res.once("drain", disarm);
+  req.stream.once("close", disarm);
+}
+
+/**
+ * The response body, with the call reset when the client leaves a chunk unread (flow-control window closed)
+ * for `stallMs`: until then the response bytes sit in this process. The writer asks for the next chunk only
+ * once the last one is written out (connect-node's universalResponseToNodeResponse waits for "drain"), so the
+ * time between handing a chunk over and the next request is the time it took the client to take it.
+ */
+export async function* guardResponseBody(
+  body: AsyncIterable<Uint8Array>,
+  stream: ServerHttp2Stream,
+  stallMs: number,
+): AsyncGenerator<Uint8Array> {
+  for await (const chunk of body) {
+    const timer = setTimeout(() => resetCall(stream), stallMs);
+    timer.unref();
+    try {
+      yield chunk;
+    } finally {
+      clearTimeout(timer);
     }
-    return flushed;
-  }) as typeof res.write;
+  }
+}
+
+function resetCall(stream: ServerHttp2Stream): void {
+  if (!stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
 }

@@ -1,23 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { chmod, lstat, mkdir, rename, rm, stat } from "node:fs/promises";
-import {
-  createServer,
-  type Http2ServerRequest,
-  type Http2ServerResponse,
-  type ServerHttp2Session,
-} from "node:http2";
+import { createServer, type ServerHttp2Session } from "node:http2";
 import { connect, createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { dirname, join } from "node:path";
-import type { DescMessage } from "@bufbuild/protobuf";
-import { type ConnectRouter, createContextValues } from "@connectrpc/connect";
-import { compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
+import { type ConnectRouter, createConnectRouter } from "@connectrpc/connect";
+import { compressionGzip } from "@connectrpc/connect-node";
+import type { Logger } from "../logging.js";
+import type { ProviderMetrics } from "../metrics.js";
+import { createCallHandler } from "./call-handler.js";
 import { createCallInterceptor } from "./call-interceptor.js";
-import { guardCall, guardSession } from "./connection-guard.js";
-import type { Logger } from "./logging.js";
-import type { ProviderMetrics } from "./metrics.js";
-import { isEmptyEnvelope, type PreparedResponseSlot, preparedResponseKey } from "./prepared-response.js";
-import { budgetRequestFields } from "./request-budget.js";
+import { guardSession } from "./connection-guard.js";
 import { resolveServeLimits, type ServeLimits } from "./serve-settings.js";
 
 export interface ServeOptions {
@@ -56,8 +49,6 @@ export interface RunningServer {
 
 /** gRPC List responses above this are warned about: grpc-go clients (the poollets) refuse more than 4 MiB. */
 const LIST_WARN_BYTES = 3 * 1024 * 1024;
-/** The length-prefix of one gRPC message on the wire. */
-const GRPC_ENVELOPE_BYTES = 5;
 /** Never compress responses: on a local socket it only costs CPU, and it would hide the real message size. */
 const NEVER_COMPRESS = 2 ** 32 - 1;
 const PROBE_TIMEOUT_MS = 1000;
@@ -84,13 +75,7 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
   const shutdown = new AbortController();
   // Every in-flight call listens on this signal; Node's default cap of 10 listeners would warn under load.
   setMaxListeners(0, shutdown.signal);
-  const preparedSlots = new WeakMap<Http2ServerRequest, PreparedResponseSlot>();
-  const inputSchemas = new Map<string, DescMessage>();
-  const handler = connectNodeAdapter({
-    routes: (router) => {
-      options.register(router);
-      for (const h of router.handlers) inputSchemas.set(h.requestPath, h.method.input);
-    },
+  const router = createConnectRouter({
     interceptors: [createCallInterceptor(logger, metrics)],
     // The poollets speak gRPC only; fewer protocols are fewer parsers exposed to hostile input.
     connect: false,
@@ -100,29 +85,25 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
     shutdownSignal: shutdown.signal,
     // Checked against the length prefix before the body is buffered, and again after decompression.
     readMaxBytes: limits.maxRequestBytes,
-    contextValues: (req) =>
-      createContextValues().set(preparedResponseKey, preparedSlots.get(req as Http2ServerRequest)),
   });
+  options.register(router);
   const server = createServer(
     {
       // Advertised in SETTINGS; nghttp2 refuses (RST_STREAM REFUSED_STREAM) streams beyond it.
       settings: { maxConcurrentStreams: limits.maxConcurrentStreams },
     },
-    (req: Http2ServerRequest, res: Http2ServerResponse) => {
-      guardCall(req, res, limits.streamStallTimeoutMs);
-      const input = inputSchemas.get(req.url);
-      if (input !== undefined) budgetRequestFields(req, input, limits.maxRequestBytes);
-      const listMethod = listMethodOf(req.url);
-      if (listMethod !== undefined) {
-        const report = measureResponse(res, (bytes) => reportListSize(listMethod, bytes));
+    createCallHandler({
+      router,
+      logger,
+      maxRequestBytes: limits.maxRequestBytes,
+      streamStallTimeoutMs: limits.streamStallTimeoutMs,
+      onListResponse: (method, bytes) => {
+        // close() waits for the report (and its Warning event) of every List answered.
+        const report = reportListSize(method, bytes);
         listReports.add(report);
         void report.finally(() => listReports.delete(report));
-      }
-      const slot: PreparedResponseSlot = {};
-      preparedSlots.set(req, slot);
-      writePreparedResponse(res, slot);
-      handler(req, res);
-    },
+      },
+    }),
   );
   server.maxConnections = limits.maxConnections;
   // Raw sockets too: destroying the session of a client that never sent the HTTP/2 preface leaves its socket
@@ -144,9 +125,7 @@ export async function serveRuntime(options: ServeOptions): Promise<RunningServer
   // A client that goes away mid-call is routine for a long-running server, not an error.
   server.on("sessionError", (err) => logger.debug({ err }, "http2 session error"));
 
-  async function reportListSize(method: string, wireBytes: number): Promise<void> {
-    if (wireBytes < GRPC_ENVELOPE_BYTES) return;
-    const bytes = wireBytes - GRPC_ENVELOPE_BYTES;
+  async function reportListSize(method: string, bytes: number): Promise<void> {
     metrics?.lastListResponseBytes.set({ method }, bytes);
     if (bytes > LIST_WARN_BYTES) {
       logger.warn(
@@ -282,50 +261,4 @@ async function removeIfOurs(socketPath: string, ours: { dev: number; ino: number
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
-}
-
-/** "/bucket.v1alpha1.BucketRuntime/ListBuckets" → "ListBuckets"; undefined for anything not a List call. */
-function listMethodOf(path: string): string | undefined {
-  const method = path.slice(path.lastIndexOf("/") + 1);
-  return method.startsWith("List") ? method : undefined;
-}
-
-/**
- * Writes the bytes a handler prepared (answerPrepared) in place of the empty message connect serialised for
- * its response. Installed last, so the size metric and the stall guard see the bytes actually written.
- */
-function writePreparedResponse(res: Http2ServerResponse, slot: PreparedResponseSlot): void {
-  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
-  let first = true;
-  res.write = ((chunk: unknown, ...rest: unknown[]) => {
-    const prepared = first && slot.enveloped !== undefined && isEmptyEnvelope(chunk) ? slot.enveloped : chunk;
-    first = false;
-    return write(prepared, ...rest);
-  }) as typeof res.write;
-}
-
-/**
- * Counts the body bytes of a response as they are written, without serialising the message a second time.
- * Resolves once onFinish has (for a response cut before it finished: without calling it).
- */
-function measureResponse(
-  res: Http2ServerResponse,
-  onFinish: (bytes: number) => void | Promise<void>,
-): Promise<void> {
-  let bytes = 0;
-  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
-  res.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    bytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.byteLength;
-    return write(chunk, ...rest);
-  }) as typeof res.write;
-  return new Promise<void>((resolve) => {
-    let finished = false;
-    res.once("finish", () => {
-      finished = true;
-      Promise.resolve(onFinish(bytes)).then(resolve, resolve);
-    });
-    res.once("close", () => {
-      if (!finished) resolve();
-    });
-  });
 }

@@ -2,9 +2,9 @@ import { create, type DescMessage } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { bucket, machine, volume } from "@iri/api";
 import { describe, expect, it } from "vitest";
-import { ProviderError } from "./errors.js";
+import { ProviderError } from "../errors.js";
+import { LIMITS } from "../validate.js";
 import { validateRequestLimits } from "./request-limits.js";
-import { LIMITS } from "./validate.js";
 
 function refusal(schema: DescMessage, init: Record<string, unknown>): ProviderError | undefined {
   try {

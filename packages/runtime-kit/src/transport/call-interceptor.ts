@@ -1,7 +1,7 @@
 import { Code, type Interceptor } from "@connectrpc/connect";
-import { toConnectError } from "./errors.js";
-import type { Logger } from "./logging.js";
-import type { ProviderMetrics } from "./metrics.js";
+import { toConnectError } from "../errors.js";
+import type { Logger } from "../logging.js";
+import type { ProviderMetrics } from "../metrics.js";
 import { validateRequestLimits } from "./request-limits.js";
 
 /** Codes that mean the provider, not the caller, is at fault. */

@@ -15,12 +15,9 @@ import {
   notFound,
   resourceExhausted,
   unavailable,
-} from "./errors.js";
-import { ProviderMetrics } from "./metrics.js";
-import { answerPrepared } from "./prepared-response.js";
-import { type RunningServer, serveRuntime } from "./serve.js";
-import type { ServeLimits } from "./serve-settings.js";
-import { type CapturedLogger, captureLogger, tempDir, waitFor } from "./testdata/harness.js";
+} from "../errors.js";
+import { ProviderMetrics } from "../metrics.js";
+import { type CapturedLogger, captureLogger, tempDir, waitFor } from "../testdata/harness.js";
 import {
   FrameType,
   grpcHeaders,
@@ -29,7 +26,10 @@ import {
   rawConnection,
   SETTINGS_MAX_CONCURRENT_STREAMS,
   settingValue,
-} from "./testdata/raw-http2.js";
+} from "../testdata/raw-http2.js";
+import { answerPrepared } from "./prepared-response.js";
+import { type RunningServer, serveRuntime } from "./serve.js";
+import type { ServeLimits } from "./serve-settings.js";
 
 const ref = { collection: "buckets", kind: "bucket", id: "b1" };
 /** CreateBucket answers by the requested id: each id stands for one way a handler can fail. */
@@ -88,7 +88,7 @@ afterEach(async () => {
 function routes(router: ConnectRouter) {
   router.service(bucket.BucketRuntime, {
     version: () => ({ runtimeName: "test", runtimeVersion: "0.1.0" }),
-    listBuckets: (_req, context) => {
+    listBuckets: (req, context) => {
       const buckets = Array.from({ length: f.listSize }, (_, i) => ({
         metadata: { id: `bucket-${i}`, labels: { "test/uid": "x".repeat(1000) } },
         spec: { class: "standard" },
@@ -101,7 +101,10 @@ function routes(router: ConnectRouter) {
         );
         const enveloped = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), message]);
         enveloped.writeUInt32BE(message.length, 1);
-        if (answerPrepared(context, enveloped)) return {};
+        if (answerPrepared(context, enveloped)) {
+          if (req.filter?.id === "fail-after-preparing") throw unavailable("the store went away");
+          return {};
+        }
       }
       return { buckets };
     },
@@ -343,6 +346,26 @@ describe("serveRuntime error mapping", () => {
   it("answers Unimplemented for a method the provider does not implement", async () => {
     await serve();
     expect(await codeOf(client().deleteBucket({ bucketId: "x" }))).toBe(Code.Unimplemented);
+  });
+
+  it("answers 404 (Unimplemented to a gRPC client) for a path no service has, and keeps serving", async () => {
+    await serve();
+    const session = connectHttp2("http://localhost", { createConnection: () => connectNet(f.socketPath) });
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/nothing.v1.Nowhere/Call",
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    stream.end(Buffer.from([0, 0, 0, 0, 0]));
+    stream.resume();
+    const status = await new Promise<number | undefined>((resolve) => {
+      stream.on("response", (headers) => resolve(Number(headers[":status"])));
+      stream.on("close", () => resolve(undefined));
+    });
+    session.close();
+    expect(status).toBe(404);
+    expect((await client().version({})).runtimeName).toBe("test");
   });
 });
 
@@ -693,5 +716,16 @@ describe("serveRuntime prepared responses", () => {
     expect(await f.metrics.text()).toContain(`iri_list_response_last_bytes{method="ListBuckets"} ${bytes}`);
     // Other calls on the same connection are untouched.
     expect((await client().version({})).runtimeName).toBe("test");
+  });
+
+  it("keeps the error of a call that fails after preparing its bytes", async () => {
+    await serve();
+    f.prepared = true;
+    const err = await client()
+      .listBuckets({ filter: { id: "fail-after-preparing" } })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect(err).toBeInstanceOf(ConnectError);
+    expect((err as ConnectError).code).toBe(Code.Unavailable);
+    expect((err as ConnectError).rawMessage).toBe("the store went away");
   });
 });

@@ -1,5 +1,5 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
-import { requireIdLength, validateAnnotations, validateLabels } from "./validate.js";
+import { requireIdLength, validateAnnotations, validateLabels } from "../validate.js";
 
 // The metadata limits for every request of every runtime, checked where requests enter (the call interceptor),
 // so that no handler can forget them: each ObjectMetadata a caller sends (e.g. CreateMachine's

@@ -1,5 +1,5 @@
-import type { RuntimeKind } from "./settings/common-settings.js";
-import { type SettingDefinition, SettingsError, type SettingValues } from "./settings/settings.js";
+import type { RuntimeKind } from "../settings/common-settings.js";
+import { type SettingDefinition, SettingsError, type SettingValues } from "../settings/settings.js";
 
 /**
  * The transport limits of the gRPC socket, one setting each. grpc-go's defaults where it has one (4 MiB
