@@ -35,8 +35,8 @@ export async function startVolumeProvider(
   backends: readonly AnyBackendFactory<VolumeBackend>[] = volumeBackends,
 ): Promise<ProviderHost> {
   const classes = loadClassFile(settings.classFile || defaultClassFile);
-  // The backend's opening, once the host hands it to the stand-in: the first capacity reading waits for it
-  // (a class naming a pool the backend does not serve must still stop the provider).
+  // The backend's opening, once the host hands it to the stand-in: capacity readings wait for it (a class
+  // naming a pool the backend does not serve must still stop the provider; a first Status waits for it).
   let opening: Promise<unknown> = Promise.resolve();
   return startProviderHost({
     name: "volume-provider",
@@ -80,19 +80,19 @@ export async function startVolumeProvider(
           if (snapshots.get(id)) snapshotKind.controller.enqueue(id);
         },
       });
-      const capacity = volumeCapacity(classes, volumes, backend, settings.overprovisioningPercent);
+      const capacity = volumeCapacity(classes, volumes, backend, settings.overprovisioningPercent, {
+        backendOpen: () => opening,
+      });
       // Without a reading nothing can be admitted: read now (not waited for: serving comes first), and
       // again every minute (and on every Status).
       const capacityUnknown = (err: unknown) =>
         logger.warn({ error: (err as Error).message }, "pool capacity could not be read; retried");
       // A class naming a pool the backend does not serve is a configuration mistake: the provider stops.
-      const started = opening
-        .then(() => capacity.refresh())
-        .catch((err: unknown) => {
-          if (err instanceof PermanentBackendError)
-            throw new Error(`volume classes: ${err.message}`, { cause: err });
-          capacityUnknown(err);
-        });
+      const started = capacity.refresh().catch((err: unknown) => {
+        if (err instanceof PermanentBackendError)
+          throw new Error(`volume classes: ${err.message}`, { cause: err });
+        capacityUnknown(err);
+      });
       const stopRefresh = capacity.refreshEvery(CAPACITY_REFRESH_MS, capacityUnknown);
       const ctx: VolumeServerContext = {
         volumes,

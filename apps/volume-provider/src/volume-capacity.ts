@@ -16,7 +16,7 @@ export function volumeCapacity(
   volumes: VolumeCollection,
   backend: VolumeBackend,
   overprovisioningPercent: number,
-  options?: CapacityLedgerOptions,
+  options?: CapacityLedgerOptions & { backendOpen?: () => Promise<unknown> },
 ): VolumeCapacity {
   const classOf = (name: string) => configuredClass(classes, name, "volume");
   return new CapacityLedger(
@@ -25,6 +25,7 @@ export function volumeCapacity(
       unit: "bytes",
       classes: classes.map((c) => c.name),
       group: (name) => backend.capacityGroup(classOf(name)),
+      ...(options?.backendOpen ? { ready: options.backendOpen } : {}),
       read: async (_group, name) => {
         const { totalBytes } = await backend.capacity(classOf(name));
         return { bytes: (totalBytes * BigInt(overprovisioningPercent)) / 100n };

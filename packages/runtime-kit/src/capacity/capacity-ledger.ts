@@ -25,6 +25,11 @@ export interface CapacityModel<Spec, Status> {
   /** Every configured class; objects of other classes hold nothing the ledger counts. */
   readonly classes: readonly string[];
   group(className: string): string;
+  /**
+   * Resolves once `group` can answer: a provider that serves while its backend still opens reads no
+   * capacity before that (a Status before the first reading waits for it, as it waits for the reading).
+   */
+  ready?(): Promise<unknown>;
   /** A group's capacity, everything its classes may hold together (overcommit and reservations applied). */
   read(group: string, className: string): Promise<Resources>;
   /** What one unit of the class takes from its group. */
@@ -81,6 +86,7 @@ export class CapacityLedger<Spec, Status> {
    * one, else with the first failure.
    */
   async refresh(): Promise<void> {
+    await this.model.ready?.();
     const groups = new Map<string, string>();
     for (const cls of this.model.classes) {
       const group = this.model.group(cls);
