@@ -25,6 +25,7 @@ const SUITES: Record<string, Suite> = {
   qemu: { script: "main.js", args: ["--suite", "qemu"], takesMainFlags: true },
   bucket: { script: "bucket-main.js", args: [], takesMainFlags: false },
   list: { script: "list-main.js", args: [], takesMainFlags: false },
+  scale: { script: "scale-main.js", args: [], takesMainFlags: false },
 };
 
 const USAGE = `usage: pnpm bench -- [--only SUITE[,SUITE…]] [--strict] [--quick] [main.js flags …]
