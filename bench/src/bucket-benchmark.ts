@@ -260,6 +260,8 @@ async function untilNoBuckets(client: BucketClient, timeoutMs = 60_000): Promise
   }
 }
 
+const FLOOR_TIMEOUT_MS = 120_000;
+
 interface Floor {
   /** Creates one bucket the minimal way; returns the milliseconds it took. */
   create(): Promise<number>;
@@ -283,6 +285,9 @@ function rgwFloor(store: Store, instanceId: string): Floor {
   const admin = new RgwAdminClient({
     endpoint: store.endpoint,
     credentials: { accessKeyId: store.accessKey, secretAccessKey: store.secretKey },
+    // The floor waits for its answers: a loaded radosgw takes more than the client's default 5 s for some
+    // calls of a burst, and a floor that gave up would fail the run instead of measuring it.
+    timeoutMs: FLOOR_TIMEOUT_MS,
   });
   const made: { uid: string; name: string }[] = [];
   return {

@@ -5,7 +5,7 @@
 //   it starts, as it does on each resync, and scans for orphans): CPU from spawn until idle, its backend calls.
 // The average idle minute is the window plus the sweep spread over the resync period. The sweep includes
 // the process start (module loading, opening the store), so it overstates the resync by that much.
-import { readCpuMs, waitUntilIdle } from "./proc-stats.js";
+import { readChildrenCpuMs, readCpuMs, waitUntilIdle } from "./proc-stats.js";
 import type { ProviderProcess } from "./provider-process.js";
 
 /** The provider's default `--resync-period-ms`, which the idle cost is averaged over. */
@@ -23,6 +23,9 @@ export interface IdleCost {
   /** CPU of a restart on the same state until idle: one full reconcile sweep plus the process start. */
   readonly sweepCpuMs: number;
   readonly sweepCalls: number;
+  /** CPU of the processes the provider ran (Ceph CLI tools), window and sweep: the host's cost of the calls. */
+  readonly windowChildCpuMs: number;
+  readonly sweepChildCpuMs: number;
   /** Average over one resync period: provider CPU in % of one core, backend calls per minute. */
   readonly cpuPercent: number;
   readonly callsPerMinute: number;
@@ -41,14 +44,17 @@ export async function measureIdleCost(subject: IdleSubject, windowMs: number): P
   await waitUntilIdle(subject.provider.pid, { windowMs: 500, windows: 4, maxCpuFraction: 0.05 });
   const calls0 = await subject.calls();
   const cpu0 = readCpuMs(subject.provider.pid);
+  const childCpu0 = readChildrenCpuMs(subject.provider.pid);
   await new Promise((resolve) => setTimeout(resolve, windowMs));
   const windowCpuMs = readCpuMs(subject.provider.pid) - cpu0;
+  const windowChildCpuMs = readChildrenCpuMs(subject.provider.pid) - childCpu0;
   const windowCalls = (await subject.calls()) - calls0;
 
   await subject.provider.stop();
   subject.provider = await subject.restart();
   await waitUntilIdle(subject.provider.pid, { windowMs: 500, windows: 4, maxCpuFraction: 0.05 });
   const sweepCpuMs = readCpuMs(subject.provider.pid);
+  const sweepChildCpuMs = readChildrenCpuMs(subject.provider.pid);
   const sweepCalls = await subject.calls();
 
   const perMinute = (window: number, sweep: number) =>
@@ -60,6 +66,8 @@ export async function measureIdleCost(subject: IdleSubject, windowMs: number): P
     windowCalls,
     sweepCpuMs,
     sweepCalls,
+    windowChildCpuMs,
+    sweepChildCpuMs,
     cpuPercent: (perMinute(windowCpuMs, sweepCpuMs) / 60_000) * 100,
     callsPerMinute: perMinute(windowCalls, sweepCalls),
   };
@@ -72,6 +80,7 @@ export function idleVerdictLine(kind: string, what: string, c: IdleCost): string
     `${c.callsPerMinute.toFixed(1)} backend calls per idle minute with ${c.objects.toLocaleString("en-US")} ${what} ` +
     `(quiet ${Math.round(c.windowMs / 1000)} s: ${c.windowCpuMs.toFixed(0)} ms CPU, ${c.windowCalls} calls; ` +
     `one resync sweep as a restart: ${c.sweepCpuMs.toFixed(0)} ms CPU, ${c.sweepCalls} calls, spread over ` +
-    `${DEFAULT_RESYNC_MS / 60_000} min) (target ≤ ${IDLE_CPU_TARGET_PERCENT} % of one core)`
+    `${DEFAULT_RESYNC_MS / 60_000} min; the tools it ran: ${c.windowChildCpuMs.toFixed(0)} + ${c.sweepChildCpuMs.toFixed(0)} ms CPU) ` +
+    `(target ≤ ${IDLE_CPU_TARGET_PERCENT} % of one core)`
   );
 }

@@ -1,8 +1,8 @@
 // The volume provider at the scale of a real pool, on the loopback Ceph cluster:
-// - idle-cost-volume: 1,000 empty volumes, then the provider's CPU and Ceph CLI calls per idle minute;
-// - list-volumes-real: the pool grown to 5,000, ListVolumes with their access data (monitors, image, the
-//   volume's own cephx user and key: what the volumepoollet receives) against the floor of serving the same
-//   bytes; bytes per volume and how many fit the poollets' 4 MiB.
+// - idle-cost-volume: N empty volumes, then the provider's CPU and Ceph CLI calls per idle minute;
+// - list-volumes-real-N: ListVolumes of the same N with their access data (monitors, image, the volume's own
+//   cephx user and key: what the volumepoollet receives) against the floor of serving the same bytes; bytes
+//   per volume and how many fit the poollets' 4 MiB.
 // Volumes are empty and small (1 MiB) and created by the provider itself, 16 callers, as a poollet would; the
 // pool is the run's own and everything is deleted through the provider at the end (each volume has a cephx
 // user of its own, which only the provider's delete removes).
@@ -28,9 +28,8 @@ const LIST_PATH = `/${volume.VolumeRuntime.typeName}/${volume.VolumeRuntime.meth
 
 export interface VolumeScaleMeasurement {
   readonly idle: IdleCost;
-  /** Volumes created per second through the provider (acknowledged and AVAILABLE), over the whole fill. */
+  /** Volumes created per second through the provider (acknowledged and AVAILABLE). */
   readonly createdPerSecond: number;
-  readonly listed: number;
   readonly list: RawListTiming;
 }
 
@@ -43,7 +42,7 @@ export async function measureVolumeScale(
   cluster: CephCluster,
   counter: CallCounter,
   dir: string,
-  sizes: { idleObjects: number; listObjects: number; windowMs: number; listIterations: number },
+  sizes: { volumes: number; windowMs: number; listIterations: number },
   cleanUps: Set<() => Promise<void>>,
 ): Promise<VolumeScaleMeasurement> {
   const suffix = randomBytes(4).toString("hex");
@@ -106,9 +105,9 @@ export async function measureVolumeScale(
   let idle: IdleCost;
   try {
     const client = () => createRuntimeClient(volume.VolumeRuntime, provider.address);
-    let fillMs = await fill(client(), 0, sizes.idleObjects);
+    const fillMs = await fill(client(), sizes.volumes);
     const subject = {
-      objects: sizes.idleObjects,
+      objects: sizes.volumes,
       provider,
       calls: async () => counter.count() - startedAt,
       restart: async () => {
@@ -121,9 +120,8 @@ export async function measureVolumeScale(
     } finally {
       provider = subject.provider;
     }
-    fillMs += await fill(client(), sizes.idleObjects, sizes.listObjects);
     const list = await timeRawList(provider.socketPath, LIST_PATH, sizes.listIterations, dir);
-    return { idle, createdPerSecond: (sizes.listObjects * 1000) / fillMs, listed: sizes.listObjects, list };
+    return { idle, createdPerSecond: (sizes.volumes * 1000) / fillMs, list };
   } finally {
     await deleteEverything().catch((error: unknown) =>
       console.error(`volume scale: not every volume was deleted: ${error}`),
@@ -136,16 +134,16 @@ export async function measureVolumeScale(
 }
 
 /**
- * Creates volumes `from` … `to`-1 (empty, 1 MiB, poollet labels), `CALLERS` at a time, and waits until every
- * volume is AVAILABLE; resolves to the milliseconds that took.
+ * Creates `count` volumes (empty, 1 MiB, poollet labels), `CALLERS` at a time, and waits until every one is
+ * AVAILABLE; resolves to the milliseconds that took.
  */
-async function fill(client: VolumeClient, from: number, to: number): Promise<number> {
+async function fill(client: VolumeClient, count: number): Promise<number> {
   const started = performance.now();
   await untilServing(client);
-  await withConcurrency(to - from, CALLERS, (i) =>
+  await withConcurrency(count, CALLERS, (i) =>
     client.createVolume({
       volume: {
-        metadata: { labels: poolletLabels("volume", from + i) },
+        metadata: { labels: poolletLabels("volume", i) },
         spec: { class: "standard", resources: { storageBytes: 1n << 20n } },
       },
     }),
@@ -156,9 +154,13 @@ async function fill(client: VolumeClient, from: number, to: number): Promise<num
     const available = volumes.filter((v) => v.status?.state === volume.VolumeState.VOLUME_AVAILABLE).length;
     const failed = volumes.find((v) => v.status?.state === volume.VolumeState.VOLUME_ERROR);
     if (failed) throw new Error(`volume ${failed.metadata?.id} went to ERROR`);
-    if (available >= to) return performance.now() - started;
+    if (available >= count) {
+      const ms = performance.now() - started;
+      console.log(`  ${count} volumes created and AVAILABLE in ${(ms / 1000).toFixed(1)} s`);
+      return ms;
+    }
     if (Date.now() > deadline)
-      throw new Error(`${to - available} of ${to} volumes not AVAILABLE within an hour`);
+      throw new Error(`${count - available} of ${count} volumes not AVAILABLE within an hour`);
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
