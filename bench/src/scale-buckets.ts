@@ -3,7 +3,6 @@
 // `iri_bucket_store_requests_total` on its ops endpoint (every admin and S3 request goes through it).
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
-import { join } from "node:path";
 import { bucket, createRuntimeClient } from "@iri/api";
 import { type Store, startBucketProvider } from "./bucket-benchmark.js";
 import { type IdleCost, measureIdleCost } from "./idle-cost.js";
