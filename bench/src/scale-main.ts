@@ -4,7 +4,8 @@
 // - list-volumes-real-N: ListVolumes of those Ceph volumes with their access data against the floor.
 // Volumes are the slow part (each create is several Ceph CLI calls): `--volumes 5000` takes hours on a
 // loaded 2-core host, so the default is the idle cost's 1,000; the bytes per volume do not depend on N.
-// Exit 1 only when a run itself failed; 2 on bad flags.
+// Each verdict line is printed once, as soon as it is measured. Exit 1 only when a run itself failed; 2 on bad
+// flags.
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -120,7 +121,6 @@ try {
   } else {
     lines.push("NOT MEASURED idle-cost-bucket: rgw is not configured");
   }
-  console.log(`\n${lines.join("\n")}`);
 } finally {
   killAllProviders();
   rmSync(dir, { recursive: true, force: true });
