@@ -63,19 +63,19 @@ for (const [signal, code] of [
   });
 }
 
-const lines: string[] = [];
+/** A verdict line, printed once as soon as it is known (run.js collects it from stdout). */
+const verdict = (line: string) => console.log(line);
 try {
   console.log(
     `${objects.toLocaleString("en-US")} powered-off machines on the qemu backend, then an idle minute …`,
   );
-  lines.push(
+  verdict(
     idleVerdictLine(
       "machine",
       "machines (powered off, qemu backend)",
       await measureMachineIdle(join(dir, "machine"), { objects, windowMs }),
     ),
   );
-  console.log(lines.at(-1));
 
   const { CEPH_MON_HOST: monitors, CEPH_ADMIN_KEYRING: keyring } = process.env;
   if (monitors && keyring) {
@@ -90,19 +90,18 @@ try {
       { volumes, windowMs, listIterations: values.quick ? 5 : 21 },
       cleanUps,
     );
-    lines.push(idleVerdictLine("volume", "volumes on Ceph (rbd/ceph CLI calls)", v.idle));
+    verdict(idleVerdictLine("volume", "volumes on Ceph (rbd/ceph CLI calls)", v.idle));
     const perVolume = v.list.responseBytes / volumes;
     const ratio = v.list.provider.median / v.list.floor.median;
-    lines.push(
+    verdict(
       `${ratio <= LIST_TARGET ? "PASS" : "MISS"} list-volumes-real-${volumes}: ${ratio.toFixed(2)}× ` +
         `(${v.list.provider.median.toFixed(1)} ms vs floor ${v.list.floor.median.toFixed(1)} ms, raw HTTP/2; ` +
         `${(v.list.responseBytes / 2 ** 20).toFixed(2)} MiB, ${perVolume.toFixed(0)} B per volume with its access data, ` +
         `${Math.floor(GRPC_GO_MAX_BYTES / perVolume).toLocaleString("en-US")} volumes fit 4 MiB; ` +
         `created at ${v.createdPerSecond.toFixed(1)}/s to AVAILABLE) (target ≤ ${LIST_TARGET}×)`,
     );
-    console.log(lines.slice(-2).join("\n"));
   } else {
-    lines.push(
+    verdict(
       "NOT MEASURED idle-cost-volume, list-volumes-real: CEPH_MON_HOST and CEPH_ADMIN_KEYRING are not set",
     );
   }
@@ -110,16 +109,15 @@ try {
   const rgw = storesFromEnv().rgw;
   if (rgw) {
     console.log(`${objects.toLocaleString("en-US")} buckets on radosgw, then an idle minute …`);
-    lines.push(
+    verdict(
       idleVerdictLine(
         "bucket",
         "buckets on radosgw (admin + S3 requests)",
         await measureBucketIdle(rgw, join(dir, "bucket"), { objects, windowMs }, cleanUps),
       ),
     );
-    console.log(lines.at(-1));
   } else {
-    lines.push("NOT MEASURED idle-cost-bucket: rgw is not configured");
+    verdict("NOT MEASURED idle-cost-bucket: rgw is not configured");
   }
 } finally {
   killAllProviders();
