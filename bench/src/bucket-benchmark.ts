@@ -35,7 +35,7 @@ export interface Percentiles {
 const CLASS: BucketClassConfig = { name: "bench", tps: 0n, iops: 0n, settings: { maxBytes: 1 << 30 } };
 const QUOTA_BYTES = 1 << 30;
 
-interface Store {
+export interface Store {
   readonly endpoint: string;
   readonly accessKey: string;
   readonly secretKey: string;
@@ -210,8 +210,8 @@ export async function measureBucketBurst(
   }
 }
 
-/** The provider on the same store, its admin keys in 0600 files (never in argv). */
-function startBucketProvider(kind: "rgw" | "minio", store: Store, dir: string) {
+/** The provider on the same store, its admin keys in 0600 files (never in argv); `flags` override ours. */
+export function startBucketProvider(kind: "rgw" | "minio", store: Store, dir: string, flags: string[] = []) {
   const accessFile = join(dir, "access-key");
   const secretFile = join(dir, "secret-key");
   writeFileSync(accessFile, store.accessKey, { mode: 0o600 });
@@ -229,6 +229,7 @@ function startBucketProvider(kind: "rgw" | "minio", store: Store, dir: string) {
     "",
     "--log-level",
     "warn",
+    ...flags,
   ]);
 }
 
@@ -259,6 +260,8 @@ async function untilNoBuckets(client: BucketClient, timeoutMs = 60_000): Promise
   }
 }
 
+const FLOOR_TIMEOUT_MS = 120_000;
+
 interface Floor {
   /** Creates one bucket the minimal way; returns the milliseconds it took. */
   create(): Promise<number>;
@@ -282,6 +285,9 @@ function rgwFloor(store: Store, instanceId: string): Floor {
   const admin = new RgwAdminClient({
     endpoint: store.endpoint,
     credentials: { accessKeyId: store.accessKey, secretAccessKey: store.secretKey },
+    // The floor waits for its answers: a loaded radosgw takes more than the client's default 5 s for some
+    // calls of a burst, and a floor that gave up would fail the run instead of measuring it.
+    timeoutMs: FLOOR_TIMEOUT_MS,
   });
   const made: { uid: string; name: string }[] = [];
   return {

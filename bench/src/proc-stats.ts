@@ -37,12 +37,21 @@ function clockTicksPerSecond(): number {
 
 /** User plus system CPU time the process has used so far, in milliseconds. */
 export function readCpuMs(pid: number): number {
+  // After the name, field 3 (state) is index 0, so utime (14) and stime (15) are indices 11 and 12.
+  return statTicksMs(pid, 11, 12);
+}
+
+/** User plus system CPU time of the process's children it has waited for (e.g. CLI tools), in milliseconds. */
+export function readChildrenCpuMs(pid: number): number {
+  // cutime (16) and cstime (17).
+  return statTicksMs(pid, 13, 14);
+}
+
+function statTicksMs(pid: number, user: number, system: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // The command name (field 2) may contain spaces and parentheses; the fields after its last ")" are fixed.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // After the name, field 3 (state) is index 0, so utime (14) and stime (15) are indices 11 and 12.
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1000) / clockTicksPerSecond();
+  return ((Number(fields[user]) + Number(fields[system])) * 1000) / clockTicksPerSecond();
 }
 
 /**

@@ -17,20 +17,30 @@ interface Suite {
   readonly args: readonly string[];
   /** Whether main.js's own flags (--machines, --callers, …) apply. */
   readonly takesMainFlags: boolean;
+  /** Flags of its own (with their values), taken out of what goes to main.js. */
+  readonly ownFlags?: readonly string[];
 }
 
 const SUITES: Record<string, Suite> = {
   machine: { script: "main.js", args: ["--suite", "machine"], takesMainFlags: true },
   volume: { script: "main.js", args: ["--suite", "volume"], takesMainFlags: true },
   qemu: { script: "main.js", args: ["--suite", "qemu"], takesMainFlags: true },
-  bucket: { script: "bucket-main.js", args: [], takesMainFlags: false },
-  list: { script: "list-main.js", args: [], takesMainFlags: false },
+  bucket: { script: "bucket-main.js", args: [], takesMainFlags: false, ownFlags: ["buckets"] },
+  list: { script: "list-main.js", args: [], takesMainFlags: false, ownFlags: ["records"] },
+  scale: {
+    script: "scale-main.js",
+    args: [],
+    takesMainFlags: false,
+    ownFlags: ["objects", "volumes", "window-seconds"],
+  },
 };
 
 const USAGE = `usage: pnpm bench -- [--only SUITE[,SUITE…]] [--strict] [--quick] [main.js flags …]
   --only S     run only these suites: ${Object.keys(SUITES).join(", ")} (default: all, in this order)
   --strict     exit 1 when a target is missed (or a suite reports NOT RUN)
   --quick      a smoke run of every suite (small sizes; the numbers mean little)
+  --buckets N goes to the bucket suite, --records N to list, --objects N, --volumes N and
+  --window-seconds S to scale (idle cost, real ListVolumes).
   Other flags (--machines, --callers, --create-seconds, …) go to the machine, volume and qemu suites
   (node bench/dist/main.js --help). The services are found with scripts/services.sh env unless
   CEPH_MON_HOST is already set.`;
@@ -63,6 +73,7 @@ async function main(): Promise<number> {
       ...suite.args,
       ...(parsed.quick ? ["--quick"] : []),
       ...(suite.takesMainFlags ? parsed.mainFlags : []),
+      ...(parsed.suiteFlags.get(name) ?? []),
     ];
     console.log(`\n== ${name} ==`);
     const code = await runSuite(args, (line) => {
@@ -104,17 +115,26 @@ function parseFlags(argv: readonly string[]) {
   // Everything that is not one of our own flags goes to main.js, in order, values included. Unknown to
   // parseArgs, `--clones 20` is a flag and a positional: the positional is the flag's value.
   const own = new Set(["only", "strict", "quick", "help"]);
+  const suiteOf = new Map<string, string>();
+  for (const [name, suite] of Object.entries(SUITES))
+    for (const flag of suite.ownFlags ?? []) suiteOf.set(flag, name);
+  const suiteFlags = new Map<string, string[]>();
   const mainFlags: string[] = [];
+  // Where the current flag (and so its value) goes.
+  let into = mainFlags;
   let previous: (typeof tokens)[number] | undefined;
   for (const token of tokens) {
     if (token.kind === "option" && !own.has(token.name)) {
-      mainFlags.push(token.rawName);
-      if (token.value !== undefined) mainFlags.push(token.value);
+      const suite = suiteOf.get(token.name);
+      if (suite && !suiteFlags.has(suite)) suiteFlags.set(suite, []);
+      into = suite ? (suiteFlags.get(suite) as string[]) : mainFlags;
+      into.push(token.rawName);
+      if (token.value !== undefined) into.push(token.value);
     } else if (token.kind === "positional") {
       const isFlagValue =
         previous?.kind === "option" && !own.has(previous.name) && previous.value === undefined;
       if (!isFlagValue) throw new Error(`unexpected argument ${JSON.stringify(token.value)}`);
-      mainFlags.push(token.value);
+      into.push(token.value);
     }
     previous = token;
   }
@@ -124,6 +144,7 @@ function parseFlags(argv: readonly string[]) {
     quick: values.quick === true,
     help: values.help === true,
     mainFlags,
+    suiteFlags,
   };
 }
 

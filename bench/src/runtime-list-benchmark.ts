@@ -3,11 +3,10 @@
 // machines. Raw HTTP/2 on both sides: what a Go poollet sees, the client's decoding left out.
 import { join } from "node:path";
 import { bucket, createRuntimeClient, volume } from "@iri/api";
-import { type FloorServer, startFloorServer } from "./floor-server.js";
 import { waitUntilIdle } from "./proc-stats.js";
 import { startProvider } from "./provider-process.js";
-import { EMPTY_MESSAGE, RawGrpcClient } from "./raw-grpc.js";
-import { type Summary, summarize, timed } from "./samples.js";
+import { timeRawList } from "./raw-list-timing.js";
+import type { Summary } from "./samples.js";
 
 export type ListedRuntime = "volume" | "bucket";
 
@@ -20,12 +19,20 @@ export interface RuntimeListMeasurement {
 }
 
 const CALLERS = 64;
-const WARMUP_CALLS = 3;
 
 const listPaths: Record<ListedRuntime, string> = {
   volume: `/${volume.VolumeRuntime.typeName}/${volume.VolumeRuntime.method.listVolumes.name}`,
   bucket: `/${bucket.BucketRuntime.typeName}/${bucket.BucketRuntime.method.listBuckets.name}`,
 };
+
+/** The labels a volume- or bucketpoollet puts on the i-th object it creates. */
+export function poolletLabels(runtime: ListedRuntime, i: number): Record<string, string> {
+  return {
+    [`${runtime}poollet.ironcore.dev/${runtime}-uid`]: `uid-${i}`,
+    [`${runtime}poollet.ironcore.dev/${runtime}-namespace`]: "default",
+    [`${runtime}poollet.ironcore.dev/${runtime}-name`]: `${runtime}-${i}`,
+  };
+}
 
 /** Creates `records` objects the way the poollets do (their labels), `CALLERS` at a time. */
 async function fill(runtime: ListedRuntime, address: string, records: number): Promise<void> {
@@ -34,11 +41,7 @@ async function fill(runtime: ListedRuntime, address: string, records: number): P
   const volumes = createRuntimeClient(volume.VolumeRuntime, address);
   const buckets = createRuntimeClient(bucket.BucketRuntime, address);
   const one = async (i: number) => {
-    const labels = {
-      [`${runtime}poollet.ironcore.dev/${runtime}-uid`]: `uid-${i}`,
-      [`${runtime}poollet.ironcore.dev/${runtime}-namespace`]: "default",
-      [`${runtime}poollet.ironcore.dev/${runtime}-name`]: `${runtime}-${i}`,
-    };
+    const labels = poolletLabels(runtime, i);
     if (runtime === "volume") {
       await volumes.createVolume({
         volume: { metadata: { labels }, spec: { class: "standard", resources: { storageBytes: 1n << 30n } } },
@@ -71,43 +74,19 @@ export async function measureRuntimeList(
     "warn",
     ...flags,
   ]);
-  let floor: FloorServer | undefined;
-  const raws: RawGrpcClient[] = [];
   try {
     await fill(runtime, provider.address, records);
     // Every record realised (the noop backend answers at once) and the provider quiet before timing.
     await waitUntilIdle(provider.pid, { timeoutMs: 600_000 });
-    const providerRaw = new RawGrpcClient(provider.socketPath);
-    raws.push(providerRaw);
-    const path = listPaths[runtime];
-    const captured = await providerRaw.call(path, EMPTY_MESSAGE);
-    const floorSocket = join(dir, `${runtime}-floor.sock`);
-    floor = await startFloorServer({ socketPath: floorSocket, path, response: captured });
-    const floorRaw = new RawGrpcClient(floorSocket);
-    raws.push(floorRaw);
-    for (let i = 0; i < WARMUP_CALLS; i++) {
-      await providerRaw.call(path, EMPTY_MESSAGE);
-      await floorRaw.call(path, EMPTY_MESSAGE);
-    }
-    const samples = { provider: [] as number[], floor: [] as number[] };
-    for (let i = 0; i < iterations; i++) {
-      // Alternating which side goes first spreads drift over both.
-      const order = i % 2 === 0 ? (["provider", "floor"] as const) : (["floor", "provider"] as const);
-      for (const side of order) {
-        const client = side === "provider" ? providerRaw : floorRaw;
-        samples[side].push((await timed(() => client.call(path, EMPTY_MESSAGE))).ms);
-      }
-    }
-    return {
-      runtime,
-      records,
-      responseBytes: captured.body.length,
-      provider: summarize(samples.provider),
-      floor: summarize(samples.floor),
-    };
+    const timing = await timeRawList(
+      provider.socketPath,
+      listPaths[runtime],
+      iterations,
+      dir,
+      `${runtime}-floor.sock`,
+    );
+    return { runtime, records, ...timing };
   } finally {
-    for (const raw of raws) raw.close();
-    await floor?.close();
     await provider.stop();
   }
 }

@@ -39,6 +39,12 @@ describe("RgwAdminClient (real radosgw)", () => {
   it("sets and reads back a user quota", async () => {
     await admin.setUserQuota(uid, { maxSizeBytes: 4096 * 10, maxObjects: 7 });
     expect(await admin.getUserQuota(uid)).toEqual({ enabled: true, maxSizeBytes: 4096 * 10, maxObjects: 7 });
+    // The same quota comes with the user, so that a resync needs no second call to check it.
+    expect((await admin.getUser(uid))?.quota).toEqual({
+      enabled: true,
+      maxSizeBytes: 4096 * 10,
+      maxObjects: 7,
+    });
   });
 
   it("adds and removes keys, suspends and resumes", async () => {

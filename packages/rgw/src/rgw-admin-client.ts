@@ -12,6 +12,8 @@ export interface RgwUser {
   readonly displayName: string;
   readonly suspended: boolean;
   readonly keys: readonly RgwKey[];
+  /** The user quota, as GET /admin/user reports it with the user (absent when a gateway leaves it out). */
+  readonly quota?: RgwQuota & { readonly enabled: boolean };
 }
 
 export interface RgwBucketStats {
@@ -151,8 +153,8 @@ export class RgwAdminClient {
       path: "/admin/user",
       query: { quota: "", uid, "quota-type": "user" },
       signal,
-    })) as { enabled: boolean; max_size: number; max_objects: number };
-    return { enabled: raw.enabled, maxSizeBytes: raw.max_size, maxObjects: raw.max_objects };
+    })) as RawQuota;
+    return toQuota(raw);
   }
 
   /** The bucket's owner and usage, or undefined when there is no such bucket. */
@@ -217,6 +219,12 @@ interface RawKey {
   secret_key: string;
 }
 
+interface RawQuota {
+  enabled: boolean;
+  max_size: number;
+  max_objects: number;
+}
+
 interface RawBucket {
   bucket: string;
   owner: string;
@@ -228,13 +236,24 @@ function toKey(raw: RawKey): RgwKey {
 }
 
 function toUser(raw: unknown): RgwUser {
-  const user = raw as { user_id: string; display_name: string; suspended: number; keys?: RawKey[] };
+  const user = raw as {
+    user_id: string;
+    display_name: string;
+    suspended: number;
+    keys?: RawKey[];
+    user_quota?: RawQuota;
+  };
   return {
     uid: user.user_id,
     displayName: user.display_name,
     suspended: user.suspended !== 0,
     keys: (user.keys ?? []).map(toKey),
+    ...(user.user_quota ? { quota: toQuota(user.user_quota) } : {}),
   };
+}
+
+function toQuota(raw: RawQuota): RgwQuota & { enabled: boolean } {
+  return { enabled: raw.enabled, maxSizeBytes: raw.max_size, maxObjects: raw.max_objects };
 }
 
 // RGW reports errors as {"Code": "...", ...} in JSON; a proxy in between may answer with anything else.
