@@ -1,6 +1,17 @@
 import type { MachineBackend } from "@iri/backend-api";
 import { handleRemoteCommandUpgrade, type RemoteCommandOptions } from "@iri/remotecommand";
 import type { ExecSession, Logger } from "@iri/runtime-kit";
+import { Counter, type Registry } from "prom-client";
+
+/** Counts ended exec sessions by why they ended (`iri_exec_sessions_ended_total{reason}`). */
+export function execSessionsEnded(registry: Registry): Counter<"reason"> {
+  return new Counter({
+    name: "iri_exec_sessions_ended_total",
+    help: "Exec (console) sessions ended, by reason (client closed, idle, too long, stream ended, stream failed, stream error).",
+    labelNames: ["reason"],
+    registers: [registry],
+  });
+}
 
 /**
  * Attaches an authorised exec session to the machine's serial console with the Kubernetes remotecommand
@@ -11,6 +22,7 @@ export function serveExecSession(
   backend: MachineBackend,
   logger: Logger,
   limits: Pick<RemoteCommandOptions, "idleTimeoutMs" | "maxSessionMs">,
+  ended: Counter<"reason">,
 ): void {
   const openConsole = backend.openConsole?.bind(backend);
   const released = new AbortController();
@@ -25,7 +37,10 @@ export function serveExecSession(
     },
     {
       ...limits,
-      onSessionEnd: (reason) => logger.info({ machineId: session.machineId, reason }, "exec session ended"),
+      onSessionEnd: (reason) => {
+        ended.inc({ reason });
+        logger.info({ machineId: session.machineId, reason }, "exec session ended");
+      },
     },
   );
 }

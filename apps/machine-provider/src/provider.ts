@@ -8,7 +8,7 @@ import {
   trackObjectCount,
 } from "@iri/runtime-kit";
 import { machineBackends } from "./backends.js";
-import { serveExecSession } from "./exec-session.js";
+import { execSessionsEnded, serveExecSession } from "./exec-session.js";
 import { loadMachineClasses } from "./machine-classes.js";
 import { openMachineCollection } from "./machine-store.js";
 import { machineReconcilerOptions } from "./reconcile/machine-reconciler.js";
@@ -44,6 +44,7 @@ export async function startMachineProvider(settings: MachineProviderSettings): P
       const stopRefresh = capacity.refreshEvery(HOST_CAPACITY_REFRESH_MS, (err) =>
         logger.warn({ error: (err as Error).message }, "host capacity could not be read; retried"),
       );
+      const sessionsEnded = execSessionsEnded(metrics.registry);
       const streaming = backend.openConsole
         ? await startStreamingServer({
             address: settings.streamingAddress,
@@ -52,10 +53,16 @@ export async function startMachineProvider(settings: MachineProviderSettings): P
             maxSessionsPerMachine: settings.execSessionsPerMachine,
             maxSessions: settings.execSessions,
             serve: (session) =>
-              serveExecSession(session, backend, logger, {
-                idleTimeoutMs: settings.execIdleTimeout * 1000,
-                maxSessionMs: settings.execMaxSession * 1000,
-              }),
+              serveExecSession(
+                session,
+                backend,
+                logger,
+                {
+                  idleTimeoutMs: settings.execIdleTimeout * 1000,
+                  maxSessionMs: settings.execMaxSession * 1000,
+                },
+                sessionsEnded,
+              ),
           })
         : undefined;
       const ctx: MachineServerContext = {

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRuntimeClient, machine } from "@iri/api";
 import { afterAll, describe, expect, it } from "vitest";
+import { metricValue, OPS_ON_FREE_PORT } from "./ops-metrics.js";
 import { type ProviderProcess, scratchDir, startProvider } from "./provider-process.js";
 
 const scratch = scratchDir("key-rotation");
@@ -55,11 +56,15 @@ describe("key-encryption key rotation", () => {
       }
     });
 
-    const rotated = await withProvider(["--key-file", keyB, "--previous-key-file", keyA], async (p) => {
-      expect(await ignitions(p)).toEqual(planted);
-      return p.output();
-    });
-    expect(rotated).toMatch(/"resealed":3\b.*re-sealed/);
+    const rotated = await withProvider(
+      ["--key-file", keyB, "--previous-key-file", keyA, ...OPS_ON_FREE_PORT],
+      async (p) => {
+        expect(await ignitions(p)).toEqual(planted);
+        // Every machine's sealed record was sealed again with key B at this start.
+        expect(await metricValue(p, "iri_resealed_records_total")).toBe(3);
+        return p.output();
+      },
+    );
     for (const secret of Object.values(planted)) expect(rotated).not.toContain(secret);
 
     await withProvider(["--key-file", keyB], async (p) => {

@@ -6,7 +6,8 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { instanceIdOf, OPS_ON_FREE_PORT, orphansCounted } from "./orphan-checks.js";
+import { OPS_ON_FREE_PORT } from "./ops-metrics.js";
+import { instanceIdOf, orphansCounted } from "./orphan-checks.js";
 import { scratchDir, startProvider } from "./provider-process.js";
 
 const scratch = scratchDir("local-process");

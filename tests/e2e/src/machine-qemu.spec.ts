@@ -13,6 +13,7 @@ import { buildTestGuest, GuestShell, pushTestGuest } from "@iri/qemu/testing";
 import { connectRemoteCommand } from "@iri/remotecommand";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { metricValue, OPS_ON_FREE_PORT } from "./ops-metrics.js";
 import { eventually, type ProviderProcess, scratchDir, startProvider } from "./provider-process.js";
 
 const MiB = 1024n * 1024n;
@@ -48,6 +49,7 @@ describe("machine provider with the qemu backend (real QEMU, loopback registry)"
     "1",
     "--exec-idle-timeout",
     "8",
+    ...OPS_ON_FREE_PORT,
   ];
   const client = () => createRuntimeClient(machine.MachineRuntime, provider?.address ?? "");
   const get = async () => (await client().listMachines({ filter: { id: machineId } })).machines[0];
@@ -157,15 +159,16 @@ describe("machine provider with the qemu backend (real QEMU, loopback registry)"
     ws.send(Buffer.concat([Buffer.of(0), Buffer.from("yes iri-console-flood | head -c 67108864\n")]));
     ws.pause();
     let peak = before;
-    const ended = provider?.output().split('"exec session ended"').length ?? 0;
+    const idleEnded = async () =>
+      provider
+        ? ((await metricValue(provider, "iri_exec_sessions_ended_total", { reason: "idle" })) ?? 0)
+        : 0;
+    const endedBefore = await idleEnded();
     await eventually(
       "the stalled session closed as idle",
       async () => {
         peak = Math.max(peak, rssOf(pid));
-        const log = provider?.output() ?? "";
-        return log.split('"exec session ended"').length > ended && /"reason":"idle"/.test(log)
-          ? true
-          : undefined;
+        return (await idleEnded()) > endedBefore ? true : undefined;
       },
       120_000,
     );

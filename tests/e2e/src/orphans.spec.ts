@@ -4,7 +4,8 @@ import { appendFileSync, cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRuntimeClient, volume } from "@iri/api";
 import { afterAll, describe, expect, it } from "vitest";
-import { OPS_ON_FREE_PORT, orphansCounted } from "./orphan-checks.js";
+import { OPS_ON_FREE_PORT } from "./ops-metrics.js";
+import { orphansCounted } from "./orphan-checks.js";
 import { eventually, type ProviderProcess, scratchDir, startProvider } from "./provider-process.js";
 
 const scratch = scratchDir("orphans");

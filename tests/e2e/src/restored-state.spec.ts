@@ -9,7 +9,8 @@ import { bucket, createRuntimeClient, machine, volume } from "@iri/api";
 import { afterAll, describe, expect, it } from "vitest";
 import { backendArgs, leftovers, type Store } from "./bucket-stores.js";
 import { admin, cephSetup } from "./ceph-setup.js";
-import { OPS_ON_FREE_PORT, orphansCounted } from "./orphan-checks.js";
+import { OPS_ON_FREE_PORT } from "./ops-metrics.js";
+import { orphansCounted } from "./orphan-checks.js";
 import {
   eventually,
   type ProviderProcess,

@@ -189,17 +189,20 @@ describe("volume provider on the ceph backend after kill -9", () => {
     const fromImage = await create({ image: image.reference });
     const plain = await create({});
     await client.deleteVolume({ volumeId: kept });
-    await new Promise((r) => setTimeout(r, 700));
+    // Killed once the encrypted volume's image exists: its LUKS2 format (seconds of key derivation) runs.
+    await eventually(
+      "the encrypted volume's image",
+      async () =>
+        (await admin("rbd", ["ls", pool])).split("\n").includes(`iri-vol-${encrypted}`) ? true : undefined,
+      60_000,
+    );
     await provider.kill("SIGKILL");
 
-    // Twice: once right after the restart, while it is redoing the interrupted steps.
-    for (const wait of [1_500, 0]) {
-      provider = await startProvider("volume", scratch.dir, args);
-      client = createRuntimeClient(volume.VolumeRuntime, provider.address);
-      if (wait === 0) break;
-      await new Promise((r) => setTimeout(r, wait));
-      await provider.kill("SIGKILL");
-    }
+    // Twice: once as soon as the restarted provider serves, while it redoes the interrupted steps.
+    provider = await startProvider("volume", scratch.dir, args);
+    await provider.kill("SIGKILL");
+    provider = await startProvider("volume", scratch.dir, args);
+    client = createRuntimeClient(volume.VolumeRuntime, provider.address);
     for (const id of [encrypted, fromImage, plain]) {
       await eventually(
         `volume ${id}`,
