@@ -30,6 +30,20 @@ export async function admin(tool: "rbd" | "ceph", args: string[]): Promise<strin
   return stdout;
 }
 
+/**
+ * Waits until `ceph df` lists the pool: the manager reports a new pool's usage only after a few seconds, and
+ * until then the provider rightly answers Status with Unavailable (its capacity is not known yet).
+ */
+async function untilReported(pool: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const df: { pools?: { name: string }[] } = JSON.parse(await admin("ceph", ["df", "--format", "json"]));
+    if (df.pools?.some((p) => p.name === pool)) return;
+    if (Date.now() > deadline) throw new Error(`ceph df did not list pool ${pool} within 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /** A fresh pool with classes in it, an admin key file (0600) and the provider flags for them. */
 export async function cephSetup(dir: string, name: string) {
   const { monitors, keyring } = cephEnv();
@@ -37,6 +51,7 @@ export async function cephSetup(dir: string, name: string) {
   const consumer = `iri-volume-e2e-${name}`;
   await admin("ceph", ["osd", "pool", "create", pool, "8"]);
   await admin("rbd", ["pool", "init", pool]);
+  await untilReported(pool);
   const keyFile = join(dir, "admin.key");
   writeFileSync(keyFile, readFileSync(keyring), { mode: 0o600 });
   const classFile = join(dir, "classes.json");
