@@ -33,6 +33,7 @@ const SUITES: Record<string, Suite> = {
     takesMainFlags: false,
     ownFlags: ["objects", "volumes", "window-seconds"],
   },
+  restart: { script: "restart-main.js", args: [], takesMainFlags: false, ownFlags: ["runs"] },
 };
 
 const USAGE = `usage: pnpm bench -- [--only SUITE[,SUITE…]] [--strict] [--quick] [main.js flags …]
@@ -40,7 +41,7 @@ const USAGE = `usage: pnpm bench -- [--only SUITE[,SUITE…]] [--strict] [--quic
   --strict     exit 1 when a target is missed (or a suite reports NOT RUN)
   --quick      a smoke run of every suite (small sizes; the numbers mean little)
   --buckets N goes to the bucket suite, --records N to list, --objects N, --volumes N and
-  --window-seconds S to scale (idle cost, real ListVolumes).
+  --window-seconds S to scale (idle cost, real ListVolumes), --runs N to restart (kill -9 → serving).
   Other flags (--machines, --callers, --create-seconds, …) go to the machine, volume and qemu suites
   (node bench/dist/main.js --help). The services are found with scripts/services.sh env unless
   CEPH_MON_HOST is already set.`;
