@@ -11,7 +11,10 @@ const EXTERNAL = ["better-sqlite3"];
 
 await build({
   entryPoints: ["src/main.ts"],
-  outfile: "dist/main.js",
+  outdir: "dist",
+  // What a backend imports when it opens (after the provider serves) goes into chunks of its own.
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   bundle: true,
   platform: "node",
   format: "esm",
