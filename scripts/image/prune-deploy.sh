@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs inside an image's build stage: removes from a `pnpm deploy --prod` directory what running it never reads,
-# i.e. TypeScript sources and declarations, source maps, and better-sqlite3's compiler inputs and intermediate
+# i.e. TypeScript sources and declarations, source maps (but those of the app's bundle, dist/main.js and its
+# chunks, which map a stack trace back to the sources), and better-sqlite3's compiler inputs and intermediate
 # objects (only its built addon, build/Release/better_sqlite3.node, is loaded).
 #   prune-deploy.sh DIR
 set -euo pipefail
 dir=$1
-find "$dir" \( -name '*.ts' -o -name '*.map' -o -name 'tsconfig*.json' -o -name '*.tsbuildinfo' \) -type f -delete
+find "$dir" \( -name '*.ts' -o -name 'tsconfig*.json' -o -name '*.tsbuildinfo' \) -type f -delete
+find "$dir" -name '*.map' ! -path "$dir/dist/main.js.map" ! -path "$dir/dist/chunks/*" -type f -delete
 # The src/ of the app and its workspace packages (test data, folders the line above emptied): dist/ runs.
 rm -rf "$dir/src"
 find "$dir/node_modules/.pnpm" -mindepth 5 -maxdepth 5 -type d -path '*/node_modules/@iri/*/src' -exec rm -rf {} +
