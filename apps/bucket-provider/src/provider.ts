@@ -7,6 +7,7 @@ import {
   startProviderHost,
   trackObjectCount,
 } from "@iri/runtime-kit";
+import { bucketBackendStandIn } from "./backend-stand-in.js";
 import { bucketBackends } from "./backends.js";
 import { openBucketCollection } from "./bucket-store.js";
 import { bucketReconcilerOptions } from "./reconcile/bucket-reconciler.js";
@@ -27,6 +28,9 @@ export async function startBucketProvider(settings: BucketProviderSettings): Pro
     name: "bucket-provider",
     settings,
     backends: bucketBackends,
+    // Serving after a restart must not wait for the store's admin check (nor for loading the backend's code):
+    // every answer comes from the provider's own store; reconciles wait.
+    standIn: (opening) => bucketBackendStandIn(settings.backend, opening),
     async setup({ db, events, metrics, backend, kek, objectController, routeBackend }) {
       const buckets = openBucketCollection(db, kek);
       trackObjectCount(metrics, "bucket", buckets);
