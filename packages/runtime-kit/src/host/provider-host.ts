@@ -110,8 +110,8 @@ export interface ProviderHostOptions<Backend extends { close(): Promise<void> }>
   /**
    * Serve from the store before the backend is open: given the backend's opening, returns a stand-in whose
    * calls wait for it. For a backend whose opening takes seconds (cluster calls) while every answer the
-   * provider gives comes from its store. Without it the backend is opened before serving. A failed opening
-   * stops the provider (`failed`).
+   * provider gives comes from its store; the opening begins once the socket serves. Without it the backend is
+   * opened before serving. A failed opening stops the provider (`failed`).
    */
   standIn?(opening: Promise<Backend>): Backend;
 }
@@ -176,26 +176,38 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
 
     let sinks: BackendSinks = { event: () => undefined, notify: () => undefined };
     const jobs = new KitBackgroundJobs();
-    const opening = openBackend({
-      factories: options.backends,
-      name: settings.backend,
-      settings,
-      stateDir: settings.stateDir,
-      logger,
-      metrics: metrics.registry,
-      owner,
-      jobs,
-      sinks: { event: (...a) => sinks.event(...a), notify: (id) => sinks.notify(id) },
-    }).then((opened) => {
-      logger.info({ backend: settings.backend, instanceId: owner.instanceId }, "backend open");
-      return opened;
-    });
+    const openTheBackend = () =>
+      openBackend({
+        factories: options.backends,
+        name: settings.backend,
+        settings,
+        stateDir: settings.stateDir,
+        logger,
+        metrics: metrics.registry,
+        owner,
+        jobs,
+        sinks: { event: (...a) => sinks.event(...a), notify: (id) => sinks.notify(id) },
+      }).then((opened) => {
+        logger.info({ backend: settings.backend, instanceId: owner.instanceId }, "backend open");
+        return opened;
+      });
     // An unknown --backend is a settings error: answered before serving, as without a stand-in.
     const standIn = options.backends.some((f) => f.name === settings.backend) ? options.standIn : undefined;
+    // With a stand-in the backend opens once the socket serves: loading its code and its first calls run on
+    // this thread too, and would otherwise delay the first answer after a restart. Stopping before serving
+    // cancels it (the stand-in's calls then fail; nothing was opened).
+    const gate = { serving: () => {}, cancel: () => {} };
+    const opening = standIn
+      ? new Promise<void>((resolve, reject) => {
+          gate.serving = resolve;
+          gate.cancel = () => reject(new Error("the provider stopped before it served"));
+        }).then(openTheBackend)
+      : openTheBackend();
     // A stand-in's failed opening is reported through `failed` below, not as an unhandled rejection.
     if (standIn) opening.catch(() => undefined);
     const backend = standIn ? standIn(opening) : await opening;
     cleanups.push(() => backend.close());
+    cleanups.push(async () => gate.cancel());
     cleanups.push(() => jobs.close());
 
     const scans: OrphanScan[] = [];
@@ -276,6 +288,7 @@ export async function startProviderHost<Backend extends { close(): Promise<void>
       await Promise.allSettled(controllers.map((c) => c.stop()));
     });
     cleanups.push(() => server.close());
+    gate.serving();
     for (const c of controllers) c.start();
     const scanner = startOrphanScanner({
       scans,
