@@ -1,18 +1,19 @@
 #!/usr/bin/env node
-// Bundles a provider app into one ESM file, dist/main.js (over tsc's), with a linked source map: a start then
-// loads and compiles one file instead of resolving and reading hundreds of modules (docs/decisions.md,
-// "Restart in under a second: one bundled file, a compile cache, serving first"). Run from the app's
-// directory after `tsc`, as its build script does. Native addons and what finds files next to itself at run
-// time stay outside, loaded from node_modules as before.
+// Bundles a provider app into one ES module, dist/main.js (over tsc's), with linked source maps: a start then
+// loads and compiles one file instead of resolving and reading hundreds of modules. What a backend imports
+// when it opens is split into dist/chunks/, loaded then (docs/decisions.md, "Restart in under a second").
+// Run from the app's directory after `tsc`, as its build script does.
+import { rmSync } from "node:fs";
 import { build } from "esbuild";
 
-/** Packages kept out of the bundle: better-sqlite3 loads its compiled addon through its own path. */
+/** Kept out of the bundle: better-sqlite3 loads its compiled addon from its own directory. */
 const EXTERNAL = ["better-sqlite3"];
 
+// Chunk names carry a content hash: the last build's would otherwise stay beside the new ones.
+rmSync("dist/chunks", { recursive: true, force: true });
 await build({
   entryPoints: ["src/main.ts"],
   outdir: "dist",
-  // What a backend imports when it opens (after the provider serves) goes into chunks of its own.
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
   bundle: true,
