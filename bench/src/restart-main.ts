@@ -133,9 +133,11 @@ async function measureVolumeRestarts(monitors: string, keyringPath: string) {
   const suffix = randomBytes(4).toString("hex");
   const pool = `iri-bench-restart-${suffix}`;
   const cephArgs = ["--conf", "/dev/null", "-m", monitors, "--id", "admin", "--keyring", keyringPath];
-  await run("ceph", [...cephArgs, "osd", "pool", "create", pool, "8"]);
+  // A cluster that cannot write (a full OSD) blocks `rbd pool init`: the suite fails instead of hanging.
+  const admin = (tool: string, args: string[]) => run(tool, [...cephArgs, ...args], { timeout: 120_000 });
+  await admin("ceph", ["osd", "pool", "create", pool, "8"]);
   try {
-    await run("rbd", [...cephArgs, "pool", "init", pool]);
+    await admin("rbd", ["pool", "init", pool]);
     const keyFile = join(dir, "ceph-admin.key");
     writeFileSync(keyFile, readFileSync(keyringPath), { mode: 0o600 });
     const classFile = join(dir, "volume-classes.json");
@@ -160,8 +162,6 @@ async function measureVolumeRestarts(monitors: string, keyringPath: string) {
       ]),
     );
   } finally {
-    await run("ceph", [...cephArgs, "osd", "pool", "rm", pool, pool, "--yes-i-really-really-mean-it"]).catch(
-      () => {},
-    );
+    await admin("ceph", ["osd", "pool", "rm", pool, pool, "--yes-i-really-really-mean-it"]).catch(() => {});
   }
 }
