@@ -197,7 +197,7 @@ class StoreDatabase implements SqliteDatabase, WriteQueue {
       }
     };
     if (batch.steps.length === 0) {
-      pending.forEach((_, i) => settleOne(i));
+      for (let i = 0; i < pending.length; i++) settleOne(i);
       if (this.queue.length > 0) this.scheduleFlush();
       return;
     }
