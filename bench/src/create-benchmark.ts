@@ -8,6 +8,7 @@ import type { BenchOptions } from "./options.js";
 import { readCpuMs } from "./proc-stats.js";
 import { startMachineProvider } from "./provider-process.js";
 import { percentile, probeDuring } from "./status-probe.js";
+import { measureStoreFloor, type StoreFloorMeasurement } from "./store-floor.js";
 
 export interface CreateMeasurement {
   acknowledged: number;
@@ -24,6 +25,8 @@ export interface CreateMeasurement {
   providerCpuMsPerCreate: number;
   /** The same load against a bare connect server in the same run (create-floor.ts). */
   floor: CreateFloorMeasurement;
+  /** The store alone under as many writers (store-floor.ts). */
+  storeFloor: StoreFloorMeasurement;
   /** Acknowledged ids listed again after kill -9 and a restart. */
   survived: number;
   /** A few of the acknowledged ids that were missing after the restart. */
@@ -37,6 +40,7 @@ export interface CreateMeasurement {
 
 export async function measureDurableCreates(options: BenchOptions, dir: string): Promise<CreateMeasurement> {
   const floor = await measureCreateFloor(options, dir);
+  const storeFloor = await measureStoreFloor(options, dir);
   const providerDir = join(dir, "creates");
   const first = await startMachineProvider(providerDir);
   let load: Awaited<ReturnType<typeof runCreateLoad>>;
@@ -72,6 +76,7 @@ export async function measureDurableCreates(options: BenchOptions, dir: string):
       providerCpuFraction: providerCpuMs / load.elapsedMs,
       providerCpuMsPerCreate: providerCpuMs / Math.max(1, load.acknowledged.length),
       floor,
+      storeFloor,
       survived: load.acknowledged.length - lost.length,
       lostExamples: lost.slice(0, 3),
       restartMs,
