@@ -184,7 +184,7 @@ export async function measureBucketBurst(
     const providerStart = performance.now();
     const probed = await probeDuring(
       // The bucket runtime has no Status: ListBucketClasses is what the bucketpoollet polls for its pool.
-      () => grpc.listBucketClasses({}),
+      { runtime: "bucket", address: provider.address },
       withConcurrency(buckets, concurrency, async () => {
         ids.push(await createUntilAvailable(grpc, 120_000, 100));
       }),

@@ -2,11 +2,13 @@
 // that every create the provider acknowledged is still there (an acknowledgement is a durability promise).
 import { join } from "node:path";
 import { createRuntimeClient, machine } from "@iri/api";
+import { type CreateFloorMeasurement, measureCreateFloor } from "./create-floor.js";
 import { runCreateLoad } from "./create-load.js";
 import type { BenchOptions } from "./options.js";
 import { readCpuMs } from "./proc-stats.js";
 import { startMachineProvider } from "./provider-process.js";
 import { percentile, probeDuring } from "./status-probe.js";
+import { measureStoreFloor, type StoreFloorMeasurement } from "./store-floor.js";
 
 export interface CreateMeasurement {
   acknowledged: number;
@@ -19,6 +21,12 @@ export interface CreateMeasurement {
    * near 1 means the provider, not the client or the disk, bounds the rate.
    */
   providerCpuFraction: number;
+  /** The provider's CPU time per acknowledged create, in milliseconds. */
+  providerCpuMsPerCreate: number;
+  /** The same load against a bare connect server in the same run (create-floor.ts). */
+  floor: CreateFloorMeasurement;
+  /** The store alone under as many writers (store-floor.ts). */
+  storeFloor: StoreFloorMeasurement;
   /** Acknowledged ids listed again after kill -9 and a restart. */
   survived: number;
   /** A few of the acknowledged ids that were missing after the restart. */
@@ -31,6 +39,8 @@ export interface CreateMeasurement {
 }
 
 export async function measureDurableCreates(options: BenchOptions, dir: string): Promise<CreateMeasurement> {
+  const floor = await measureCreateFloor(options, dir);
+  const storeFloor = await measureStoreFloor(options, dir);
   const providerDir = join(dir, "creates");
   const first = await startMachineProvider(providerDir);
   let load: Awaited<ReturnType<typeof runCreateLoad>>;
@@ -40,7 +50,7 @@ export async function measureDurableCreates(options: BenchOptions, dir: string):
     const client = createRuntimeClient(machine.MachineRuntime, first.address);
     const cpuBefore = readCpuMs(first.pid);
     const probed = await probeDuring(
-      () => client.status({}),
+      { runtime: "machine", address: first.address },
       runCreateLoad(client, { callers: options.callers, durationMs: options.createSeconds * 1000 }),
     );
     load = probed.value;
@@ -64,6 +74,9 @@ export async function measureDurableCreates(options: BenchOptions, dir: string):
       elapsedMs: load.elapsedMs,
       perSecond: (load.acknowledged.length * 1000) / load.elapsedMs,
       providerCpuFraction: providerCpuMs / load.elapsedMs,
+      providerCpuMsPerCreate: providerCpuMs / Math.max(1, load.acknowledged.length),
+      floor,
+      storeFloor,
       survived: load.acknowledged.length - lost.length,
       lostExamples: lost.slice(0, 3),
       restartMs,

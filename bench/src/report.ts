@@ -62,7 +62,9 @@ export function verdicts(
       name: "durable-creates",
       pass: creates.perSecond >= TARGETS.createsPerSecond && allSurvived && creates.acknowledged > 0,
       measured:
-        `${int(creates.perSecond)}/s, ${int(creates.survived)} of ${int(creates.acknowledged)} acknowledged ` +
+        `${int(creates.perSecond)}/s (bare connect server ${int(creates.floor.perSecond)}/s, ` +
+        `store alone ${int(creates.storeFloor.perSecond)}/s), ` +
+        `${int(creates.survived)} of ${int(creates.acknowledged)} acknowledged ` +
         `survived kill -9${allSurvived ? "" : ` (lost e.g. ${creates.lostExamples.join(", ")})`}`,
       target: `≥ ${int(TARGETS.createsPerSecond)}/s, all survive`,
     },
@@ -178,6 +180,11 @@ export function renderReport(
     ],
     ["durable creates (acknowledged in run)", `${int(creates.acknowledged)} in ${ms(creates.elapsedMs)}`],
     ["provider CPU during the create run", `${Math.round(creates.providerCpuFraction * 100)} % of one core`],
+    [
+      "CPU per create: provider / bare connect server / store alone",
+      `${creates.providerCpuMsPerCreate.toFixed(2)} ms / ${creates.floor.serverCpuMsPerCreate.toFixed(2)} ms / ` +
+        `${creates.storeFloor.cpuMsPerCreate.toFixed(2)} ms`,
+    ],
     ["create failures", creates.failures === 0 ? "0" : `${creates.failures} (${creates.firstFailure})`],
     ["restart after kill -9 until serving", ms(creates.restartMs)],
   ];

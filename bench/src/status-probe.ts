@@ -1,5 +1,8 @@
 // Status under load: the poollets call Status on every pool sync with a 5 s deadline and mark the pool
 // unhealthy when it times out, so its latency while the provider is busy creating is what matters.
+import { once } from "node:events";
+import { Worker } from "node:worker_threads";
+import type { ProbeConfig, ProbeResult } from "./status-probe-worker.js";
 
 /** Milliseconds the p-th percentile (0–100) of `samples` reaches (nearest rank). */
 export function percentile(samples: readonly number[], p: number): number {
@@ -10,25 +13,33 @@ export function percentile(samples: readonly number[], p: number): number {
 }
 
 /**
- * Calls `status` one call after another (as one poollet does) until `load` settles; resolves to the load's
- * result and every call's latency in milliseconds.
+ * Calls the pool's status method one call after another (as one poollet does) until `load` settles;
+ * resolves to the load's result and every call's latency in milliseconds.
+ *
+ * The calls come from a worker thread with a connection of its own. A poollet's pool sync runs beside its
+ * create workers (goroutines on several threads), so it does not wait for them; from the bench's own thread
+ * each Status would also wait for the 64 callers' response decoding and request building, which measured
+ * an 85 ms p99 lag of the bench's event loop alone.
  */
 export async function probeDuring<T>(
-  status: () => Promise<unknown>,
+  target: ProbeConfig,
   load: Promise<T>,
 ): Promise<{ value: T; latencies: number[] }> {
-  let done = false;
-  const settled = load.finally(() => {
-    done = true;
+  const worker = new Worker(new URL("./status-probe-worker.js", import.meta.url), {
+    workerData: target,
   });
-  const latencies: number[] = [];
-  const probe = (async () => {
-    while (!done) {
-      const start = performance.now();
-      await status();
-      latencies.push(performance.now() - start);
-    }
-  })();
-  const [value] = await Promise.all([settled, probe]);
-  return { value, latencies };
+  const failed = once(worker, "error").then(([err]) => {
+    throw err;
+  });
+  try {
+    await Promise.race([once(worker, "online"), failed]);
+    const value = await load;
+    worker.postMessage("stop");
+    const [result] = (await Promise.race([once(worker, "message"), failed])) as [ProbeResult];
+    if (result.error !== undefined) throw new Error(`status probe: ${result.error}`);
+    return { value, latencies: result.latencies };
+  } finally {
+    failed.catch(() => {});
+    await worker.terminate();
+  }
 }

@@ -206,6 +206,7 @@ export async function measureVolumes(
       if (sizes.burst > 0) {
         const concurrency = sizes.burstConcurrency;
         cloneBurst = await measureVolumeBurst(client, {
+          address: provider.address,
           volumes: sizes.burst,
           concurrency,
           spec: {
@@ -217,6 +218,7 @@ export async function measureVolumes(
             admin("rbd", ["clone", `${pool}/${cache}@iri-base`, `${pool}/floor-burst-clone-${i}`]),
         });
         emptyBurst = await measureVolumeBurst(client, {
+          address: provider.address,
           volumes: sizes.burst,
           concurrency,
           spec: { class: "standard", resources: { storageBytes: 16n << 20n } },

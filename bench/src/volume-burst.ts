@@ -21,6 +21,8 @@ export interface BurstMeasurement {
 type VolumeClient = Client<typeof volume.VolumeRuntime>;
 
 export interface BurstPlan {
+  /** The provider's address, for the Status probe's own connection. */
+  readonly address: string;
   readonly volumes: number;
   readonly concurrency: number;
   readonly spec: MessageInitShape<typeof volume.VolumeSpecSchema>;
@@ -35,7 +37,7 @@ export async function measureVolumeBurst(client: VolumeClient, plan: BurstPlan):
   const ids: string[] = [];
   const start = performance.now();
   const probed = await probeDuring(
-    () => client.status({}),
+    { runtime: "volume", address: plan.address },
     (async () => {
       await withConcurrency(plan.volumes, plan.concurrency, async () => {
         const { volume: created } = await createVolume(client, plan.spec);

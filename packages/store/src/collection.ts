@@ -1,4 +1,4 @@
-import { encodedRecord, type RecentValues, specBytesOf, statusBytesOf } from "./encoded-record.js";
+import { encodedRecord, newPart, type Part, partsOf, type RecentValues } from "./encoded-record.js";
 import { AlreadyExistsError, ConflictError, NotFoundError, type RecordRef, StoreError } from "./errors.js";
 import { LabelIndex } from "./label-index.js";
 import { matchesLabels } from "./labels.js";
@@ -219,7 +219,7 @@ export class SqliteCollection<Spec, Status> implements Collection<Spec, Status>,
       let generation = metadata.generation;
       if (changes.spec !== undefined) {
         specBytes = this.codecs.spec.encode(changes.spec);
-        if (!bytesEqual(specBytes, specBytesOf(current.record))) generation += 1n;
+        if (!bytesEqual(specBytes, partsOf(current.record).spec.bytes)) generation += 1n;
       }
       const next = {
         ...metadata,
@@ -251,10 +251,11 @@ export class SqliteCollection<Spec, Status> implements Collection<Spec, Status>,
     } = {},
   ): { record: StoredRecord<Spec, Status>; removed: boolean } {
     const { specBytes, statusBytes } = parts;
-    const record = this.recordOf(
+    const unchanged = partsOf(current.record);
+    const record = encodedRecord(
       { ...metadata, resourceVersion: batch.nextVersion() },
-      specBytes ?? specBytesOf(current.record),
-      statusBytes ?? statusBytesOf(current.record),
+      specBytes === undefined ? unchanged.spec : this.specPart(specBytes),
+      statusBytes === undefined ? unchanged.status : this.statusPart(statusBytes),
     );
     const entry = { record, createdVersion: current.createdVersion };
     const removed = parts.remove === true || (metadata.deletedAt !== 0n && metadata.finalizers.length === 0);
@@ -317,11 +318,15 @@ export class SqliteCollection<Spec, Status> implements Collection<Spec, Status>,
   }
 
   private recordOf(metadata: ObjectMeta, spec: Uint8Array, status: Uint8Array): StoredRecord<Spec, Status> {
-    return encodedRecord(
-      metadata,
-      { bytes: spec, codec: this.codecs.spec, recent: this.recent },
-      { bytes: status, codec: this.codecs.status, recent: this.recent },
-    );
+    return encodedRecord(metadata, this.specPart(spec), this.statusPart(status));
+  }
+
+  private specPart(bytes: Uint8Array): Part<Spec> {
+    return newPart(bytes, this.codecs.spec, this.recent);
+  }
+
+  private statusPart(bytes: Uint8Array): Part<Status> {
+    return newPart(bytes, this.codecs.status, this.recent);
   }
 
   private ref(id: string): RecordRef {

@@ -58,6 +58,24 @@ describe("group commit", () => {
     );
   });
 
+  it("settles a commit's writes a slice per loop turn, so that other callbacks run in between", async () => {
+    const db = temp.open();
+    const c = machines(db);
+    let settled = 0;
+    let settledWhenOtherWorkRan: number | undefined;
+    const writes = Array.from({ length: 40 }, (_, i) =>
+      c.create({ id: `m${i}`, spec, status }).then(() => {
+        settled += 1;
+        // Queued by the first continuation: runs at the next turn, not after the whole commit.
+        if (i === 0) setImmediate(() => (settledWhenOtherWorkRan = settled));
+      }),
+    );
+    await Promise.all(writes);
+    expect(db.stats()).toMatchObject({ commits: 1, writes: 40 });
+    expect(settledWhenOtherWorkRan).toBeGreaterThan(0);
+    expect(settledWhenOtherWorkRan).toBeLessThan(40);
+  });
+
   it("fails only the refused writes of a batch", async () => {
     const db = temp.open();
     const c = machines(db);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { jsonCodec } from "./codecs.js";
-import { encodedRecord, RecentValues, specBytesOf } from "./encoded-record.js";
+import { encodedRecord, newPart, partsOf, RecentValues } from "./encoded-record.js";
 
 const metadata = {
   id: "r",
@@ -28,8 +28,8 @@ describe("encoded records", () => {
     const records = [1, 2, 3].map((n) =>
       encodedRecord(
         { ...metadata, id: `r${n}` },
-        { bytes: codec.encode({ n }), codec: counting, recent },
-        { bytes: codec.encode({ n }), codec: counting, recent },
+        newPart(codec.encode({ n }), counting, recent),
+        newPart(codec.encode({ n }), counting, recent),
       ),
     );
     const first = records.map((r) => r.spec);
@@ -54,10 +54,10 @@ describe("encoded records", () => {
     const recent = new RecentValues(2);
     const record = encodedRecord(
       metadata,
-      { bytes: pooled, codec, recent },
-      { bytes: new Uint8Array(own), codec, recent },
+      newPart(pooled, codec, recent),
+      newPart(new Uint8Array(own), codec, recent),
     );
     expect(record.spec).toEqual({ n: 1 });
-    expect(specBytesOf(record).buffer.byteLength).toBe(pooled.byteLength);
+    expect(partsOf(record).spec.bytes.buffer.byteLength).toBe(pooled.byteLength);
   });
 });

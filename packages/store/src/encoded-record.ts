@@ -9,7 +9,12 @@ import type { Codec, ObjectMeta, StoredRecord } from "./types.js";
 // next read, so an idle record costs its bytes. Not a WeakRef: V8 clears those only in full collections, so
 // the decoded values lived on in the old space and the heap grew instead of shrinking.
 
-interface Part<T> {
+/**
+ * One encoded value of a record. A new version of a record whose value did not change shares the part of the
+ * version before (same bytes), and with it the decoded value: a status write does not make every reader of
+ * the next version decode and freeze the (sealed) spec again.
+ */
+export interface Part<T> {
   readonly bytes: Uint8Array;
   readonly codec: Codec<T>;
   readonly recent: RecentValues;
@@ -34,7 +39,7 @@ export class RecentValues {
 
 const PARTS = Symbol("encoded parts");
 
-interface Parts<Spec, Status> {
+export interface Parts<Spec, Status> {
   readonly spec: Part<Spec>;
   readonly status: Part<Status>;
 }
@@ -57,19 +62,21 @@ function statusGetter(this: Holder<unknown, unknown>): unknown {
   return decodePart(this[PARTS].status);
 }
 
+/** A part over new bytes, not decoded yet. */
+export function newPart<T>(bytes: Uint8Array, codec: Codec<T>, recent: RecentValues): Part<T> {
+  return { bytes: ownBytes(bytes), codec, recent, cached: undefined };
+}
+
 /**
- * A frozen record over the given bytes. `spec` and `status` are own enumerable getters, so spreading or
+ * A frozen record over the given parts. `spec` and `status` are own enumerable getters, so spreading or
  * comparing a record sees them as plain values; the bytes stay out of sight (a non-enumerable symbol).
  */
 export function encodedRecord<Spec, Status>(
   metadata: ObjectMeta,
-  spec: { bytes: Uint8Array; codec: Codec<Spec>; recent: RecentValues },
-  status: { bytes: Uint8Array; codec: Codec<Status>; recent: RecentValues },
+  spec: Part<Spec>,
+  status: Part<Status>,
 ): StoredRecord<Spec, Status> {
-  const parts: Parts<Spec, Status> = {
-    spec: { ...spec, bytes: ownBytes(spec.bytes), cached: undefined },
-    status: { ...status, bytes: ownBytes(status.bytes), cached: undefined },
-  };
+  const parts: Parts<Spec, Status> = { spec, status };
   const record = Object.defineProperties(
     { metadata: deepFreeze(metadata) },
     {
@@ -91,11 +98,7 @@ function ownBytes(bytes: Uint8Array): Uint8Array {
     : new Uint8Array(bytes);
 }
 
-/** The bytes a record of this store was written with. */
-export function specBytesOf(record: StoredRecord<unknown, unknown>): Uint8Array {
-  return (record as Holder<unknown, unknown>)[PARTS].spec.bytes;
-}
-
-export function statusBytesOf(record: StoredRecord<unknown, unknown>): Uint8Array {
-  return (record as Holder<unknown, unknown>)[PARTS].status.bytes;
+/** The parts a record of this store was made of: their bytes are what it was written with. */
+export function partsOf<Spec, Status>(record: StoredRecord<Spec, Status>): Parts<Spec, Status> {
+  return (record as Holder<Spec, Status>)[PARTS];
 }

@@ -37,6 +37,12 @@ describe("requireFieldBudget", () => {
     );
   });
 
+  it("leaves malformed bytes to the decoder: a sub-message longer than the request ends the walk", () => {
+    // Field 1 (machine), length-delimited, declaring 100 bytes of which 3 follow.
+    const truncated = Uint8Array.from([0x0a, 100, 0x0a, 0x01, 0x00]);
+    expect(() => requireFieldBudget(machine.CreateMachineRequestSchema, truncated)).not.toThrow();
+  });
+
   it("counts 100,000 labels in a few milliseconds, far less than decoding them", () => {
     const request = create(volume.CreateVolumeRequestSchema, {
       volume: { metadata: { labels: labels(100_000) } },

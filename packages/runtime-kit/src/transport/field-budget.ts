@@ -21,7 +21,8 @@ export function requireFieldBudget(
   bytes: Uint8Array,
   budget = MAX_REQUEST_FIELDS,
 ): void {
-  const left = countFields(schema, new BinaryReader(bytes), budget);
+  const reader = new BinaryReader(bytes);
+  const left = countFields(schema, reader, reader.len, budget);
   if (left < 0) {
     throw new ConnectError(
       `the request has more than ${budget} fields (labels, map entries and list elements count)`,
@@ -30,25 +31,49 @@ export function requireFieldBudget(
   }
 }
 
-/** Returns the budget left (negative: exceeded). Malformed bytes end the walk: decoding will report them. */
-function countFields(schema: DescMessage, reader: BinaryReader, budget: number): number {
+/**
+ * Returns the budget left (negative: exceeded) after the fields up to `end`. One reader walks every depth (a
+ * sub-message is the range its length covers), so that the walk allocates nothing per field. Malformed bytes
+ * end the walk: decoding will report them.
+ */
+function countFields(schema: DescMessage, reader: BinaryReader, end: number, budget: number): number {
   let left = budget;
+  const subMessages = subMessagesOf(schema);
   try {
-    while (reader.pos < reader.len && left >= 0) {
+    while (reader.pos < end && left >= 0) {
       const [number, wireType] = reader.tag();
       left--;
-      const field = schema.fields.find((f) => f.number === number);
-      const sub = field && wireType === WireType.LengthDelimited ? subMessage(field) : undefined;
+      const sub = wireType === WireType.LengthDelimited ? subMessages.get(number) : undefined;
       if (sub === undefined) {
         reader.skip(wireType, number);
         continue;
       }
-      left = countFields(sub, new BinaryReader(reader.bytes()), left);
+      const length = reader.uint32();
+      const subEnd = reader.pos + length;
+      if (subEnd > end) return left;
+      left = countFields(sub, reader, subEnd, left);
+      reader.pos = subEnd;
     }
   } catch {
     return left;
   }
   return left;
+}
+
+const subMessagesBySchema = new WeakMap<DescMessage, Map<number, DescMessage>>();
+
+/** The message types a schema's length-delimited fields hold, by field number (maps count per entry only). */
+function subMessagesOf(schema: DescMessage): Map<number, DescMessage> {
+  let known = subMessagesBySchema.get(schema);
+  if (known === undefined) {
+    known = new Map();
+    for (const field of schema.fields) {
+      const sub = subMessage(field);
+      if (sub !== undefined) known.set(field.number, sub);
+    }
+    subMessagesBySchema.set(schema, known);
+  }
+  return known;
 }
 
 /** The message type a length-delimited field holds, if it holds one (maps count per entry only). */
