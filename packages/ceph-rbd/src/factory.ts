@@ -4,6 +4,7 @@ import type { BackendDeps } from "./backend-deps.js";
 import { CephRbdBackend } from "./ceph-rbd-backend.js";
 import { CephCli } from "./cli/ceph-cli.js";
 import { CephUnreachableError } from "./cli/ceph-command-error.js";
+import { CephShells } from "./cli/ceph-shell.js";
 import { Rbd } from "./cli/rbd.js";
 import { ImageCache } from "./image-cache.js";
 import { parseCephKey, removeSecretLeftovers } from "./keyring.js";
@@ -64,7 +65,7 @@ async function openCephRbdBackend(
     owner: context.owner.instanceId,
     pools,
     monitors,
-    identities: new VolumeIdentities(cli),
+    identities: new VolumeIdentities(new CephShells(cli.connection, CEPH_SHELLS)),
     admin: { id: adminId, key: adminKey },
     qos: { burstFactor: settings.qosBurstFactor, burstSeconds: settings.qosBurstSeconds },
   };
@@ -86,6 +87,9 @@ async function openCephRbdBackend(
     settings.imageCacheGcSeconds * 1000,
   );
 }
+
+/** Long-lived `ceph` processes for the cephx calls: two let the monitor batch a burst's auth writes. */
+const CEPH_SHELLS = 2;
 
 /** `host:port[,host:port…]`, as consumers split it (ironcore's libvirt-provider uses net.SplitHostPort). */
 function parseMonitors(value: string): string {
