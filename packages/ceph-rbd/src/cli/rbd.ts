@@ -6,6 +6,8 @@ export interface ParentRef {
   readonly pool: string;
   readonly image: string;
   readonly snapshot: string;
+  /** The parent's RBD id, where `rbd info` reported it. */
+  readonly id?: string;
 }
 
 export interface ImageInfo {
