@@ -10,7 +10,7 @@ import { type BackendDeps, notifyWhenSettled, poolOfClass } from "./backend-deps
 import type { ImageInfo, ParentRef } from "./cli/rbd.js";
 import { type CopyTarget, copyIntoEncrypted } from "./encrypted-copy.js";
 import { Meta, volumeWwn } from "./names.js";
-import { ownerTagOf } from "./owned-images.js";
+import { volumeTagsOf } from "./owned-images.js";
 import { QOS_METADATA_KEYS, qosMetadata } from "./qos.js";
 import { withSecretPipes } from "./secret-pipes.js";
 import { consumerBytesOf, formatBytes, imageBytesFor, roundVolumeBytes } from "./sizes.js";
@@ -68,7 +68,7 @@ export async function applyVolume(
   let info = ctx.placement ? await rbd.info(pool, image, signal) : undefined;
   // Whether the image carries a LUKS2 header: known when it is made here, else as recorded.
   let formatted: boolean | undefined;
-  // An image this apply created empty has no metadata yet: nothing to read.
+  // What the image's metadata holds, where this apply knows it without reading it.
   let metadata: Record<string, string> | undefined;
   if (!info) {
     const source = await resolveSource(intent, ctx, pool);
@@ -89,6 +89,9 @@ export async function applyVolume(
     } else {
       await source.clone(pool, image, signal);
       formatted = sourceEncrypted;
+      // A clone copies its parent's metadata. A cached IronCore image's is written by the provider's key
+      // only and holds no volume tags and no QoS: nothing of it is compared below (a snapshot's is read).
+      if (source.parent.image.startsWith(deps.names.cachePrefix)) metadata = {};
       ctx.event("Normal", "VolumeCloned", `Cloned RBD image ${pool}/${image} from ${source.what}`);
     }
     info = await rbd.info(pool, image, signal);
@@ -100,7 +103,7 @@ export async function applyVolume(
 
   const wwn = volumeWwn(deps.owner, intent.id);
   // A clone starts with a copy of its parent's metadata: the tags are always rewritten to this volume's.
-  const tags = { ...ownerTagOf(deps, ctx.tag), [Meta.id]: intent.id, [Meta.wwn]: wwn };
+  const tags = volumeTagsOf(deps, intent.id, wwn, ctx.tag);
   // Without encryption the tags, the size and the QoS are independent calls: made at once. With it, the
   // image is tagged before it is formatted (a crash leaves an image the orphan proof recognises).
   const plain = passphrase === undefined && !formatted;
