@@ -207,6 +207,7 @@ export async function measureVolumes(
         const concurrency = sizes.burstConcurrency;
         cloneBurst = await measureVolumeBurst(client, {
           address: provider.address,
+          providerPid: provider.pid,
           volumes: sizes.burst,
           concurrency,
           spec: {
@@ -219,6 +220,7 @@ export async function measureVolumes(
         });
         emptyBurst = await measureVolumeBurst(client, {
           address: provider.address,
+          providerPid: provider.pid,
           volumes: sizes.burst,
           concurrency,
           spec: { class: "standard", resources: { storageBytes: 16n << 20n } },
@@ -286,6 +288,11 @@ export function volumeVerdictLines(m: VolumeMeasurement): string[] {
       `${verdict(ratio <= BURST_TARGET)} ${name}-${burst.volumes}: ${ratio.toFixed(2)}× (${(burst.providerMs / 1000).toFixed(1)} s ` +
         `until all AVAILABLE vs ${(burst.floorMs / 1000).toFixed(1)} s for bare ${floor}, ${burst.concurrency} callers) ` +
         `(target ≤ ${BURST_TARGET}×)`,
+    );
+    lines.push(
+      `INFO ${name}-${burst.volumes}-cpu: ${(burst.providerCpuMs / burst.volumes).toFixed(0)} ms CPU per volume ` +
+        `(provider and its tools) vs ${(burst.floorCpuMs / burst.volumes).toFixed(0)} ms per bare ${floor}, ` +
+        `${(burst.providerCpuMs / burst.floorCpuMs).toFixed(2)}×`,
     );
   }
   const statusP99 = Math.max(m.cloneBurst?.statusP99Ms ?? 0, m.emptyBurst?.statusP99Ms ?? 0);

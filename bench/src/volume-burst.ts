@@ -4,6 +4,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { type Client, Code, ConnectError } from "@connectrpc/connect";
 import { volume } from "@iri/api";
+import { readChildrenCpuMs, readCpuMs } from "./proc-stats.js";
 import { withConcurrency } from "./samples.js";
 import { percentile, probeDuring } from "./status-probe.js";
 
@@ -14,6 +15,12 @@ export interface BurstMeasurement {
   readonly providerMs: number;
   /** The same number of bare rbd calls, `concurrency` at a time. */
   readonly floorMs: number;
+  /**
+   * CPU of the provider and every tool it ran (its own, its reaped children's) over the burst, and of the
+   * floor's tools: on a loaded shared host the times swing with the load, CPU per volume does not.
+   */
+  readonly providerCpuMs: number;
+  readonly floorCpuMs: number;
   readonly statusP99Ms: number;
   readonly statusCalls: number;
 }
@@ -26,15 +33,21 @@ export interface BurstPlan {
   readonly volumes: number;
   readonly concurrency: number;
   readonly spec: MessageInitShape<typeof volume.VolumeSpecSchema>;
+  /** The provider's process, whose CPU (with its tools') is read around the burst. */
+  readonly providerPid: number;
   /** One floor call (e.g. `rbd clone`) for index i. */
   readonly floor: (index: number) => Promise<unknown>;
 }
 
 const POLL_MS = 100;
+/** The provider's long-lived `ceph` processes quit after 5 s idle; their CPU counts once they are reaped. */
+const TOOLS_REAPED_MS = 6_000;
 
 /** Runs the provider's burst, then the floor's; the volumes made are left for the caller to delete. */
 export async function measureVolumeBurst(client: VolumeClient, plan: BurstPlan): Promise<BurstMeasurement> {
   const ids: string[] = [];
+  const providerCpu = () => readCpuMs(plan.providerPid) + readChildrenCpuMs(plan.providerPid);
+  const cpuBefore = providerCpu();
   const start = performance.now();
   const probed = await probeDuring(
     { runtime: "volume", address: plan.address },
@@ -47,14 +60,20 @@ export async function measureVolumeBurst(client: VolumeClient, plan: BurstPlan):
     })(),
   );
   const providerMs = performance.now() - start;
+  await new Promise((resolve) => setTimeout(resolve, TOOLS_REAPED_MS));
+  const providerCpuMs = providerCpu() - cpuBefore;
+  const floorCpuBefore = readChildrenCpuMs(process.pid);
   const floorStart = performance.now();
   await withConcurrency(plan.volumes, plan.concurrency, plan.floor);
   const floorMs = performance.now() - floorStart;
+  const floorCpuMs = readChildrenCpuMs(process.pid) - floorCpuBefore;
   return {
     volumes: plan.volumes,
     concurrency: plan.concurrency,
     providerMs,
     floorMs,
+    providerCpuMs,
+    floorCpuMs,
     statusP99Ms: percentile(probed.latencies, 99),
     statusCalls: probed.latencies.length,
   };

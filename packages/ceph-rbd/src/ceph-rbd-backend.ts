@@ -124,6 +124,7 @@ export class CephRbdBackend implements VolumeBackend {
     clearInterval(this.gcTimer);
     await this.gcRunning;
     await this.oci.close();
+    this.deps.identities.close();
   }
 
   private collectInBackground(): void {

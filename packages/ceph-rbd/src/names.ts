@@ -10,6 +10,11 @@ export const Meta = {
   id: "iri.id",
   /** The volume's stable WWN, returned as the access handle. */
   wwn: "iri.wwn",
+  /**
+   * A volume's owner, creation tag, id and WWN in one JSON value (`VolumeTags`): one `image-meta set` instead
+   * of four, and all or none of them after a crash. Cache images and volumes made before keep the separate keys.
+   */
+  tags: "iri.tags",
   /** "luks2" once the image (or the parent it was cloned from) carries a LUKS2 header. */
   encryption: "iri.encryption",
   /** "1" once an encrypted volume made from an unencrypted source holds the source's data. */

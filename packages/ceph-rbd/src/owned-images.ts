@@ -14,7 +14,53 @@ export async function readOwnerTag(
   image: string,
   signal?: AbortSignal,
 ): Promise<string | undefined | null> {
-  return deps.rbd.metadataValueIfExists(pool, image, Meta.owner, signal);
+  const metadata = await deps.rbd.metadataIfExists(pool, image, signal);
+  return metadata === null ? null : ownerTagsIn(metadata).owner;
+}
+
+/** What a volume's folded `iri.tags` holds. */
+export interface VolumeTags {
+  readonly owner: string;
+  readonly created?: string;
+  readonly id: string;
+  readonly wwn: string;
+}
+
+/** The metadata that tags a volume image: its folded tags, written in one call. */
+export function volumeTagsOf(
+  deps: BackendDeps,
+  volumeId: string,
+  wwn: string,
+  created?: CreationTag,
+): Record<string, string> {
+  const tags: VolumeTags = {
+    owner: deps.owner,
+    ...(created ? { created: formatCreationTag(created) } : {}),
+    id: volumeId,
+    wwn,
+  };
+  return { [Meta.tags]: JSON.stringify(tags) };
+}
+
+/**
+ * The owner and creation tag in an image's metadata: a volume's folded `iri.tags`, else the separate keys
+ * (cache images, volumes tagged before the tags were folded). A folded value that does not parse names no
+ * owner: the image is not recognised as the provider's.
+ */
+export function ownerTagsIn(metadata: Record<string, string>): { owner?: string; created?: string } {
+  const folded = metadata[Meta.tags];
+  if (folded === undefined) {
+    const owner = metadata[Meta.owner];
+    const created = metadata[Meta.created];
+    return { ...(owner !== undefined ? { owner } : {}), ...(created !== undefined ? { created } : {}) };
+  }
+  try {
+    const tags = JSON.parse(folded) as Partial<VolumeTags>;
+    if (typeof tags.owner !== "string") return {};
+    return { owner: tags.owner, ...(typeof tags.created === "string" ? { created: tags.created } : {}) };
+  } catch {
+    return {};
+  }
 }
 
 /**
@@ -122,7 +168,7 @@ export class OwnedImageLister {
       while (next < unknown.length) {
         const image = unknown[next++] as ListedImage;
         const metadata = await this.deps.rbd.metadata(pool, image.image, signal);
-        const owner = metadata[Meta.owner];
+        const { owner, created } = ownerTagsIn(metadata);
         // An untagged image (a crash between create and tag) is read again next time.
         if (owner === undefined) continue;
         const snapshots = new Map<string, CreationTag>();
@@ -132,7 +178,7 @@ export class OwnedImageLister {
         }
         this.tags.set(image.id, {
           owner,
-          created: parseCreationTag(metadata[Meta.created]),
+          created: parseCreationTag(created),
           snapshots,
           readWith: new Set(snapshotsOf(image).map((s) => s.snapshot as string)),
         });

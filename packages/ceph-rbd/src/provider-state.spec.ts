@@ -93,8 +93,8 @@ describe("tampering with image metadata through the volume's own key", () => {
       "image-meta",
       "set",
       spec,
-      "iri.owner",
-      "someone-else",
+      "iri.tags",
+      JSON.stringify({ owner: "someone-else", id, wwn: "0" }),
     ]);
     const ref = { id, placement: first.placement, signal: new AbortController().signal, event: () => {} };
     expect(await t.backend.remove(ref)).toBeUndefined();

@@ -48,7 +48,15 @@ export async function ensureVolumeAccess(
   return { access, record: { identity: entity, caps: fingerprint } };
 }
 
-/** Every image a clone reads through, nearest first (one `rbd info` per level). */
+/**
+ * Images known not to be clones, by `pool/id`: an image that is not a clone never becomes one (an RBD id is
+ * never reused), so a burst of clones of one cached image reads the cache image's info once. Bounded: the
+ * set starts afresh when full.
+ */
+const parentless = new Set<string>();
+const PARENTLESS_KEEP = 10_000;
+
+/** Every image a clone reads through, nearest first (one `rbd info` per level not known to end the chain). */
 export async function parentChain(
   deps: BackendDeps,
   info: ImageInfo,
@@ -57,10 +65,18 @@ export async function parentChain(
   const chain: CapImage[] = [];
   let parent = info.parent;
   while (parent) {
+    if (parent.id !== undefined && parentless.has(`${parent.pool}/${parent.id}`)) {
+      chain.push({ pool: parent.pool, id: parent.id });
+      break;
+    }
     const parentInfo = await deps.rbd.info(parent.pool, parent.image, signal);
     if (!parentInfo)
       throw new Error(`the parent ${parent.pool}/${parent.image} of ${info.name} cannot be read`);
     chain.push({ pool: parent.pool, id: parentInfo.id });
+    if (!parentInfo.parent) {
+      if (parentless.size >= PARENTLESS_KEEP) parentless.clear();
+      parentless.add(`${parent.pool}/${parentInfo.id}`);
+    }
     parent = parentInfo.parent;
   }
   return chain;

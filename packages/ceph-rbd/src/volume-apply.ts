@@ -10,7 +10,7 @@ import { type BackendDeps, notifyWhenSettled, poolOfClass } from "./backend-deps
 import type { ImageInfo, ParentRef } from "./cli/rbd.js";
 import { type CopyTarget, copyIntoEncrypted } from "./encrypted-copy.js";
 import { Meta, volumeWwn } from "./names.js";
-import { ownerTagOf } from "./owned-images.js";
+import { volumeTagsOf } from "./owned-images.js";
 import { QOS_METADATA_KEYS, qosMetadata } from "./qos.js";
 import { withSecretPipes } from "./secret-pipes.js";
 import { consumerBytesOf, formatBytes, imageBytesFor, roundVolumeBytes } from "./sizes.js";
@@ -63,44 +63,52 @@ export async function applyVolume(
   const consumerBytes = roundVolumeBytes(requested);
   const targetBytes = imageBytesFor(consumerBytes, encrypted);
 
-  let info = await rbd.info(pool, image, signal);
+  // A first apply (no placement recorded) makes the image without looking first: the create or clone
+  // itself answers whether it exists (after a crash before the placement was recorded).
+  let info = ctx.placement ? await rbd.info(pool, image, signal) : undefined;
   // Whether the image carries a LUKS2 header: known when it is made here, else as recorded.
   let formatted: boolean | undefined;
+  // What the image's metadata holds, where this apply knows it without reading it.
+  let metadata: Record<string, string> | undefined;
   if (!info) {
     const source = await resolveSource(intent, ctx, pool);
     if (source.kind === "pending") return { ...source.outcome, placement: { pool, image } };
     const sourceEncrypted = source.kind === "clone" && (await isEncrypted(deps, source, signal));
     // An encrypted volume from an unencrypted source is an empty image filled through the encryption below.
     const copyLater = source.kind === "clone" && encrypted && !sourceEncrypted;
-    formatted = sourceEncrypted && !copyLater;
     if (source.kind === "empty" || copyLater) {
-      await rbd.create(pool, image, targetBytes, signal);
-      ctx.event(
-        "Normal",
-        "VolumeCreated",
-        `Created RBD image ${pool}/${image} (${formatBytes(consumerBytes)})`,
-      );
+      if (await rbd.create(pool, image, targetBytes, signal)) {
+        formatted = false;
+        metadata = {};
+        ctx.event(
+          "Normal",
+          "VolumeCreated",
+          `Created RBD image ${pool}/${image} (${formatBytes(consumerBytes)})`,
+        );
+      }
     } else {
       await source.clone(pool, image, signal);
+      formatted = sourceEncrypted;
+      // A clone copies its parent's metadata. A cached IronCore image's is written by the provider's key
+      // only and holds no volume tags and no QoS: nothing of it is compared below (a snapshot's is read).
+      if (source.parent.image.startsWith(deps.names.cachePrefix)) metadata = {};
       ctx.event("Normal", "VolumeCloned", `Cloned RBD image ${pool}/${image} from ${source.what}`);
     }
     info = await rbd.info(pool, image, signal);
     if (!info) throw new Error(`RBD image ${pool}/${image} vanished right after it was created`);
   }
-  const metadata = await rbd.metadata(pool, image, signal);
+  metadata ??= await rbd.metadata(pool, image, signal);
   const recorded = ctx.placement?.encryption;
   formatted ??= recorded === undefined ? metadata[Meta.encryption] === "luks2" : recorded === "luks2";
 
   const wwn = volumeWwn(deps.owner, intent.id);
   // A clone starts with a copy of its parent's metadata: the tags are always rewritten to this volume's.
-  await setMissing(
-    deps,
-    pool,
-    image,
-    metadata,
-    { ...ownerTagOf(deps, ctx.tag), [Meta.id]: intent.id, [Meta.wwn]: wwn },
-    signal,
-  );
+  const tags = volumeTagsOf(deps, intent.id, wwn, ctx.tag);
+  // Without encryption the tags, the size and the QoS are independent calls: made at once. With it, the
+  // image is tagged before it is formatted (a crash leaves an image the orphan proof recognises).
+  const plain = passphrase === undefined && !formatted;
+  const tagging = setMissing(deps, pool, image, metadata, tags, signal);
+  if (!plain) await tagging;
 
   formatted = await ensureEncryption(deps, ctx, pool, info, formatted, passphrase);
   const placement: Record<string, string> = { pool, image, encryption: formatted ? "luks2" : "none" };
@@ -120,13 +128,15 @@ export async function applyVolume(
 
   const available = ctx.lastObservation?.state === volume.VolumeState.VOLUME_AVAILABLE;
   let visibleBytes = consumerBytes;
+  let resizing: Promise<void> | undefined;
   if (info.size < targetBytes) {
-    await rbd.resize(pool, image, targetBytes, signal);
+    resizing = rbd.resize(pool, image, targetBytes, signal);
     if (available)
       ctx.event("Normal", "VolumeExpanded", `Expanded ${pool}/${image} to ${formatBytes(consumerBytes)}`);
   } else if (info.size > targetBytes) {
     const sourceBytes = consumerBytesOf(info.size, encrypted);
     if (!available && info.parent) {
+      await tagging;
       throw new PermanentBackendError(
         "SourceLargerThanVolume",
         `the volume's source needs ${formatBytes(sourceBytes)} but the volume asks for ${formatBytes(consumerBytes)}`,
@@ -136,7 +146,7 @@ export async function applyVolume(
     visibleBytes = sourceBytes;
   }
 
-  await applyQos(deps, intent, pool, image, metadata, signal);
+  await Promise.all([tagging, resizing, applyQos(deps, intent, pool, image, metadata, signal)]);
 
   const { access, record } = await ensureVolumeAccess(deps, ctx, intent.id, pool, info, wwn);
   return {

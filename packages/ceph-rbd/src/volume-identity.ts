@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { PermanentBackendError } from "@iri/backend-api";
-import type { CephCli } from "./cli/ceph-cli.js";
 import { Errno, isCephErrno } from "./cli/ceph-command-error.js";
+import type { Answer, CephShells } from "./cli/ceph-shell.js";
 
 /** An RBD image as cephx caps name it: by pool, RBD id (data, header, object map) and name (its id object). */
 export interface CapImage {
@@ -63,7 +63,8 @@ interface AuthEntry {
  * overwritten, never removed.
  */
 export class VolumeIdentities {
-  constructor(private readonly cli: CephCli) {}
+  /** The mon commands go to long-lived `ceph` processes: a `ceph` process per command was a volume's slowest call. */
+  constructor(private readonly shells: CephShells) {}
 
   /**
    * Creates the user with exactly `caps`, or narrows/widens a recorded user's caps to them; resolves to its
@@ -71,10 +72,7 @@ export class VolumeIdentities {
    */
   async ensure(entity: string, caps: VolumeCaps, recorded: boolean, signal?: AbortSignal): Promise<string> {
     try {
-      return keyOf(
-        entity,
-        await this.cli.cephJson<AuthEntry[]>(["auth", "get-or-create", entity, ...capArgs(caps)], { signal }),
-      );
+      return keyOf(entity, await this.json(["auth", "get-or-create", entity, ...capArgs(caps)], signal));
     } catch (error) {
       // EINVAL: the user exists with other caps.
       if (!isCephErrno(error, Errno.EINVAL)) throw error;
@@ -85,15 +83,15 @@ export class VolumeIdentities {
         `the cephx user ${entity} exists with caps this provider did not grant; it is not overwritten`,
       );
     }
-    await this.cli.ceph(["auth", "caps", entity, ...capArgs(caps)], { signal });
-    return keyOf(entity, await this.cli.cephJson<AuthEntry[]>(["auth", "get", entity], { signal }));
+    await this.shells.run(["auth", "caps", entity, ...capArgs(caps)], CAPS_UPDATED, signal);
+    return keyOf(entity, await this.json(["auth", "get", entity], signal));
   }
 
   /** Sets a recorded user's caps (after its parent went away); false when there is no such user. */
   async narrow(entity: string, caps: VolumeCaps, ownImage: CapImage, signal?: AbortSignal): Promise<boolean> {
     const current = await this.get(entity, signal);
     if (!current || !grantsImage(current, ownImage)) return false;
-    await this.cli.ceph(["auth", "caps", entity, ...capArgs(caps)], { signal });
+    await this.shells.run(["auth", "caps", entity, ...capArgs(caps)], CAPS_UPDATED, signal);
     return true;
   }
 
@@ -111,24 +109,37 @@ export class VolumeIdentities {
       const current = await this.get(entity, signal);
       if (!current || !ownImage || !grantsImage(current, ownImage)) return false;
     }
-    try {
-      await this.cli.ceph(["auth", "del", entity], { signal });
-      return true;
-    } catch (error) {
-      if (isCephErrno(error, Errno.ENOENT)) return false;
-      throw error;
-    }
+    return (await this.shells.run(["auth", "del", entity], DELETED, signal)) === "updated";
   }
 
   async get(entity: string, signal?: AbortSignal): Promise<AuthEntry | undefined> {
     try {
-      return (await this.cli.cephJson<AuthEntry[]>(["auth", "get", entity], { signal }))[0];
+      return (await this.json(["auth", "get", entity], signal)).find((entry) => entry.entity === entity);
     } catch (error) {
       if (isCephErrno(error, Errno.ENOENT)) return undefined;
       throw error;
     }
   }
+
+  /** Ends the long-lived `ceph` processes. */
+  close(): void {
+    this.shells.close();
+  }
+
+  private async json(args: string[], signal?: AbortSignal): Promise<AuthEntry[]> {
+    const line = await this.shells.run(args, JSON_ANSWER, signal);
+    try {
+      return JSON.parse(line) as AuthEntry[];
+    } catch (error) {
+      throw new Error(`ceph ${args.slice(0, 2).join(" ")}: output is not JSON`, { cause: error });
+    }
+  }
 }
+
+const JSON_ANSWER: Answer = { kind: "json" };
+const CAPS_UPDATED: Answer = { kind: "status", success: /^updated caps for / };
+/** `auth del` answers `updated`, or (also a success) that there is no such entity. */
+const DELETED: Answer = { kind: "status", success: /^updated$|^entity \S+ does not exist$/ };
 
 function grantsImage(entry: AuthEntry, image: CapImage): boolean {
   return (entry.caps.osd ?? "").includes(`pool=${image.pool} object_prefix rbd_header.${image.id},`);
@@ -138,8 +149,9 @@ function capArgs(caps: VolumeCaps): string[] {
   return ["mon", caps.mon, "osd", caps.osd];
 }
 
+/** The key of `entity` in an answer; an answer about another entity is a fault, not a key to hand out. */
 function keyOf(entity: string, entries: AuthEntry[]): string {
-  const key = entries[0]?.key;
+  const key = entries.find((entry) => entry.entity === entity)?.key;
   if (!key) throw new Error(`ceph auth returned no key for ${entity}`);
   return key;
 }

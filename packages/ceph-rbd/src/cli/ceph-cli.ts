@@ -26,7 +26,7 @@ export interface RunOptions {
   readonly deadlineMs?: number;
 }
 
-type Tool = "rbd" | "ceph";
+export type Tool = "rbd" | "ceph";
 
 /** The errno of a CephCommandError whose tool was killed by a signal it did not get from us. */
 export const CRASHED = -1;
@@ -62,27 +62,6 @@ export class CephCli {
     return parseJson<T>("ceph", args, await this.ceph([...args, "--format", "json"], options));
   }
 
-  private connectionArgs(tool: Tool): string[] {
-    const { monitors, id, timeoutSeconds } = this.connection;
-    const seconds = String(timeoutSeconds);
-    const args = [
-      "--conf",
-      "/dev/null",
-      "-m",
-      monitors,
-      "--id",
-      id,
-      "--client-mount-timeout",
-      seconds,
-      "--rados-mon-op-timeout",
-      seconds,
-      "--rados-osd-op-timeout",
-      String(timeoutSeconds * 3),
-    ];
-    if (tool === "ceph") args.push("--connect-timeout", seconds);
-    return args;
-  }
-
   private async run(tool: Tool, args: readonly string[], options: RunOptions): Promise<string> {
     // librbd in Ceph 16 sometimes aborts while closing an image after the operation itself completed
     // (`AsyncOpTracker` assertion, seen with concurrent metadata writes): a crashed call that read no stdin
@@ -107,10 +86,14 @@ export class CephCli {
       }
       // The tool dies with the provider (a kill -9 included): an orphaned `rbd encryption format` or
       // `import-diff` would otherwise race the job the restarted provider starts on the same image.
-      const child = spawn("setpriv", ["--pdeathsig", "KILL", tool, ...this.connectionArgs(tool), ...args], {
-        stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
-        env: { ...process.env, CEPH_ARGS: `--key ${this.connection.key}` },
-      });
+      const child = spawn(
+        "setpriv",
+        ["--pdeathsig", "KILL", tool, ...connectionArgs(this.connection, tool), ...args],
+        {
+          stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
+          env: toolEnvironment(this.connection),
+        },
+      );
       const stdout: Buffer[] = [];
       let stderr = "";
       let stderrHead = "";
@@ -169,6 +152,33 @@ export class CephCli {
       });
     });
   }
+}
+
+/** The flags that point a tool at the cluster (no ceph.conf read); the key comes from `toolEnvironment`. */
+export function connectionArgs(connection: CephConnection, tool: Tool): string[] {
+  const { monitors, id, timeoutSeconds } = connection;
+  const seconds = String(timeoutSeconds);
+  const args = [
+    "--conf",
+    "/dev/null",
+    "-m",
+    monitors,
+    "--id",
+    id,
+    "--client-mount-timeout",
+    seconds,
+    "--rados-mon-op-timeout",
+    seconds,
+    "--rados-osd-op-timeout",
+    String(timeoutSeconds * 3),
+  ];
+  if (tool === "ceph") args.push("--connect-timeout", seconds);
+  return args;
+}
+
+/** A tool's environment: the key in `CEPH_ARGS` (which /proc shows to the same user only, unlike argv). */
+export function toolEnvironment(connection: CephConnection): NodeJS.ProcessEnv {
+  return { ...process.env, CEPH_ARGS: `--key ${connection.key}` };
 }
 
 function isUnreachable(tool: Tool, code: number | null, stderr: string): boolean {

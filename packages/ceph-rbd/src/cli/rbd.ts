@@ -6,6 +6,8 @@ export interface ParentRef {
   readonly pool: string;
   readonly image: string;
   readonly snapshot: string;
+  /** The parent's RBD id, where `rbd info` reported it. */
+  readonly id?: string;
 }
 
 export interface ImageInfo {
@@ -120,8 +122,18 @@ export class Rbd {
     key: string,
     signal?: AbortSignal,
   ): Promise<string | undefined | null> {
+    const metadata = await this.metadataIfExists(pool, image, signal);
+    return metadata === null ? null : metadata[key];
+  }
+
+  /** Like `metadata`, but null when the image itself does not exist. */
+  async metadataIfExists(
+    pool: string,
+    image: string,
+    signal?: AbortSignal,
+  ): Promise<Record<string, string> | null> {
     try {
-      return (await this.metadata(pool, image, signal))[key];
+      return await this.metadata(pool, image, signal);
     } catch (error) {
       // `image-meta list` fails only when the image cannot be opened.
       if (isCephErrno(error, Errno.ENOENT)) return null;
