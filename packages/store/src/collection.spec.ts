@@ -284,8 +284,8 @@ describe("records held encoded", () => {
     const codec = jsonCodec<typeof spec>();
     const c = db.collection("shared", {
       spec: {
-        encode: (value) => codec.encode(value),
-        decode: (bytes) => {
+        encode: (value: typeof spec) => codec.encode(value),
+        decode: (bytes: Uint8Array) => {
           specDecodes += 1;
           return codec.decode(bytes);
         },
