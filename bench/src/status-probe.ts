@@ -10,12 +10,13 @@ export function percentile(samples: readonly number[], p: number): number {
 }
 
 /**
- * Calls `status` one call after another (as one poollet does) until `load` settles; resolves to the load's
- * result and every call's latency in milliseconds.
+ * Calls `status` one call after another (as one poollet does) until `load` settles, `pauseMs` between calls;
+ * resolves to the load's result and every call's latency in milliseconds.
  */
 export async function probeDuring<T>(
   status: () => Promise<unknown>,
   load: Promise<T>,
+  pauseMs = 0,
 ): Promise<{ value: T; latencies: number[] }> {
   let done = false;
   const settled = load.finally(() => {
@@ -27,6 +28,7 @@ export async function probeDuring<T>(
       const start = performance.now();
       await status();
       latencies.push(performance.now() - start);
+      if (pauseMs > 0 && !done) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   })();
   const [value] = await Promise.all([settled, probe]);
