@@ -13,6 +13,7 @@ import { minioBackendFactory, rgwBackendFactory } from "@iri/bucket-s3";
 import { MinioAdminClient } from "@iri/minio";
 import { RgwAdminClient } from "@iri/rgw";
 import { Registry } from "prom-client";
+import { readCpuMs } from "./proc-stats.js";
 import { startProvider } from "./provider-process.js";
 import { withConcurrency } from "./samples.js";
 import { percentile, probeDuring } from "./status-probe.js";
@@ -163,9 +164,24 @@ export interface BucketBurstMeasurement {
   /** ListBucketClasses latency (one call after another) during the provider's burst. */
   readonly statusP99Ms: number;
   readonly statusCalls: number;
+  /** The provider's CPU time over its burst, per bucket. */
+  readonly providerCpuMsPerBucket: number;
+  /** The bench process's CPU time over the direct calls (the floor's client side), per bucket. */
+  readonly floorCpuMsPerBucket: number;
 }
 
-/** A burst of `buckets` creates on radosgw through the provider against the direct calls, both at once. */
+/**
+ * How often the burst looks whether every bucket is AVAILABLE: one ListBuckets of all of them, as the
+ * bucketpoollet's relist does (every 5 s there; finer here, to time the end of the burst).
+ */
+const BURST_LIST_PERIOD_MS = 100;
+/**
+ * Pause between the burst's ListBucketClasses calls. The bucketpoollet calls it at start and then hourly;
+ * calls back to back would load the provider with hundreds of them while the floor's run has no such load.
+ */
+const STATUS_PAUSE_MS = 25;
+
+/** A burst of `buckets` creates on radosgw through the provider against the direct calls, one after the other. */
 export async function measureBucketBurst(
   store: Store,
   buckets: number,
@@ -181,18 +197,20 @@ export async function measureBucketBurst(
     // Warm-up (connections, JIT) on both sides, not counted.
     ids.push(await createUntilAvailable(grpc));
     await floor.create();
+    const providerCpuStart = readCpuMs(provider.pid);
     const providerStart = performance.now();
     const probed = await probeDuring(
       // The bucket runtime has no Status: ListBucketClasses is what the bucketpoollet polls for its pool.
-      { runtime: "bucket", address: provider.address },
-      withConcurrency(buckets, concurrency, async () => {
-        ids.push(await createUntilAvailable(grpc, 120_000, 100));
-      }),
+      { runtime: "bucket", address: provider.address, pauseMs: STATUS_PAUSE_MS },
+      burstUntilAvailable(grpc, buckets, concurrency, ids),
     );
     const providerMs = performance.now() - providerStart;
+    const providerCpuMs = readCpuMs(provider.pid) - providerCpuStart;
+    const floorCpuStart = process.cpuUsage();
     const floorStart = performance.now();
     await withConcurrency(buckets, concurrency, () => floor.create());
     const floorMs = performance.now() - floorStart;
+    const floorCpu = process.cpuUsage(floorCpuStart);
     return {
       buckets,
       concurrency,
@@ -200,6 +218,8 @@ export async function measureBucketBurst(
       floorMs,
       statusP99Ms: percentile(probed.latencies, 99),
       statusCalls: probed.latencies.length,
+      providerCpuMsPerBucket: providerCpuMs / buckets,
+      floorCpuMsPerBucket: (floorCpu.user + floorCpu.system) / 1000 / buckets,
     };
   } finally {
     for (const id of ids) await grpc.deleteBucket({ bucketId: id }).catch(() => undefined);
@@ -210,13 +230,63 @@ export async function measureBucketBurst(
   }
 }
 
-/** The provider on the same store, its admin keys in 0600 files (never in argv); `flags` override ours. */
+/** `buckets` CreateBucket calls from `concurrency` callers, then until one ListBuckets shows them all AVAILABLE. */
+async function burstUntilAvailable(
+  client: BucketClient,
+  buckets: number,
+  concurrency: number,
+  ids: string[],
+  timeoutMs = 120_000,
+): Promise<void> {
+  const mine = new Set<string>();
+  let created = false;
+  const creates = withConcurrency(buckets, concurrency, async () => {
+    const response = await client.createBucket({
+      bucket: create(bucket.BucketSchema, { metadata: {}, spec: { class: "standard" } }),
+    });
+    const id = response.bucket?.metadata?.id ?? "";
+    mine.add(id);
+    ids.push(id);
+  }).then(() => {
+    created = true;
+  });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    // A failed create ends the burst at once instead of at the deadline.
+    await Promise.race([creates, new Promise((r) => setTimeout(r, BURST_LIST_PERIOD_MS))]);
+    let available = 0;
+    for (const b of (await client.listBuckets({})).buckets) {
+      const id = b.metadata?.id ?? "";
+      if (!mine.has(id)) continue;
+      if (b.status?.state === bucket.BucketState.BUCKET_ERROR) throw new Error(`bucket ${id} went to ERROR`);
+      if (b.status?.state === bucket.BucketState.BUCKET_AVAILABLE) available++;
+    }
+    if (created && available === buckets) return;
+    if (Date.now() > deadline)
+      throw new Error(`${buckets - available} buckets not AVAILABLE within ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * The provider on the same store, its admin keys in 0600 files (never in argv); `flags` override ours. Its
+ * class "standard" has the floors' quota, so that a create makes the same calls as a floor's (user, quota,
+ * bucket); the default classes have none, which would spare the provider the quota call.
+ */
 export function startBucketProvider(kind: "rgw" | "minio", store: Store, dir: string, flags: string[] = []) {
   const accessFile = join(dir, "access-key");
   const secretFile = join(dir, "secret-key");
+  const classFile = join(dir, "bucket-classes.json");
   writeFileSync(accessFile, store.accessKey, { mode: 0o600 });
   writeFileSync(secretFile, store.secretKey, { mode: 0o600 });
+  writeFileSync(
+    classFile,
+    JSON.stringify([
+      { name: "standard", capabilities: { tps: 104857600, iops: 1000 }, settings: { maxBytes: QUOTA_BYTES } },
+    ]),
+  );
   return startProvider("bucket", join(dir, "provider"), [
+    "--class-file",
+    classFile,
     "--backend",
     kind,
     `--${kind}-endpoint`,
@@ -235,8 +305,7 @@ export function startBucketProvider(kind: "rgw" | "minio", store: Store, dir: st
 
 type BucketClient = ReturnType<typeof createRuntimeClient<typeof bucket.BucketRuntime>>;
 
-// Polls every 2 ms by default: fine enough next to creates of tens of milliseconds. A burst polls every
-// 100 ms, as a poollet would: 16 callers polling every 2 ms would load the provider more than the creates.
+// Polls every 2 ms: fine enough next to creates of tens of milliseconds.
 async function createUntilAvailable(client: BucketClient, timeoutMs = 30_000, pollMs = 2): Promise<string> {
   const created = await client.createBucket({
     bucket: create(bucket.BucketSchema, { metadata: {}, spec: { class: "standard" } }),

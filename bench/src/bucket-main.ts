@@ -53,7 +53,8 @@ if (stores.rgw) {
   const ratio = b.providerMs / b.floorMs;
   lines.push(
     `${ratio <= BURST_TARGET ? "PASS" : "MISS"} bucket-burst-${burst}: ${ratio.toFixed(2)}× (${(b.providerMs / 1000).toFixed(1)} s ` +
-      `until all AVAILABLE vs ${(b.floorMs / 1000).toFixed(1)} s for the same admin + S3 calls, ${b.concurrency} callers) ` +
+      `until all AVAILABLE vs ${(b.floorMs / 1000).toFixed(1)} s for the same admin + S3 calls, ${b.concurrency} callers; ` +
+      `CPU per bucket: provider ${b.providerCpuMsPerBucket.toFixed(1)} ms, the direct calls' client ${b.floorCpuMsPerBucket.toFixed(1)} ms) ` +
       `(target ≤ ${BURST_TARGET}×)`,
     `${b.statusP99Ms <= STATUS_P99_MS ? "PASS" : "MISS"} status-p99-bucket: ${b.statusP99Ms.toFixed(1)} ms over ` +
       `${b.statusCalls} ListBucketClasses calls during the burst (the bucket runtime has no Status) (target ≤ ${STATUS_P99_MS} ms)`,

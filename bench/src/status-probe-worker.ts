@@ -7,6 +7,8 @@ import { bucket, createRuntimeClient, machine, volume } from "@iri/api";
 export interface ProbeConfig {
   runtime: "machine" | "volume" | "bucket";
   address: string;
+  /** Milliseconds between calls (0: back to back). */
+  pauseMs?: number;
 }
 
 export interface ProbeResult {
@@ -53,6 +55,7 @@ while (!stopped) {
     break;
   }
   latencies.push(performance.now() - start);
+  if ((config.pauseMs ?? 0) > 0 && !stopped) await new Promise((resolve) => setTimeout(resolve, config.pauseMs));
 }
 // Stopped or failed: the answer comes after the stop either way, when the parent waits for it.
 await stop;

@@ -13,7 +13,8 @@ export function percentile(samples: readonly number[], p: number): number {
 }
 
 /**
- * Calls the pool's status method one call after another (as one poollet does) until `load` settles;
+ * Calls the pool's status method one call after another (as one poollet does; `target.pauseMs` between
+ * calls) until `load` settles;
  * resolves to the load's result and every call's latency in milliseconds.
  *
  * The calls come from a worker thread with a connection of its own. A poollet's pool sync runs beside its

@@ -9,6 +9,7 @@ import {
 import { PermanentBackendError } from "@iri/backend-api";
 import type { TestBackendContext } from "@iri/backend-testing";
 import { MinioAdminClient } from "@iri/minio";
+import { SignedClient } from "@iri/sigv4-fetch";
 import { Registry } from "prom-client";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { minioBackendFactory } from "./factories.js";
@@ -176,11 +177,14 @@ describe("minio bucket backend: ownership without trusting bucket tags", () => {
 /** The MinIO admin API calls made (by name, in order) until `stop`. */
 function recordAdminCalls() {
   const names: string[] = [];
-  const originalFetch = globalThis.fetch;
-  const spy = vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
-    const path = new URL(input instanceof Request ? input.url : String(input)).pathname;
-    if (path.startsWith("/minio/admin/v3/")) names.push(path.slice("/minio/admin/v3/".length));
-    return originalFetch(input, init);
+  const originalSend = SignedClient.prototype.send;
+  const spy = vi.spyOn(SignedClient.prototype, "send").mockImplementation(function (
+    this: SignedClient,
+    request,
+  ) {
+    if (request.path.startsWith("/minio/admin/v3/"))
+      names.push(request.path.slice("/minio/admin/v3/".length));
+    return originalSend.call(this, request);
   });
   return { names, stop: () => spy.mockRestore() };
 }

@@ -11,14 +11,13 @@ import {
   PermanentBackendError,
   type RemoveOutcome,
 } from "@iri/backend-api";
-import { type RgwAdminClient, RgwAdminError, type RgwQuota, type RgwUser } from "@iri/rgw";
+import { createBucketAs, type RgwAdminClient, RgwAdminError, type RgwQuota, type RgwUser } from "@iri/rgw";
 import { type AccessSettings, bucketAccess } from "./access.js";
 import { bucketNameFor } from "./bucket-names.js";
 import { type ClassPolicy, classPolicyOf } from "./class-policy.js";
 import { formatOwnerTag, parseOwnerTag } from "./owner-tag.js";
 import { bucketNotEmpty, placementOf, placementWith } from "./placement.js";
-import { createBucket } from "./s3-buckets.js";
-import { type S3ClientSettings, s3ClientFor } from "./s3-client.js";
+import type { S3ClientSettings } from "./s3-client.js";
 import { StoreCalls } from "./store-calls.js";
 
 const LIST_CONCURRENCY = 8;
@@ -72,20 +71,19 @@ export class RgwBucketBackend implements BucketBackend {
       : await this.call("bucket stats", () => this.admin.getBucket(bucketName, signal));
     if (stats && stats.owner !== identity) throw nameTaken(bucketName);
     if (!stats) {
-      const s3 = s3ClientFor(this.options.s3, { accessKeyId: key.accessKey, secretAccessKey: key.secretKey });
-      try {
-        const result = await createBucket(this.calls, s3, bucketName, signal);
-        if (result === "taken") throw nameTaken(bucketName);
-        // One event for user and bucket: every event is a store write on the way to AVAILABLE.
-        if (result === "created") {
-          ctx.event(
-            "Normal",
-            "BucketCreated",
-            `created bucket ${bucketName}, owned by its own RGW user ${identity}`,
-          );
-        }
-      } finally {
-        s3.destroy();
+      const { endpoint, region, timeoutMs } = this.options.s3;
+      const credentials = { accessKeyId: key.accessKey, secretAccessKey: key.secretKey };
+      const result = await this.call("create bucket", () =>
+        createBucketAs({ endpoint, region, timeoutMs, credentials }, bucketName, signal),
+      );
+      if (result === "taken") throw nameTaken(bucketName);
+      // One event for user and bucket: every event is a store write on the way to AVAILABLE.
+      if (result === "created") {
+        ctx.event(
+          "Normal",
+          "BucketCreated",
+          `created bucket ${bucketName}, owned by its own RGW user ${identity}`,
+        );
       }
     }
 

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { RgwAdminClient } from "./rgw-admin-client.js";
 import { RgwAdminError } from "./rgw-errors.js";
+import { createBucketAs, RgwS3Error } from "./rgw-user-s3.js";
 
 function requireEnv(name: string): string {
   const value = process.env[name];
@@ -73,5 +74,32 @@ describe("RgwAdminClient (real radosgw)", () => {
     const error = await wrong.getUser(uid).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RgwAdminError);
     expect((error as RgwAdminError).code).toBe("InvalidAccessKeyId");
+  });
+});
+
+describe("createBucketAs (real radosgw)", () => {
+  const owner = `${uid}-owner`;
+  const other = `${uid}-other`;
+  afterAll(async () => {
+    // purge-data removes the users' buckets with them.
+    for (const user of [owner, other]) await admin.removeUser(user, { purgeData: true });
+  });
+
+  it("creates as the user, who then owns it; as another user: taken; a refusal: its S3 code", async () => {
+    const asUser = async (user: string) => {
+      const key = (await admin.createUser(user, "bucket creation test")).keys[0];
+      if (!key) throw new Error("no key");
+      return { endpoint, credentials: { accessKeyId: key.accessKey, secretAccessKey: key.secretKey } };
+    };
+    const ownerOptions = await asUser(owner);
+    const otherOptions = await asUser(other);
+    const bucket = `${uid}-bucket`;
+    expect(await createBucketAs(ownerOptions, bucket)).toBe("created");
+    expect((await admin.getBucket(bucket))?.owner).toBe(owner);
+    expect(await createBucketAs(otherOptions, bucket)).toBe("taken");
+    // A user made by createUser may own one bucket.
+    const error = await createBucketAs(ownerOptions, `${bucket}-2`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RgwS3Error);
+    expect((error as RgwS3Error).code).toBe("TooManyBuckets");
   });
 });
