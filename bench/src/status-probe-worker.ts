@@ -55,7 +55,8 @@ while (!stopped) {
     break;
   }
   latencies.push(performance.now() - start);
-  if ((config.pauseMs ?? 0) > 0 && !stopped) await new Promise((resolve) => setTimeout(resolve, config.pauseMs));
+  if ((config.pauseMs ?? 0) > 0 && !stopped)
+    await new Promise((resolve) => setTimeout(resolve, config.pauseMs));
 }
 // Stopped or failed: the answer comes after the stop either way, when the parent waits for it.
 await stop;
