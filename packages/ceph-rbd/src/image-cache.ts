@@ -140,8 +140,9 @@ export class ImageCache {
     const { jobs } = this.deps.context;
     const settled = jobs.get(key);
     if (settled?.status === "succeeded") jobs.forget(key);
-    const state = await this.stateOf(pool, name, ctx.signal);
-    if (state === "ready") return cloneSource;
+    // Not known ready in this process: the population job finds out (its `rbd import` fails at once on an
+    // existing image), so that a first population costs no call before it.
+    if (this.ready.has(`${pool}/${name}`)) return cloneSource;
     if (settled?.status === "failed") {
       // Every volume waiting for it sees the failure; the job is forgotten (and the next apply starts it
       // afresh) once the failure is RETRY_AFTER_MS old: retried, never poisoning the digest.
@@ -151,7 +152,7 @@ export class ImageCache {
 
     this.waitFor(key, intent.id);
     const job = jobs.ensure(key, (handle) =>
-      this.locks.run(`${pool}/${name}`, () => this.populate(key, pool, name, state, image, what, handle)),
+      this.locks.run(`${pool}/${name}`, () => this.populate(key, pool, name, image, what, handle)),
     );
     // The job may have settled while this apply awaited the readiness check above: its outcome is the answer.
     if (job.status === "failed") throw job.error;
@@ -212,12 +213,14 @@ export class ImageCache {
     return "ready";
   }
 
-  /** Runs under the cache image's lock: the collector never sees it half-made. */
+  /**
+   * Writes the cache image unless it exists ready (a cache of an earlier life of the provider). Runs under the
+   * cache image's lock: the collector never sees it half-made.
+   */
   private async populate(
     key: string,
     pool: string,
     name: string,
-    found: Exclude<CacheState, "ready">,
     image: IronCoreImage,
     what: string,
     job: JobHandle,
@@ -228,30 +231,48 @@ export class ImageCache {
     const digest = image.manifestDigest;
     const imageBytes = roundVolumeBytes(BigInt(rootfs.size));
     const started = Date.now();
-    // The blob's request goes out while `rbd` starts; the stream awaits it after the image's header.
-    const opening = this.oci
-      .openBlob(image.reference, rootfs, { signal: job.signal })
-      .catch((error: unknown) => {
-        throw registryFailure(error, `${image.reference.registry}/${image.reference.repository}`);
-      });
-    opening.catch(() => {}); // consumed (or destroyed) below
+    const write = async (): Promise<boolean> => {
+      // The blob's request goes out while `rbd` starts; the stream awaits it after the image's header.
+      const opening = this.oci
+        .openBlob(image.reference, rootfs, { signal: job.signal })
+        .catch((error: unknown) => {
+          throw registryFailure(error, `${image.reference.registry}/${image.reference.repository}`);
+        });
+      try {
+        await populateCacheImage(rbd, opening, {
+          pool,
+          image: name,
+          imageBytes,
+          bytes: rootfs.size,
+          snapshot: this.deps.names.cacheSnapshot,
+          metadata: { ...ownerTagOf(this.deps), [Meta.id]: digest },
+          signal: job.signal,
+          onProgress: (bytes) => {
+            const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+            job.progress({ bytes, total: rootfs.size, bytesPerSecond: bytes / seconds });
+            this.populationBytes.set({ pool, digest }, bytes);
+          },
+        });
+        return true;
+      } catch (error) {
+        if (isCephErrno(error, Errno.EEXIST)) return false;
+        throw error;
+      } finally {
+        // A blob `rbd` did not read to its end (it failed, or found the image) still holds its connection.
+        (await opening.catch(() => undefined))?.destroy();
+      }
+    };
     try {
-      // A leftover of an earlier attempt (failed, or cut short by a crash) is never trusted: start over.
-      if (found === "unfinished") await this.removeCacheImage(pool, name, job.signal);
-      await populateCacheImage(rbd, opening, {
-        pool,
-        image: name,
-        imageBytes,
-        bytes: rootfs.size,
-        snapshot: this.deps.names.cacheSnapshot,
-        metadata: { ...ownerTagOf(this.deps), [Meta.id]: digest },
-        signal: job.signal,
-        onProgress: (bytes) => {
-          const seconds = Math.max((Date.now() - started) / 1000, 0.001);
-          job.progress({ bytes, total: rootfs.size, bytesPerSecond: bytes / seconds });
-          this.populationBytes.set({ pool, digest }, bytes);
-        },
-      });
+      if (!(await write())) {
+        const state = await this.stateOf(pool, name, job.signal);
+        if (state === "ready") {
+          this.deps.context.logger.info({ pool, image: name, digest }, "image cache found");
+          return;
+        }
+        // A leftover of an earlier attempt (failed, or cut short by a crash) is never trusted: start over.
+        if (state === "unfinished") await this.removeCacheImage(pool, name, job.signal);
+        if (!(await write())) throw new Error(`${pool}/${name} exists and is not this provider's to replace`);
+      }
       this.ready.add(`${pool}/${name}`);
       this.populations.inc({ result: "succeeded" });
       for (const id of this.waiting.get(key) ?? []) {
@@ -262,8 +283,6 @@ export class ImageCache {
         "image cache populated",
       );
     } catch (error) {
-      // A blob `rbd` never read (it failed first) still holds its connection.
-      (await opening.catch(() => undefined))?.destroy();
       this.populations.inc({ result: "failed" });
       for (const id of this.waiting.get(key) ?? []) {
         this.deps.context.event(
@@ -273,7 +292,13 @@ export class ImageCache {
           `Writing ${what} failed: ${errorMessage(error)}`,
         );
       }
-      await this.removeCacheImage(pool, name, new AbortController().signal).catch((cleanup: unknown) =>
+      // `rbd import` removes the image of a failed import itself; one it could not (it was killed) goes here.
+      // A ready image (found after an attempt failed for another reason) stays.
+      const cleanup = new AbortController().signal;
+      await (async () => {
+        if ((await this.stateOf(pool, name, cleanup)) === "unfinished")
+          await this.removeCacheImage(pool, name, cleanup);
+      })().catch((cleanup: unknown) =>
         this.deps.context.logger.warn(
           { pool, image: name, err: String(cleanup) },
           "cannot remove a failed population",

@@ -61,7 +61,12 @@ export async function populateCacheImage(
   target: CacheImagePopulation,
 ): Promise<void> {
   const stream = Readable.from(cacheImageStream(blob, target), { objectMode: false });
-  await rbd.importImage(target.pool, target.image, stream, target.signal);
+  try {
+    await rbd.importImage(target.pool, target.image, stream, target.signal);
+  } finally {
+    // `rbd` may have stopped reading (it failed): the generator is ended, not left waiting.
+    stream.destroy();
+  }
 }
 
 async function* cacheImageStream(
