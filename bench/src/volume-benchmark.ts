@@ -159,9 +159,6 @@ export async function measureVolumes(
       consumer,
       "--overprovisioning-percent",
       "100000",
-      // Over the bench's default (warn, the last flag wins): the "image cache populated" line times the write.
-      "--log-level",
-      "info",
     ];
     let provider = await startVolumeProvider(join(dir, "volume"), providerFlags);
     try {
