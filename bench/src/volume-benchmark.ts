@@ -29,11 +29,6 @@ export interface PopulationMeasurement {
   readonly rootfsBytes: number;
   readonly populationMs: number;
   readonly importFloorMs: number;
-  /**
-   * The cache image's write alone (the provider's "image cache populated" log line: registry to snapshot,
-   * without resolving the image or making the volume), when the log held it.
-   */
-  readonly cacheWriteMs?: number;
 }
 
 export interface VolumeMeasurement {
@@ -187,14 +182,11 @@ export async function measureVolumes(
       const populations: PopulationMeasurement[] = [];
       for (const kind of ["random", "half-zeros"] as const) {
         const { reference, floorMs } = images[kind];
-        const populationMs = await timed(() => createAvailable(reference));
-        const cacheWriteMs = lastCacheWriteMs(provider.output());
         populations.push({
           kind,
           rootfsBytes: sizes.rootfsBytes,
-          populationMs,
+          populationMs: await timed(() => createAvailable(reference)),
           importFloorMs: floorMs,
-          ...(cacheWriteMs !== undefined ? { cacheWriteMs } : {}),
         });
       }
       const clones: number[] = [];
@@ -298,16 +290,6 @@ export async function measureVolumes(
   }
 }
 
-/** The seconds of the provider's last "image cache populated" log line, in ms. */
-function lastCacheWriteMs(log: string): number | undefined {
-  const line = log
-    .split("\n")
-    .filter((l) => l.includes("image cache populated"))
-    .at(-1);
-  const seconds = line && /"seconds":([\d.]+)/.exec(line)?.[1];
-  return seconds ? Number(seconds) * 1000 : undefined;
-}
-
 /** `PASS|MISS` lines in the format of the other targets. */
 export function volumeVerdictLines(m: VolumeMeasurement): string[] {
   const verdict = (pass: boolean) => (pass ? "PASS" : "MISS");
@@ -321,14 +303,6 @@ export function volumeVerdictLines(m: VolumeMeasurement): string[] {
         `(${mibs(p.populationMs)} registry → AVAILABLE vs registry GET | rbd import ${mibs(p.importFloorMs)}, ` +
         `${(p.rootfsBytes / 2 ** 20).toFixed(0)} MiB ${p.kind}) (target ≥ ${target}×)`,
     );
-    if (p.cacheWriteMs !== undefined) {
-      lines.push(
-        `INFO volume-population-write${p.kind === "random" ? "" : `-${p.kind}`}: ` +
-          `${(p.importFloorMs / p.cacheWriteMs).toFixed(2)}× (the cache image alone, registry → protected ` +
-          `snapshot: ${mibs(p.cacheWriteMs)} vs ${mibs(p.importFloorMs)}; the rest of the population time is ` +
-          `resolving the image and making the volume)`,
-      );
-    }
   }
   const cloneRatio = m.clones.median / m.cloneFloor.median;
   const identityRatio = m.clones.median / m.cloneIdentityFloor.median;
