@@ -36,6 +36,8 @@ export interface VolumeMeasurement {
   readonly populations: readonly PopulationMeasurement[];
   readonly clones: Summary;
   readonly cloneFloor: Summary;
+  /** `rbd clone` followed by `ceph auth get-or-create` of a user with a volume's caps: what a volume needs at least. */
+  readonly cloneIdentityFloor: Summary;
   /** Absent with --quick's sizes of zero. */
   readonly cloneBurst?: BurstMeasurement;
   readonly emptyBurst?: BurstMeasurement;
@@ -105,6 +107,7 @@ export async function measureVolumes(
       ...args,
     ]);
   openPools.add({ pool, cluster });
+  const floorUsers: string[] = [];
   await admin("ceph", ["osd", "pool", "create", pool, "8"]);
   await admin("rbd", ["pool", "init", pool]);
   try {
@@ -200,6 +203,37 @@ export async function measureVolumes(
           await timed(() => admin("rbd", ["clone", `${pool}/${cache}@iri-base`, `${pool}/floor-clone-${i}`])),
         );
       }
+      // The same clone, then its own cephx user made directly, with caps of a volume's form (its image's
+      // objects, the parent's read-only): the two calls every volume from the cache needs at least.
+      const parentId = JSON.parse(
+        (await admin("rbd", ["info", `${pool}/${cache}`, "--format", "json"])).stdout,
+      ).id;
+      const cloneIdentityFloor: number[] = [];
+      for (let i = 0; i < sizes.clones; i++) {
+        const image = `floor-identity-${i}`;
+        const user = `client.${consumer}-floor-${i}`;
+        floorUsers.push(user);
+        cloneIdentityFloor.push(
+          await timed(async () => {
+            await admin("rbd", ["clone", `${pool}/${cache}@iri-base`, `${pool}/${image}`]);
+            await admin("ceph", [
+              "auth",
+              "get-or-create",
+              user,
+              "mon",
+              "profile rbd",
+              "osd",
+              [
+                `allow rwx pool=${pool} object_prefix rbd_data.${image}`,
+                `allow rwx pool=${pool} object_prefix rbd_header.${image}`,
+                `allow rx pool=${pool} object_prefix rbd_id.${image}`,
+                `allow rx pool=${pool} object_prefix rbd_header.${parentId}`,
+                `allow rx pool=${pool} object_prefix rbd_data.${parentId}`,
+              ].join(", "),
+            ]);
+          }),
+        );
+      }
 
       let cloneBurst: BurstMeasurement | undefined;
       let emptyBurst: BurstMeasurement | undefined;
@@ -243,6 +277,7 @@ export async function measureVolumes(
         populations,
         clones: summarize(clones),
         cloneFloor: summarize(cloneFloor),
+        cloneIdentityFloor: summarize(cloneIdentityFloor),
         ...(cloneBurst ? { cloneBurst } : {}),
         ...(emptyBurst ? { emptyBurst } : {}),
         restartMs,
@@ -254,7 +289,8 @@ export async function measureVolumes(
   } finally {
     await admin("ceph", ["osd", "pool", "rm", pool, pool, "--yes-i-really-really-mean-it"]).catch(() => {});
     for (const open of openPools) if (open.pool === pool) openPools.delete(open);
-    await admin("ceph", ["auth", "del", `client.${consumer}`]).catch(() => {});
+    for (const user of [`client.${consumer}`, ...floorUsers])
+      await admin("ceph", ["auth", "del", user]).catch(() => {});
   }
 }
 
@@ -273,10 +309,13 @@ export function volumeVerdictLines(m: VolumeMeasurement): string[] {
     );
   }
   const cloneRatio = m.clones.median / m.cloneFloor.median;
+  const identityRatio = m.clones.median / m.cloneIdentityFloor.median;
   lines.push(
     `${verdict(m.clones.median <= VOLUME_TARGETS.cloneMedianMs)} volume-clones-${m.clones.n}: median ` +
       `${m.clones.median.toFixed(0)} ms to AVAILABLE (max ${m.clones.max.toFixed(0)} ms; bare rbd clone ` +
-      `${m.cloneFloor.median.toFixed(0)} ms, ${cloneRatio.toFixed(1)}×) (target ≤ ${VOLUME_TARGETS.cloneMedianMs} ms)`,
+      `${m.cloneFloor.median.toFixed(0)} ms, ${cloneRatio.toFixed(1)}×; rbd clone + ceph auth get-or-create ` +
+      `${m.cloneIdentityFloor.median.toFixed(0)} ms, ${identityRatio.toFixed(1)}×) ` +
+      `(target ≤ ${VOLUME_TARGETS.cloneMedianMs} ms)`,
   );
   for (const [name, burst, floor] of [
     ["volume-burst-clones", m.cloneBurst, "rbd clone"],

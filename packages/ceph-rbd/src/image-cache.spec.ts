@@ -1,5 +1,7 @@
-import { PermanentBackendError, type VolumeObservation } from "@iri/backend-api";
+import { PermanentBackendError, type VolumeIntent, type VolumeObservation } from "@iri/backend-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CephRbdBackend } from "./ceph-rbd-backend.js";
+import { cephRbdBackend } from "./factory.js";
 import { MiB, volumeClass, volumeIntent } from "./testdata/fixtures.js";
 import { corruptingProxy, pushRootfsImage } from "./testdata/registry.js";
 import { openTestBackend, type TestBackend } from "./testdata/test-backend.js";
@@ -36,6 +38,27 @@ async function retry<T>(attempt: () => Promise<T>): Promise<T> {
       if (Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
+  }
+}
+
+/** As `t.applyUntilDone`, on another backend instance (polling; notDone's delay at most 200 ms). */
+async function applyUntilDone(
+  backend: CephRbdBackend,
+  intent: VolumeIntent,
+): Promise<{ observation: VolumeObservation; placement: Record<string, string> }> {
+  const deadline = Date.now() + 60_000;
+  let placement: Record<string, string> | undefined;
+  let observation: VolumeObservation | undefined;
+  for (;;) {
+    const outcome = await backend.apply(
+      intent,
+      t.context.operation<VolumeObservation>(intent.id, { observation, placement }),
+    );
+    placement = outcome.placement ? { ...outcome.placement } : placement;
+    observation = outcome.observation;
+    if (!outcome.notDone) return { observation, placement: placement as Record<string, string> };
+    if (Date.now() > deadline) throw new Error(`volume ${intent.id} not done: ${outcome.notDone.message}`);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(outcome.notDone?.afterMs ?? 100, 200)));
   }
 }
 
@@ -114,6 +137,46 @@ describe("volumes from IronCore images", () => {
       (l) => l.includes("image cache populated") && l.includes(image.manifestDigest),
     );
     expect(populated).toHaveLength(1);
+  });
+
+  it("after a restart clones a ready cache as it is, and writes an unfinished one afresh", async () => {
+    const image = await pushRootfsImage(3 * 1024 * 1024, 8);
+    await t.applyUntilDone(volumeIntent(`v${randomSuffix()}`, cls(), 8n * MiB, { image: image.reference }));
+    const digestHex = image.manifestDigest.slice("sha256:".length);
+    const cache = (await cacheImages()).find((n) => n.endsWith(digestHex)) as string;
+    const populated = await populations("succeeded");
+
+    // The same provider started again: nothing known in memory, the cache found ready and used as it is.
+    const restarted = await cephRbdBackend.open(t.settings, t.context);
+    try {
+      const again = await applyUntilDone(
+        restarted,
+        volumeIntent(`v${randomSuffix()}`, cls(), 8n * MiB, { image: image.reference }),
+      );
+      const info = await rbdJson<{ parent: { image: string } }>([
+        "info",
+        `${again.placement.pool}/${again.placement.image}`,
+      ]);
+      expect(info.parent.image).toBe(cache);
+      expect(await populations("succeeded")).toBe(populated);
+    } finally {
+      await restarted.close();
+    }
+
+    // A crash left a cache image without its snapshot (tagged as ours): removed and written again.
+    const other = await pushRootfsImage(2 * 1024 * 1024, 9);
+    const leftover = `${t.pools[0]}/${cache.slice(0, -digestHex.length)}${other.manifestDigest.slice("sha256:".length)}`;
+    await adminTool("rbd", ["create", "--size", "4M", leftover]);
+    await adminTool("rbd", ["image-meta", "set", leftover, "iri.owner", t.context.owner.instanceId]);
+    const { placement } = await t.applyUntilDone(
+      volumeIntent(`v${randomSuffix()}`, cls(), 8n * MiB, { image: other.reference }),
+    );
+    expect(
+      (await readImage(`${placement.pool}/${placement.image}`, other.rootfs.length)).equals(other.rootfs),
+    ).toBe(true);
+    const snapshots = await rbdJson<{ name: string; protected: string }[]>(["snap", "ls", leftover]);
+    expect(snapshots).toEqual([expect.objectContaining({ name: "iri-base", protected: "true" })]);
+    expect(await populations("succeeded")).toBe(populated + 1);
   });
 
   it("fails permanently, naming both sizes, when the image is larger than the volume", async () => {

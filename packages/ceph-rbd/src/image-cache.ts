@@ -18,10 +18,11 @@ import {
 } from "@iri/oci";
 import { Counter, Gauge } from "prom-client";
 import { type BackendDeps, notifyWhenSettled } from "./backend-deps.js";
+import { Errno, isCephErrno } from "./cli/ceph-command-error.js";
 import { KeyedLock } from "./keyed-lock.js";
 import { Meta } from "./names.js";
 import { ownerTagOf, readOwnerTag } from "./owned-images.js";
-import { populateFromBlob } from "./rootfs-population.js";
+import { populateCacheImage } from "./rootfs-population.js";
 import { formatBytes, roundVolumeBytes } from "./sizes.js";
 import type { VolumeSource } from "./volume-apply.js";
 
@@ -44,10 +45,18 @@ interface Progress {
 }
 
 /**
+ * Whether a cache image can be cloned: `ready` once its snapshot exists and is protected (`rbd import` makes
+ * and protects it only after the whole verified rootfs was written); `unfinished` is a leftover of a failed or
+ * interrupted population (or one running now).
+ */
+type CacheState = "ready" | "absent" | "unfinished";
+
+/**
  * IronCore images as RBD clone parents: the rootfs of each manifest digest is written once per pool into
- * `<p>-img-<owner>-<hex>` (tagged before any data lands, streamed through one `rbd import-diff`, which keeps it sparse), gets a
- * protected snapshot, and every volume is a clone of it. One population per pool and digest runs as a
- * background job; waiting volumes get `notDone` with progress, never a blocked worker.
+ * `<p>-img-<owner>-<hex>` by one `rbd import` process (created, tagged before any data lands, written sparse,
+ * its snapshot made and protected at the end), and every volume is a clone of that snapshot. One population
+ * per pool and digest runs as a background job; waiting volumes get `notDone` with progress, never a blocked
+ * worker.
  */
 export class ImageCache {
   private readonly resolved = new Map<string, { image: IronCoreImage; at: number }>();
@@ -122,7 +131,7 @@ export class ImageCache {
       // Clones of one image run together (a burst of volumes from one image is not made one at a time).
       clone: (toPool, toImage, signal) =>
         this.locks.share(`${pool}/${name}`, async () => {
-          if (!(await this.isReady(pool, name, signal)))
+          if ((await this.stateOf(pool, name, signal)) !== "ready")
             throw new Error(`the cached ${what} was removed before the clone was made; retried`);
           await this.deps.rbd.clone(parent, toPool, toImage, signal);
         }),
@@ -131,7 +140,9 @@ export class ImageCache {
     const { jobs } = this.deps.context;
     const settled = jobs.get(key);
     if (settled?.status === "succeeded") jobs.forget(key);
-    if (await this.isReady(pool, name, ctx.signal)) return cloneSource;
+    // Not known ready in this process: the population job finds out (its `rbd import` fails at once on an
+    // existing image), so that a first population costs no call before it.
+    if (this.ready.has(`${pool}/${name}`)) return cloneSource;
     if (settled?.status === "failed") {
       // Every volume waiting for it sees the failure; the job is forgotten (and the next apply starts it
       // afresh) once the failure is RETRY_AFTER_MS old: retried, never poisoning the digest.
@@ -140,14 +151,16 @@ export class ImageCache {
     }
 
     this.waitFor(key, intent.id);
-    const state = jobs.ensure(key, (job) => this.populate(key, pool, name, image, what, job));
+    const job = jobs.ensure(key, (handle) =>
+      this.locks.run(`${pool}/${name}`, () => this.populate(key, pool, name, image, what, handle)),
+    );
     // The job may have settled while this apply awaited the readiness check above: its outcome is the answer.
-    if (state.status === "failed") throw state.error;
-    if (state.status === "succeeded") {
+    if (job.status === "failed") throw job.error;
+    if (job.status === "succeeded") {
       jobs.forget(key);
       return cloneSource;
     }
-    const progress = state.progress as Progress | undefined;
+    const progress = job.progress as Progress | undefined;
     const message = progress
       ? `Writing ${what}: ${formatBytes(BigInt(progress.bytes))} of ${formatBytes(BigInt(progress.total))} at ${formatBytes(BigInt(Math.round(progress.bytesPerSecond)))}/s`
       : `Writing ${what}`;
@@ -181,14 +194,29 @@ export class ImageCache {
     }
   }
 
-  private async isReady(pool: string, name: string, signal: AbortSignal): Promise<boolean> {
-    if (this.ready.has(`${pool}/${name}`)) return true;
-    const ready =
-      (await this.deps.rbd.metadataValueIfExists(pool, name, Meta.cacheState, signal)) === "ready";
-    if (ready) this.ready.add(`${pool}/${name}`);
-    return ready;
+  /**
+   * One `rbd snap ls` unless seen ready before. Images of earlier versions (import-diff, then protect, then an
+   * `iri.cache-state` tag) read the same: their snapshot was made only after the whole rootfs was written.
+   */
+  private async stateOf(pool: string, name: string, signal: AbortSignal): Promise<CacheState> {
+    if (this.ready.has(`${pool}/${name}`)) return "ready";
+    let snapshots: { name: string; protected: boolean }[];
+    try {
+      snapshots = await this.deps.rbd.snapshots(pool, name, signal);
+    } catch (error) {
+      if (isCephErrno(error, Errno.ENOENT)) return "absent";
+      throw error;
+    }
+    const base = snapshots.find((s) => s.name === this.deps.names.cacheSnapshot);
+    if (!base?.protected) return "unfinished";
+    this.ready.add(`${pool}/${name}`);
+    return "ready";
   }
 
+  /**
+   * Writes the cache image unless it exists ready (a cache of an earlier life of the provider). Runs under the
+   * cache image's lock: the collector never sees it half-made.
+   */
   private async populate(
     key: string,
     pool: string,
@@ -203,45 +231,48 @@ export class ImageCache {
     const digest = image.manifestDigest;
     const imageBytes = roundVolumeBytes(BigInt(rootfs.size));
     const started = Date.now();
-    try {
-      if (!(await rbd.create(pool, name, imageBytes, job.signal))) {
-        // A leftover of an earlier attempt (failed, or cut short by a crash) is never trusted: start over.
-        await this.removeCacheImage(pool, name, job.signal);
-        if (!(await rbd.create(pool, name, imageBytes, job.signal))) {
-          throw new Error(`${pool}/${name} exists and is not this provider's to replace`);
-        }
-      }
-      // The blob's request goes out while the tags are written; no data lands before they are.
+    const write = async (): Promise<boolean> => {
+      // The blob's request goes out while `rbd` starts; the stream awaits it after the image's header.
       const opening = this.oci
         .openBlob(image.reference, rootfs, { signal: job.signal })
         .catch((error: unknown) => {
           throw registryFailure(error, `${image.reference.registry}/${image.reference.repository}`);
         });
-      opening.catch(() => {}); // awaited below, after the tags
-      const tags = { ...ownerTagOf(this.deps), [Meta.id]: digest, [Meta.cacheState]: "populating" };
-      await Promise.all(
-        Object.entries(tags).map(([key, value]) => rbd.setMetadata(pool, name, key, value, job.signal)),
-      ).catch(async (error: unknown) => {
-        (await opening.catch(() => undefined))?.destroy();
+      try {
+        await populateCacheImage(rbd, opening, {
+          pool,
+          image: name,
+          imageBytes,
+          bytes: rootfs.size,
+          snapshot: this.deps.names.cacheSnapshot,
+          metadata: { ...ownerTagOf(this.deps), [Meta.id]: digest },
+          signal: job.signal,
+          onProgress: (bytes) => {
+            const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+            job.progress({ bytes, total: rootfs.size, bytesPerSecond: bytes / seconds });
+            this.populationBytes.set({ pool, digest }, bytes);
+          },
+        });
+        return true;
+      } catch (error) {
+        if (isCephErrno(error, Errno.EEXIST)) return false;
         throw error;
-      });
-      const blob = await opening;
-      await populateFromBlob(rbd, blob, {
-        pool,
-        image: name,
-        imageBytes,
-        bytes: rootfs.size,
-        // import-diff makes the snapshot once the stream ended well: one rbd call less.
-        snapshot: this.deps.names.cacheSnapshot,
-        signal: job.signal,
-        onProgress: (bytes) => {
-          const seconds = Math.max((Date.now() - started) / 1000, 0.001);
-          job.progress({ bytes, total: rootfs.size, bytesPerSecond: bytes / seconds });
-          this.populationBytes.set({ pool, digest }, bytes);
-        },
-      });
-      await rbd.protectSnapshot(pool, name, this.deps.names.cacheSnapshot, job.signal);
-      await rbd.setMetadata(pool, name, Meta.cacheState, "ready", job.signal);
+      } finally {
+        // A blob `rbd` did not read to its end (it failed, or found the image) still holds its connection.
+        (await opening.catch(() => undefined))?.destroy();
+      }
+    };
+    try {
+      if (!(await write())) {
+        const state = await this.stateOf(pool, name, job.signal);
+        if (state === "ready") {
+          this.deps.context.logger.info({ pool, image: name, digest }, "image cache found");
+          return;
+        }
+        // A leftover of an earlier attempt (failed, or cut short by a crash) is never trusted: start over.
+        if (state === "unfinished") await this.removeCacheImage(pool, name, job.signal);
+        if (!(await write())) throw new Error(`${pool}/${name} exists and is not this provider's to replace`);
+      }
       this.ready.add(`${pool}/${name}`);
       this.populations.inc({ result: "succeeded" });
       for (const id of this.waiting.get(key) ?? []) {
@@ -261,7 +292,13 @@ export class ImageCache {
           `Writing ${what} failed: ${errorMessage(error)}`,
         );
       }
-      await this.removeCacheImage(pool, name, new AbortController().signal).catch((cleanup: unknown) =>
+      // `rbd import` removes the image of a failed import itself; one it could not (it was killed) goes here.
+      // A ready image (found after an attempt failed for another reason) stays.
+      const cleanup = new AbortController().signal;
+      await (async () => {
+        if ((await this.stateOf(pool, name, cleanup)) === "unfinished")
+          await this.removeCacheImage(pool, name, cleanup);
+      })().catch((cleanup: unknown) =>
         this.deps.context.logger.warn(
           { pool, image: name, err: String(cleanup) },
           "cannot remove a failed population",
@@ -278,19 +315,22 @@ export class ImageCache {
   }
 
   /**
-   * One collector pass over a cache image of ours: one a crash left half-written goes (unless its population
-   * runs here), one without clones is marked unused and goes once it stayed so for `unusedMs`. Clones of it
+   * One collector pass over a cache image of ours: one a crash left half-written goes (a population running
+   * here holds the lock: the pass waits for it), one without clones is marked unused and goes once it stayed so for `unusedMs`. Clones of it
    * are made under the same lock, so none can appear between the check and the removal.
    */
   collect(pool: string, name: string, unusedMs: number, signal: AbortSignal): Promise<void> {
     const { rbd, names } = this.deps;
     return this.locks.run(`${pool}/${name}`, async () => {
-      const metadata = await rbd.metadata(pool, name, signal);
-      const digest = metadata[Meta.id] ?? "";
-      if (metadata[Meta.cacheState] !== "ready") {
-        if (!this.isPopulating(pool, digest)) await this.removeCacheImage(pool, name, signal);
+      // Populations run under this lock: an unfinished image here is a leftover.
+      const state = await this.stateOf(pool, name, signal);
+      if (state === "absent") return;
+      if (state === "unfinished") {
+        await this.removeCacheImage(pool, name, signal);
         return;
       }
+      const metadata = await rbd.metadata(pool, name, signal);
+      const digest = metadata[Meta.id] ?? "";
       const clones = await rbd.children(pool, name, names.cacheSnapshot, signal);
       const since = metadata[Meta.unusedSince];
       if (clones.length > 0) {
@@ -313,11 +353,6 @@ export class ImageCache {
     if (owner !== undefined && owner !== this.deps.owner) return;
     await rbd.removeSnapshot(pool, name, this.deps.names.cacheSnapshot, signal);
     await rbd.remove(pool, name, signal);
-  }
-
-  /** True while a population of this cache image runs in this process. */
-  isPopulating(pool: string, digest: string): boolean {
-    return this.deps.context.jobs.get(`populate ${pool} ${digest}`)?.status === "running";
   }
 
   private waitFor(key: string, volumeId: string): void {

@@ -19,8 +19,6 @@ export const Meta = {
   encryption: "iri.encryption",
   /** "1" once an encrypted volume made from an unencrypted source holds the source's data. */
   filled: "iri.filled",
-  /** Cache images only: "ready" once the rootfs is written and the snapshot protected. */
-  cacheState: "iri.cache-state",
   /** Cache images only: when (ms since the epoch) the collector first saw it without clones. */
   unusedSince: "iri.unused-since",
 } as const;

@@ -2,63 +2,102 @@ import { Readable } from "node:stream";
 import type { Rbd } from "./cli/rbd.js";
 
 /**
- * Bytes per `w` record: one RBD object (4 MiB by default). `rbd import-diff` reads a whole record before it
- * writes it, so one record for the whole blob would first read everything and only then write; per object,
- * reading the next record overlaps with writing the last.
+ * Bytes per `w` record: one RBD object (4 MiB by default). `rbd` reads a whole record before it writes it, so
+ * one record for the whole blob would first read everything and only then write; per object, reading the
+ * next record overlaps with writing the last.
  */
 const RECORD_BYTES = 4 * 1024 * 1024;
 
+/** `rbd diff v1` (what `rbd import-diff` reads) or `rbd diff v2` (inside an `rbd import --export-format 2` stream). */
+export type DiffFormat = 1 | 2;
+
 export interface ExtentDiff {
+  readonly format: DiffFormat;
   /** The image size the stream declares. */
   readonly imageBytes: bigint;
   /** The blob's length: its bytes are written from offset 0. */
   readonly bytes: number;
-  /** Created by `rbd import-diff` once the whole stream was written, so never on a cut or corrupt one. */
+  /** Created by `rbd` once the whole stream was written, so never on a cut or corrupt one. */
   readonly snapshot?: string;
+  /** Format 2 only: `rbd` protects the snapshot right after it made it. */
+  readonly protect?: boolean;
   /** Called with the bytes written so far, after each chunk. */
   readonly onProgress?: (bytes: number) => void;
 }
 
-export interface RootfsPopulation extends ExtentDiff {
+export interface CacheImagePopulation {
   readonly pool: string;
-  /** An image that exists already (tagged as ours before any data lands) and is at least `bytes` large. */
+  /** Must not exist: `rbd import` creates it. */
   readonly image: string;
+  readonly imageBytes: bigint;
+  readonly bytes: number;
+  /** Made and protected only when the whole blob was written. */
   readonly snapshot: string;
+  /** Image metadata, set right after the image is created and before any data lands. */
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly onProgress?: (bytes: number) => void;
   readonly signal: AbortSignal;
 }
 
 /**
- * Writes a rootfs blob into an RBD image with one `rbd import-diff -` call, the blob's bytes passed straight
- * through (no copy, no scan in Node): the stream is an `rbd diff v1` header, the blob cut into records of one
- * RBD object each (views of its chunks), and the end record. `rbd import-diff` skips runs of zeros itself (`--sparse-size`, 4 KiB
- * by default, as `rbd import`), so a half-empty filesystem stays thin.
+ * Creates a cache image from a rootfs blob with one `rbd import --export-format 2 -` process: the stream's
+ * header carries the image metadata (set right after the image is created, before any data), its one diff
+ * the blob cut into records of one RBD object each (views of the fetched chunks, nothing copied or scanned in
+ * Node) and the protected snapshot, which `rbd` makes only after the diff's end record and every write
+ * succeeded. `rbd` skips runs of zeros itself (`--sparse-size`, 4 KiB by default), so the image stays thin.
  *
  * `blob` must fail (rather than end) when its content is not what was asked for — `OciClient.openBlob`'s
- * stream checks size and digest on the way and fails at the latest at its end. The failure reaches
- * `rbd import-diff` as a cut stream before the end record, so the tool fails and the snapshot is never made;
- * the call rejects with the blob's error.
+ * stream checks size and digest on the way and fails at the latest at its end. The failure reaches `rbd` as a
+ * stream cut before the end record: the tool fails, never makes the snapshot and removes the image it created
+ * (a killed `rbd` leaves an image without the snapshot, which the cache recognises as unfinished). The process
+ * starts (authenticates, fetches the maps) while `blob` is still being opened: `blob` is awaited by the stream.
  *
- * Format (librbd `rbd diff v1`): the banner line, optionally `t` + u32 length + snapshot name, `s` + u64 image size,
- * `w` + u64 offset + u64 length + data, `e`; integers little-endian.
+ * Format (librbd `rbd image v2`): the banner, `M` records (key, value), `E`, the diffs banner, the diff count,
+ * then the diff (see `extentDiff`); integers little-endian, strings u32-length-prefixed.
  */
-export async function populateFromBlob(
+export async function populateCacheImage(
   rbd: Rbd,
-  blob: AsyncIterable<Uint8Array>,
-  target: RootfsPopulation,
+  blob: Promise<AsyncIterable<Uint8Array>>,
+  target: CacheImagePopulation,
 ): Promise<void> {
-  const stream = Readable.from(singleExtentDiff(blob, target), { objectMode: false });
-  await rbd.importDiff(target.pool, target.image, stream, target.signal);
+  const stream = Readable.from(cacheImageStream(blob, target), { objectMode: false });
+  try {
+    await rbd.importImage(target.pool, target.image, stream, target.signal);
+  } finally {
+    // `rbd` may have stopped reading (it failed): the generator is ended, not left waiting.
+    stream.destroy();
+  }
 }
 
-/** The `rbd diff v1` stream that writes `blob` at offset 0, 4 MiB per record (see populateFromBlob). */
-export async function* singleExtentDiff(
+async function* cacheImageStream(
+  blob: Promise<AsyncIterable<Uint8Array>>,
+  target: CacheImagePopulation,
+): AsyncGenerator<Uint8Array> {
+  const header: Buffer[] = [Buffer.from("rbd image v2\n", "latin1")];
+  for (const [key, value] of Object.entries(target.metadata)) {
+    header.push(record2("M", Buffer.concat([lengthPrefixed(key), lengthPrefixed(value)])));
+  }
+  header.push(Buffer.from("E", "latin1"), Buffer.from("rbd image diffs v2\n", "latin1"), u64(1n));
+  yield Buffer.concat(header);
+  yield* extentDiff(await blob, {
+    format: 2,
+    imageBytes: target.imageBytes,
+    bytes: target.bytes,
+    snapshot: target.snapshot,
+    protect: true,
+    ...(target.onProgress ? { onProgress: target.onProgress } : {}),
+  });
+}
+
+/** The diff that writes `blob` at offset 0, 4 MiB per record (see populateCacheImage). */
+export async function* extentDiff(
   blob: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   target: ExtentDiff,
 ): AsyncGenerator<Uint8Array> {
   if (BigInt(target.bytes) > target.imageBytes) {
     throw new Error(`the blob holds ${target.bytes} bytes, more than the ${target.imageBytes}-byte image`);
   }
-  yield diffHeader(target.snapshot, target.imageBytes);
+  yield diffHeader(target);
   let written = 0;
   // Bytes the current `w` record still expects.
   let recordLeft = 0;
@@ -70,7 +109,7 @@ export async function* singleExtentDiff(
     for (let at = 0; at < chunk.byteLength; ) {
       if (recordLeft === 0) {
         recordLeft = Math.min(RECORD_BYTES, target.bytes - written);
-        yield writeRecord(written, recordLeft);
+        yield writeRecord(target.format, written, recordLeft);
       }
       const piece = at === 0 && chunk.byteLength <= recordLeft ? chunk : chunk.subarray(at, at + recordLeft);
       yield piece;
@@ -86,26 +125,47 @@ export async function* singleExtentDiff(
   yield Buffer.from("e", "latin1");
 }
 
-function diffHeader(snapshot: string | undefined, imageBytes: bigint): Buffer {
-  const banner = Buffer.from("rbd diff v1\n", "latin1");
-  const toSnapshot: Buffer[] = [];
-  if (snapshot !== undefined) {
-    const name = Buffer.from(snapshot, "utf8");
-    const record = Buffer.alloc(5);
-    record.write("t", 0, "latin1");
-    record.writeUInt32LE(name.length, 1);
-    toSnapshot.push(record, name);
+/**
+ * Banner, then `t` (the snapshot), `p` (its protection, format 2 only) and `s` (the image size). Format 2
+ * gives every record but `e` a u64 length after its tag.
+ */
+function diffHeader(target: ExtentDiff): Buffer {
+  const { format } = target;
+  const parts: Buffer[] = [Buffer.from(`rbd diff v${format}\n`, "latin1")];
+  if (target.snapshot !== undefined) parts.push(record(format, "t", lengthPrefixed(target.snapshot)));
+  if (target.protect) {
+    if (format !== 2) throw new Error("an rbd diff v1 cannot protect its snapshot");
+    parts.push(record2("p", Buffer.from([1])));
   }
-  const size = Buffer.alloc(9);
-  size.write("s", 0, "latin1");
-  size.writeBigUInt64LE(imageBytes, 1);
-  return Buffer.concat([banner, ...toSnapshot, size]);
+  parts.push(record(format, "s", u64(target.imageBytes)));
+  return Buffer.concat(parts);
 }
 
-function writeRecord(offset: number, length: number): Buffer {
-  const record = Buffer.alloc(17);
-  record.write("w", 0, "latin1");
-  record.writeBigUInt64LE(BigInt(offset), 1);
-  record.writeBigUInt64LE(BigInt(length), 9);
-  return record;
+/** The head of a `w` record; its `length` data bytes follow. */
+function writeRecord(format: DiffFormat, offset: number, length: number): Buffer {
+  const extent = Buffer.concat([u64(BigInt(offset)), u64(BigInt(length))]);
+  return format === 1
+    ? Buffer.concat([Buffer.from("w", "latin1"), extent])
+    : Buffer.concat([Buffer.from("w", "latin1"), u64(BigInt(extent.length + length)), extent]);
+}
+
+function record(format: DiffFormat, tag: string, body: Buffer): Buffer {
+  return format === 1 ? Buffer.concat([Buffer.from(tag, "latin1"), body]) : record2(tag, body);
+}
+
+function record2(tag: string, body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(tag, "latin1"), u64(BigInt(body.length)), body]);
+}
+
+function lengthPrefixed(text: string): Buffer {
+  const bytes = Buffer.from(text, "utf8");
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(bytes.length);
+  return Buffer.concat([length, bytes]);
+}
+
+function u64(value: bigint): Buffer {
+  const bytes = Buffer.alloc(8);
+  bytes.writeBigUInt64LE(value);
+  return bytes;
 }

@@ -282,9 +282,12 @@ export class Rbd {
     });
   }
 
-  /** Writes an `rbd diff v1` stream into an existing image. */
-  async importDiff(pool: string, image: string, stream: Readable, signal?: AbortSignal): Promise<void> {
-    await this.cli.rbd(["import-diff", "-", spec(pool, image)], {
+  /**
+   * Creates an image from an `rbd import --export-format 2` stream (metadata, data, snapshots in one process);
+   * a failed import removes the image it created. EEXIST when the image exists (nothing read then).
+   */
+  async importImage(pool: string, image: string, stream: Readable, signal?: AbortSignal): Promise<void> {
+    await this.cli.rbd(["import", "--export-format", "2", "--no-progress", "-", spec(pool, image)], {
       stdin: stream,
       signal,
       deadlineMs: LONG_OPERATION_MS,

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { volume } from "@iri/api";
 import type { SnapshotSource, VolumeClassConfig, VolumeIntent } from "@iri/backend-api";
-import { singleExtentDiff } from "../rootfs-population.js";
+import { extentDiff } from "../rootfs-population.js";
 import { adminTool } from "./test-cluster.js";
 
 export const MiB = 1n << 20n;
@@ -35,7 +35,7 @@ export function volumeIntent(
 /** Writes `data` at offset 0 of an existing image of `imageBytes` (as the admin). */
 export async function writeImage(spec: string, imageBytes: bigint, data: Buffer): Promise<void> {
   const chunks: Buffer[] = [];
-  for await (const chunk of singleExtentDiff([data], { imageBytes, bytes: data.length }))
+  for await (const chunk of extentDiff([data], { format: 1, imageBytes, bytes: data.length }))
     chunks.push(Buffer.from(chunk));
   await adminTool("rbd", ["import-diff", "-", spec], Buffer.concat(chunks));
 }
