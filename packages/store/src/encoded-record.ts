@@ -91,6 +91,28 @@ function ownBytes(bytes: Uint8Array): Uint8Array {
     : new Uint8Array(bytes);
 }
 
+/**
+ * A record's spec or status as the binary protobuf message it is, taken from the stored bytes (unsealed
+ * when sealed) without decoding it; undefined when its codec stores something else (or the record was not
+ * read from a store).
+ */
+export function messageBytesOf(
+  record: StoredRecord<unknown, unknown>,
+  which: "spec" | "status",
+): Uint8Array | undefined {
+  const part = (record as Partial<Holder<unknown, unknown>>)[PARTS]?.[which];
+  return part?.codec.messageBytes?.(part.bytes);
+}
+
+/** The length of what messageBytesOf returns, read from the stored bytes alone. */
+export function messageLengthOf(
+  record: StoredRecord<unknown, unknown>,
+  which: "spec" | "status",
+): number | undefined {
+  const part = (record as Partial<Holder<unknown, unknown>>)[PARTS]?.[which];
+  return part?.codec.messageLength?.(part.bytes);
+}
+
 /** The bytes a record of this store was written with. */
 export function specBytesOf(record: StoredRecord<unknown, unknown>): Uint8Array {
   return (record as Holder<unknown, unknown>)[PARTS].spec.bytes;

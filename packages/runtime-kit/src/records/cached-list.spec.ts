@@ -20,7 +20,10 @@ function setup() {
       status: { state: machine.MachineState.MACHINE_RUNNING },
     });
   };
-  return { converted, toMessage, encoder: new CachedListEncoder(machine.MachineSchema, toMessage) };
+  const encoder = new CachedListEncoder(machine.MachineSchema, (r: Rec) =>
+    toBinary(machine.MachineSchema, toMessage(r)),
+  );
+  return { converted, toMessage, encoder };
 }
 
 const field = machine.ListMachinesResponseSchema.field.machines.number;

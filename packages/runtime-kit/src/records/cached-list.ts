@@ -1,4 +1,4 @@
-import { type DescMessage, type Message, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import type { DescMessage, Message } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import type { HandlerContext } from "@connectrpc/connect";
 import { answerPrepared } from "../transport/index.js";
@@ -32,7 +32,8 @@ export class CachedListEncoder<Rec extends object, Desc extends DescMessage> {
   constructor(
     /** The element's message type (e.g. machine.Machine). */
     readonly schema: Desc,
-    private readonly toMessage: (record: Rec) => MessageShape<Desc>,
+    /** A record's element, encoded as a `schema` message (storedElement writes it from the stored bytes). */
+    private readonly encodeElement: (record: Rec) => Uint8Array,
   ) {}
 
   /**
@@ -105,7 +106,7 @@ export class CachedListEncoder<Rec extends object, Desc extends DescMessage> {
   #element(fieldNumber: number, record: Rec): Uint8Array {
     let data = this.#encoded.get(record);
     if (data === undefined) {
-      const message = toBinary(this.schema, this.toMessage(record));
+      const message = this.encodeElement(record);
       data = new BinaryWriter().raw(tagBytes(fieldNumber)).uint32(message.length).raw(message).finish();
       this.#encoded.set(record, data);
     }
