@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { jsonCodec } from "./codecs.js";
-import { encodedRecord, RecentValues, specBytesOf } from "./encoded-record.js";
+import { encodedRecord, RecentValues, specBytesOf, statusBytesOf } from "./encoded-record.js";
 
 const metadata = {
   id: "r",
@@ -46,7 +46,7 @@ describe("encoded records", () => {
     expect(decodes).toBe(4);
   });
 
-  it("holds a view into a larger buffer as a copy of its own, so that the buffer is not pinned", () => {
+  it("holds spec and status in one buffer of their own, so that a larger buffer they came from is not pinned", () => {
     const codec = jsonCodec<{ n: number }>();
     const pooled = Buffer.from(JSON.stringify({ n: 1 }));
     expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.byteLength);
@@ -58,6 +58,8 @@ describe("encoded records", () => {
       { bytes: new Uint8Array(own), codec, recent },
     );
     expect(record.spec).toEqual({ n: 1 });
-    expect(specBytesOf(record).buffer.byteLength).toBe(pooled.byteLength);
+    expect(record.status).toEqual({ n: 2 });
+    expect(specBytesOf(record).buffer.byteLength).toBe(pooled.byteLength + own.byteLength);
+    expect(statusBytesOf(record).buffer).toBe(specBytesOf(record).buffer);
   });
 });

@@ -66,9 +66,16 @@ export function encodedRecord<Spec, Status>(
   spec: { bytes: Uint8Array; codec: Codec<Spec>; recent: RecentValues },
   status: { bytes: Uint8Array; codec: Codec<Status>; recent: RecentValues },
 ): StoredRecord<Spec, Status> {
+  // One buffer for both: a buffer of its own is a JS object and a malloc'd store (~200 bytes before its
+  // data), and a provider holds tens of thousands of records. Copied, also because a codec's output may be a
+  // view into a larger buffer (Node's 8 KiB pool for small Buffers, a row read from SQLite): held for the
+  // record's life, the view would pin all of it.
+  const both = new Uint8Array(spec.bytes.length + status.bytes.length);
+  both.set(spec.bytes);
+  both.set(status.bytes, spec.bytes.length);
   const parts: Parts<Spec, Status> = {
-    spec: { ...spec, bytes: ownBytes(spec.bytes), cached: undefined },
-    status: { ...status, bytes: ownBytes(status.bytes), cached: undefined },
+    spec: { ...spec, bytes: both.subarray(0, spec.bytes.length), cached: undefined },
+    status: { ...status, bytes: both.subarray(spec.bytes.length), cached: undefined },
   };
   const record = Object.defineProperties(
     { metadata: deepFreeze(metadata) },
@@ -79,16 +86,6 @@ export function encodedRecord<Spec, Status>(
     },
   );
   return Object.freeze(record) as StoredRecord<Spec, Status>;
-}
-
-/**
- * The bytes in a buffer of their own. A codec's output may be a view into a larger buffer (Node's 8 KiB pool
- * for small Buffers, a row read from SQLite): held for the record's life, the view would pin all of it.
- */
-function ownBytes(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-    ? bytes
-    : new Uint8Array(bytes);
 }
 
 /**
