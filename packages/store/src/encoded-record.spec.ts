@@ -62,4 +62,18 @@ describe("encoded records", () => {
     expect(specBytesOf(record).buffer.byteLength).toBe(pooled.byteLength + own.byteLength);
     expect(statusBytesOf(record).buffer).toBe(specBytesOf(record).buffer);
   });
+
+  it("shares one frozen empty value among records without labels, annotations or finalizers", () => {
+    const codec = jsonCodec<{ n: number }>();
+    const recent = new RecentValues(2);
+    const part = () => ({ bytes: codec.encode({ n: 1 }), codec, recent });
+    const [a, b] = ["a", "b"].map((id) => encodedRecord({ ...metadata, id, labels: {} }, part(), part()));
+    expect(a?.metadata.labels).toBe(b?.metadata.labels);
+    expect(a?.metadata.annotations).toBe(b?.metadata.labels);
+    expect(a?.metadata.finalizers).toBe(b?.metadata.finalizers);
+    expect(Object.isFrozen(a?.metadata.labels)).toBe(true);
+    const labelled = encodedRecord({ ...metadata, labels: { k: "v" }, finalizers: ["f"] }, part(), part());
+    expect(labelled.metadata.labels).toEqual({ k: "v" });
+    expect(labelled.metadata.finalizers).toEqual(["f"]);
+  });
 });

@@ -78,7 +78,7 @@ export function encodedRecord<Spec, Status>(
     status: { ...status, bytes: both.subarray(spec.bytes.length), cached: undefined },
   };
   const record = Object.defineProperties(
-    { metadata: deepFreeze(metadata) },
+    { metadata: deepFreeze(sharingEmpty(metadata)) },
     {
       spec: { get: specGetter, enumerable: true },
       status: { get: statusGetter, enumerable: true },
@@ -108,6 +108,26 @@ export function messageLengthOf(
 ): number | undefined {
   const part = (record as Partial<Holder<unknown, unknown>>)[PARTS]?.[which];
   return part?.codec.messageLength?.(part.bytes);
+}
+
+const NO_STRINGS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_FINALIZERS: readonly string[] = Object.freeze([]);
+
+/**
+ * Empty labels, annotations and finalizers as one shared frozen value: most records of the sidecar
+ * collections (backend state, placements) have none, and an empty object is still an object per record.
+ */
+function sharingEmpty(metadata: ObjectMeta): ObjectMeta {
+  const empty = (map: Readonly<Record<string, string>>) => {
+    for (const _ in map) return map;
+    return NO_STRINGS;
+  };
+  return {
+    ...metadata,
+    labels: empty(metadata.labels),
+    annotations: empty(metadata.annotations),
+    finalizers: metadata.finalizers.length === 0 ? NO_FINALIZERS : metadata.finalizers,
+  };
 }
 
 /** The bytes a record of this store was written with. */
