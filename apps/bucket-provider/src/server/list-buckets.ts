@@ -6,7 +6,7 @@ import type { BucketServerContext } from "./context.js";
 
 const encoder = new CachedListEncoder<BucketRecord, typeof bucket.BucketSchema>(
   bucket.BucketSchema,
-  listedBucket.encode,
+  listedBucket,
 );
 
 export async function listBuckets(

@@ -6,7 +6,7 @@ import type { MachineServerContext } from "./context.js";
 
 const encoder = new CachedListEncoder<MachineRecord, typeof machine.MachineSchema>(
   machine.MachineSchema,
-  listedMachine.encode,
+  listedMachine,
 );
 
 export async function listMachines(

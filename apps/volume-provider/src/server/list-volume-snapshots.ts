@@ -6,7 +6,7 @@ import type { VolumeServerContext } from "./context.js";
 
 const encoder = new CachedListEncoder<SnapshotRecord, typeof volume.VolumeSnapshotSchema>(
   volume.VolumeSnapshotSchema,
-  listedSnapshot.encode,
+  listedSnapshot,
 );
 
 export async function listVolumeSnapshots(

@@ -6,7 +6,7 @@ import type { VolumeServerContext } from "./context.js";
 
 const encoder = new CachedListEncoder<VolumeRecord, typeof volume.VolumeSchema>(
   volume.VolumeSchema,
-  listedVolume.encode,
+  listedVolume,
 );
 
 export async function listVolumes(

@@ -20,9 +20,15 @@ function setup() {
       status: { state: machine.MachineState.MACHINE_RUNNING },
     });
   };
-  const encoder = new CachedListEncoder(machine.MachineSchema, (r: Rec) =>
-    toBinary(machine.MachineSchema, toMessage(r)),
-  );
+  const encoder = new CachedListEncoder(machine.MachineSchema, {
+    prepare: (r: Rec) => {
+      const bytes = toBinary(machine.MachineSchema, toMessage(r));
+      return {
+        length: bytes.length,
+        writeTo: (target: Uint8Array, offset: number) => target.set(bytes, offset),
+      };
+    },
+  });
   return { converted, toMessage, encoder };
 }
 

@@ -1,8 +1,9 @@
 import { type DescMessage, toBinary } from "@bufbuild/protobuf";
-import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { meta } from "@iri/api";
 import { messageBytesOf, messageLengthOf, type StoredRecord } from "@iri/store";
 import { toObjectMetadata } from "./object-metadata.js";
+import { fieldLength, type PreparedElement, writeFieldHeader } from "./wire.js";
 
 /** The three fields of every IRI object (Machine, Volume, VolumeSnapshot, Bucket), in this order. */
 const PARTS = ["metadata", "spec", "status"] as const;
@@ -16,9 +17,9 @@ export interface StoredElementOptions<Rec> {
 
 /** Writes an IRI object's encoding from a stored record: what a List element and its size are made of. */
 export interface StoredElement<Rec> {
-  /** The object's binary encoding. */
-  encode(record: Rec): Uint8Array;
-  /** The length of `encode(record)`, from the stored lengths (nothing encoded but the metadata). */
+  /** The object ready to be written into a buffer the caller sizes (a List body): nothing allocated apart. */
+  prepare(record: Rec): PreparedElement;
+  /** The length of its encoding, from the stored lengths (nothing encoded but the metadata). */
   length(record: Rec): number;
 }
 
@@ -59,17 +60,27 @@ export function storedElement<Spec, Status>(
   const statusBytes = (record: Rec) =>
     messageBytesOf(record, "status") ?? toBinary(statusField.message, record.status as never);
 
+  const prepare = (record: Rec): PreparedElement => {
+    const parts = [
+      [metadataField.number, metadataBytes(record)],
+      [specField.number, specBytes(record)],
+      [statusField.number, statusBytes(record)],
+    ] as const;
+    return {
+      length: parts.reduce((sum, [no, bytes]) => sum + fieldLength(no, bytes.length), 0),
+      writeTo(target, offset) {
+        let at = offset;
+        for (const [no, bytes] of parts) {
+          at = writeFieldHeader(target, at, no, bytes.length);
+          target.set(bytes, at);
+          at += bytes.length;
+        }
+      },
+    };
+  };
+
   return {
-    encode(record) {
-      return new BinaryWriter()
-        .tag(metadataField.number, WireType.LengthDelimited)
-        .bytes(metadataBytes(record))
-        .tag(specField.number, WireType.LengthDelimited)
-        .bytes(specBytes(record))
-        .tag(statusField.number, WireType.LengthDelimited)
-        .bytes(statusBytes(record))
-        .finish();
-    },
+    prepare,
     length(record) {
       const specLength = omitted.size === 0 ? messageLengthOf(record, "spec") : undefined;
       const statusLength = messageLengthOf(record, "status");
@@ -102,15 +113,4 @@ function withoutFields(bytes: Uint8Array, omit: ReadonlySet<number>): Uint8Array
     offset += part.length;
   }
   return out;
-}
-
-/** A length-delimited field's size: its tag, the varint of its length, the bytes. */
-function fieldLength(fieldNumber: number, length: number): number {
-  return varintLength(fieldNumber << 3) + varintLength(length) + length;
-}
-
-function varintLength(value: number): number {
-  let bytes = 1;
-  for (let v = value >>> 7; v !== 0; v >>>= 7) bytes += 1;
-  return bytes;
 }
