@@ -17,7 +17,7 @@ export interface StoredElementOptions<Rec> {
 
 /** Writes an IRI object's encoding from a stored record: what a List element and its size are made of. */
 export interface StoredElement<Rec> {
-  /** The object ready to be written into a buffer the caller sizes (a List body): nothing allocated apart. */
+  /** The object ready to be written into a buffer the caller sizes (a List body), not into one of its own. */
   prepare(record: Rec): PreparedElement;
   /** The length of its encoding, from the stored lengths (nothing encoded but the metadata). */
   length(record: Rec): number;
