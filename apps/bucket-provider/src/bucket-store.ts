@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { bucket } from "@iri/api";
-import { protoCodec, type SealingKeys, sealedCodec, toObjectMetadata } from "@iri/runtime-kit";
+import { protoCodec, type SealingKeys, sealedCodec, storedElement, toObjectMetadata } from "@iri/runtime-kit";
 import type { Collection, Database, StoredRecord } from "@iri/store";
 
 export type BucketRecord = StoredRecord<bucket.BucketSpec, bucket.BucketStatus>;
@@ -24,3 +24,6 @@ export function toBucket(record: BucketRecord): bucket.Bucket {
     status: record.status,
   });
 }
+
+/** A stored bucket as toBucket lists it, written from the stored bytes. */
+export const listedBucket = storedElement<bucket.BucketSpec, bucket.BucketStatus>(bucket.BucketSchema);

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { machine } from "@iri/api";
-import { protoCodec, type SealingKeys, sealedCodec, toObjectMetadata } from "@iri/runtime-kit";
+import { protoCodec, type SealingKeys, sealedCodec, storedElement, toObjectMetadata } from "@iri/runtime-kit";
 import type { Collection, Database, StoredRecord } from "@iri/store";
 
 export type MachineRecord = StoredRecord<machine.MachineSpec, machine.MachineStatus>;
@@ -28,3 +28,6 @@ export function toMachine(record: MachineRecord): machine.Machine {
     status: record.status,
   });
 }
+
+/** A stored machine as it is listed, written from the stored bytes (the same bytes as encoding toMachine). */
+export const listedMachine = storedElement<machine.MachineSpec, machine.MachineStatus>(machine.MachineSchema);

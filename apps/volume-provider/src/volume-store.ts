@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
-import { volume } from "@iri/api";
-import { protoCodec, type SealingKeys, sealedCodec, toObjectMetadata } from "@iri/runtime-kit";
+import { type meta, volume } from "@iri/api";
+import { protoCodec, type SealingKeys, sealedCodec, storedElement, toObjectMetadata } from "@iri/runtime-kit";
 import type { Collection, Database, StoredRecord } from "@iri/store";
 
 export type VolumeRecord = StoredRecord<volume.VolumeSpec, volume.VolumeStatus>;
@@ -44,14 +44,28 @@ export function openSnapshotCollection(db: Database): SnapshotCollection {
  */
 export function toVolume(record: VolumeRecord): volume.Volume {
   const { encryption: _passphrase, ...spec } = record.spec;
-  const metadata = toObjectMetadata(record.metadata);
-  delete metadata.annotations[RESTORE_SNAPSHOT_ID];
   return create(volume.VolumeSchema, {
-    metadata,
+    metadata: listedVolumeMetadata(record),
     spec,
     status: record.status,
   });
 }
+
+function listedVolumeMetadata(record: VolumeRecord): meta.ObjectMetadata {
+  const metadata = toObjectMetadata(record.metadata);
+  delete metadata.annotations[RESTORE_SNAPSHOT_ID];
+  return metadata;
+}
+
+/** A stored volume as toVolume lists it, written from the stored bytes (the passphrase cut out of them). */
+export const listedVolume = storedElement<volume.VolumeSpec, volume.VolumeStatus>(volume.VolumeSchema, {
+  metadata: listedVolumeMetadata,
+  omitSpecFields: [volume.VolumeSpecSchema.field.encryption.number],
+});
+
+export const listedSnapshot = storedElement<volume.VolumeSnapshotSpec, volume.VolumeSnapshotStatus>(
+  volume.VolumeSnapshotSchema,
+);
 
 export function toVolumeSnapshot(record: SnapshotRecord): volume.VolumeSnapshot {
   return create(volume.VolumeSnapshotSchema, {

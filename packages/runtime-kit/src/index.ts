@@ -48,6 +48,7 @@ export { listResponse } from "./records/list-response.js";
 export { toObjectMetadata } from "./records/object-metadata.js";
 export { protoCodec } from "./records/proto-codec.js";
 export { recordRefusedCreate } from "./records/refused-create.js";
+export { type StoredElement, type StoredElementOptions, storedElement } from "./records/stored-element.js";
 export { type SealingKeys, sealedCodec } from "./secrets/sealed-codec.js";
 export type { ClassEntry, RawClassEntry } from "./settings/class-file.js";
 export { loadClassFile, readClassFile } from "./settings/class-file.js";

@@ -46,7 +46,7 @@ describe("encoded records", () => {
     expect(decodes).toBe(4);
   });
 
-  it("holds a view into a larger buffer as a copy of its own, so that the buffer is not pinned", () => {
+  it("holds spec and status in one buffer of their own, so that a larger buffer they came from is not pinned", () => {
     const codec = jsonCodec<{ n: number }>();
     const pooled = Buffer.from(JSON.stringify({ n: 1 }));
     expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.byteLength);
@@ -59,5 +59,19 @@ describe("encoded records", () => {
     );
     expect(record.spec).toEqual({ n: 1 });
     expect(partsOf(record).spec.bytes.buffer.byteLength).toBe(pooled.byteLength);
+  });
+
+  it("shares one frozen empty value among records without labels, annotations or finalizers", () => {
+    const codec = jsonCodec<{ n: number }>();
+    const recent = new RecentValues(2);
+    const part = () => newPart(codec.encode({ n: 1 }), codec, recent);
+    const [a, b] = ["a", "b"].map((id) => encodedRecord({ ...metadata, id, labels: {} }, part(), part()));
+    expect(a?.metadata.labels).toBe(b?.metadata.labels);
+    expect(a?.metadata.annotations).toBe(b?.metadata.labels);
+    expect(a?.metadata.finalizers).toBe(b?.metadata.finalizers);
+    expect(Object.isFrozen(a?.metadata.labels)).toBe(true);
+    const labelled = encodedRecord({ ...metadata, labels: { k: "v" }, finalizers: ["f"] }, part(), part());
+    expect(labelled.metadata.labels).toEqual({ k: "v" });
+    expect(labelled.metadata.finalizers).toEqual(["f"]);
   });
 });

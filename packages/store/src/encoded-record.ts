@@ -78,7 +78,7 @@ export function encodedRecord<Spec, Status>(
 ): StoredRecord<Spec, Status> {
   const parts: Parts<Spec, Status> = { spec, status };
   const record = Object.defineProperties(
-    { metadata: deepFreeze(metadata) },
+    { metadata: deepFreeze(sharingEmpty(metadata)) },
     {
       spec: { get: specGetter, enumerable: true },
       status: { get: statusGetter, enumerable: true },
@@ -96,6 +96,48 @@ function ownBytes(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
     ? bytes
     : new Uint8Array(bytes);
+}
+
+/**
+ * A record's spec or status as the binary protobuf message it is, taken from the stored bytes (unsealed
+ * when sealed) without decoding it; undefined when its codec stores something else (or the record was not
+ * read from a store).
+ */
+export function messageBytesOf(
+  record: StoredRecord<unknown, unknown>,
+  which: "spec" | "status",
+): Uint8Array | undefined {
+  const part = (record as Partial<Holder<unknown, unknown>>)[PARTS]?.[which];
+  return part?.codec.messageBytes?.(part.bytes);
+}
+
+/** The length of what messageBytesOf returns, read from the stored bytes alone. */
+export function messageLengthOf(
+  record: StoredRecord<unknown, unknown>,
+  which: "spec" | "status",
+): number | undefined {
+  const part = (record as Partial<Holder<unknown, unknown>>)[PARTS]?.[which];
+  return part?.codec.messageLength?.(part.bytes);
+}
+
+const NO_STRINGS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_FINALIZERS: readonly string[] = Object.freeze([]);
+
+/**
+ * Empty labels, annotations and finalizers as one shared frozen value: most records of the sidecar
+ * collections (backend state, placements) have none, and an empty object is still an object per record.
+ */
+function sharingEmpty(metadata: ObjectMeta): ObjectMeta {
+  const empty = (map: Readonly<Record<string, string>>) => {
+    for (const _ in map) return map;
+    return NO_STRINGS;
+  };
+  return {
+    ...metadata,
+    labels: empty(metadata.labels),
+    annotations: empty(metadata.annotations),
+    finalizers: metadata.finalizers.length === 0 ? NO_FINALIZERS : metadata.finalizers,
+  };
 }
 
 /** The parts a record of this store was made of: their bytes are what it was written with. */

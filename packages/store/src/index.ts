@@ -1,5 +1,6 @@
 export { jsonCodec } from "./codecs.js";
 export { openDatabase } from "./database.js";
+export { messageBytesOf, messageLengthOf } from "./encoded-record.js";
 export type { StoreErrorCode } from "./errors.js";
 export { AlreadyExistsError, ConflictError, NotFoundError, StoreError } from "./errors.js";
 export { matchesLabels } from "./labels.js";

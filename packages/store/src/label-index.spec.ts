@@ -23,4 +23,25 @@ describe("LabelIndex", () => {
     expect([...index.candidates({ tier: "" })]).toEqual([]);
     expect([...index.candidates({ app: "db" })]).toEqual(["a"]);
   });
+
+  it("keeps a value through one id, several and back to one", () => {
+    const index = new LabelIndex();
+    index.add("a", { uid: "1", zone: "z" });
+    index.add("a", { uid: "1", zone: "z" }); // the same id again changes nothing
+    index.add("b", { uid: "2", zone: "z" });
+    index.add("c", { uid: "3", zone: "z" });
+    expect([...index.candidates({ zone: "z" })].sort()).toEqual(["a", "b", "c"]);
+    index.remove("x", { uid: "1" }); // an id the value does not hold
+    expect([...index.candidates({ uid: "1" })]).toEqual(["a"]);
+    index.remove("b", { uid: "2", zone: "z" });
+    index.remove("a", { uid: "1", zone: "z" });
+    expect([...index.candidates({ zone: "z" })]).toEqual(["c"]);
+    expect([...index.candidates({ uid: "1" })]).toEqual([]);
+    index.add("d", { zone: "z" });
+    expect([...index.candidates({ zone: "z", uid: "3" })]).toEqual(["c"]);
+    expect([...index.candidates({ zone: "z" })].sort()).toEqual(["c", "d"]);
+    index.remove("c", { uid: "3", zone: "z" });
+    index.remove("d", { zone: "z" });
+    expect([...index.candidates({ zone: "z" })]).toEqual([]);
+  });
 });

@@ -5,6 +5,13 @@
 export interface Codec<T> {
   encode(value: T): Uint8Array;
   decode(bytes: Uint8Array): T;
+  /**
+   * For a value that is a protobuf message: its binary encoding, read from the stored bytes without decoding
+   * it (a List splices it into the response as it is). Absent when the stored bytes are no protobuf.
+   */
+  messageBytes?(stored: Uint8Array): Uint8Array;
+  /** With messageBytes: the length of what it returns, without computing it (nor unsealing). */
+  messageLength?(stored: Uint8Array): number;
 }
 
 export interface ObjectMeta {

@@ -1,12 +1,12 @@
 import type { HandlerContext } from "@connectrpc/connect";
 import { bucket } from "@iri/api";
 import { CachedListEncoder, listResponse } from "@iri/runtime-kit";
-import { type BucketRecord, toBucket } from "../bucket-store.js";
+import { type BucketRecord, listedBucket } from "../bucket-store.js";
 import type { BucketServerContext } from "./context.js";
 
 const encoder = new CachedListEncoder<BucketRecord, typeof bucket.BucketSchema>(
   bucket.BucketSchema,
-  toBucket,
+  listedBucket,
 );
 
 export async function listBuckets(

@@ -1,12 +1,12 @@
 import type { HandlerContext } from "@connectrpc/connect";
 import { machine } from "@iri/api";
 import { CachedListEncoder, listResponse } from "@iri/runtime-kit";
-import { type MachineRecord, toMachine } from "../machine-store.js";
+import { listedMachine, type MachineRecord } from "../machine-store.js";
 import type { MachineServerContext } from "./context.js";
 
 const encoder = new CachedListEncoder<MachineRecord, typeof machine.MachineSchema>(
   machine.MachineSchema,
-  toMachine,
+  listedMachine,
 );
 
 export async function listMachines(

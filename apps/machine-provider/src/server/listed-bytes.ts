@@ -1,7 +1,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { machine, meta } from "@iri/api";
 import { resourceExhausted } from "@iri/runtime-kit";
-import { type MachineCollection, type MachineRecord, toMachine } from "../machine-store.js";
+import { listedMachine, type MachineCollection, type MachineRecord } from "../machine-store.js";
 
 /** A List element's tag and length prefix, and what a new machine's metadata and status add once stored. */
 const ELEMENT_OVERHEAD_BYTES = 4;
@@ -72,8 +72,9 @@ export class ListedBytes {
   }
 }
 
+/** From the stored lengths: neither the sealed spec nor the status is opened or encoded on a watch event. */
 function sizeOfMachine(record: MachineRecord): number {
-  return toBinary(machine.MachineSchema, toMachine(record)).length + ELEMENT_OVERHEAD_BYTES;
+  return listedMachine.length(record) + ELEMENT_OVERHEAD_BYTES;
 }
 
 /** What a machine created from this request will take in a List (its id at the longest). */

@@ -1,12 +1,12 @@
 import type { HandlerContext } from "@connectrpc/connect";
 import { volume } from "@iri/api";
 import { CachedListEncoder, listResponse } from "@iri/runtime-kit";
-import { type SnapshotRecord, toVolumeSnapshot } from "../volume-store.js";
+import { listedSnapshot, type SnapshotRecord } from "../volume-store.js";
 import type { VolumeServerContext } from "./context.js";
 
 const encoder = new CachedListEncoder<SnapshotRecord, typeof volume.VolumeSnapshotSchema>(
   volume.VolumeSnapshotSchema,
-  toVolumeSnapshot,
+  listedSnapshot,
 );
 
 export async function listVolumeSnapshots(

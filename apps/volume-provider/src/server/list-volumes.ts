@@ -1,12 +1,12 @@
 import type { HandlerContext } from "@connectrpc/connect";
 import { volume } from "@iri/api";
 import { CachedListEncoder, listResponse } from "@iri/runtime-kit";
-import { toVolume, type VolumeRecord } from "../volume-store.js";
+import { listedVolume, type VolumeRecord } from "../volume-store.js";
 import type { VolumeServerContext } from "./context.js";
 
 const encoder = new CachedListEncoder<VolumeRecord, typeof volume.VolumeSchema>(
   volume.VolumeSchema,
-  toVolume,
+  listedVolume,
 );
 
 export async function listVolumes(

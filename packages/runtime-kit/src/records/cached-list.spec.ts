@@ -20,7 +20,16 @@ function setup() {
       status: { state: machine.MachineState.MACHINE_RUNNING },
     });
   };
-  return { converted, toMessage, encoder: new CachedListEncoder(machine.MachineSchema, toMessage) };
+  const encoder = new CachedListEncoder(machine.MachineSchema, {
+    prepare: (r: Rec) => {
+      const bytes = toBinary(machine.MachineSchema, toMessage(r));
+      return {
+        length: bytes.length,
+        writeTo: (target: Uint8Array, offset: number) => target.set(bytes, offset),
+      };
+    },
+  });
+  return { converted, toMessage, encoder };
 }
 
 const field = machine.ListMachinesResponseSchema.field.machines.number;

@@ -1,7 +1,8 @@
-import { type DescMessage, type Message, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import type { DescMessage, Message } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import type { HandlerContext } from "@connectrpc/connect";
 import { answerPrepared } from "../transport/index.js";
+import { fieldLength, type PreparedElement, writeFieldHeader } from "./wire.js";
 
 /** The gRPC length prefix: a flag byte and a 4-byte big-endian length. */
 const ENVELOPE_BYTES = 5;
@@ -32,7 +33,8 @@ export class CachedListEncoder<Rec extends object, Desc extends DescMessage> {
   constructor(
     /** The element's message type (e.g. machine.Machine). */
     readonly schema: Desc,
-    private readonly toMessage: (record: Rec) => MessageShape<Desc>,
+    /** A record's element as a `schema` message, ready to be written (storedElement: from the stored bytes). */
+    private readonly elements: { prepare(record: Rec): PreparedElement },
   ) {}
 
   /**
@@ -84,20 +86,29 @@ export class CachedListEncoder<Rec extends object, Desc extends DescMessage> {
   }
 
   /**
-   * The elements one after the other, after `prefix` bytes left zero. With a prefix (the whole List), each
-   * record's encoding is re-pointed into the new body, so the old one can go.
+   * The elements one after the other, after `prefix` bytes left zero. With a prefix (the whole List), a new
+   * element is written straight into the body (none is allocated apart: on a first List that was 10,000
+   * buffers of garbage) and each record's encoding is re-pointed into the new body, so the old one can go.
+   * A filtered List's new elements get buffers of their own, so that its response does not stay pinned.
    */
   #concat(fieldNumber: number, records: readonly Rec[], prefix: number): Uint8Array {
-    const elements = records.map((record) => this.#element(fieldNumber, record));
+    const whole = prefix > 0;
+    const elements = records.map((record) =>
+      whole
+        ? (this.#encoded.get(record) ?? this.elements.prepare(record))
+        : this.#element(fieldNumber, record),
+    );
     let length = prefix;
-    for (const element of elements) length += element.length;
+    for (const element of elements) {
+      length += element instanceof Uint8Array ? element.length : fieldLength(fieldNumber, element.length);
+    }
     const body = new Uint8Array(length);
     let offset = prefix;
     for (let i = 0; i < elements.length; i++) {
-      const element = elements[i] as Uint8Array;
-      body.set(element, offset);
-      if (prefix > 0) this.#encoded.set(records[i] as Rec, body.subarray(offset, offset + element.length));
-      offset += element.length;
+      const element = elements[i] as Uint8Array | PreparedElement;
+      const end = writeElement(body, offset, fieldNumber, element);
+      if (whole) this.#encoded.set(records[i] as Rec, body.subarray(offset, end));
+      offset = end;
     }
     return body;
   }
@@ -105,12 +116,29 @@ export class CachedListEncoder<Rec extends object, Desc extends DescMessage> {
   #element(fieldNumber: number, record: Rec): Uint8Array {
     let data = this.#encoded.get(record);
     if (data === undefined) {
-      const message = toBinary(this.schema, this.toMessage(record));
-      data = new BinaryWriter().raw(tagBytes(fieldNumber)).uint32(message.length).raw(message).finish();
+      const prepared = this.elements.prepare(record);
+      data = new Uint8Array(fieldLength(fieldNumber, prepared.length));
+      writeElement(data, 0, fieldNumber, prepared);
       this.#encoded.set(record, data);
     }
     return data;
   }
+}
+
+/** Writes an element (encoded already, or prepared: then with its tag and length) at `offset`; returns the end. */
+function writeElement(
+  target: Uint8Array,
+  offset: number,
+  fieldNumber: number,
+  element: Uint8Array | PreparedElement,
+): number {
+  if (element instanceof Uint8Array) {
+    target.set(element, offset);
+    return offset + element.length;
+  }
+  const start = writeFieldHeader(target, offset, fieldNumber, element.length);
+  element.writeTo(target, start);
+  return start + element.length;
 }
 
 function sameRecords<Rec>(a: readonly Rec[], b: readonly Rec[]): boolean {

@@ -6,5 +6,7 @@ export function protoCodec<Desc extends DescMessage>(schema: Desc): Codec<Messag
   return {
     encode: (value) => toBinary(schema, value),
     decode: (bytes) => fromBinary(schema, bytes),
+    messageBytes: (stored) => stored,
+    messageLength: (stored) => stored.length,
   };
 }

@@ -36,7 +36,7 @@ export function sealedCodec<T>(inner: Codec<T>, keys: Uint8Array | SealingKeys, 
   const sealing = derive(current, purpose);
   const opening = previous === undefined ? [sealing] : [sealing, derive(previous, purpose)];
   const aad = Buffer.from(purpose);
-  return {
+  const codec: Codec<T> = {
     encode(value) {
       const plain = inner.encode(value);
       const nonce = createHmac("sha256", sealing.mac).update(plain).digest().subarray(0, NONCE);
@@ -44,19 +44,33 @@ export function sealedCodec<T>(inner: Codec<T>, keys: Uint8Array | SealingKeys, 
       const body = Buffer.concat([cipher.update(plain), cipher.final()]);
       return Buffer.concat([Buffer.of(SEALED), nonce, body, cipher.getAuthTag()]);
     },
-    decode(bytes) {
-      if (bytes[0] !== SEALED) return inner.decode(bytes);
-      if (bytes.length < 1 + NONCE + TAG) throw new UnsealError(`sealed ${purpose} record is truncated`);
-      const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      for (const key of opening) {
-        const plain = open(buf, key.enc, aad);
-        if (plain !== undefined) return inner.decode(plain);
-      }
-      throw new UnsealError(
-        previous === undefined
-          ? `cannot unseal a ${purpose} record: the store was sealed with another key-encryption key (see --key-file)`
-          : `cannot unseal a ${purpose} record with the key-encryption key (--key-file) nor the previous one (--previous-key-file)`,
-      );
+    decode: (bytes) => inner.decode(unseal(bytes)),
+  };
+  function unseal(bytes: Uint8Array): Uint8Array {
+    if (bytes[0] !== SEALED) return bytes;
+    if (bytes.length < 1 + NONCE + TAG) throw new UnsealError(`sealed ${purpose} record is truncated`);
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (const key of opening) {
+      const plain = open(buf, key.enc, aad);
+      if (plain !== undefined) return plain;
+    }
+    throw new UnsealError(
+      previous === undefined
+        ? `cannot unseal a ${purpose} record: the store was sealed with another key-encryption key (see --key-file)`
+        : `cannot unseal a ${purpose} record with the key-encryption key (--key-file) nor the previous one (--previous-key-file)`,
+    );
+  }
+  const { messageBytes, messageLength } = inner;
+  if (messageBytes === undefined || messageLength === undefined) return codec;
+  // A codec with messageBytes stores the message as it is (protoCodec), and AES-GCM adds no padding: a
+  // sealed message is its plaintext plus a fixed overhead, so a List can size it without opening it.
+  return {
+    ...codec,
+    messageBytes: (stored) => messageBytes(unseal(stored)),
+    messageLength(stored) {
+      if (stored[0] !== SEALED) return messageLength(stored);
+      if (stored.length < 1 + NONCE + TAG) throw new UnsealError(`sealed ${purpose} record is truncated`);
+      return stored.length - (1 + NONCE + TAG);
     },
   };
 }
