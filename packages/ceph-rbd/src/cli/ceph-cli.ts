@@ -16,6 +16,8 @@ export interface CephConnection {
   readonly key: string;
   /** Seconds a monitor or OSD may take to answer before a call fails as unreachable. */
   readonly timeoutSeconds: number;
+  /** Added to the provider's own niceness for every tool it starts (0: the provider's priority). */
+  readonly toolNiceness?: number;
 }
 
 export interface RunOptions {
@@ -84,16 +86,14 @@ export class CephCli {
         reject(options.signal.reason);
         return;
       }
-      // The tool dies with the provider (a kill -9 included): an orphaned `rbd encryption format` or
-      // `import-diff` would otherwise race the job the restarted provider starts on the same image.
-      const child = spawn(
-        "setpriv",
-        ["--pdeathsig", "KILL", tool, ...connectionArgs(this.connection, tool), ...args],
-        {
-          stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
-          env: toolEnvironment(this.connection),
-        },
-      );
+      const [file, argv] = toolCommand(this.connection, tool, [
+        ...connectionArgs(this.connection, tool),
+        ...args,
+      ]);
+      const child = spawn(file, argv, {
+        stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
+        env: toolEnvironment(this.connection),
+      });
       const stdout: Buffer[] = [];
       let stderr = "";
       let stderrHead = "";
@@ -152,6 +152,24 @@ export class CephCli {
       });
     });
   }
+}
+
+/**
+ * The executable and argv that start `tool` with `args`. The tool dies with the provider (a kill -9
+ * included): an orphaned `rbd encryption format` or `import-diff` would otherwise race the job the restarted
+ * provider starts on the same image. It runs `toolNiceness` below the provider: a burst's tools saturate the
+ * host's cores, and the provider's event loop (Status, List, the poollets' calls) must get a CPU first.
+ * `nice` in argv rather than setpriority() on the child after spawn: Linux niceness is per thread, and by
+ * then the tool may have started threads that would keep the old priority.
+ */
+export function toolCommand(
+  connection: CephConnection,
+  tool: Tool,
+  args: readonly string[],
+): [string, string[]] {
+  const argv = ["--pdeathsig", "KILL", tool, ...args];
+  const niceness = connection.toolNiceness ?? 0;
+  return niceness === 0 ? ["setpriv", argv] : ["nice", ["-n", String(niceness), "setpriv", ...argv]];
 }
 
 /** The flags that point a tool at the cluster (no ceph.conf read); the key comes from `toolEnvironment`. */
