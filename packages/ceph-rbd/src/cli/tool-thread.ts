@@ -18,7 +18,7 @@ export interface RunningTool {
 }
 
 /** Stderr kept for an error message (its start and its end). */
-const STDERR_KEEP_BYTES = 8 * 1024;
+export const STDERR_KEEP_BYTES = 8 * 1024;
 
 /**
  * Collects a spawned tool's output and reports how it ended, once. Self-contained (it also runs in the tool
@@ -155,4 +155,3 @@ class ToolThread {
 }
 
 export const toolThread = new ToolThread();
-export { STDERR_KEEP_BYTES };
