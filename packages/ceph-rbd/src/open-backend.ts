@@ -25,7 +25,13 @@ export async function openCephRbdBackend(
   const adminId = settings.adminId.replace(/^client\./, "");
   // Files earlier versions left: the admin keyring and secrets of tools a kill -9 cut short.
   await removeSecretLeftovers(context.stateDir);
-  const cli = new CephCli({ monitors, id: adminId, key: adminKey, timeoutSeconds: settings.timeoutSeconds });
+  const cli = new CephCli({
+    monitors,
+    id: adminId,
+    key: adminKey,
+    timeoutSeconds: settings.timeoutSeconds,
+    toolNiceness: settings.toolNiceness,
+  });
   const pools = [...new Set([settings.pool, ...splitList(settings.extraPools)])];
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(settings.namePrefix)) {
     throw new Error(

@@ -63,6 +63,15 @@ export const cephRbdSettings = {
     min: 1,
     description: "Seconds a monitor or OSD may take to answer before a call fails as unavailable.",
   },
+  toolNiceness: {
+    flag: "ceph-tool-niceness",
+    env: env("TOOL_NICENESS"),
+    kind: "integer",
+    default: "10",
+    min: 0,
+    description:
+      "Niceness added to the provider's for every `rbd`/`ceph` it starts, so that Status and List are served first while a burst of volumes saturates the CPUs; 0: the provider's priority (Linux caps the sum at 19).",
+  },
   qosBurstFactor: {
     flag: "ceph-qos-burst-factor",
     env: env("QOS_BURST_FACTOR"),

@@ -1,6 +1,14 @@
 import { spawn } from "node:child_process";
 import type { Readable } from "node:stream";
 import { CephCommandError, CephUnreachableError, Errno, lastStderrLine } from "./ceph-command-error.js";
+import {
+  collectOutput,
+  type RunningTool,
+  STDERR_KEEP_BYTES,
+  type ToolExit,
+  type ToolOutcome,
+  toolThread,
+} from "./tool-thread.js";
 
 /**
  * How the tools reach the cluster: no ceph.conf is read, and the key reaches each tool in its environment
@@ -16,6 +24,8 @@ export interface CephConnection {
   readonly key: string;
   /** Seconds a monitor or OSD may take to answer before a call fails as unreachable. */
   readonly timeoutSeconds: number;
+  /** Added to the provider's own niceness for every tool it starts (0: the provider's priority). */
+  readonly toolNiceness?: number;
 }
 
 export interface RunOptions {
@@ -31,9 +41,6 @@ export type Tool = "rbd" | "ceph";
 /** The errno of a CephCommandError whose tool was killed by a signal it did not get from us. */
 export const CRASHED = -1;
 const CRASH_ATTEMPTS = 3;
-
-/** Stderr kept for an error message (its start and its end): rbd writes progress there, without bound. */
-const STDERR_KEEP_BYTES = 8 * 1024;
 
 /**
  * Runs `rbd` and `ceph` with argv arrays (never a shell) against one cluster identity. Exit codes are the
@@ -84,19 +91,11 @@ export class CephCli {
         reject(options.signal.reason);
         return;
       }
-      // The tool dies with the provider (a kill -9 included): an orphaned `rbd encryption format` or
-      // `import-diff` would otherwise race the job the restarted provider starts on the same image.
-      const child = spawn(
-        "setpriv",
-        ["--pdeathsig", "KILL", tool, ...connectionArgs(this.connection, tool), ...args],
-        {
-          stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
-          env: toolEnvironment(this.connection),
-        },
-      );
-      const stdout: Buffer[] = [];
-      let stderr = "";
-      let stderrHead = "";
+      const [file, argv] = toolCommand(this.connection, tool, [
+        ...connectionArgs(this.connection, tool),
+        ...args,
+      ]);
+      const env = toolEnvironment(this.connection);
       let settled = false;
       let outcome: Error | undefined;
       const finish = (error: Error | undefined, value?: string) => {
@@ -107,6 +106,28 @@ export class CephCli {
         if (error) reject(error);
         else resolve(value ?? "");
       };
+      const onOutcome = (result: ToolOutcome) => {
+        if (outcome) finish(outcome);
+        else if ("startError" in result)
+          finish(new Error(`${command}: cannot start ${tool}: ${result.startError}`));
+        else {
+          const [error, stdout] = judgeExit(tool, command, result.exit);
+          finish(error, stdout);
+        }
+      };
+      const { stdin } = options;
+      const child = stdin
+        ? spawnStreamed(
+            file,
+            argv,
+            env,
+            stdin,
+            (error) => {
+              outcome ??= error;
+            },
+            onOutcome,
+          )
+        : toolThread.spawn(file, argv, env, onOutcome);
       const timer = setTimeout(() => {
         outcome = new CephUnreachableError(`${command}: no answer from the cluster within ${deadlineMs} ms`);
         child.kill("SIGKILL");
@@ -117,41 +138,70 @@ export class CephCli {
         child.kill("SIGTERM");
       };
       options.signal?.addEventListener("abort", onAbort, { once: true });
-      child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
-      child.stderr?.setEncoding("utf8");
-      child.stderr?.on("data", (chunk: string) => {
-        if (stderrHead.length < STDERR_KEEP_BYTES)
-          stderrHead += chunk.slice(0, STDERR_KEEP_BYTES - stderrHead.length);
-        stderr = (stderr + chunk).slice(-STDERR_KEEP_BYTES);
-      });
-      if (options.stdin && child.stdin) {
-        const stdin = child.stdin;
-        // The tool closing its stdin early (it failed) surfaces as its exit code, not as EPIPE.
-        stdin.on("error", () => {});
-        options.stdin.on("error", (error) => {
-          outcome ??= error;
-          // Ending its input (rather than killing it) lets the tool fail on the cut stream and close the
-          // image cleanly: a killed rbd leaves a watch that blocks removing the image for 30 s.
-          options.stdin?.unpipe(stdin);
-          stdin.end();
-        });
-        options.stdin.pipe(stdin);
-      }
-      child.on("error", (error) => finish(new Error(`${command}: cannot start ${tool}: ${error.message}`)));
-      child.on("close", (code, signal) => {
-        if (outcome) finish(outcome);
-        else if (code === 0) finish(undefined, Buffer.concat(stdout).toString("utf8"));
-        else if (isUnreachable(tool, code, stderr)) {
-          finish(
-            new CephUnreachableError(`${command}: the cluster did not answer (${lastStderrLine(stderr)})`),
-          );
-        } else if (code === null) {
-          // The tool crashed (an assertion or a fault in librbd): report the cause, not the crash dump's tail.
-          finish(new CephCommandError(command, CRASHED, `killed by ${signal}: ${crashCause(stderrHead)}`));
-        } else finish(new CephCommandError(command, code, stderr));
-      });
     });
   }
+}
+
+/**
+ * The executable and argv that start `tool` with `args`. The tool dies with the provider (a kill -9
+ * included): an orphaned `rbd encryption format` or `import-diff` would otherwise race the job the restarted
+ * provider starts on the same image. It runs `toolNiceness` below the provider: a burst's tools saturate the
+ * host's cores, and the provider's event loop (Status, List, the poollets' calls) must get a CPU first.
+ * `nice` in argv rather than setpriority() on the child after spawn: Linux niceness is per thread, and by
+ * then the tool may have started threads that would keep the old priority.
+ */
+export function toolCommand(
+  connection: CephConnection,
+  tool: Tool,
+  args: readonly string[],
+): [string, string[]] {
+  const argv = ["--pdeathsig", "KILL", tool, ...args];
+  const niceness = connection.toolNiceness ?? 0;
+  return niceness === 0 ? ["setpriv", argv] : ["nice", ["-n", String(niceness), "setpriv", ...argv]];
+}
+
+/**
+ * A tool fed from a Node stream, spawned on the main thread (the stream lives here); `onStreamError` learns
+ * of a failed input before the tool's exit reports it.
+ */
+function spawnStreamed(
+  file: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  input: Readable,
+  onStreamError: (error: Error) => void,
+  done: (outcome: ToolOutcome) => void,
+): RunningTool {
+  const child = spawn(file, argv, { stdio: ["pipe", "pipe", "pipe"], env });
+  collectOutput(child, STDERR_KEEP_BYTES, done);
+  const stdin = child.stdin;
+  if (stdin) {
+    // The tool closing its stdin early (it failed) surfaces as its exit code, not as EPIPE.
+    stdin.on("error", () => {});
+    input.on("error", (error) => {
+      onStreamError(error);
+      // Ending its input (rather than killing it) lets the tool fail on the cut stream and close the
+      // image cleanly: a killed rbd leaves a watch that blocks removing the image for 30 s.
+      input.unpipe(stdin);
+      stdin.end();
+    });
+    input.pipe(stdin);
+  }
+  return child;
+}
+
+/** A finished tool's result: its stdout, or the error its exit means. */
+function judgeExit(tool: Tool, command: string, exit: ToolExit): [Error] | [undefined, string] {
+  const { code, signal, stdout, stderrHead, stderrTail } = exit;
+  if (code === 0) return [undefined, stdout];
+  if (isUnreachable(tool, code, stderrTail))
+    return [
+      new CephUnreachableError(`${command}: the cluster did not answer (${lastStderrLine(stderrTail)})`),
+    ];
+  // The tool crashed (an assertion or a fault in librbd): report the cause, not the crash dump's tail.
+  if (code === null)
+    return [new CephCommandError(command, CRASHED, `killed by ${signal}: ${crashCause(stderrHead)}`)];
+  return [new CephCommandError(command, code, stderrTail)];
 }
 
 /** The flags that point a tool at the cluster (no ceph.conf read); the key comes from `toolEnvironment`. */

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { constants } from "node:os";
 import { createInterface } from "node:readline";
-import { type CephConnection, connectionArgs, toolEnvironment } from "./ceph-cli.js";
+import { type CephConnection, connectionArgs, toolCommand, toolEnvironment } from "./ceph-cli.js";
 import { CephCommandError, CephUnreachableError } from "./ceph-command-error.js";
 
 /**
@@ -129,15 +129,16 @@ export class CephShell {
   }
 
   private start(): ChildProcess {
-    const child = spawn(
-      "setpriv",
-      ["--pdeathsig", "KILL", "ceph", ...connectionArgs(this.connection, "ceph"), "--format", "json"],
-      {
-        stdio: ["pipe", "pipe", "pipe"],
-        // Unbuffered: an answer must reach us when it is printed, not when the tool's buffer fills.
-        env: { ...toolEnvironment(this.connection), PYTHONUNBUFFERED: "1" },
-      },
-    );
+    const [file, argv] = toolCommand(this.connection, "ceph", [
+      ...connectionArgs(this.connection, "ceph"),
+      "--format",
+      "json",
+    ]);
+    const child = spawn(file, argv, {
+      stdio: ["pipe", "pipe", "pipe"],
+      // Unbuffered: an answer must reach us when it is printed, not when the tool's buffer fills.
+      env: { ...toolEnvironment(this.connection), PYTHONUNBUFFERED: "1" },
+    });
     this.child = child;
     child.stdin?.on("error", () => {});
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) =>
