@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CgroupV2Driver, detectCgroupDriver, SystemdScopeDriver } from "./cgroups.js";
+import { CgroupV1Driver, CgroupV2Driver, detectCgroupDriver, SystemdScopeDriver } from "./cgroups.js";
 
 const limits = { cpus: 2, memoryBytes: 512n * 1024n * 1024n, pids: 512 };
 
@@ -30,6 +30,32 @@ describe("cgroup drivers this host cannot run", () => {
     expect(await read("pids.max")).toBe("512");
     expect(await read("cgroup.procs")).toBe("4242");
     expect(driver.describe("iri-m1")).toBe(join(root, "iri-machines", "iri-m1"));
+  });
+
+  it("cgroup v2: guests weigh one task per vCPU, and their parent the sum of them (not one task for all)", async () => {
+    await writeFile(join(root, "cgroup.controllers"), "cpu memory pids\n");
+    const driver = await detectCgroupDriver("cgroup2", "iri-machines", root);
+    const parentWeight = () => readFile(join(root, "iri-machines", "cpu.weight"), "utf8");
+    await driver.place("iri-m1", 4242, limits);
+    await Promise.all([
+      driver.place("iri-m2", 4243, { ...limits, cpus: 4 }),
+      driver.place("iri-m3", 4244, { ...limits, cpus: 1 }),
+    ]);
+    expect(await readFile(join(root, "iri-machines", "iri-m2", "cpu.weight"), "utf8")).toBe("400");
+    expect(await parentWeight()).toBe("700");
+    // A fake mount keeps the files of a removed group; a kernel removes them with it.
+    await rm(join(root, "iri-machines", "iri-m2"), { recursive: true });
+    await driver.release("iri-m2");
+    expect(await parentWeight()).toBe("300");
+  });
+
+  it("cgroup v1: the same weights as cpu.shares, 1024 per vCPU", async () => {
+    const driver = new CgroupV1Driver(root, "iri-machines");
+    await driver.prepare();
+    await driver.place("iri-m1", 4242, limits);
+    await driver.place("iri-m2", 4243, { ...limits, cpus: 1 });
+    expect(await readFile(join(root, "cpu", "iri-machines", "iri-m1", "cpu.shares"), "utf8")).toBe("2048");
+    expect(await readFile(join(root, "cpu", "iri-machines", "cpu.shares"), "utf8")).toBe("3072");
   });
 
   it("cgroup v2 without the memory controller is unavailable, naming what is missing", async () => {

@@ -1,4 +1,4 @@
-import { access, mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** What one machine's QEMU may use, from its class. */
@@ -25,6 +25,45 @@ export interface CgroupDriver {
 }
 
 const CPU_PERIOD_US = 100_000;
+/** The weight of one runnable task (v1 `cpu.shares`, v2 `cpu.weight` defaults). */
+const V1_SHARES_PER_CPU = 1024;
+const V2_WEIGHT_PER_CPU = 100;
+const V2_MAX_WEIGHT = 10_000;
+
+/**
+ * The parent group's CPU weight, kept at the sum of its machines' weights (one task's weight per vCPU).
+ * The parent is one scheduling entity beside the host's other tasks: at the default weight every guest
+ * together would weigh one task, so under contention ten guests got the CPU of one busy process, while a
+ * QEMU started by hand competes thread for thread. Recomputed from the children's own files after every
+ * place and release (nothing to rebuild after a restart), one update at a time.
+ */
+class ParentWeight {
+  private queue: Promise<void> = Promise.resolve();
+  constructor(
+    private readonly dir: () => string,
+    private readonly file: string,
+    private readonly weight: { perCpu: number; max: number },
+  ) {}
+
+  update(): Promise<void> {
+    const next = this.queue.then(() => this.write());
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  private async write(): Promise<void> {
+    const parent = this.dir();
+    let total = 0;
+    for (const entry of await readdir(parent, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const value = await readFile(join(parent, entry.name, this.file), "utf8").catch(() => "");
+      // A group removed meanwhile reads as nothing; anything but a plain number counts for nothing.
+      if (/^\d{1,7}\n?$/.test(value)) total += Number.parseInt(value, 10);
+    }
+    const weight = Math.min(this.weight.max, Math.max(this.weight.perCpu, total));
+    await writeFile(join(parent, this.file), String(weight));
+  }
+}
 
 /**
  * cgroup v1 controllers mounted one per directory (`<root>/cpu`, `<root>/memory`, `<root>/pids`), as on hosts
@@ -57,18 +96,26 @@ export class CgroupV1Driver implements CgroupDriver {
     for (const controller of CgroupV1Driver.controllers) await mkdir(dir(controller), { recursive: true });
     await writeFile(join(dir("cpu"), "cpu.cfs_period_us"), String(CPU_PERIOD_US));
     await writeFile(join(dir("cpu"), "cpu.cfs_quota_us"), String(limits.cpus * CPU_PERIOD_US));
+    await writeFile(join(dir("cpu"), "cpu.shares"), String(limits.cpus * V1_SHARES_PER_CPU));
     await writeFile(join(dir("memory"), "memory.limit_in_bytes"), String(limits.memoryBytes));
     await writeFile(join(dir("pids"), "pids.max"), String(limits.pids));
     for (const controller of CgroupV1Driver.controllers) {
       await writeFile(join(dir(controller), "cgroup.procs"), String(pid));
     }
+    await this.parentWeight.update();
   }
 
   async release(group: string): Promise<void> {
     for (const controller of CgroupV1Driver.controllers) {
       await removeGroup(join(this.root, controller, this.parent, group));
     }
+    await this.parentWeight.update();
   }
+
+  private readonly parentWeight = new ParentWeight(() => join(this.root, "cpu", this.parent), "cpu.shares", {
+    perCpu: V1_SHARES_PER_CPU,
+    max: 262_144,
+  });
 
   describe(group: string): string {
     return join(this.root, "memory", this.parent, group);
@@ -104,14 +151,25 @@ export class CgroupV2Driver implements CgroupDriver {
     const dir = join(this.root, this.parent, group);
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, "cpu.max"), `${limits.cpus * CPU_PERIOD_US} ${CPU_PERIOD_US}`);
+    await writeFile(
+      join(dir, "cpu.weight"),
+      String(Math.min(V2_MAX_WEIGHT, limits.cpus * V2_WEIGHT_PER_CPU)),
+    );
     await writeFile(join(dir, "memory.max"), String(limits.memoryBytes));
     await writeFile(join(dir, "pids.max"), String(limits.pids));
     await writeFile(join(dir, "cgroup.procs"), String(pid));
+    await this.parentWeight.update();
   }
 
-  release(group: string): Promise<void> {
-    return removeGroup(join(this.root, this.parent, group));
+  async release(group: string): Promise<void> {
+    await removeGroup(join(this.root, this.parent, group));
+    await this.parentWeight.update();
   }
+
+  private readonly parentWeight = new ParentWeight(() => join(this.root, this.parent), "cpu.weight", {
+    perCpu: V2_WEIGHT_PER_CPU,
+    max: V2_MAX_WEIGHT,
+  });
 
   describe(group: string): string {
     return join(this.root, this.parent, group);
