@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { startBucketProvider, storesFromEnv } from "./bucket-benchmark.js";
+import { initRbdPool } from "./ceph-pool.js";
 import { readChildrenCpuMs, readCpuMs } from "./proc-stats.js";
 import {
   killAllProviders,
@@ -137,7 +138,7 @@ async function measureVolumeRestarts(monitors: string, keyringPath: string) {
   const admin = (tool: string, args: string[]) => run(tool, [...cephArgs, ...args], { timeout: 120_000 });
   await admin("ceph", ["osd", "pool", "create", pool, "8"]);
   try {
-    await admin("rbd", ["pool", "init", pool]);
+    await initRbdPool(admin, pool);
     const keyFile = join(dir, "ceph-admin.key");
     writeFileSync(keyFile, readFileSync(keyringPath), { mode: 0o600 });
     const classFile = join(dir, "volume-classes.json");

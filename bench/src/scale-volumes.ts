@@ -14,6 +14,7 @@ import { promisify } from "node:util";
 import { type Client, Code, ConnectError } from "@connectrpc/connect";
 import { createRuntimeClient, volume } from "@iri/api";
 import type { CallCounter } from "./backend-call-counter.js";
+import { initRbdPool } from "./ceph-pool.js";
 import { type IdleCost, measureIdleCost } from "./idle-cost.js";
 import { type ProviderProcess, startVolumeProvider } from "./provider-process.js";
 import { type RawListTiming, timeRawList } from "./raw-list-timing.js";
@@ -66,7 +67,7 @@ export async function measureVolumeScale(
   };
   cleanUps.add(removePool);
   await admin("ceph", ["osd", "pool", "create", pool, "8"]);
-  await admin("rbd", ["pool", "init", pool]);
+  await initRbdPool(admin, pool);
 
   mkdirSync(dir, { recursive: true });
   const keyFile = join(dir, "ceph-admin.key");

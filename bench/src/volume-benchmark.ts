@@ -15,6 +15,7 @@ import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { createRuntimeClient, volume } from "@iri/api";
 import { pushImage } from "@iri/oci/testing";
+import { initRbdPool } from "./ceph-pool.js";
 import { startVolumeProvider } from "./provider-process.js";
 import { type Summary, summarize, timed as timedValue } from "./samples.js";
 import { type BurstMeasurement, createVolume, deleteAllVolumes, measureVolumeBurst } from "./volume-burst.js";
@@ -109,7 +110,7 @@ export async function measureVolumes(
   openPools.add({ pool, cluster });
   const floorUsers: string[] = [];
   await admin("ceph", ["osd", "pool", "create", pool, "8"]);
-  await admin("rbd", ["pool", "init", pool]);
+  await initRbdPool(admin, pool);
   try {
     const rootfsOf = {
       random: randomBytes(sizes.rootfsBytes),
