@@ -40,6 +40,33 @@ describe("ownerIdentity", () => {
     await second.db.close();
   });
 
+  it("hands concurrent callers distinct generations, all committed, in one write per raise", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "owner-identity-"));
+    dirs.push(dir);
+    const path = join(dir, "store.db");
+    const { db, identity } = await start(path);
+    const commitsBefore = db.stats().commits;
+    const first = await Promise.all(Array.from({ length: 40 }, () => identity.nextTag()));
+    // Callers arriving while a raise is being committed join the next one.
+    const late: Promise<{ generation: number }>[] = [];
+    const second = Promise.all(
+      Array.from({ length: 10 }, async (_, i) => {
+        const tag = identity.nextTag();
+        if (i === 0) late.push(...Array.from({ length: 5 }, () => identity.nextTag()));
+        return tag;
+      }),
+    );
+    const generations = [...first, ...(await second), ...(await Promise.all(late))].map((t) => t.generation);
+    expect(generations.sort((a, b) => a - b)).toEqual(Array.from({ length: 55 }, (_, i) => i + 1));
+    expect(db.stats().commits - commitsBefore).toBeLessThanOrEqual(3);
+    expect(identity.lineage().highWater).toBe(55);
+    await db.close();
+    // What was handed out is what the store holds after a restart.
+    const reopened = await start(path);
+    expect(reopened.identity.lineage().highWater).toBe(55);
+    await reopened.db.close();
+  });
+
   it("gives a restored copy of the store a lineage of its own, so it never vouches for what the other created", async () => {
     const dir = mkdtempSync(join(tmpdir(), "owner-identity-"));
     dirs.push(dir);

@@ -67,11 +67,49 @@ export async function ownerIdentity(db: Database, provider: string): Promise<Pro
     instanceId,
     created: existing === undefined,
     lineage: read,
-    async nextTag() {
-      const updated = await identities.mutate(provider, (current) => ({
-        spec: { ...current.spec, highWater: (current.spec.highWater ?? 0) + 1 },
-      }));
-      return { lineage, generation: updated.spec.highWater ?? 0 };
-    },
+    nextTag: highWaterRaiser(identities, provider, lineage),
+  };
+}
+
+/** Callers waiting for the same raise of the high-water mark. */
+interface RaiseGroup {
+  size: number;
+  /** The high-water mark once the raise is committed: the group's generations end there. */
+  top: Promise<number>;
+}
+
+/**
+ * nextTag: every caller's generation committed before it is handed out, in one write per group of callers.
+ * All tags raise the same record, so concurrent raises as separate writes conflicted in a group commit and
+ * were retried one commit at a time: a burst of N reconciles waited for N fsyncs in a row before its first
+ * backend call. Callers that arrive while a raise is being committed join the next one, which raises the
+ * mark by their number.
+ */
+function highWaterRaiser(
+  identities: Collection<IdentitySpec, Record<string, never>>,
+  provider: string,
+  lineage: string,
+): () => Promise<CreationTag> {
+  let joining: RaiseGroup | undefined;
+  let previous: Promise<unknown> = Promise.resolve();
+  return async () => {
+    let group = joining;
+    if (group === undefined) {
+      const raise: RaiseGroup = { size: 0, top: Promise.resolve(0) };
+      raise.top = previous.then(async () => {
+        // From here on, callers form the next group: this one's size is final.
+        if (joining === raise) joining = undefined;
+        const updated = await identities.mutate(provider, (current) => ({
+          spec: { ...current.spec, highWater: (current.spec.highWater ?? 0) + raise.size },
+        }));
+        return updated.spec.highWater ?? 0;
+      });
+      previous = raise.top.catch(() => undefined);
+      joining = raise;
+      group = raise;
+    }
+    const index = group.size++;
+    const top = await group.top;
+    return { lineage, generation: top - group.size + 1 + index };
   };
 }
