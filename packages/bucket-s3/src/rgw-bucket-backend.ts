@@ -11,7 +11,14 @@ import {
   PermanentBackendError,
   type RemoveOutcome,
 } from "@iri/backend-api";
-import { createBucketAs, type RgwAdminClient, RgwAdminError, type RgwQuota, type RgwUser } from "@iri/rgw";
+import {
+  createBucketAs,
+  type RgwAdminClient,
+  RgwAdminError,
+  type RgwKey,
+  type RgwQuota,
+  type RgwUser,
+} from "@iri/rgw";
 import { type AccessSettings, bucketAccess } from "./access.js";
 import { bucketNameFor } from "./bucket-names.js";
 import { type ClassPolicy, classPolicyOf } from "./class-policy.js";
@@ -63,29 +70,14 @@ export class RgwBucketBackend implements BucketBackend {
       user.keys.find((k) => k.user === identity) ??
       (await this.call("create key", () => this.admin.createKey(identity, signal)))[0];
     if (!key) throw new Error(`RGW returned no key for user ${identity}`);
-    await this.ensureQuota(identity, policy, created ? "fresh" : user.quota, ctx);
-
-    // A user made just now owns no bucket; otherwise the bucket may be there from an earlier call.
-    const stats = created
-      ? undefined
-      : await this.call("bucket stats", () => this.admin.getBucket(bucketName, signal));
-    if (stats && stats.owner !== identity) throw nameTaken(bucketName);
-    if (!stats) {
-      const { endpoint, region, timeoutMs } = this.options.s3;
-      const credentials = { accessKeyId: key.accessKey, secretAccessKey: key.secretKey };
-      const result = await this.call("create bucket", () =>
-        createBucketAs({ endpoint, region, timeoutMs, credentials }, bucketName, signal),
-      );
-      if (result === "taken") throw nameTaken(bucketName);
-      // One event for user and bucket: every event is a store write on the way to AVAILABLE.
-      if (result === "created") {
-        ctx.event(
-          "Normal",
-          "BucketCreated",
-          `created bucket ${bucketName}, owned by its own RGW user ${identity}`,
-        );
-      }
-    }
+    // The quota and the bucket are independent: both calls in flight at once take one round trip off a
+    // create. Both are settled before apply returns, so that no call of this apply outlives it.
+    const [quota, made] = await Promise.allSettled([
+      this.ensureQuota(identity, policy, created ? "fresh" : user.quota, ctx),
+      this.ensureBucket(bucketName, identity, key, created, ctx),
+    ]);
+    if (quota.status === "rejected") throw quota.reason;
+    if (made.status === "rejected") throw made.reason;
 
     return {
       observation: {
@@ -168,6 +160,37 @@ export class RgwBucketBackend implements BucketBackend {
 
   private userIdFor(id: string): string {
     return `iri-${this.instanceId}-${id}`;
+  }
+
+  /** The bucket, made with its user's key unless an earlier call made it; `fresh`: the user was made just now. */
+  private async ensureBucket(
+    bucketName: string,
+    identity: string,
+    key: RgwKey,
+    fresh: boolean,
+    ctx: OperationContext<BucketObservation>,
+  ): Promise<void> {
+    const signal = ctx.signal;
+    // A user made just now owns no bucket; otherwise the bucket may be there from an earlier call.
+    const stats = fresh
+      ? undefined
+      : await this.call("bucket stats", () => this.admin.getBucket(bucketName, signal));
+    if (stats && stats.owner !== identity) throw nameTaken(bucketName);
+    if (stats) return;
+    const { endpoint, region, timeoutMs } = this.options.s3;
+    const credentials = { accessKeyId: key.accessKey, secretAccessKey: key.secretKey };
+    const result = await this.call("create bucket", () =>
+      createBucketAs({ endpoint, region, timeoutMs, credentials }, bucketName, signal),
+    );
+    if (result === "taken") throw nameTaken(bucketName);
+    // One event for user and bucket: every event is a store write on the way to AVAILABLE.
+    if (result === "created") {
+      ctx.event(
+        "Normal",
+        "BucketCreated",
+        `created bucket ${bucketName}, owned by its own RGW user ${identity}`,
+      );
+    }
   }
 
   /** The bucket's user; `created` when this call made it. */
