@@ -159,8 +159,10 @@ export interface BucketBurstMeasurement {
   readonly concurrency: number;
   /** All CreateBucket calls at once (`concurrency` callers) until every bucket is AVAILABLE. */
   readonly providerMs: number;
-  /** The same admin and S3 calls made directly with the same concurrency. */
+  /** The same admin and S3 calls made directly with the same concurrency: the mean of floorRunsMs. */
   readonly floorMs: number;
+  /** The direct calls' runs, before and after the provider's burst. */
+  readonly floorRunsMs: readonly [number, number];
   /** ListBucketClasses latency (one call after another) during the provider's burst. */
   readonly statusP99Ms: number;
   readonly statusCalls: number;
@@ -181,7 +183,7 @@ const BURST_LIST_PERIOD_MS = 100;
  */
 const STATUS_PAUSE_MS = 25;
 
-/** A burst of `buckets` creates on radosgw through the provider against the direct calls, one after the other. */
+/** A burst of `buckets` creates on radosgw through the provider against the direct calls made before and after it. */
 export async function measureBucketBurst(
   store: Store,
   buckets: number,
@@ -197,6 +199,9 @@ export async function measureBucketBurst(
     // Warm-up (connections, JIT) on both sides, not counted.
     ids.push(await createUntilAvailable(grpc));
     await floor.create();
+    // The direct calls run before and after the provider's burst and count as their mean: the host's load
+    // moves within seconds here (other work), and a floor on one side only read that drift as the provider's.
+    const floorBefore = await floorBurst(floor, buckets, concurrency);
     const providerCpuStart = readCpuMs(provider.pid);
     const providerStart = performance.now();
     const probed = await probeDuring(
@@ -206,20 +211,17 @@ export async function measureBucketBurst(
     );
     const providerMs = performance.now() - providerStart;
     const providerCpuMs = readCpuMs(provider.pid) - providerCpuStart;
-    const floorCpuStart = process.cpuUsage();
-    const floorStart = performance.now();
-    await withConcurrency(buckets, concurrency, () => floor.create());
-    const floorMs = performance.now() - floorStart;
-    const floorCpu = process.cpuUsage(floorCpuStart);
+    const floorAfter = await floorBurst(floor, buckets, concurrency);
     return {
       buckets,
       concurrency,
       providerMs,
-      floorMs,
+      floorMs: (floorBefore.ms + floorAfter.ms) / 2,
+      floorRunsMs: [floorBefore.ms, floorAfter.ms],
       statusP99Ms: percentile(probed.latencies, 99),
       statusCalls: probed.latencies.length,
       providerCpuMsPerBucket: providerCpuMs / buckets,
-      floorCpuMsPerBucket: (floorCpu.user + floorCpu.system) / 1000 / buckets,
+      floorCpuMsPerBucket: (floorBefore.cpuMs + floorAfter.cpuMs) / 2 / buckets,
     };
   } finally {
     for (const id of ids) await grpc.deleteBucket({ bucketId: id }).catch(() => undefined);
@@ -228,6 +230,16 @@ export async function measureBucketBurst(
     await floor.cleanUp();
     rmSync(stateDir, { recursive: true, force: true });
   }
+}
+
+/** The direct calls for `buckets` buckets, `concurrency` at a time: wall time and the bench's CPU time. */
+async function floorBurst(floor: Floor, buckets: number, concurrency: number) {
+  const cpuStart = process.cpuUsage();
+  const start = performance.now();
+  await withConcurrency(buckets, concurrency, () => floor.create());
+  const ms = performance.now() - start;
+  const cpu = process.cpuUsage(cpuStart);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 /** `buckets` CreateBucket calls from `concurrency` callers, then until one ListBuckets shows them all AVAILABLE. */
