@@ -1,0 +1,67 @@
+// Calls that change state take turns in time slices of the event loop, so that the control plane's cheap reads
+// (Status, Version, List*Classes) are answered between slices instead of behind every create already queued.
+// docs/decisions.md, "Durable creates and Status p99: scheduling and the load generator".
+
+/** Loop time the queued calls may use per turn of the event loop before the loop polls its sockets again. */
+export const CALL_SLICE_MS = 4;
+
+/**
+ * A FIFO of calls waiting for their turn. Each waiting call is released by an immediate of its own
+ * (`setImmediate`): the immediates of one check phase run one after another with the microtasks drained between
+ * them, so the clock read before each release has seen the work the previous released call did before its first
+ * wait on I/O (decoding, validation, the store's write planning). Once a slice has used `sliceMs`, the rest wait
+ * for the next turn of the loop, whose poll phase reads and answers what arrived meanwhile.
+ */
+export class CallTurns {
+  readonly #sliceMs: number;
+  readonly #now: () => number;
+  readonly #waiting: (() => void)[] = [];
+  /** Release immediates queued and not yet run. */
+  #pending = 0;
+  #sliceStart = 0;
+  /** The slice of this turn is used up; an opener queued for the next turn starts a new one. */
+  #closed = false;
+
+  constructor(sliceMs = CALL_SLICE_MS, now: () => number = () => performance.now()) {
+    this.#sliceMs = sliceMs;
+    this.#now = now;
+  }
+
+  /** Calls waiting for their turn. */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
+  /** Resolves when the caller's turn comes, in the order the callers asked. */
+  take(): Promise<void> {
+    const turn = new Promise<void>((resolve) => this.#waiting.push(resolve));
+    // Nothing queued: this call starts a slice of its own, opened in the next check phase.
+    if (this.#pending === 0 && !this.#closed) setImmediate(this.#open);
+    this.#queueRelease();
+    return turn;
+  }
+
+  readonly #open = (): void => {
+    this.#closed = false;
+    this.#sliceStart = this.#now();
+  };
+
+  readonly #release = (): void => {
+    this.#pending--;
+    if (this.#closed || this.#now() - this.#sliceStart >= this.#sliceMs) {
+      if (!this.#closed) {
+        this.#closed = true;
+        // Queued before the deferred releases, so it runs first in the next check phase.
+        setImmediate(this.#open);
+      }
+      this.#queueRelease();
+      return;
+    }
+    this.#waiting.shift()?.();
+  };
+
+  #queueRelease(): void {
+    this.#pending++;
+    setImmediate(this.#release);
+  }
+}
