@@ -65,6 +65,42 @@ export class RawGrpcClient {
     });
   }
 
+  /**
+   * Calls `path` with `body` and resolves to the response body alone: the cheap form for a load generator,
+   * which only needs grpc-status and the message.
+   */
+  unary(path: string, body: Buffer): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const stream = this.#session.request({
+        [constants.HTTP2_HEADER_METHOD]: "POST",
+        [constants.HTTP2_HEADER_PATH]: path,
+        "content-type": "application/grpc+proto",
+        te: "trailers",
+      });
+      const chunks: Buffer[] = [];
+      let headers: IncomingHttpHeaders = {};
+      let trailers: IncomingHttpHeaders = {};
+      stream.on("response", (h) => {
+        headers = h;
+      });
+      stream.on("trailers", (t) => {
+        trailers = t;
+      });
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("error", reject);
+      stream.on("end", () => {
+        const status = trailers["grpc-status"] ?? headers["grpc-status"];
+        if (status !== "0") {
+          const message = trailers["grpc-message"] ?? headers["grpc-message"];
+          reject(new Error(`${path}: grpc-status ${String(status)}: ${String(message)}`));
+          return;
+        }
+        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+      });
+      stream.end(body);
+    });
+  }
+
   close(): void {
     this.#session.close();
   }

@@ -185,6 +185,10 @@ export function renderReport(
       `${creates.providerCpuMsPerCreate.toFixed(2)} ms / ${creates.floor.serverCpuMsPerCreate.toFixed(2)} ms / ` +
         `${creates.storeFloor.cpuMsPerCreate.toFixed(2)} ms`,
     ],
+    [
+      "bench client CPU per create: provider run / floor run",
+      `${creates.clientCpuMsPerCreate.toFixed(2)} ms / ${creates.floor.clientCpuMsPerCreate.toFixed(2)} ms`,
+    ],
     ["create failures", creates.failures === 0 ? "0" : `${creates.failures} (${creates.firstFailure})`],
     ["restart after kill -9 until serving", ms(creates.restartMs)],
   ];
