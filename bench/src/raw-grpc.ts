@@ -29,47 +29,24 @@ export class RawGrpcClient {
   }
 
   /** Calls `path` with `body` (an enveloped request) and collects the whole response. */
-  call(path: string, body: Buffer): Promise<RawResponse> {
-    return new Promise((resolve, reject) => {
-      const stream = this.#session.request({
-        [constants.HTTP2_HEADER_METHOD]: "POST",
-        [constants.HTTP2_HEADER_PATH]: path,
-        "content-type": "application/grpc+proto",
-        te: "trailers",
-      });
-      const chunks: Buffer[] = [];
-      let headers: Record<string, string> = {};
-      let trailers: Record<string, string> = {};
-      stream.on("response", (h) => {
-        headers = plain(h);
-      });
-      stream.on("trailers", (t) => {
-        trailers = plain(t);
-      });
-      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-      stream.on("error", reject);
-      stream.on("end", () => {
-        // A trailers-only response (an error) carries grpc-status in the headers.
-        const status = trailers["grpc-status"] ?? headers["grpc-status"];
-        if (status !== "0") {
-          reject(
-            new Error(
-              `${path}: grpc-status ${status}: ${trailers["grpc-message"] ?? headers["grpc-message"]}`,
-            ),
-          );
-          return;
-        }
-        resolve({ headers, body: Buffer.concat(chunks), trailers });
-      });
-      stream.end(body);
-    });
+  async call(path: string, body: Buffer): Promise<RawResponse> {
+    const response = await this.#exchange(path, body);
+    return { headers: plain(response.headers), body: response.body, trailers: plain(response.trailers) };
   }
 
   /**
    * Calls `path` with `body` and resolves to the response body alone: the cheap form for a load generator,
    * which only needs grpc-status and the message.
    */
-  unary(path: string, body: Buffer): Promise<Buffer> {
+  async unary(path: string, body: Buffer): Promise<Buffer> {
+    return (await this.#exchange(path, body)).body;
+  }
+
+  /** One call; rejects unless grpc-status is 0. */
+  #exchange(
+    path: string,
+    body: Buffer,
+  ): Promise<{ headers: IncomingHttpHeaders; body: Buffer; trailers: IncomingHttpHeaders }> {
     return new Promise((resolve, reject) => {
       const stream = this.#session.request({
         [constants.HTTP2_HEADER_METHOD]: "POST",
@@ -89,13 +66,15 @@ export class RawGrpcClient {
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       stream.on("error", reject);
       stream.on("end", () => {
+        // A trailers-only response (an error) carries grpc-status in the headers.
         const status = trailers["grpc-status"] ?? headers["grpc-status"];
         if (status !== "0") {
           const message = trailers["grpc-message"] ?? headers["grpc-message"];
           reject(new Error(`${path}: grpc-status ${String(status)}: ${String(message)}`));
           return;
         }
-        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+        const whole = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+        resolve({ headers, body: whole, trailers });
       });
       stream.end(body);
     });
