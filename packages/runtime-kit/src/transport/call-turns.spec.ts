@@ -33,6 +33,31 @@ describe("CallTurns", () => {
     expect(turns.waiting).toBe(0);
   });
 
+  it("releases thousands of waiting callers in order, a bounded number per turn of the loop", async () => {
+    const { clock, read } = fakeClock();
+    const turns = new CallTurns(4, read);
+    const released: number[] = [];
+    let loopTurns = 0;
+    let counting = true;
+    const countTurns = () => {
+      loopTurns++;
+      if (counting) setImmediate(countTurns);
+    };
+    setImmediate(countTurns);
+    await Promise.all(
+      Array.from({ length: 5_000 }, (_, i) =>
+        turns.take().then(() => {
+          released.push(i);
+          clock.now += 0.01; // 400 calls fill a slice: the bound of releases per turn decides
+        }),
+      ),
+    );
+    counting = false;
+    expect(released).toEqual(Array.from({ length: 5_000 }, (_, i) => i));
+    // At most 64 per turn: at least 5,000 / 64 turns.
+    expect(loopTurns).toBeGreaterThanOrEqual(Math.floor(5_000 / 64));
+  });
+
   it("lets the loop read a socket between slices while many callers still wait", async () => {
     // A socket pair on a unix socket: the server's "data" event is what a Status arriving looks like.
     const dir = tempDir();

@@ -5,17 +5,23 @@
 /** Loop time the queued calls may use per turn of the event loop before the loop polls its sockets again. */
 export const CALL_SLICE_MS = 4;
 
+/** Release immediates queued at most at once: bounds a loop turn's work for any number of waiting calls. */
+const RELEASES_PER_TURN = 64;
+
 /**
- * A FIFO of calls waiting for their turn. Each waiting call is released by an immediate of its own
- * (`setImmediate`): the immediates of one check phase run one after another with the microtasks drained between
- * them, so the clock read before each release has seen the work the previous released call did before its first
- * wait on I/O (decoding, validation, the store's write planning). Once a slice has used `sliceMs`, the rest wait
- * for the next turn of the loop, whose poll phase reads and answers what arrived meanwhile.
+ * A FIFO of calls waiting for their turn. Each release runs in an immediate of its own (`setImmediate`): the
+ * immediates of one check phase run one after another with the microtasks drained between them, so the clock
+ * read before each release has seen the work the previous released call did before its first wait on I/O
+ * (decoding, validation, the store's write planning). Once a slice has used `sliceMs`, the rest wait for the
+ * next turn of the loop, whose poll phase reads and answers what arrived meanwhile. At most
+ * `RELEASES_PER_TURN` immediates are queued, so that thousands of waiting calls do not cost a loop turn each.
  */
 export class CallTurns {
   readonly #sliceMs: number;
   readonly #now: () => number;
-  readonly #waiting: (() => void)[] = [];
+  /** Waiting calls from `#head` on; the released ones before it are dropped in batches. */
+  #waiting: (() => void)[] = [];
+  #head = 0;
   /** Release immediates queued and not yet run. */
   #pending = 0;
   #sliceStart = 0;
@@ -29,7 +35,7 @@ export class CallTurns {
 
   /** Calls waiting for their turn. */
   get waiting(): number {
-    return this.#waiting.length;
+    return this.#waiting.length - this.#head;
   }
 
   /** Resolves when the caller's turn comes, in the order the callers asked. */
@@ -37,7 +43,7 @@ export class CallTurns {
     const turn = new Promise<void>((resolve) => this.#waiting.push(resolve));
     // Nothing queued: this call starts a slice of its own, opened in the next check phase.
     if (this.#pending === 0 && !this.#closed) setImmediate(this.#open);
-    this.#queueRelease();
+    if (this.#pending < RELEASES_PER_TURN) this.#queueRelease();
     return turn;
   }
 
@@ -54,11 +60,21 @@ export class CallTurns {
         // Queued before the deferred releases, so it runs first in the next check phase.
         setImmediate(this.#open);
       }
-      this.#queueRelease();
-      return;
+    } else {
+      this.#next()();
     }
-    this.#waiting.shift()?.();
+    // As many releases queued for the next turn as calls still wait, up to the bound.
+    while (this.#pending < Math.min(this.waiting, RELEASES_PER_TURN)) this.#queueRelease();
   };
+
+  #next(): () => void {
+    const resolve = this.#waiting[this.#head++] as () => void;
+    if (this.#head >= 1024 && this.#head * 2 >= this.#waiting.length) {
+      this.#waiting = this.#waiting.slice(this.#head);
+      this.#head = 0;
+    }
+    return resolve;
+  }
 
   #queueRelease(): void {
     this.#pending++;
