@@ -19,7 +19,11 @@ export async function measureChurn(options: BenchOptions, dir: string): Promise<
   const provider = await startMachineProvider(join(dir, "churn"), ["--resync-period-ms", "0"]);
   try {
     const client = createRuntimeClient(machine.MachineRuntime, provider.address);
-    const fill = await runCreateLoad(client, { callers: options.callers, total: machines, failFast: true });
+    const fill = await runCreateLoad(provider.socketPath, {
+      callers: options.callers,
+      total: machines,
+      failFast: true,
+    });
     if (fill.failures > 0) throw new Error(`creating machines failed: ${fill.firstFailure}`);
     await deleteAll(client, fill.acknowledged, options.callers);
     await waitUntilEmpty(client, provider.pid);

@@ -23,6 +23,8 @@ export interface CreateMeasurement {
   providerCpuFraction: number;
   /** The provider's CPU time per acknowledged create, in milliseconds. */
   providerCpuMsPerCreate: number;
+  /** The bench's client CPU time per acknowledged create, in milliseconds. */
+  clientCpuMsPerCreate: number;
   /** The same load against a bare connect server in the same run (create-floor.ts). */
   floor: CreateFloorMeasurement;
   /** The store alone under as many writers (store-floor.ts). */
@@ -47,11 +49,10 @@ export async function measureDurableCreates(options: BenchOptions, dir: string):
   let statusLatencies: number[];
   let providerCpuMs: number;
   try {
-    const client = createRuntimeClient(machine.MachineRuntime, first.address);
     const cpuBefore = readCpuMs(first.pid);
     const probed = await probeDuring(
       { runtime: "machine", address: first.address },
-      runCreateLoad(client, { callers: options.callers, durationMs: options.createSeconds * 1000 }),
+      runCreateLoad(first.socketPath, { callers: options.callers, durationMs: options.createSeconds * 1000 }),
     );
     load = probed.value;
     statusLatencies = probed.latencies;
@@ -75,6 +76,7 @@ export async function measureDurableCreates(options: BenchOptions, dir: string):
       perSecond: (load.acknowledged.length * 1000) / load.elapsedMs,
       providerCpuFraction: providerCpuMs / load.elapsedMs,
       providerCpuMsPerCreate: providerCpuMs / Math.max(1, load.acknowledged.length),
+      clientCpuMsPerCreate: load.clientCpuMsPerCreate,
       floor,
       storeFloor,
       survived: load.acknowledged.length - lost.length,

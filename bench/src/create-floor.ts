@@ -4,7 +4,6 @@
 import { once } from "node:events";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { createRuntimeClient, machine } from "@iri/api";
 import { runCreateLoad } from "./create-load.js";
 import type { BenchOptions } from "./options.js";
 
@@ -12,6 +11,8 @@ export interface CreateFloorMeasurement {
   perSecond: number;
   /** CPU time of the floor server's thread per create, in milliseconds. */
   serverCpuMsPerCreate: number;
+  /** CPU time of the bench's client per create against the floor, in milliseconds. */
+  clientCpuMsPerCreate: number;
 }
 
 export async function measureCreateFloor(
@@ -23,9 +24,8 @@ export async function measureCreateFloor(
   try {
     const [message] = await once(worker, "message");
     if (message !== "listening") throw new Error(`create floor: unexpected ${String(message)}`);
-    const client = createRuntimeClient(machine.MachineRuntime, `unix://${socketPath}`);
     const cpuBefore = await worker.cpuUsage();
-    const load = await runCreateLoad(client, {
+    const load = await runCreateLoad(socketPath, {
       callers: options.callers,
       durationMs: options.createSeconds * 1000,
     });
@@ -35,6 +35,7 @@ export async function measureCreateFloor(
     return {
       perSecond: (creates * 1000) / load.elapsedMs,
       serverCpuMsPerCreate: (cpu.user + cpu.system) / 1000 / creates,
+      clientCpuMsPerCreate: load.clientCpuMsPerCreate,
     };
   } finally {
     worker.postMessage("close");

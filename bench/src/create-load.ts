@@ -1,8 +1,18 @@
 // Concurrent CreateMachine callers, each awaiting its own call before the next: the way a poollet with many
 // workers loads a provider (one HTTP/2 connection, calls multiplexed on it).
-import type { Client } from "@connectrpc/connect";
-import type { machine } from "@iri/api";
-import { poolletMachine } from "./poollet-machine.js";
+//
+// The load is cheap on purpose (create-requests.ts: a template copied and patched per call, raw HTTP/2, only
+// the grpc-status and the new machine's id read from the answer): the bench shares the host's cores with the
+// provider, and a client that builds and encodes every request with connect (~1 ms of CPU each) would bound
+// the rate it measures. The same-run floor (create-floor.ts) is loaded by this same client.
+import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
+import { CreateRequests } from "./create-requests.js";
+import { poolletValues } from "./poollet-machine.js";
+import { readMainThreadCpuMs } from "./proc-stats.js";
+import { RawGrpcClient } from "./raw-grpc.js";
+
+const CREATE_PATH = "/machine.v1alpha1.MachineRuntime/CreateMachine";
+const utf8 = new TextDecoder();
 
 export interface CreateLoadResult {
   /** Ids of the machines whose create was acknowledged (answered OK). */
@@ -11,6 +21,8 @@ export interface CreateLoadResult {
   firstFailure?: string;
   /** From the first call to the last answer, including calls in flight when the run ended. */
   elapsedMs: number;
+  /** CPU time of the bench's main thread (the client) per acknowledged create, in milliseconds. */
+  clientCpuMsPerCreate: number;
 }
 
 export interface CreateLoadOptions {
@@ -23,26 +35,27 @@ export interface CreateLoadOptions {
   failFast?: boolean;
 }
 
+/** Runs the load against the gRPC server on `socketPath` over one HTTP/2 connection. */
 export async function runCreateLoad(
-  client: Client<typeof machine.MachineRuntime>,
+  socketPath: string,
   options: CreateLoadOptions,
 ): Promise<CreateLoadResult> {
+  const client = new RawGrpcClient(socketPath);
+  const requests = new CreateRequests();
   const acknowledged: string[] = [];
   let failures = 0;
   let firstFailure: string | undefined;
   let started = 0;
+  const cpuBefore = readMainThreadCpuMs();
   const start = performance.now();
   const stopAt = options.durationMs === undefined ? Number.POSITIVE_INFINITY : start + options.durationMs;
   const total = options.total ?? Number.POSITIVE_INFINITY;
-  // Requests are built just in time, as a poollet builds them; one costs microseconds against a create's
-  // milliseconds, so the client side does not bound the rate.
   const caller = async () => {
     while (started < total && performance.now() < stopAt && !(options.failFast && failures > 0)) {
-      const request = poolletMachine(started++);
+      const request = requests.enveloped(poolletValues(started++));
       try {
-        const res = await client.createMachine(request);
-        const id = res.machine?.metadata?.id;
-        if (!id) throw new Error("CreateMachine answered without metadata.id");
+        const id = createdId(await client.unary(CREATE_PATH, request));
+        if (!id) throw new Error("CreateMachine answered without machine.metadata.id");
         acknowledged.push(id);
       } catch (err) {
         failures++;
@@ -50,8 +63,43 @@ export async function runCreateLoad(
       }
     }
   };
-  await Promise.all(Array.from({ length: options.callers }, caller));
-  const result: CreateLoadResult = { acknowledged, failures, elapsedMs: performance.now() - start };
+  try {
+    await Promise.all(Array.from({ length: options.callers }, caller));
+  } finally {
+    client.close();
+  }
+  const elapsedMs = performance.now() - start;
+  const result: CreateLoadResult = {
+    acknowledged,
+    failures,
+    elapsedMs,
+    clientCpuMsPerCreate: (readMainThreadCpuMs() - cpuBefore) / Math.max(1, acknowledged.length),
+  };
   if (firstFailure !== undefined) result.firstFailure = firstFailure;
   return result;
+}
+
+/**
+ * `machine.metadata.id` of an enveloped CreateMachineResponse, read without decoding the rest: field 1 of each
+ * of CreateMachineResponse, Machine and ObjectMetadata.
+ */
+export function createdId(enveloped: Buffer): string | undefined {
+  let bytes: Uint8Array = enveloped.subarray(5);
+  for (let depth = 0; depth < 3; depth++) {
+    const field = firstField(bytes);
+    if (field === undefined) return undefined;
+    bytes = field;
+  }
+  return utf8.decode(bytes);
+}
+
+/** The bytes of field 1 (length-delimited) of a message, or undefined when it is absent. */
+function firstField(message: Uint8Array): Uint8Array | undefined {
+  const reader = new BinaryReader(message);
+  while (reader.pos < reader.len) {
+    const [fieldNo, wireType] = reader.tag();
+    if (fieldNo === 1 && wireType === WireType.LengthDelimited) return reader.bytes();
+    reader.skip(wireType);
+  }
+  return undefined;
 }

@@ -43,7 +43,7 @@ export async function measureList(options: BenchOptions, dir: string): Promise<L
   const rawClients: RawGrpcClient[] = [];
   try {
     const client = createRuntimeClient(machine.MachineRuntime, provider.address);
-    const fill = await runCreateLoad(client, {
+    const fill = await runCreateLoad(provider.socketPath, {
       callers: options.callers,
       total: options.machines,
       failFast: true,

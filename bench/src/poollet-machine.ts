@@ -8,12 +8,36 @@ const POOLLET = "machinepoollet.ironcore.dev";
 const NAMESPACES = ["default", "team-a", "team-b", "ci"];
 const GIB = 1n << 30n;
 
+/** What differs between the machines of a pool. */
+export interface PoolletMachineValues {
+  namespace: string;
+  name: string;
+  machineUid: string;
+  nicUid: string;
+  ip: string;
+}
+
+/** The values of the `index`th machine: its own name, IP and fresh uids. */
+export function poolletValues(index: number): PoolletMachineValues {
+  return {
+    namespace: NAMESPACES[index % NAMESPACES.length] ?? "default",
+    name: `web-${index.toString().padStart(5, "0")}`,
+    machineUid: randomUUID(),
+    nicUid: randomUUID(),
+    ip: `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}`,
+  };
+}
+
 /** A machine as the machinepoollet creates it: one NIC, one local disk from an image, t3-small, powered on. */
 export function poolletMachine(index: number): MessageInitShape<typeof machine.CreateMachineRequestSchema> {
-  const namespace = NAMESPACES[index % NAMESPACES.length] ?? "default";
-  const name = `web-${index.toString().padStart(5, "0")}`;
+  return poolletMachineOf(poolletValues(index));
+}
+
+export function poolletMachineOf(
+  values: PoolletMachineValues,
+): MessageInitShape<typeof machine.CreateMachineRequestSchema> {
+  const { namespace, name, machineUid, nicUid, ip } = values;
   const nicName = `${name}-primary`;
-  const nicUid = randomUUID();
   // Go's json.Marshal sorts map keys, so the poollet's raw*Labels JSON has its keys in this order.
   const rawNICLabels = JSON.stringify({
     [`${POOLLET}/nic-name`]: nicName,
@@ -29,7 +53,7 @@ export function poolletMachine(index: number): MessageInitShape<typeof machine.C
     machine: {
       metadata: {
         labels: {
-          [`${POOLLET}/machine-uid`]: randomUUID(),
+          [`${POOLLET}/machine-uid`]: machineUid,
           [`${POOLLET}/machine-namespace`]: namespace,
           [`${POOLLET}/machine-name`]: name,
         },
@@ -57,7 +81,7 @@ export function poolletMachine(index: number): MessageInitShape<typeof machine.C
           {
             name: "primary",
             networkId: "vni-3f2a91",
-            ips: [`10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}`],
+            ips: [ip],
             attributes: { rawNICLabels, rawNetworkLabels },
           },
         ],

@@ -47,7 +47,15 @@ export function readChildrenCpuMs(pid: number): number {
   return statTicksMs(pid, 13, 14);
 }
 
-function statTicksMs(pid: number, user: number, system: number): number {
+/**
+ * CPU time of this process's main thread alone, in milliseconds: the bench's own work as a client, without
+ * the worker threads beside it (a floor server, the Status probe) or V8's helper threads.
+ */
+export function readMainThreadCpuMs(): number {
+  return statTicksMs(`${process.pid}/task/${process.pid}`, 11, 12);
+}
+
+function statTicksMs(pid: number | string, user: number, system: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // The command name (field 2) may contain spaces and parentheses; the fields after its last ")" are fixed.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

@@ -29,7 +29,24 @@ export class RawGrpcClient {
   }
 
   /** Calls `path` with `body` (an enveloped request) and collects the whole response. */
-  call(path: string, body: Buffer): Promise<RawResponse> {
+  async call(path: string, body: Buffer): Promise<RawResponse> {
+    const response = await this.#exchange(path, body);
+    return { headers: plain(response.headers), body: response.body, trailers: plain(response.trailers) };
+  }
+
+  /**
+   * Calls `path` with `body` and resolves to the response body alone: the cheap form for a load generator,
+   * which only needs grpc-status and the message.
+   */
+  async unary(path: string, body: Buffer): Promise<Buffer> {
+    return (await this.#exchange(path, body)).body;
+  }
+
+  /** One call; rejects unless grpc-status is 0. */
+  #exchange(
+    path: string,
+    body: Buffer,
+  ): Promise<{ headers: IncomingHttpHeaders; body: Buffer; trailers: IncomingHttpHeaders }> {
     return new Promise((resolve, reject) => {
       const stream = this.#session.request({
         [constants.HTTP2_HEADER_METHOD]: "POST",
@@ -38,13 +55,13 @@ export class RawGrpcClient {
         te: "trailers",
       });
       const chunks: Buffer[] = [];
-      let headers: Record<string, string> = {};
-      let trailers: Record<string, string> = {};
+      let headers: IncomingHttpHeaders = {};
+      let trailers: IncomingHttpHeaders = {};
       stream.on("response", (h) => {
-        headers = plain(h);
+        headers = h;
       });
       stream.on("trailers", (t) => {
-        trailers = plain(t);
+        trailers = t;
       });
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       stream.on("error", reject);
@@ -52,14 +69,12 @@ export class RawGrpcClient {
         // A trailers-only response (an error) carries grpc-status in the headers.
         const status = trailers["grpc-status"] ?? headers["grpc-status"];
         if (status !== "0") {
-          reject(
-            new Error(
-              `${path}: grpc-status ${status}: ${trailers["grpc-message"] ?? headers["grpc-message"]}`,
-            ),
-          );
+          const message = trailers["grpc-message"] ?? headers["grpc-message"];
+          reject(new Error(`${path}: grpc-status ${String(status)}: ${String(message)}`));
           return;
         }
-        resolve({ headers, body: Buffer.concat(chunks), trailers });
+        const whole = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+        resolve({ headers, body: whole, trailers });
       });
       stream.end(body);
     });

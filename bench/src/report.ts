@@ -10,6 +10,12 @@ import type { Summary } from "./samples.js";
 export const TARGETS = {
   listRatio: 1.5,
   createsPerSecond: 1000,
+  /**
+   * Where 1,000/s is beyond the host (2 cores shared by the client and the provider): creates at this share of
+   * the bare connect server's rate, loaded by the same client in the same run (docs/decisions.md, "Durable
+   * creates and Status p99: scheduling and the load generator").
+   */
+  createsFloorRatio: 0.8,
   rssBytes: 150 * 2 ** 20,
   /** Status while 64 callers create: the machinepoollet gives it 5 s and marks the pool unhealthy after. */
   statusP99Ms: 50,
@@ -44,6 +50,7 @@ export function verdicts(
   const ratio = list.provider.median / list.floor.median;
   const rawRatio = list.providerRaw.median / list.floorRaw.median;
   const allSurvived = creates.survived === creates.acknowledged;
+  const createsRatio = creates.perSecond / creates.floor.perSecond;
   return [
     {
       name: "list-10k",
@@ -60,13 +67,18 @@ export function verdicts(
     },
     {
       name: "durable-creates",
-      pass: creates.perSecond >= TARGETS.createsPerSecond && allSurvived && creates.acknowledged > 0,
+      pass:
+        (creates.perSecond >= TARGETS.createsPerSecond || createsRatio >= TARGETS.createsFloorRatio) &&
+        allSurvived &&
+        creates.acknowledged > 0,
       measured:
-        `${int(creates.perSecond)}/s (bare connect server ${int(creates.floor.perSecond)}/s, ` +
-        `store alone ${int(creates.storeFloor.perSecond)}/s), ` +
+        `${int(creates.perSecond)}/s = ${createsRatio.toFixed(2)}× the bare connect server's ` +
+        `${int(creates.floor.perSecond)}/s (same client, same run; store alone ${int(creates.storeFloor.perSecond)}/s), ` +
         `${int(creates.survived)} of ${int(creates.acknowledged)} acknowledged ` +
         `survived kill -9${allSurvived ? "" : ` (lost e.g. ${creates.lostExamples.join(", ")})`}`,
-      target: `≥ ${int(TARGETS.createsPerSecond)}/s, all survive`,
+      target:
+        `≥ ${int(TARGETS.createsPerSecond)}/s or ≥ ${TARGETS.createsFloorRatio}× the bare connect server, ` +
+        "all survive",
     },
     {
       name: "status-p99-machine",
@@ -184,6 +196,10 @@ export function renderReport(
       "CPU per create: provider / bare connect server / store alone",
       `${creates.providerCpuMsPerCreate.toFixed(2)} ms / ${creates.floor.serverCpuMsPerCreate.toFixed(2)} ms / ` +
         `${creates.storeFloor.cpuMsPerCreate.toFixed(2)} ms`,
+    ],
+    [
+      "bench client CPU per create: provider run / floor run",
+      `${creates.clientCpuMsPerCreate.toFixed(2)} ms / ${creates.floor.clientCpuMsPerCreate.toFixed(2)} ms`,
     ],
     ["create failures", creates.failures === 0 ? "0" : `${creates.failures} (${creates.firstFailure})`],
     ["restart after kill -9 until serving", ms(creates.restartMs)],

@@ -58,6 +58,7 @@ export { composeSettings } from "./settings/compose-settings.js";
 export type { SettingDefinition, SettingValues } from "./settings/settings.js";
 export { parseSettings } from "./settings/settings.js";
 export type { ShutdownOptions } from "./shutdown.js";
+export { answerPrepared, preparedResponseKey } from "./transport/prepared-response.js";
 export type { RunningServer, ServeOptions } from "./transport/serve.js";
 export type { ServeLimits } from "./transport/serve-settings.js";
 export { LIMITS, requireNonEmpty, validateStringMap } from "./validate.js";

@@ -1,8 +1,9 @@
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { Code } from "@connectrpc/connect";
+import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import { Code, createContextValues, type HandlerContext } from "@connectrpc/connect";
 import { machine } from "@iri/api";
-import { ProviderError } from "@iri/runtime-kit";
+import { ProviderError, preparedResponseKey } from "@iri/runtime-kit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type MachineRecord, toMachine } from "../machine-store.js";
 import { LIST_BUDGET, machineFixture } from "../testdata/machine-fixture.js";
 import { attachVolume } from "./attach-volume.js";
 import type { MachineServerContext } from "./context.js";
@@ -195,4 +196,32 @@ it("answers Status from memory, without asking the host (a hung host must not fa
   await createMachine(ctx, request(1));
   expect(status(ctx, create(machine.StatusRequestSchema)).machineClassStatus?.[0]?.quantity).toBe(2n);
   expect(asked).toBe(0);
+});
+
+it("answers a create with the bytes of encoding the created machine, written from the stored record", async () => {
+  const slot: { enveloped?: Uint8Array } = {};
+  const context = { values: createContextValues().set(preparedResponseKey, slot) } as HandlerContext;
+  const req = create(machine.CreateMachineRequestSchema, {
+    machine: {
+      metadata: {
+        labels: { "machinepoollet.ironcore.dev/machine-uid": "uid-prepared" },
+        annotations: { a: "b" },
+      },
+      spec: {
+        class: "one-cpu",
+        power: machine.Power.OFF,
+        networkInterfaces: [{ name: "nic", networkId: "n1" }],
+      },
+    },
+  });
+  expect(await createMachine(ctx, req, context)).toEqual({});
+  const enveloped = slot.enveloped as Uint8Array;
+  const [record] = ctx.machines.list();
+  const expected = toBinary(
+    machine.CreateMachineResponseSchema,
+    create(machine.CreateMachineResponseSchema, { machine: toMachine(record as MachineRecord) }),
+  );
+  expect(enveloped[0]).toBe(0);
+  expect(new DataView(enveloped.buffer).getUint32(1)).toBe(expected.length);
+  expect(Buffer.from(enveloped.subarray(5)).equals(Buffer.from(expected))).toBe(true);
 });

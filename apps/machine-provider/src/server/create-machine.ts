@@ -1,8 +1,10 @@
 import { create, equals, type MessageInitShape } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
 import { machine } from "@iri/api";
-import { createRecord, invalidArgument, recordRefusedCreate } from "@iri/runtime-kit";
+import { answerPrepared, createRecord, invalidArgument, recordRefusedCreate } from "@iri/runtime-kit";
 import { BACKEND_FINALIZER, toMachine } from "../machine-store.js";
 import type { MachineServerContext } from "./context.js";
+import { preparedCreateResponse } from "./create-response.js";
 import { sizeOfNewMachine } from "./listed-bytes.js";
 import { localDiskBytes } from "./local-disk-budget.js";
 import { validateMachineSpec } from "./validate-machine.js";
@@ -10,6 +12,7 @@ import { validateMachineSpec } from "./validate-machine.js";
 export async function createMachine(
   ctx: MachineServerContext,
   req: machine.CreateMachineRequest,
+  context?: HandlerContext,
 ): Promise<MessageInitShape<typeof machine.CreateMachineResponseSchema>> {
   const spec = req.machine?.spec;
   if (!req.machine || !spec) throw invalidArgument("machine.spec must be set");
@@ -61,6 +64,7 @@ export async function createMachine(
       isSameRequest: (existing) => equals(machine.MachineSpecSchema, existing.spec, spec),
     });
     ctx.listed.update(record);
+    if (answerPrepared(context, preparedCreateResponse(record))) return {};
     return { machine: toMachine(record) };
   } finally {
     for (const release of releases) release();

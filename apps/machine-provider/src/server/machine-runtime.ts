@@ -22,7 +22,7 @@ export function registerMachineRuntime(router: ConnectRouter, ctx: MachineServer
     version: (req) => version(ctx, req),
     listEvents: (req) => listEvents(ctx, req),
     listMachines: (req, context) => listMachines(ctx, req, context),
-    createMachine: (req) => createMachine(ctx, req),
+    createMachine: (req, context) => createMachine(ctx, req, context),
     deleteMachine: (req) => deleteMachine(ctx, req),
     updateMachineAnnotations: (req) => updateMachineAnnotations(ctx, req),
     updateMachinePower: (req) => updateMachinePower(ctx, req),

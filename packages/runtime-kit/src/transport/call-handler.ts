@@ -3,6 +3,7 @@ import { Code, ConnectError, type ConnectRouter, createContextValues } from "@co
 import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { Logger } from "../logging.js";
+import { CallTurns } from "./call-turns.js";
 import { guardRequest, guardResponseBody } from "./connection-guard.js";
 import { type PreparedResponseSlot, preparedBody, preparedResponseKey } from "./prepared-response.js";
 import { budgetRequestFields } from "./request-budget.js";
@@ -26,6 +27,11 @@ export interface CallHandlerOptions {
 const GRPC_ENVELOPE_BYTES = 5;
 /** The content types whose responses are binary protobuf, the only ones a prepared body can answer. */
 const BINARY_CONTENT_TYPES = new Set(["application/grpc", "application/grpc+proto"]);
+/**
+ * The calls answered as soon as they arrive, without a turn (call-turns.ts): what a poollet's pool sync asks,
+ * cheap and bounded in size. Every other unary call (creates, deletes, updates, Lists of objects) takes turns.
+ */
+const ANSWERED_INLINE = /^(Status|Version|List\w*Classes)$/;
 
 /** A node:http2 request listener that serves every call of the router's handlers. */
 export function createCallHandler(
@@ -34,6 +40,7 @@ export function createCallHandler(
   const { logger } = options;
   const handlers = new Map<string, UniversalHandler>();
   for (const handler of options.router.handlers) handlers.set(handler.requestPath, handler);
+  const turns = new CallTurns();
 
   return (req, res) => {
     guardRequest(req, options.streamStallTimeoutMs);
@@ -60,7 +67,9 @@ export function createCallHandler(
         options.maxRequestBytes,
       );
     }
-    handler(request)
+    // A turn is taken before connect reads and decodes the request: decoding is part of the work it bounds.
+    const takesTurn = handler.method.methodKind === "unary" && !ANSWERED_INLINE.test(handler.method.name);
+    (takesTurn ? turns.take().then(() => handler(request)) : handler(request))
       .then((response) => {
         let body = slot?.enveloped === undefined ? response.body : preparedBody(response, slot.enveloped);
         if (body === undefined) return universalResponseToNodeResponse(response, res);

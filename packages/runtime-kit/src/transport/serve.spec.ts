@@ -88,6 +88,7 @@ afterEach(async () => {
 function routes(router: ConnectRouter) {
   router.service(bucket.BucketRuntime, {
     version: () => ({ runtimeName: "test", runtimeVersion: "0.1.0" }),
+    listBucketClasses: () => ({ bucketClasses: [] }),
     listBuckets: (req, context) => {
       const buckets = Array.from({ length: f.listSize }, (_, i) => ({
         metadata: { id: `bucket-${i}`, labels: { "test/uid": "x".repeat(1000) } },
@@ -118,6 +119,8 @@ function routes(router: ConnectRouter) {
         });
         return { bucket: req.bucket };
       }
+      // CPU work on the event loop, as a create's decoding, validation and store planning are.
+      if (id.startsWith("busy-")) for (const end = performance.now() + 3; performance.now() < end; );
       const failure = failures[id];
       if (failure) throw failure();
       return { bucket: req.bucket };
@@ -366,6 +369,21 @@ describe("serveRuntime error mapping", () => {
     session.close();
     expect(status).toBe(404);
     expect((await client().version({})).runtimeName).toBe("test");
+  });
+});
+
+describe("serveRuntime call turns", () => {
+  it("answers the pool sync's read while creates queued before it still wait for their turn", async () => {
+    await serve();
+    const c = client();
+    await c.version({}); // connected, so that all calls below go out on one connection at once
+    const creates = Array.from({ length: 64 }, (_, i) =>
+      c.createBucket({ bucket: { metadata: { id: `busy-${i}` } } }),
+    );
+    const createdWhenAnswered = c.listBucketClasses({}).then(() => f.created.length);
+    expect(await createdWhenAnswered).toBeLessThan(32);
+    await Promise.all(creates);
+    expect(f.created).toHaveLength(64);
   });
 });
 
