@@ -16,13 +16,20 @@ const mainOf = (runtime: Runtime) =>
   fileURLToPath(new URL(`../../apps/${runtime}-provider/dist/main.js`, import.meta.url));
 
 /**
- * The node flags the provider's own `#!/usr/bin/env -S node …` line sets, so that the bench measures the heap
- * configuration an installed provider runs with although it starts `node main.js` itself.
+ * The environment assignments and node flags of the provider's own `#!/usr/bin/env -S VAR=value … node …`
+ * line, so that the bench measures the process configuration an installed provider runs with (the heap flags,
+ * malloc's arena limit) although it starts `node main.js` itself.
  */
-function heapFlagsOf(main: string): string[] {
-  const firstLine = readFileSync(main, "utf8").split("\n", 1)[0] ?? "";
-  const match = /^#!\/usr\/bin\/env -S node (.*)$/.exec(firstLine);
-  return match?.[1]?.split(" ").filter((flag) => flag.startsWith("--")) ?? [];
+export function startLineOf(firstLine: string): { env: Record<string, string>; nodeFlags: string[] } {
+  const words = /^#!\/usr\/bin\/env -S (.*)$/.exec(firstLine)?.[1]?.split(" ") ?? [];
+  const nodeAt = words.indexOf("node");
+  if (nodeAt < 0) return { env: {}, nodeFlags: [] };
+  const env: Record<string, string> = {};
+  for (const word of words.slice(0, nodeAt)) {
+    const assignment = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(word);
+    if (assignment?.[1] !== undefined && assignment[2] !== undefined) env[assignment[1]] = assignment[2];
+  }
+  return { env, nodeFlags: words.slice(nodeAt + 1).filter((flag) => flag.startsWith("--")) };
 }
 
 /**
@@ -83,10 +90,11 @@ export async function startProvider(
 ): Promise<ProviderProcess> {
   const socketPath = join(dir, `${runtime}.sock`);
   const providerMain = mainOf(runtime);
+  const startLine = startLineOf(readFileSync(providerMain, "utf8").split("\n", 1)[0] ?? "");
   const child = spawn(
     process.execPath,
     [
-      ...heapFlagsOf(providerMain),
+      ...startLine.nodeFlags,
       providerMain,
       "--socket-path",
       socketPath,
@@ -94,7 +102,7 @@ export async function startProvider(
       join(dir, "state"),
       ...flags,
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...startLine.env } },
   );
   running.add(child);
   let output = "";

@@ -1,4 +1,11 @@
-import { encodedRecord, newPart, type Part, partsOf, type RecentValues } from "./encoded-record.js";
+import {
+  encodedRecord,
+  newPart,
+  type Part,
+  partHolds,
+  partsOf,
+  type RecentValues,
+} from "./encoded-record.js";
 import { AlreadyExistsError, ConflictError, NotFoundError, type RecordRef, StoreError } from "./errors.js";
 import { LabelIndex } from "./label-index.js";
 import { matchesLabels } from "./labels.js";
@@ -219,7 +226,7 @@ export class SqliteCollection<Spec, Status> implements Collection<Spec, Status>,
       let generation = metadata.generation;
       if (changes.spec !== undefined) {
         specBytes = this.codecs.spec.encode(changes.spec);
-        if (!bytesEqual(specBytes, partsOf(current.record).spec.bytes)) generation += 1n;
+        if (!partHolds(partsOf(current.record).spec, specBytes)) generation += 1n;
       }
       const next = {
         ...metadata,
@@ -336,10 +343,6 @@ export class SqliteCollection<Spec, Status> implements Collection<Spec, Status>,
 
 function byCreation(a: Entry<unknown, unknown>, b: Entry<unknown, unknown>): number {
   return a.createdVersion < b.createdVersion ? -1 : a.createdVersion > b.createdVersion ? 1 : 0;
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
 
 function reportWatchError(error: unknown): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { jsonCodec } from "./codecs.js";
-import { encodedRecord, newPart, partsOf, RecentValues } from "./encoded-record.js";
+import { encodedRecord, newPart, partBytes, partHolds, partsOf, RecentValues } from "./encoded-record.js";
 
 const metadata = {
   id: "r",
@@ -46,19 +46,28 @@ describe("encoded records", () => {
     expect(decodes).toBe(4);
   });
 
-  it("holds spec and status in one buffer of their own, so that a larger buffer they came from is not pinned", () => {
+  it("holds a copy of the bytes, so that neither a larger buffer they came from nor a later change reaches it", () => {
     const codec = jsonCodec<{ n: number }>();
     const pooled = Buffer.from(JSON.stringify({ n: 1 }));
     expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.byteLength);
-    const own = codec.encode({ n: 2 });
     const recent = new RecentValues(2);
     const record = encodedRecord(
       metadata,
       newPart(pooled, codec, recent),
-      newPart(new Uint8Array(own), codec, recent),
+      newPart(codec.encode({ n: 2 }), codec, recent),
     );
+    const written = Uint8Array.from(pooled);
+    pooled.fill(0x20);
     expect(record.spec).toEqual({ n: 1 });
-    expect(partsOf(record).spec.bytes.buffer.byteLength).toBe(pooled.byteLength);
+    expect(partBytes(partsOf(record).spec)).toEqual(Buffer.from(written));
+    expect(partHolds(partsOf(record).spec, written)).toBe(true);
+    expect(partHolds(partsOf(record).spec, codec.encode({ n: 3 }))).toBe(false);
+  });
+
+  it("keeps every byte value through its string form", () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const part = newPart(all, jsonCodec<unknown>(), new RecentValues(1));
+    expect(partBytes(part)).toEqual(Buffer.from(all));
   });
 
   it("shares one frozen empty value among records without labels, annotations or finalizers", () => {

@@ -15,7 +15,12 @@ import type { Codec, ObjectMeta, StoredRecord } from "./types.js";
  * the next version decode and freeze the (sealed) spec again.
  */
 export interface Part<T> {
-  readonly bytes: Uint8Array;
+  /**
+   * The bytes as a one-byte (latin1) string, a character per byte: V8 holds it in its heap as a header and
+   * the bytes. A Uint8Array is a typed array, an ArrayBuffer and a malloc'd backing store (~300 bytes before
+   * the data); at two parts per record that was ~20 MiB of a 10,000-machine provider. partBytes reads it.
+   */
+  readonly held: string;
   readonly codec: Codec<T>;
   readonly recent: RecentValues;
   /** The decoded value while it is recent (primitives: always). */
@@ -48,7 +53,7 @@ type Holder<Spec, Status> = StoredRecord<Spec, Status> & { readonly [PARTS]: Par
 
 function decodePart<T>(part: Part<T>): T {
   if (part.cached !== undefined) return part.cached;
-  const value = deepFreeze(part.codec.decode(part.bytes));
+  const value = deepFreeze(part.codec.decode(partBytes(part)));
   part.cached = value;
   if (typeof value === "object" && value !== null) part.recent.keep(part as Part<unknown>);
   return value;
@@ -62,9 +67,26 @@ function statusGetter(this: Holder<unknown, unknown>): unknown {
   return decodePart(this[PARTS].status);
 }
 
-/** A part over new bytes, not decoded yet. */
+/** A part over new bytes (copied), not decoded yet. */
 export function newPart<T>(bytes: Uint8Array, codec: Codec<T>, recent: RecentValues): Part<T> {
-  return { bytes: ownBytes(bytes), codec, recent, cached: undefined };
+  return { held: asBuffer(bytes).toString("latin1"), codec, recent, cached: undefined };
+}
+
+/**
+ * A part's bytes, in a new buffer (small ones are cut from Node's shared pool, so reading costs no
+ * ArrayBuffer of its own): for decoding, or for splicing into a List, not for holding.
+ */
+export function partBytes(part: Part<unknown>): Uint8Array {
+  return Buffer.from(part.held, "latin1");
+}
+
+/** Whether `bytes` are those of `part`. */
+export function partHolds(part: Part<unknown>, bytes: Uint8Array): boolean {
+  return bytes.length === part.held.length && asBuffer(bytes).toString("latin1") === part.held;
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**
@@ -89,16 +111,6 @@ export function encodedRecord<Spec, Status>(
 }
 
 /**
- * The bytes in a buffer of their own. A codec's output may be a view into a larger buffer (Node's 8 KiB pool
- * for small Buffers, a row read from SQLite): held for the record's life, the view would pin all of it.
- */
-function ownBytes(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-    ? bytes
-    : new Uint8Array(bytes);
-}
-
-/**
  * A record's spec or status as the binary protobuf message it is, taken from the stored bytes (unsealed
  * when sealed) without decoding it; undefined when its codec stores something else (or the record was not
  * read from a store).
@@ -108,7 +120,7 @@ export function messageBytesOf(
   which: "spec" | "status",
 ): Uint8Array | undefined {
   const part = (record as Partial<Holder<unknown, unknown>>)[PARTS]?.[which];
-  return part?.codec.messageBytes?.(part.bytes);
+  return part === undefined ? undefined : part.codec.messageBytes?.(partBytes(part));
 }
 
 /** The length of what messageBytesOf returns, read from the stored bytes alone. */
@@ -117,7 +129,7 @@ export function messageLengthOf(
   which: "spec" | "status",
 ): number | undefined {
   const part = (record as Partial<Holder<unknown, unknown>>)[PARTS]?.[which];
-  return part?.codec.messageLength?.(part.bytes);
+  return part === undefined ? undefined : part.codec.messageLength?.(partBytes(part));
 }
 
 const NO_STRINGS: Readonly<Record<string, string>> = Object.freeze({});

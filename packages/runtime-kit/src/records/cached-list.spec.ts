@@ -151,4 +151,58 @@ describe("CachedListEncoder", () => {
       true,
     );
   });
+
+  it("frees a replaced body once no response is written from it, and never one lent to a response message", () => {
+    const { encoder, toMessage } = setup();
+    const v1 = [{ id: "a", ips: ["1"] }];
+    const v2 = [{ id: "a", ips: ["2"] }];
+    const v3 = [{ id: "a", ips: ["3"] }];
+    const answer = (records: Rec[]) => {
+      const slot: { enveloped?: Uint8Array; onClosed?: () => void } = {};
+      const context = { values: createContextValues().set(preparedResponseKey, slot) } as HandlerContext;
+      encoder.respond(context, create(machine.ListMachinesResponseSchema), field, records, true);
+      return slot as Required<typeof slot>;
+    };
+    const first = answer(v1);
+    const firstLength = first.enveloped.byteLength;
+    const second = answer(v2);
+    // Still being written: the first body stays whole until its response closes.
+    expect(first.enveloped.byteLength).toBe(firstLength);
+    first.onClosed();
+    expect(first.enveloped.byteLength).toBe(0);
+
+    // Replaced while nothing is written from it: freed when the next body is built.
+    second.onClosed();
+    expect(second.enveloped.byteLength).toBeGreaterThan(0);
+    const lent = encoder.fill(create(machine.ListMachinesResponseSchema), field, v3, true);
+    expect(second.enveloped.byteLength).toBe(0);
+
+    // A body lent to a response message (no prepared slot) is connect's to hold: never freed here.
+    answer(v1);
+    expect(lent.$unknown?.[0]?.data.byteLength).toBeGreaterThan(0);
+    const again = toBinary(
+      machine.ListMachinesResponseSchema,
+      encoder.fill(create(machine.ListMachinesResponseSchema), field, v3, true),
+    );
+    const plain = toBinary(
+      machine.ListMachinesResponseSchema,
+      create(machine.ListMachinesResponseSchema, { machines: v3.map(toMessage) }),
+    );
+    expect(Buffer.from(again).equals(Buffer.from(plain))).toBe(true);
+  });
+
+  it("answers a call whose stream has closed already without the prepared bytes", () => {
+    const { encoder } = setup();
+    const slot = { closed: true };
+    const context = { values: createContextValues().set(preparedResponseKey, slot) } as HandlerContext;
+    const res = encoder.respond(
+      context,
+      create(machine.ListMachinesResponseSchema),
+      field,
+      [{ id: "a", ips: [] }],
+      true,
+    );
+    expect(res.$unknown?.[0]?.data.byteLength).toBeGreaterThan(0);
+    expect(slot).not.toHaveProperty("enveloped");
+  });
 });

@@ -21,7 +21,9 @@ const ENVELOPE_BYTES = 5;
  * to the transport as it is (answerPrepared): an unchanged collection costs no encoding, no copy and no
  * garbage. Each record's cached encoding is a view into that body (a WeakMap keyed by the record holds it
  * exactly as long as that version exists), so an element is not held twice. Filtered Lists use the same
- * encodings.
+ * encodings. A body that a newer one replaced is released (its memory freed at once, not at V8's next full
+ * collection) as soon as no response is being written from it: while 10,000 machines converge, each List
+ * left a dead 10.9 MiB body that V8 kept until its external memory grew by ~64 MiB.
  */
 export class CachedListEncoder<Rec extends object, Desc extends DescMessage> {
   /** Per record version: its element bytes (tag, length, message), usually a view into `#body`. */
@@ -29,6 +31,10 @@ export class CachedListEncoder<Rec extends object, Desc extends DescMessage> {
   #lastRecords: readonly Rec[] = [];
   /** The last whole List response: length prefix, then the body. */
   #enveloped: Uint8Array = new Uint8Array(ENVELOPE_BYTES);
+  /** Per body: the responses the transport is still writing from it. */
+  readonly #sending = new Map<Uint8Array, number>();
+  /** Bodies handed to a response message (fill): connect holds them as long as it likes; never released. */
+  readonly #lent = new WeakSet<Uint8Array>();
 
   constructor(
     /** The element's message type (e.g. machine.Machine). */
@@ -47,9 +53,14 @@ export class CachedListEncoder<Rec extends object, Desc extends DescMessage> {
       response.$unknown = [];
       return response;
     }
-    const body = whole
-      ? this.#wholeEnveloped(fieldNumber, records).subarray(ENVELOPE_BYTES)
-      : this.#concat(fieldNumber, records, 0);
+    let body: Uint8Array;
+    if (whole) {
+      const enveloped = this.#wholeEnveloped(fieldNumber, records);
+      this.#lent.add(enveloped);
+      body = enveloped.subarray(ENVELOPE_BYTES);
+    } else {
+      body = this.#concat(fieldNumber, records, 0);
+    }
     // protobuf-es writes an unknown field as its tag followed by the data: the body minus its first tag.
     const tagLength = tagBytes(fieldNumber).length;
     response.$unknown = [
@@ -69,18 +80,36 @@ export class CachedListEncoder<Rec extends object, Desc extends DescMessage> {
     records: readonly Rec[],
     whole: boolean,
   ): Res {
-    if (whole && records.length > 0 && answerPrepared(context, this.#wholeEnveloped(fieldNumber, records))) {
-      return response;
+    if (whole && records.length > 0) {
+      const enveloped = this.#wholeEnveloped(fieldNumber, records);
+      if (answerPrepared(context, enveloped, () => this.#closed(enveloped))) {
+        this.#sending.set(enveloped, (this.#sending.get(enveloped) ?? 0) + 1);
+        return response;
+      }
     }
     return this.fill(response, fieldNumber, records, whole);
   }
 
+  /** A response written from `enveloped` is done; a replaced body with none left is released. */
+  #closed(enveloped: Uint8Array): void {
+    const left = (this.#sending.get(enveloped) ?? 1) - 1;
+    if (left > 0) {
+      this.#sending.set(enveloped, left);
+      return;
+    }
+    this.#sending.delete(enveloped);
+    if (enveloped !== this.#enveloped && !this.#lent.has(enveloped)) release(enveloped);
+  }
+
   #wholeEnveloped(fieldNumber: number, records: readonly Rec[]): Uint8Array {
     if (!sameRecords(records, this.#lastRecords)) {
+      const previous = this.#enveloped;
       const enveloped = this.#concat(fieldNumber, records, ENVELOPE_BYTES);
       new DataView(enveloped.buffer, enveloped.byteOffset).setUint32(1, enveloped.length - ENVELOPE_BYTES);
       this.#enveloped = enveloped;
       this.#lastRecords = records.slice();
+      // Every element of the new body was copied (or written) into it: the previous body serves no record.
+      if (!this.#sending.has(previous) && !this.#lent.has(previous)) release(previous);
     }
     return this.#enveloped;
   }
@@ -94,9 +123,7 @@ export class CachedListEncoder<Rec extends object, Desc extends DescMessage> {
   #concat(fieldNumber: number, records: readonly Rec[], prefix: number): Uint8Array {
     const whole = prefix > 0;
     const elements = records.map((record) =>
-      whole
-        ? (this.#encoded.get(record) ?? this.elements.prepare(record))
-        : this.#element(fieldNumber, record),
+      whole ? (this.#earlier(record) ?? this.elements.prepare(record)) : this.#element(fieldNumber, record),
     );
     let length = prefix;
     for (const element of elements) {
@@ -113,8 +140,15 @@ export class CachedListEncoder<Rec extends object, Desc extends DescMessage> {
     return body;
   }
 
+  /** A record's element from an earlier List, unless the body it was a view into has been released. */
+  #earlier(record: Rec): Uint8Array | undefined {
+    const data = this.#encoded.get(record);
+    // A released body's views read as empty; an element never is (it has at least its tag and length).
+    return data === undefined || data.byteLength === 0 ? undefined : data;
+  }
+
   #element(fieldNumber: number, record: Rec): Uint8Array {
-    let data = this.#encoded.get(record);
+    let data = this.#earlier(record);
     if (data === undefined) {
       const prepared = this.elements.prepare(record);
       data = new Uint8Array(fieldLength(fieldNumber, prepared.length));
@@ -139,6 +173,14 @@ function writeElement(
   const start = writeFieldHeader(target, offset, fieldNumber, element.length);
   element.writeTo(target, start);
   return start + element.length;
+}
+
+/**
+ * Frees a body's memory now: transferring its ArrayBuffer detaches it (every view reads as empty) and drops
+ * its backing store, which V8 would otherwise free only when a full collection finds the buffer dead.
+ */
+function release(enveloped: Uint8Array): void {
+  (enveloped.buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
 }
 
 function sameRecords<Rec>(a: readonly Rec[], b: readonly Rec[]): boolean {

@@ -54,6 +54,13 @@ export function createCallHandler(
     const slot: PreparedResponseSlot | undefined = BINARY_CONTENT_TYPES.has(req.headers["content-type"] ?? "")
       ? {}
       : undefined;
+    // Whatever becomes of the call (answered, failed, reset), the transport holds no prepared bytes after it.
+    if (slot !== undefined) {
+      res.once("close", () => {
+        slot.closed = true;
+        slot.onClosed?.();
+      });
+    }
     const request = universalRequestFromNodeRequest(
       req,
       res,

@@ -10,6 +10,10 @@ import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
 export interface PreparedResponseSlot {
   /** One gRPC length-prefixed message: flag byte 0, 4-byte big-endian length, the encoded message. */
   enveloped?: Uint8Array;
+  /** Called once the response stream has closed: the transport holds `enveloped` no longer. */
+  onClosed?: () => void;
+  /** Set when the response stream has closed (a call reset by its client may close before it answers). */
+  closed?: boolean;
 }
 
 export const preparedResponseKey = createContextKey<PreparedResponseSlot | undefined>(undefined, {
@@ -20,11 +24,18 @@ export const preparedResponseKey = createContextKey<PreparedResponseSlot | undef
  * Asks the transport to answer this call with `enveloped` (an already encoded, length-prefixed response
  * message); the handler then returns an empty response message. False when the transport offers no such
  * slot (a client asking for JSON, or a test calling the handler directly): answer normally then.
+ * `onClosed` runs once the transport is done with the bytes. False too once the stream has closed: nothing
+ * would be written, and `onClosed` would never run.
  */
-export function answerPrepared(context: HandlerContext | undefined, enveloped: Uint8Array): boolean {
+export function answerPrepared(
+  context: HandlerContext | undefined,
+  enveloped: Uint8Array,
+  onClosed?: () => void,
+): boolean {
   const slot = context?.values.get(preparedResponseKey);
-  if (slot === undefined) return false;
+  if (slot === undefined || slot.closed === true) return false;
   slot.enveloped = enveloped;
+  slot.onClosed = onClosed;
   return true;
 }
 
