@@ -31,12 +31,14 @@ export interface CephConnection {
 export interface RunOptions {
   /** Streamed into the tool's stdin (e.g. `rbd import-diff -`). */
   readonly stdin?: Readable;
+  /** A small input written to the tool's stdin whole, from the tool thread (unlike `stdin`). */
+  readonly input?: Uint8Array;
   readonly signal?: AbortSignal;
   /** Our own deadline for the whole call; defaults to a few times the cluster timeout. */
   readonly deadlineMs?: number;
 }
 
-export type Tool = "rbd" | "ceph";
+export type Tool = "rbd" | "ceph" | "rados";
 
 /** The errno of a CephCommandError whose tool was killed by a signal it did not get from us. */
 export const CRASHED = -1;
@@ -57,6 +59,11 @@ export class CephCli {
   /** `ceph <args>`; resolves to stdout. */
   ceph(args: readonly string[], options: RunOptions = {}): Promise<string> {
     return this.run("ceph", args, options);
+  }
+
+  /** `rados <args>`; resolves to stdout. */
+  rados(args: readonly string[], options: RunOptions = {}): Promise<string> {
+    return this.run("rados", args, options);
   }
 
   /** `rbd <args> --format json`, parsed. */
@@ -127,7 +134,7 @@ export class CephCli {
             },
             onOutcome,
           )
-        : toolThread.spawn(file, argv, env, onOutcome);
+        : toolThread.spawn(file, argv, env, options.input, onOutcome);
       const timer = setTimeout(() => {
         outcome = new CephUnreachableError(`${command}: no answer from the cluster within ${deadlineMs} ms`);
         child.kill("SIGKILL");

@@ -59,6 +59,8 @@ interface SpawnRequest {
   readonly argv: readonly string[];
   readonly env: NodeJS.ProcessEnv;
   readonly keepBytes: number;
+  /** Written to the tool's stdin whole (a small input: the thread holds it in memory). */
+  readonly input?: Uint8Array;
 }
 interface KillRequest {
   readonly kind: "kill";
@@ -85,10 +87,13 @@ function toolThreadMain(collect: typeof collectOutput): void {
       return;
     }
     const child = spawn(request.file, [...request.argv], {
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [request.input ? "pipe" : "ignore", "pipe", "pipe"],
       env: request.env,
     });
     children.set(request.id, child);
+    // A tool that fails before reading its input closes the pipe: its exit code tells, not EPIPE.
+    child.stdin?.on("error", () => {});
+    child.stdin?.end(request.input);
     collect(child, request.keepBytes, (outcome) => {
       children.delete(request.id);
       parentPort.postMessage({ id: request.id, outcome } satisfies SpawnAnswer);
@@ -97,7 +102,7 @@ function toolThreadMain(collect: typeof collectOutput): void {
 }
 
 /**
- * Spawns the short tool calls (no stdin from Node) on a thread of their own. libuv's spawn is synchronous:
+ * Spawns the short tool calls (no stdin, or a small input held in memory) on a thread of their own. libuv's spawn is synchronous:
  * fork+exec of the ~200 MiB provider takes milliseconds (tens under load), which on the main thread every
  * Status and List behind it would wait for; here it blocks only this thread.
  */
@@ -110,6 +115,7 @@ class ToolThread {
     file: string,
     argv: readonly string[],
     env: NodeJS.ProcessEnv,
+    input: Uint8Array | undefined,
     done: (outcome: ToolOutcome) => void,
   ): RunningTool {
     const worker = this.worker ?? this.start();
@@ -122,6 +128,7 @@ class ToolThread {
       argv,
       env,
       keepBytes: STDERR_KEEP_BYTES,
+      ...(input ? { input } : {}),
     } satisfies SpawnRequest);
     return {
       kill: (signal) => {
