@@ -49,7 +49,12 @@ const CRASH_ATTEMPTS = 3;
  * failing call's errno (CephCommandError); a cluster that does not answer in time is CephUnreachableError.
  */
 export class CephCli {
-  constructor(readonly connection: CephConnection) {}
+  /** Built once: reading `process.env` whole is a getenv per variable, on every call otherwise. */
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(readonly connection: CephConnection) {
+    this.env = toolEnvironment(connection);
+  }
 
   /** `rbd <args>`; resolves to stdout. */
   rbd(args: readonly string[], options: RunOptions = {}): Promise<string> {
@@ -102,7 +107,7 @@ export class CephCli {
         ...connectionArgs(this.connection, tool),
         ...args,
       ]);
-      const env = toolEnvironment(this.connection);
+      const env = this.env;
       let settled = false;
       let outcome: Error | undefined;
       const finish = (error: Error | undefined, value?: string) => {

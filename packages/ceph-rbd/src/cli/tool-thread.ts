@@ -52,12 +52,18 @@ export function collectOutput(
   );
 }
 
+/** An environment the thread keeps, for the spawns that name it by id (sent once, not with every spawn). */
+interface EnvironmentRequest {
+  readonly kind: "env";
+  readonly id: number;
+  readonly env: NodeJS.ProcessEnv;
+}
 interface SpawnRequest {
   readonly kind: "spawn";
   readonly id: number;
   readonly file: string;
   readonly argv: readonly string[];
-  readonly env: NodeJS.ProcessEnv;
+  readonly envId: number;
   readonly keepBytes: number;
   /** Written to the tool's stdin whole (a small input: the thread holds it in memory). */
   readonly input?: Uint8Array;
@@ -81,14 +87,19 @@ function toolThreadMain(collect: typeof collectOutput): void {
   const { spawn } = process.getBuiltinModule("node:child_process");
   const { parentPort } = process.getBuiltinModule("node:worker_threads");
   const children = new Map<number, ChildProcess>();
-  parentPort?.on("message", (request: SpawnRequest | KillRequest) => {
+  const environments = new Map<number, NodeJS.ProcessEnv>();
+  parentPort?.on("message", (request: EnvironmentRequest | SpawnRequest | KillRequest) => {
+    if (request.kind === "env") {
+      environments.set(request.id, request.env);
+      return;
+    }
     if (request.kind === "kill") {
       children.get(request.id)?.kill(request.signal);
       return;
     }
     const child = spawn(request.file, [...request.argv], {
       stdio: [request.input ? "pipe" : "ignore", "pipe", "pipe"],
-      env: request.env,
+      env: environments.get(request.envId),
     });
     children.set(request.id, child);
     // A tool that fails before reading its input closes the pipe: its exit code tells, not EPIPE.
@@ -110,6 +121,8 @@ class ToolThread {
   private worker: Worker | undefined;
   private nextId = 0;
   private readonly pending = new Map<number, (outcome: ToolOutcome) => void>();
+  /** The environments this thread was sent, by object: a CephCli's is one object for all its calls. */
+  private environments = new WeakMap<NodeJS.ProcessEnv, number>();
 
   spawn(
     file: string,
@@ -121,12 +134,18 @@ class ToolThread {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     this.pending.set(id, done);
+    let envId = this.environments.get(env);
+    if (envId === undefined) {
+      envId = id;
+      this.environments.set(env, envId);
+      worker.postMessage({ kind: "env", id: envId, env } satisfies EnvironmentRequest);
+    }
     worker.postMessage({
       kind: "spawn",
       id,
       file,
       argv,
-      env,
+      envId,
       keepBytes: STDERR_KEEP_BYTES,
       ...(input ? { input } : {}),
     } satisfies SpawnRequest);
@@ -157,6 +176,7 @@ class ToolThread {
     worker.on("error", (error) => stopped(`the tool thread failed: ${error.message}`));
     worker.on("exit", (code) => stopped(`the tool thread exited (${code})`));
     this.worker = worker;
+    this.environments = new WeakMap();
     return worker;
   }
 }
