@@ -93,23 +93,16 @@ export async function applyVolume(
     const sourceEncrypted = source.kind === "clone" && (await isEncrypted(deps, source, signal));
     // An encrypted volume from an unencrypted source is an empty image filled through the encryption below.
     const copyLater = source.kind === "clone" && encrypted && !sourceEncrypted;
-    if (source.kind === "empty" && !encrypted) {
-      // One process creates, tags and sizes it; an image that exists is read and completed below.
-      const written = { ...tags, ...qos };
-      if (await rbd.createWithMetadata(pool, image, targetBytes, written, signal)) {
+    if (source.kind === "empty" || copyLater) {
+      // A plain empty image is created, tagged and sized by one process; an encrypted one keeps `create`
+      // (its tags go on before the format either way). An image that exists is read and completed below.
+      const written = encrypted ? undefined : { ...tags, ...qos };
+      const created = written
+        ? await rbd.createWithMetadata(pool, image, targetBytes, written, signal)
+        : await rbd.create(pool, image, targetBytes, signal);
+      if (created) {
         formatted = false;
-        metadata = written;
-        made = { bytes: targetBytes };
-        ctx.event(
-          "Normal",
-          "VolumeCreated",
-          `Created RBD image ${pool}/${image} (${formatBytes(consumerBytes)})`,
-        );
-      }
-    } else if (source.kind === "empty" || copyLater) {
-      if (await rbd.create(pool, image, targetBytes, signal)) {
-        formatted = false;
-        metadata = {};
+        metadata = written ?? {};
         made = { bytes: targetBytes };
         ctx.event(
           "Normal",
