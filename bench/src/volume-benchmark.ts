@@ -331,7 +331,9 @@ export function volumeVerdictLines(m: VolumeMeasurement): string[] {
     );
     lines.push(
       `INFO ${name}-${burst.volumes}-cpu: ${(burst.providerCpuMs / burst.volumes).toFixed(0)} ms CPU per volume ` +
-        `(provider and its tools) vs ${(burst.floorCpuMs / burst.volumes).toFixed(0)} ms per bare ${floor}, ` +
+        `(the provider's own ${(burst.providerOwnCpuMs / burst.volumes).toFixed(0)} ms, with its Status answers, ` +
+        `its tools' ${((burst.providerCpuMs - burst.providerOwnCpuMs) / burst.volumes).toFixed(0)} ms) vs ` +
+        `${(burst.floorCpuMs / burst.volumes).toFixed(0)} ms per bare ${floor}, ` +
         `${(burst.providerCpuMs / burst.floorCpuMs).toFixed(2)}×`,
     );
   }

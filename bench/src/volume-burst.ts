@@ -20,6 +20,8 @@ export interface BurstMeasurement {
    * floor's tools: on a loaded shared host the times swing with the load, CPU per volume does not.
    */
   readonly providerCpuMs: number;
+  /** The part of `providerCpuMs` that is the provider process's own (all its threads), the rest its tools'. */
+  readonly providerOwnCpuMs: number;
   readonly floorCpuMs: number;
   readonly statusP99Ms: number;
   readonly statusCalls: number;
@@ -46,8 +48,8 @@ const TOOLS_REAPED_MS = 6_000;
 /** Runs the provider's burst, then the floor's; the volumes made are left for the caller to delete. */
 export async function measureVolumeBurst(client: VolumeClient, plan: BurstPlan): Promise<BurstMeasurement> {
   const ids: string[] = [];
-  const providerCpu = () => readCpuMs(plan.providerPid) + readChildrenCpuMs(plan.providerPid);
-  const cpuBefore = providerCpu();
+  const ownBefore = readCpuMs(plan.providerPid);
+  const toolsBefore = readChildrenCpuMs(plan.providerPid);
   const start = performance.now();
   const probed = await probeDuring(
     { runtime: "volume", address: plan.address },
@@ -61,7 +63,8 @@ export async function measureVolumeBurst(client: VolumeClient, plan: BurstPlan):
   );
   const providerMs = performance.now() - start;
   await new Promise((resolve) => setTimeout(resolve, TOOLS_REAPED_MS));
-  const providerCpuMs = providerCpu() - cpuBefore;
+  const providerOwnCpuMs = readCpuMs(plan.providerPid) - ownBefore;
+  const providerCpuMs = providerOwnCpuMs + readChildrenCpuMs(plan.providerPid) - toolsBefore;
   const floorCpuBefore = readChildrenCpuMs(process.pid);
   const floorStart = performance.now();
   await withConcurrency(plan.volumes, plan.concurrency, plan.floor);
@@ -73,6 +76,7 @@ export async function measureVolumeBurst(client: VolumeClient, plan: BurstPlan):
     providerMs,
     floorMs,
     providerCpuMs,
+    providerOwnCpuMs,
     floorCpuMs,
     statusP99Ms: percentile(probed.latencies, 99),
     statusCalls: probed.latencies.length,

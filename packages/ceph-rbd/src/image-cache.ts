@@ -19,6 +19,7 @@ import {
 import { Counter, Gauge } from "prom-client";
 import { type BackendDeps, notifyWhenSettled } from "./backend-deps.js";
 import { Errno, isCephErrno } from "./cli/ceph-command-error.js";
+import type { SnapshotInfo } from "./cli/rbd.js";
 import { KeyedLock } from "./keyed-lock.js";
 import { Meta } from "./names.js";
 import { ownerTagOf, readOwnerTag } from "./owned-images.js";
@@ -66,10 +67,11 @@ export class ImageCache {
   /** Per cache image: the collector's decide-and-remove against a clone's check-and-clone. */
   private readonly locks = new KeyedLock();
   /**
-   * `pool/name` of cache images seen ready: a ready cache stays ready until removeCacheImage (this process is
-   * the only one removing its own), so it is read once per process, not with an rbd call before every clone.
+   * `pool/name` of cache images seen ready, with their snapshot's size (a clone's size): a ready cache stays
+   * ready until removeCacheImage (this process is the only one removing its own), so it is read once per
+   * process, not with an rbd call before every clone.
    */
-  private readonly ready = new Set<string>();
+  private readonly ready = new Map<string, { readonly bytes: bigint; id?: string | undefined }>();
   private readonly populationBytes: Gauge;
   private readonly populations: Counter;
 
@@ -133,7 +135,13 @@ export class ImageCache {
         this.locks.share(`${pool}/${name}`, async () => {
           if ((await this.stateOf(pool, name, signal)) !== "ready")
             throw new Error(`the cached ${what} was removed before the clone was made; retried`);
-          await this.deps.rbd.clone(parent, toPool, toImage, signal);
+          const known = this.ready.get(`${pool}/${name}`);
+          if (!(await this.deps.rbd.clone(parent, toPool, toImage, signal)) || !known) return undefined;
+          // The cache image's id, for the clone's caps: read once per cache image.
+          known.id ??= await this.deps.rbd.imageId(pool, name, signal);
+          return known.id === undefined
+            ? undefined
+            : { bytes: known.bytes, parent: { ...parent, id: known.id } };
         }),
     };
     const key = `populate ${pool} ${image.manifestDigest}`;
@@ -200,7 +208,7 @@ export class ImageCache {
    */
   private async stateOf(pool: string, name: string, signal: AbortSignal): Promise<CacheState> {
     if (this.ready.has(`${pool}/${name}`)) return "ready";
-    let snapshots: { name: string; protected: boolean }[];
+    let snapshots: SnapshotInfo[];
     try {
       snapshots = await this.deps.rbd.snapshots(pool, name, signal);
     } catch (error) {
@@ -209,7 +217,7 @@ export class ImageCache {
     }
     const base = snapshots.find((s) => s.name === this.deps.names.cacheSnapshot);
     if (!base?.protected) return "unfinished";
-    this.ready.add(`${pool}/${name}`);
+    this.ready.set(`${pool}/${name}`, { bytes: base.size });
     return "ready";
   }
 
@@ -273,7 +281,7 @@ export class ImageCache {
         if (state === "unfinished") await this.removeCacheImage(pool, name, job.signal);
         if (!(await write())) throw new Error(`${pool}/${name} exists and is not this provider's to replace`);
       }
-      this.ready.add(`${pool}/${name}`);
+      this.ready.set(`${pool}/${name}`, { bytes: imageBytes });
       this.populations.inc({ result: "succeeded" });
       for (const id of this.waiting.get(key) ?? []) {
         this.deps.context.event(id, "Normal", "ImagePopulated", `Wrote ${what} into ${pool}/${name}`);

@@ -73,12 +73,7 @@ async function* cacheImageStream(
   blob: Promise<AsyncIterable<Uint8Array>>,
   target: CacheImagePopulation,
 ): AsyncGenerator<Uint8Array> {
-  const header: Buffer[] = [Buffer.from("rbd image v2\n", "latin1")];
-  for (const [key, value] of Object.entries(target.metadata)) {
-    header.push(record2("M", Buffer.concat([lengthPrefixed(key), lengthPrefixed(value)])));
-  }
-  header.push(Buffer.from("E", "latin1"), Buffer.from("rbd image diffs v2\n", "latin1"), u64(1n));
-  yield Buffer.concat(header);
+  yield imageHeader(target.metadata);
   yield* extentDiff(await blob, {
     format: 2,
     imageBytes: target.imageBytes,
@@ -87,6 +82,25 @@ async function* cacheImageStream(
     protect: true,
     ...(target.onProgress ? { onProgress: target.onProgress } : {}),
   });
+}
+
+/**
+ * An `rbd import --export-format 2` stream of an image without data: `rbd` creates it, sets `metadata` and
+ * sizes it (the diff's `s` record) in one process.
+ */
+export function emptyImageStream(imageBytes: bigint, metadata: Readonly<Record<string, string>>): Buffer {
+  const diff = diffHeader({ format: 2, imageBytes, bytes: 0 });
+  return Buffer.concat([imageHeader(metadata), diff, Buffer.from("e", "latin1")]);
+}
+
+/** The banner, one `M` record per metadata key, `E`, and the banner of the one diff that follows. */
+function imageHeader(metadata: Readonly<Record<string, string>>): Buffer {
+  const header: Buffer[] = [Buffer.from("rbd image v2\n", "latin1")];
+  for (const [key, value] of Object.entries(metadata)) {
+    header.push(record2("M", Buffer.concat([lengthPrefixed(key), lengthPrefixed(value)])));
+  }
+  header.push(Buffer.from("E", "latin1"), Buffer.from("rbd image diffs v2\n", "latin1"), u64(1n));
+  return Buffer.concat(header);
 }
 
 /** The diff that writes `blob` at offset 0, 4 MiB per record (see populateCacheImage). */

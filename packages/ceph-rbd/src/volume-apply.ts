@@ -28,8 +28,18 @@ export interface CloneSource {
   readonly what: string;
   /** As the provider recorded it; undefined: not recorded (read from the parent's metadata). */
   readonly encrypted?: boolean;
-  /** Makes the clone, guarded against the parent going away meanwhile. */
-  clone(pool: string, image: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Makes the clone, guarded against the parent going away meanwhile; resolves to what is known of the new
+   * clone when it made it (undefined: the clone existed, or it is to be read).
+   */
+  clone(pool: string, image: string, signal: AbortSignal): Promise<MadeClone | undefined>;
+}
+
+export interface MadeClone {
+  /** The clone's size: its parent snapshot's. */
+  readonly bytes: bigint;
+  /** With the parent's RBD id. */
+  readonly parent: ParentRef & { readonly id: string };
 }
 
 export type SourceResolver = (
@@ -63,9 +73,16 @@ export async function applyVolume(
   const consumerBytes = roundVolumeBytes(requested);
   const targetBytes = imageBytesFor(consumerBytes, encrypted);
 
+  const wwn = volumeWwn(deps.owner, intent.id);
+  // A clone starts with a copy of its parent's metadata: the tags are always rewritten to this volume's.
+  const tags = volumeTagsOf(deps, intent.id, wwn, ctx.tag);
+  const qos = Object.fromEntries(qosMetadata(intent.class.iops, intent.class.tps, deps.qos));
+
   // A first apply (no placement recorded) makes the image without looking first: the create or clone
-  // itself answers whether it exists (after a crash before the placement was recorded).
+  // itself answers whether it exists (after a crash before the placement was recorded). An image made here
+  // is known (size, parent) but for its RBD id.
   let info = ctx.placement ? await rbd.info(pool, image, signal) : undefined;
+  let made: { readonly bytes: bigint; readonly parent?: ParentRef } | undefined;
   // Whether the image carries a LUKS2 header: known when it is made here, else as recorded.
   let formatted: boolean | undefined;
   // What the image's metadata holds, where this apply knows it without reading it.
@@ -77,9 +94,16 @@ export async function applyVolume(
     // An encrypted volume from an unencrypted source is an empty image filled through the encryption below.
     const copyLater = source.kind === "clone" && encrypted && !sourceEncrypted;
     if (source.kind === "empty" || copyLater) {
-      if (await rbd.create(pool, image, targetBytes, signal)) {
+      // A plain empty image is created, tagged and sized by one process; an encrypted one keeps `create`
+      // (its tags go on before the format either way). An image that exists is read and completed below.
+      const written = encrypted ? undefined : { ...tags, ...qos };
+      const created = written
+        ? await rbd.createWithMetadata(pool, image, targetBytes, written, signal)
+        : await rbd.create(pool, image, targetBytes, signal);
+      if (created) {
         formatted = false;
-        metadata = {};
+        metadata = written ?? {};
+        made = { bytes: targetBytes };
         ctx.event(
           "Normal",
           "VolumeCreated",
@@ -87,23 +111,24 @@ export async function applyVolume(
         );
       }
     } else {
-      await source.clone(pool, image, signal);
+      made = await source.clone(pool, image, signal);
       formatted = sourceEncrypted;
       // A clone copies its parent's metadata. A cached IronCore image's is written by the provider's key
       // only and holds no volume tags and no QoS: nothing of it is compared below (a snapshot's is read).
       if (source.parent.image.startsWith(deps.names.cachePrefix)) metadata = {};
       ctx.event("Normal", "VolumeCloned", `Cloned RBD image ${pool}/${image} from ${source.what}`);
     }
-    info = await rbd.info(pool, image, signal);
+    const id = made && (await rbd.imageId(pool, image, signal));
+    info =
+      made && id
+        ? { name: image, id, size: made.bytes, ...(made.parent ? { parent: made.parent } : {}) }
+        : await rbd.info(pool, image, signal);
     if (!info) throw new Error(`RBD image ${pool}/${image} vanished right after it was created`);
   }
   metadata ??= await rbd.metadata(pool, image, signal);
   const recorded = ctx.placement?.encryption;
   formatted ??= recorded === undefined ? metadata[Meta.encryption] === "luks2" : recorded === "luks2";
 
-  const wwn = volumeWwn(deps.owner, intent.id);
-  // A clone starts with a copy of its parent's metadata: the tags are always rewritten to this volume's.
-  const tags = volumeTagsOf(deps, intent.id, wwn, ctx.tag);
   // Without encryption the tags, the size and the QoS are independent calls: made at once. With it, the
   // image is tagged before it is formatted (a crash leaves an image the orphan proof recognises).
   const plain = passphrase === undefined && !formatted;
@@ -146,7 +171,7 @@ export async function applyVolume(
     visibleBytes = sourceBytes;
   }
 
-  await Promise.all([tagging, resizing, applyQos(deps, intent, pool, image, metadata, signal)]);
+  await Promise.all([tagging, resizing, applyQos(deps, qos, pool, image, metadata, signal)]);
 
   const { access, record } = await ensureVolumeAccess(deps, ctx, intent.id, pool, info, wwn);
   return {
@@ -252,15 +277,14 @@ async function ensureEncryption(
 
 async function applyQos(
   deps: BackendDeps,
-  intent: VolumeIntent,
+  wanted: Record<string, string>,
   pool: string,
   image: string,
   metadata: Record<string, string>,
   signal: AbortSignal,
 ): Promise<void> {
-  const wanted = qosMetadata(intent.class.iops, intent.class.tps, deps.qos);
-  await setMissing(deps, pool, image, metadata, Object.fromEntries(wanted), signal);
-  const stale = QOS_METADATA_KEYS.filter((key) => metadata[key] !== undefined && !wanted.has(key));
+  await setMissing(deps, pool, image, metadata, wanted, signal);
+  const stale = QOS_METADATA_KEYS.filter((key) => metadata[key] !== undefined && wanted[key] === undefined);
   await Promise.all(stale.map((key) => deps.rbd.removeMetadata(pool, image, key, signal)));
 }
 

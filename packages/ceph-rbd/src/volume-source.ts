@@ -45,8 +45,10 @@ export async function snapshotSource(
     parent,
     what: `snapshot ${snapshot.id}`,
     ...(where.encryption !== undefined ? { encrypted: where.encryption === "luks2" } : {}),
+    // The snapshot's size is not recorded: the clone is read after it is made.
     clone: async (pool, name, signal) => {
       await deps.rbd.clone(parent, pool, name, signal);
+      return undefined;
     },
   };
 }

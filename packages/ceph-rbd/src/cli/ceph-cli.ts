@@ -31,12 +31,14 @@ export interface CephConnection {
 export interface RunOptions {
   /** Streamed into the tool's stdin (e.g. `rbd import-diff -`). */
   readonly stdin?: Readable;
+  /** A small input written to the tool's stdin whole, from the tool thread (unlike `stdin`). */
+  readonly input?: Uint8Array;
   readonly signal?: AbortSignal;
   /** Our own deadline for the whole call; defaults to a few times the cluster timeout. */
   readonly deadlineMs?: number;
 }
 
-export type Tool = "rbd" | "ceph";
+export type Tool = "rbd" | "ceph" | "rados";
 
 /** The errno of a CephCommandError whose tool was killed by a signal it did not get from us. */
 export const CRASHED = -1;
@@ -47,7 +49,12 @@ const CRASH_ATTEMPTS = 3;
  * failing call's errno (CephCommandError); a cluster that does not answer in time is CephUnreachableError.
  */
 export class CephCli {
-  constructor(readonly connection: CephConnection) {}
+  /** Built once: reading `process.env` whole is a getenv per variable, on every call otherwise. */
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(readonly connection: CephConnection) {
+    this.env = toolEnvironment(connection);
+  }
 
   /** `rbd <args>`; resolves to stdout. */
   rbd(args: readonly string[], options: RunOptions = {}): Promise<string> {
@@ -57,6 +64,11 @@ export class CephCli {
   /** `ceph <args>`; resolves to stdout. */
   ceph(args: readonly string[], options: RunOptions = {}): Promise<string> {
     return this.run("ceph", args, options);
+  }
+
+  /** `rados <args>`; resolves to stdout. */
+  rados(args: readonly string[], options: RunOptions = {}): Promise<string> {
+    return this.run("rados", args, options);
   }
 
   /** `rbd <args> --format json`, parsed. */
@@ -95,7 +107,7 @@ export class CephCli {
         ...connectionArgs(this.connection, tool),
         ...args,
       ]);
-      const env = toolEnvironment(this.connection);
+      const env = this.env;
       let settled = false;
       let outcome: Error | undefined;
       const finish = (error: Error | undefined, value?: string) => {
@@ -127,7 +139,7 @@ export class CephCli {
             },
             onOutcome,
           )
-        : toolThread.spawn(file, argv, env, onOutcome);
+        : toolThread.spawn(file, argv, env, options.input, onOutcome);
       const timer = setTimeout(() => {
         outcome = new CephUnreachableError(`${command}: no answer from the cluster within ${deadlineMs} ms`);
         child.kill("SIGKILL");

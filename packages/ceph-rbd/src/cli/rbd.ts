@@ -1,6 +1,8 @@
 import type { Readable } from "node:stream";
+import { emptyImageStream } from "../rootfs-population.js";
 import type { CephCli } from "./ceph-cli.js";
 import { Errno, isCephErrno } from "./ceph-command-error.js";
+import { ImageIdLookup } from "./image-ids.js";
 
 export interface ParentRef {
   readonly pool: string;
@@ -52,7 +54,22 @@ const LONG_OPERATION_MS = 6 * 60 * 60 * 1000;
  * resolves undefined for a missing image, and create/remove calls report whether they changed anything.
  */
 export class Rbd {
-  constructor(private readonly cli: CephCli) {}
+  private readonly ids: ImageIdLookup;
+
+  constructor(private readonly cli: CephCli) {
+    this.ids = new ImageIdLookup({
+      one: async (pool, image) => (await this.info(pool, image))?.id,
+      directory: (pool) => this.cli.rados(["--pool", pool, "listomapvals", "rbd_directory"]),
+    });
+  }
+
+  /**
+   * The RBD id of an image (undefined: no such image), read together with the other ids asked for at the
+   * same time (see ImageIdLookup): for an image just made, whose size and parent the caller knows.
+   */
+  imageId(pool: string, image: string, signal?: AbortSignal): Promise<string | undefined> {
+    return this.ids.idOf(pool, image, signal);
+  }
 
   async info(pool: string, image: string, signal?: AbortSignal): Promise<ImageInfo | undefined> {
     try {
@@ -76,6 +93,26 @@ export class Rbd {
   async create(pool: string, image: string, sizeBytes: bigint, signal?: AbortSignal): Promise<boolean> {
     return this.unlessExists(() =>
       this.cli.rbd(["create", "--size", `${sizeBytes}B`, spec(pool, image)], { signal }),
+    );
+  }
+
+  /**
+   * Creates an image without data with its metadata set, in one process (`rbd import` of an
+   * `emptyImageStream`); resolves false when the image already exists (nothing is changed then).
+   */
+  async createWithMetadata(
+    pool: string,
+    image: string,
+    sizeBytes: bigint,
+    metadata: Readonly<Record<string, string>>,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    const input = emptyImageStream(sizeBytes, metadata);
+    return this.unlessExists(() =>
+      this.cli.rbd(["import", "--export-format", "2", "--no-progress", "-", spec(pool, image)], {
+        input,
+        signal,
+      }),
     );
   }
 

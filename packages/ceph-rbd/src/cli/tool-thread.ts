@@ -52,13 +52,21 @@ export function collectOutput(
   );
 }
 
+/** An environment the thread keeps, for the spawns that name it by id (sent once, not with every spawn). */
+interface EnvironmentRequest {
+  readonly kind: "env";
+  readonly id: number;
+  readonly env: NodeJS.ProcessEnv;
+}
 interface SpawnRequest {
   readonly kind: "spawn";
   readonly id: number;
   readonly file: string;
   readonly argv: readonly string[];
-  readonly env: NodeJS.ProcessEnv;
+  readonly envId: number;
   readonly keepBytes: number;
+  /** Written to the tool's stdin whole (a small input: the thread holds it in memory). */
+  readonly input?: Uint8Array;
 }
 interface KillRequest {
   readonly kind: "kill";
@@ -79,16 +87,24 @@ function toolThreadMain(collect: typeof collectOutput): void {
   const { spawn } = process.getBuiltinModule("node:child_process");
   const { parentPort } = process.getBuiltinModule("node:worker_threads");
   const children = new Map<number, ChildProcess>();
-  parentPort?.on("message", (request: SpawnRequest | KillRequest) => {
+  const environments = new Map<number, NodeJS.ProcessEnv>();
+  parentPort?.on("message", (request: EnvironmentRequest | SpawnRequest | KillRequest) => {
+    if (request.kind === "env") {
+      environments.set(request.id, request.env);
+      return;
+    }
     if (request.kind === "kill") {
       children.get(request.id)?.kill(request.signal);
       return;
     }
     const child = spawn(request.file, [...request.argv], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: request.env,
+      stdio: [request.input ? "pipe" : "ignore", "pipe", "pipe"],
+      env: environments.get(request.envId),
     });
     children.set(request.id, child);
+    // A tool that fails before reading its input closes the pipe: its exit code tells, not EPIPE.
+    child.stdin?.on("error", () => {});
+    child.stdin?.end(request.input);
     collect(child, request.keepBytes, (outcome) => {
       children.delete(request.id);
       parentPort.postMessage({ id: request.id, outcome } satisfies SpawnAnswer);
@@ -97,7 +113,7 @@ function toolThreadMain(collect: typeof collectOutput): void {
 }
 
 /**
- * Spawns the short tool calls (no stdin from Node) on a thread of their own. libuv's spawn is synchronous:
+ * Spawns the short tool calls (no stdin, or a small input held in memory) on a thread of their own. libuv's spawn is synchronous:
  * fork+exec of the ~200 MiB provider takes milliseconds (tens under load), which on the main thread every
  * Status and List behind it would wait for; here it blocks only this thread.
  */
@@ -105,23 +121,33 @@ class ToolThread {
   private worker: Worker | undefined;
   private nextId = 0;
   private readonly pending = new Map<number, (outcome: ToolOutcome) => void>();
+  /** The environments this thread was sent, by object: a CephCli's is one object for all its calls. */
+  private environments = new WeakMap<NodeJS.ProcessEnv, number>();
 
   spawn(
     file: string,
     argv: readonly string[],
     env: NodeJS.ProcessEnv,
+    input: Uint8Array | undefined,
     done: (outcome: ToolOutcome) => void,
   ): RunningTool {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     this.pending.set(id, done);
+    let envId = this.environments.get(env);
+    if (envId === undefined) {
+      envId = id;
+      this.environments.set(env, envId);
+      worker.postMessage({ kind: "env", id: envId, env } satisfies EnvironmentRequest);
+    }
     worker.postMessage({
       kind: "spawn",
       id,
       file,
       argv,
-      env,
+      envId,
       keepBytes: STDERR_KEEP_BYTES,
+      ...(input ? { input } : {}),
     } satisfies SpawnRequest);
     return {
       kill: (signal) => {
@@ -150,6 +176,7 @@ class ToolThread {
     worker.on("error", (error) => stopped(`the tool thread failed: ${error.message}`));
     worker.on("exit", (code) => stopped(`the tool thread exited (${code})`));
     this.worker = worker;
+    this.environments = new WeakMap();
     return worker;
   }
 }
