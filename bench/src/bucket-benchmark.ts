@@ -177,12 +177,6 @@ export interface BucketBurstMeasurement {
  * bucketpoollet's relist does (every 5 s there; finer here, to time the end of the burst).
  */
 const BURST_LIST_PERIOD_MS = 100;
-/**
- * Pause between the burst's ListBucketClasses calls. The bucketpoollet calls it at start and then hourly;
- * calls back to back would load the provider with hundreds of them while the floor's run has no such load.
- */
-const STATUS_PAUSE_MS = 25;
-
 /** A burst of `buckets` creates on radosgw through the provider against the direct calls made before and after it. */
 export async function measureBucketBurst(
   store: Store,
@@ -206,7 +200,7 @@ export async function measureBucketBurst(
     const providerStart = performance.now();
     const probed = await probeDuring(
       // The bucket runtime has no Status: ListBucketClasses is what the bucketpoollet polls for its pool.
-      { runtime: "bucket", address: provider.address, pauseMs: STATUS_PAUSE_MS },
+      { runtime: "bucket", address: provider.address },
       burstUntilAvailable(grpc, buckets, concurrency, ids),
     );
     const providerMs = performance.now() - providerStart;

@@ -13,8 +13,16 @@ export function percentile(samples: readonly number[], p: number): number {
 }
 
 /**
+ * Pause between two probe calls unless the target names its own. A poollet calls Status once per pool sync
+ * (seconds apart); calls back to back made the provider answer thousands of them during a burst (100–150 ms
+ * of its CPU per volume created) while the floor's run had no such load. 25 ms still samples ~40 calls a
+ * second, enough for a p99 over any burst.
+ */
+const STATUS_PAUSE_MS = 25;
+
+/**
  * Calls the pool's status method one call after another (as one poollet does; `target.pauseMs` between
- * calls) until `load` settles;
+ * calls, `STATUS_PAUSE_MS` by default) until `load` settles;
  * resolves to the load's result and every call's latency in milliseconds.
  *
  * The calls come from a worker thread with a connection of its own. A poollet's pool sync runs beside its
@@ -27,7 +35,7 @@ export async function probeDuring<T>(
   load: Promise<T>,
 ): Promise<{ value: T; latencies: number[] }> {
   const worker = new Worker(new URL("./status-probe-worker.js", import.meta.url), {
-    workerData: target,
+    workerData: { pauseMs: STATUS_PAUSE_MS, ...target },
   });
   const failed = once(worker, "error").then(([err]) => {
     throw err;
