@@ -26,6 +26,7 @@ const { values } = parseArgs({
     objects: { type: "string" },
     volumes: { type: "string" },
     "window-seconds": { type: "string" },
+    kinds: { type: "string" },
     quick: { type: "boolean" },
   },
 });
@@ -40,6 +41,14 @@ const whole = (name: string, raw: string | undefined, fallback: number) => {
 const objects = whole("objects", values.objects, values.quick ? 20 : 1_000);
 const volumes = whole("volumes", values.volumes, values.quick ? 20 : 1_000);
 const windowMs = 1000 * whole("window-seconds", values["window-seconds"], values.quick ? 5 : 60);
+const KINDS = ["machine", "volume", "bucket"] as const;
+const kinds = new Set((values.kinds ?? KINDS.join(",")).split(","));
+for (const kind of kinds) {
+  if (!(KINDS as readonly string[]).includes(kind)) {
+    process.stderr.write(`--kinds: expected some of ${KINDS.join(",")}, got ${kind}\n`);
+    process.exit(2);
+  }
+}
 
 const dir = mkdtempSync(join(tmpdir(), "iri-bench-scale-"));
 // The qemu backend's unprivileged QEMU user must pass through to the state directories (enter, not list).
@@ -66,19 +75,21 @@ for (const [signal, code] of [
 /** A verdict line, printed once as soon as it is known (run.js collects it from stdout). */
 const verdict = (line: string) => console.log(line);
 try {
-  console.log(
-    `${objects.toLocaleString("en-US")} powered-off machines on the qemu backend, then an idle minute …`,
-  );
-  verdict(
-    idleVerdictLine(
-      "machine",
-      "machines (powered off, qemu backend)",
-      await measureMachineIdle(join(dir, "machine"), { objects, windowMs }),
-    ),
-  );
+  if (kinds.has("machine")) {
+    console.log(
+      `${objects.toLocaleString("en-US")} powered-off machines on the qemu backend, then an idle minute …`,
+    );
+    verdict(
+      idleVerdictLine(
+        "machine",
+        "machines (powered off, qemu backend)",
+        await measureMachineIdle(join(dir, "machine"), { objects, windowMs }),
+      ),
+    );
+  }
 
   const { CEPH_MON_HOST: monitors, CEPH_ADMIN_KEYRING: keyring } = process.env;
-  if (monitors && keyring) {
+  if (kinds.has("volume") && monitors && keyring) {
     const counter = countToolCalls(join(dir, "calls"), ["rbd", "ceph"]);
     console.log(
       `${volumes.toLocaleString("en-US")} empty volumes on Ceph, an idle minute, then ListVolumes …`,
@@ -100,14 +111,14 @@ try {
         `${Math.floor(GRPC_GO_MAX_BYTES / perVolume).toLocaleString("en-US")} volumes fit 4 MiB; ` +
         `created at ${v.createdPerSecond.toFixed(1)}/s to AVAILABLE) (target ≤ ${LIST_TARGET}×)`,
     );
-  } else {
+  } else if (kinds.has("volume")) {
     verdict(
       "NOT MEASURED idle-cost-volume, list-volumes-real: CEPH_MON_HOST and CEPH_ADMIN_KEYRING are not set",
     );
   }
 
   const rgw = storesFromEnv().rgw;
-  if (rgw) {
+  if (kinds.has("bucket") && rgw) {
     console.log(`${objects.toLocaleString("en-US")} buckets on radosgw, then an idle minute …`);
     verdict(
       idleVerdictLine(
@@ -116,7 +127,7 @@ try {
         await measureBucketIdle(rgw, join(dir, "bucket"), { objects, windowMs }, cleanUps),
       ),
     );
-  } else {
+  } else if (kinds.has("bucket")) {
     verdict("NOT MEASURED idle-cost-bucket: rgw is not configured");
   }
 } finally {

@@ -15,6 +15,7 @@ import { QOS_METADATA_KEYS, qosMetadata } from "./qos.js";
 import { withSecretPipes } from "./secret-pipes.js";
 import { consumerBytesOf, formatBytes, imageBytesFor, roundVolumeBytes } from "./sizes.js";
 import { ensureVolumeAccess } from "./volume-access.js";
+import { confirmSteadyVolume, NO_QOS, Recorded } from "./volume-resync.js";
 
 /** Where a new volume's data comes from, resolved to something RBD can clone (or nothing: an empty image). */
 export type VolumeSource =
@@ -53,6 +54,8 @@ export async function applyVolume(
   ctx: OperationContext<VolumeObservation>,
   resolveSource: SourceResolver,
 ): Promise<ApplyOutcome<VolumeObservation>> {
+  const steady = await confirmSteadyVolume(deps, intent, ctx);
+  if (steady) return steady;
   const { rbd } = deps;
   const signal = ctx.signal;
   const pool = ctx.placement?.pool ?? poolOfClass(deps, intent.class);
@@ -146,12 +149,18 @@ export async function applyVolume(
     visibleBytes = sourceBytes;
   }
 
-  await Promise.all([tagging, resizing, applyQos(deps, intent, pool, image, metadata, signal)]);
+  const qos = applyQos(deps, intent, pool, image, metadata, signal);
+  await Promise.all([tagging, resizing, qos]);
 
   const { access, record } = await ensureVolumeAccess(deps, ctx, intent.id, pool, info, wwn);
   return {
     observation: { state: volume.VolumeState.VOLUME_AVAILABLE, access, storageBytes: visibleBytes },
-    placement: { ...placement, ...record },
+    placement: {
+      ...placement,
+      ...record,
+      [Recorded.rbdId]: info.id,
+      [Recorded.qos]: (await qos) ? "class" : NO_QOS,
+    },
   };
 }
 
@@ -250,6 +259,7 @@ async function ensureEncryption(
   return true;
 }
 
+/** Writes the class's QoS keys and removes stale ones; resolves to whether the class has any. */
 async function applyQos(
   deps: BackendDeps,
   intent: VolumeIntent,
@@ -257,11 +267,12 @@ async function applyQos(
   image: string,
   metadata: Record<string, string>,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<boolean> {
   const wanted = qosMetadata(intent.class.iops, intent.class.tps, deps.qos);
   await setMissing(deps, pool, image, metadata, Object.fromEntries(wanted), signal);
   const stale = QOS_METADATA_KEYS.filter((key) => metadata[key] !== undefined && !wanted.has(key));
   await Promise.all(stale.map((key) => deps.rbd.removeMetadata(pool, image, key, signal)));
+  return wanted.size > 0;
 }
 
 /** Sets the keys whose value differs from `current` (in parallel: each is one short rbd call). */
