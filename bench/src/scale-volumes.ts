@@ -78,8 +78,9 @@ export async function measureVolumeScale(
     JSON.stringify([{ name: "standard", capabilities: { tps: 0, iops: 0 }, settings: { pool } }]),
   );
   const providerDir = join(dir, "provider");
-  const start = () =>
+  const start = (flags: readonly string[] = []) =>
     startVolumeProvider(providerDir, [
+      ...flags,
       "--backend",
       "ceph",
       "--class-file",
@@ -111,10 +112,12 @@ export async function measureVolumeScale(
       objects: sizes.volumes,
       provider,
       calls: async () => counter.count() - startedAt,
-      restart: async () => {
+      restart: async (flags?: readonly string[]) => {
         startedAt = counter.count();
-        return start();
+        return start(flags);
       },
+      // A start reads every image's tags once (the orphan proof); a resync confirms from one listing per pool.
+      measurePeriodicSweep: true,
     };
     try {
       idle = await measureIdleCost(subject, sizes.windowMs);
