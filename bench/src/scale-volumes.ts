@@ -28,7 +28,8 @@ const CALLERS = 16;
 const LIST_PATH = `/${volume.VolumeRuntime.typeName}/${volume.VolumeRuntime.method.listVolumes.name}`;
 
 export interface VolumeScaleMeasurement {
-  readonly idle: IdleCost;
+  /** Undefined when the run measured the List only. */
+  readonly idle: IdleCost | undefined;
   /** Volumes created per second through the provider (acknowledged and AVAILABLE). */
   readonly createdPerSecond: number;
   readonly list: RawListTiming;
@@ -43,7 +44,7 @@ export async function measureVolumeScale(
   cluster: CephCluster,
   counter: CallCounter,
   dir: string,
-  sizes: { volumes: number; windowMs: number; listIterations: number },
+  sizes: { volumes: number; windowMs: number; listIterations: number; idle: boolean },
   cleanUps: Set<() => Promise<void>>,
 ): Promise<VolumeScaleMeasurement> {
   const suffix = randomBytes(4).toString("hex");
@@ -104,7 +105,7 @@ export async function measureVolumeScale(
     await deleteAllVolumes(client, 60 * 60_000);
   };
   cleanUps.add(deleteEverything);
-  let idle: IdleCost;
+  let idle: IdleCost | undefined;
   try {
     const client = () => createRuntimeClient(volume.VolumeRuntime, provider.address);
     const fillMs = await fill(client(), sizes.volumes);
@@ -120,7 +121,7 @@ export async function measureVolumeScale(
       measurePeriodicSweep: true,
     };
     try {
-      idle = await measureIdleCost(subject, sizes.windowMs);
+      if (sizes.idle) idle = await measureIdleCost(subject, sizes.windowMs);
     } finally {
       provider = subject.provider;
     }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cephRbdBackend } from "./factory.js";
 import { MiB, volumeClass, volumeIntent } from "./testdata/fixtures.js";
 import { openTestBackend, type TestBackend } from "./testdata/test-backend.js";
-import { adminTool, consumerOf, randomSuffix, readImage } from "./testdata/test-cluster.js";
+import { adminTool, consumerOf, consumerTool, randomSuffix, readImage } from "./testdata/test-cluster.js";
 import { createTestContext } from "./testdata/test-context.js";
 import { logToolCalls, type ToolLog } from "./testdata/tool-log.js";
 
@@ -56,6 +56,10 @@ async function capsOf(entity: string): Promise<Record<string, string>> {
   return entry.caps;
 }
 
+async function metadataOf(v: Realised): Promise<Record<string, string>> {
+  return JSON.parse((await adminTool("rbd", ["image-meta", "list", spec(v), "--format", "json"])) || "{}");
+}
+
 function entityOf(v: { observation: VolumeObservation }): string {
   return `client.${consumerOf(v.observation.access).id}`;
 }
@@ -91,10 +95,12 @@ describe("a resync of unchanged volumes", () => {
     expect((await resync(fresh, v)).calls).toEqual(["rbd ls"]);
   });
 
-  it("reads the metadata of a volume whose class has QoS on every resync (the volume's key can rewrite it)", async () => {
+  it("reads the metadata of a volume whose class has QoS (the volume's key can rewrite it), and nothing else", async () => {
     const intent = volumeIntent(`q${randomSuffix()}`, volumeClass("qos", fresh.pools[0], 500n, 0n), 4n * MiB);
     const v = { intent, ...(await fresh.applyUntilDone(intent)) };
-    expect((await resync(fresh, v)).calls).toContain("rbd image-meta");
+    const { outcome, calls } = await resync(fresh, v);
+    expect(calls.sort()).toEqual(["rbd image-meta", "rbd ls"]);
+    expect(outcome.placement).toEqual(v.placement);
   });
 });
 
@@ -153,6 +159,18 @@ describe("drift is repaired: the image's on the per-volume path, as before; the 
     expect(await capsOf(entity)).toEqual(caps);
     expect(outcome.observation).toEqual(v.observation);
     expect(outcome.observation.state).toBe(volume.VolumeState.VOLUME_AVAILABLE);
+  });
+
+  it("tags and QoS keys removed through the volume's own key are written again", async () => {
+    const intent = volumeIntent(`q${randomSuffix()}`, volumeClass("qos", fresh.pools[0], 500n, 0n), 4n * MiB);
+    const v = { intent, ...(await fresh.applyUntilDone(intent)) };
+    const before = await metadataOf(v);
+    const as = consumerOf(v.observation.access);
+    await consumerTool(as, "rbd", ["image-meta", "remove", spec(v), "iri.tags"]);
+    await consumerTool(as, "rbd", ["image-meta", "remove", spec(v), "conf_rbd_qos_iops_limit"]);
+    const { calls } = await resync(fresh, v);
+    expect(calls).toContain("rbd info");
+    expect(await metadataOf(v)).toEqual(before);
   });
 
   it("an image re-created out of band under the volume's name is not taken for the volume", async () => {

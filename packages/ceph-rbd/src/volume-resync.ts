@@ -3,7 +3,8 @@ import type { ApplyOutcome, OperationContext, VolumeIntent, VolumeObservation } 
 import type { BackendDeps } from "./backend-deps.js";
 import { volumeWwn } from "./names.js";
 import type { ListedVolumeImage } from "./pool-listings.js";
-import { qosMetadata } from "./qos.js";
+import { volumeTagsOf } from "./owned-images.js";
+import { QOS_METADATA_KEYS, qosMetadata } from "./qos.js";
 import { imageBytesFor, roundVolumeBytes } from "./sizes.js";
 import { accessFor, knownKey } from "./volume-access.js";
 import { type CapImage, capsFingerprint, volumeCaps } from "./volume-identity.js";
@@ -25,9 +26,9 @@ export const NO_QOS = "none";
  * was handed — else undefined, and the volume takes the per-volume path, which repairs or reports the drift
  * (the image deleted, resized or re-created). A volume user removed or given other caps outside the provider
  * (which the per-volume path, trusting its record, never looked at) is made again or set back here, with a
- * Warning event. Volumes whose class has
- * QoS keys always take that path: their metadata, which the volume's own key can rewrite, is read and
- * restored on every resync; so is a volume whose placement is older than the facts above.
+ * Warning event. A volume whose class has QoS keys has its metadata read (the volume's own key can rewrite
+ * it): keys or tags that differ from what the per-volume path writes send it there. A volume whose placement
+ * is older than the facts above takes the per-volume path once.
  */
 export async function confirmSteadyVolume(
   deps: BackendDeps,
@@ -42,8 +43,9 @@ export async function confirmSteadyVolume(
   if (last?.state !== volume.VolumeState.VOLUME_AVAILABLE) return;
   const encrypted = intent.spec.encryption !== undefined;
   if (placement.encryption !== (encrypted ? "luks2" : "none")) return;
-  if (placement[Recorded.qos] !== NO_QOS) return;
-  if (qosMetadata(intent.class.iops, intent.class.tps, deps.qos).size > 0) return;
+  const qos = qosMetadata(intent.class.iops, intent.class.tps, deps.qos);
+  // Stale QoS keys (the class had some when the image was last written) are removed on the per-volume path.
+  if (placement[Recorded.qos] === NO_QOS ? qos.size > 0 : qos.size === 0) return;
 
   const consumerBytes = roundVolumeBytes(intent.spec.resources?.storageBytes ?? 0n);
   if (last.storageBytes !== consumerBytes) return;
@@ -64,6 +66,13 @@ export async function confirmSteadyVolume(
   if (!parents) return;
   const caps = volumeCaps({ pool, id: own.id, name: own.image }, parents);
   if (capsFingerprint(caps) !== placement.caps) return;
+  const wwn = volumeWwn(deps.owner, intent.id);
+  if (
+    qos.size > 0 &&
+    !metadataCurrent(await deps.rbd.metadata(pool, image, ctx.signal), qos, deps, intent.id, wwn, ctx)
+  ) {
+    return;
+  }
   const granted = users.get(entity);
   let handed = key;
   if (granted?.mon !== caps.mon || granted.osd !== caps.osd) {
@@ -76,11 +85,29 @@ export async function confirmSteadyVolume(
     );
   }
 
-  const access = accessFor(deps, entity, pool, own.image, volumeWwn(deps.owner, intent.id), handed);
+  const access = accessFor(deps, entity, pool, own.image, wwn, handed);
   return {
     observation: { state: volume.VolumeState.VOLUME_AVAILABLE, access, storageBytes: consumerBytes },
     placement,
   };
+}
+
+/**
+ * Whether the image's metadata holds the class's QoS keys, no other, and the volume's tags: what the
+ * per-volume path would write, so that it has nothing to do.
+ */
+function metadataCurrent(
+  metadata: Record<string, string>,
+  qos: ReadonlyMap<string, string>,
+  deps: BackendDeps,
+  volumeId: string,
+  wwn: string,
+  ctx: OperationContext<VolumeObservation>,
+): boolean {
+  const tags = volumeTagsOf(deps, volumeId, wwn, ctx.tag);
+  const wanted: Record<string, string> = { ...tags, ...Object.fromEntries(qos) };
+  if (Object.entries(wanted).some(([key, value]) => metadata[key] !== value)) return false;
+  return QOS_METADATA_KEYS.every((key) => metadata[key] === undefined || qos.has(key));
 }
 
 const MAX_CHAIN = 64;
