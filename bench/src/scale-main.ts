@@ -97,22 +97,26 @@ try {
     console.log(
       `${volumes.toLocaleString("en-US")} empty volumes on Ceph, an idle minute, then ListVolumes …`,
     );
-    const v = await measureVolumeScale(
+    await measureVolumeScale(
       { monitors, keyring },
       counter,
       join(dir, "volume"),
       { volumes, windowMs, listIterations: values.quick ? 5 : 21, idle: !values["list-only"] },
       cleanUps,
-    );
-    if (v.idle) verdict(idleVerdictLine("volume", "volumes on Ceph (rbd/ceph CLI calls)", v.idle));
-    const perVolume = v.list.responseBytes / volumes;
-    const ratio = v.list.provider.median / v.list.floor.median;
-    verdict(
-      `${ratio <= LIST_TARGET ? "PASS" : "MISS"} list-volumes-real-${volumes}: ${ratio.toFixed(2)}× ` +
-        `(${v.list.provider.median.toFixed(1)} ms vs floor ${v.list.floor.median.toFixed(1)} ms, raw HTTP/2; ` +
-        `${(v.list.responseBytes / 2 ** 20).toFixed(2)} MiB, ${perVolume.toFixed(0)} B per volume with its access data, ` +
-        `${Math.floor(GRPC_GO_MAX_BYTES / perVolume).toLocaleString("en-US")} volumes fit 4 MiB; ` +
-        `created at ${v.createdPerSecond.toFixed(1)}/s to AVAILABLE) (target ≤ ${LIST_TARGET}×)`,
+      {
+        idle: (cost) => verdict(idleVerdictLine("volume", "volumes on Ceph (rbd/ceph CLI calls)", cost)),
+        list: (list, createdPerSecond) => {
+          const perVolume = list.responseBytes / volumes;
+          const ratio = list.provider.median / list.floor.median;
+          verdict(
+            `${ratio <= LIST_TARGET ? "PASS" : "MISS"} list-volumes-real-${volumes}: ${ratio.toFixed(2)}× ` +
+              `(${list.provider.median.toFixed(1)} ms vs floor ${list.floor.median.toFixed(1)} ms, raw HTTP/2; ` +
+              `${(list.responseBytes / 2 ** 20).toFixed(2)} MiB, ${perVolume.toFixed(0)} B per volume with its access data, ` +
+              `${Math.floor(GRPC_GO_MAX_BYTES / perVolume).toLocaleString("en-US")} volumes fit 4 MiB; ` +
+              `created at ${createdPerSecond.toFixed(1)}/s to AVAILABLE) (target ≤ ${LIST_TARGET}×)`,
+          );
+        },
+      },
     );
   } else if (kinds.has("volume")) {
     verdict(

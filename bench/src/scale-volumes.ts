@@ -27,12 +27,11 @@ type VolumeClient = Client<typeof volume.VolumeRuntime>;
 const CALLERS = 16;
 const LIST_PATH = `/${volume.VolumeRuntime.typeName}/${volume.VolumeRuntime.method.listVolumes.name}`;
 
-export interface VolumeScaleMeasurement {
-  /** Undefined when the run measured the List only. */
-  readonly idle: IdleCost | undefined;
-  /** Volumes created per second through the provider (acknowledged and AVAILABLE). */
-  readonly createdPerSecond: number;
-  readonly list: RawListTiming;
+/** Each figure as soon as it is measured: deleting the volumes afterwards takes as long as making them. */
+export interface VolumeScaleReport {
+  idle(cost: IdleCost): void;
+  /** `createdPerSecond`: volumes acknowledged and AVAILABLE per second through the provider. */
+  list(timing: RawListTiming, createdPerSecond: number): void;
 }
 
 export interface CephCluster {
@@ -46,7 +45,8 @@ export async function measureVolumeScale(
   dir: string,
   sizes: { volumes: number; windowMs: number; listIterations: number; idle: boolean },
   cleanUps: Set<() => Promise<void>>,
-): Promise<VolumeScaleMeasurement> {
+  report: VolumeScaleReport,
+): Promise<void> {
   const suffix = randomBytes(4).toString("hex");
   const pool = `iri-bench-scale-${suffix}`;
   const consumer = `iri-volume-scale-${suffix}`;
@@ -105,7 +105,6 @@ export async function measureVolumeScale(
     await deleteAllVolumes(client, 60 * 60_000);
   };
   cleanUps.add(deleteEverything);
-  let idle: IdleCost | undefined;
   try {
     const client = () => createRuntimeClient(volume.VolumeRuntime, provider.address);
     const fillMs = await fill(client(), sizes.volumes);
@@ -121,12 +120,12 @@ export async function measureVolumeScale(
       measurePeriodicSweep: true,
     };
     try {
-      if (sizes.idle) idle = await measureIdleCost(subject, sizes.windowMs);
+      if (sizes.idle) report.idle(await measureIdleCost(subject, sizes.windowMs));
     } finally {
       provider = subject.provider;
     }
     const list = await timeRawList(provider.socketPath, LIST_PATH, sizes.listIterations, dir);
-    return { idle, createdPerSecond: (sizes.volumes * 1000) / fillMs, list };
+    report.list(list, (sizes.volumes * 1000) / fillMs);
   } finally {
     await deleteEverything().catch((error: unknown) =>
       console.error(`volume scale: not every volume was deleted: ${error}`),
