@@ -8,7 +8,7 @@
 //   resync period and one resync (and orphan scan) is measured, less the quiet window's rate over its length.
 // The average idle minute is the window plus the sweep spread over the resync period. A sweep measured as a
 // restart includes the process start (module loading, opening the store), so it overstates the resync.
-import { readChildrenCpuMs, readCpuMs, waitUntilIdle } from "./proc-stats.js";
+import { hasChildren, readChildrenCpuMs, readCpuMs, waitUntilIdle } from "./proc-stats.js";
 import type { ProviderProcess } from "./provider-process.js";
 
 /** The provider's default `--resync-period-ms`, which the idle cost is averaged over. */
@@ -39,7 +39,7 @@ export interface IdleCost {
 export interface PeriodicSweep {
   /** The `--resync-period-ms` it ran with. */
   readonly periodMs: number;
-  /** Provider CPU, backend calls and the tools' CPU of one resync, the quiet rate over its window taken out. */
+  /** Provider CPU and backend calls of one resync, the quiet rate over its window taken out; its tools' CPU. */
   readonly cpuMs: number;
   readonly calls: number;
   readonly childCpuMs: number;
@@ -66,19 +66,20 @@ const QUIET = { windowMs: 500, windows: 4, maxCpuFraction: 0.05 };
 const QUIET_AFTER_SWEEP = { ...QUIET, windows: 10 };
 
 /**
- * Until the provider is idle and made no backend call meanwhile: a provider waiting for its tools (the
- * orphan scan's reads, at a lower priority on a loaded host) spends no CPU of its own, yet is not done.
+ * Until the provider is idle, runs no tool and made no backend call meanwhile: a provider waiting for its
+ * tools (opening the backend, the orphan scan's reads, at a lower priority on a loaded host) spends no CPU of
+ * its own, yet is not done. A long-lived tool (the volume provider's `ceph` shell) quits after 5 s idle.
  */
 async function settle(subject: IdleSubject): Promise<void> {
   for (;;) {
     const calls = await subject.calls();
     await waitUntilIdle(subject.provider.pid, QUIET_AFTER_SWEEP);
-    if ((await subject.calls()) === calls) return;
+    if (!hasChildren(subject.provider.pid) && (await subject.calls()) === calls) return;
   }
 }
 
 export async function measureIdleCost(subject: IdleSubject, windowMs: number): Promise<IdleCost> {
-  await waitUntilIdle(subject.provider.pid, QUIET);
+  await settle(subject);
   const calls0 = await subject.calls();
   const cpu0 = readCpuMs(subject.provider.pid);
   const childCpu0 = readChildrenCpuMs(subject.provider.pid);
@@ -132,7 +133,7 @@ export async function measureIdleCost(subject: IdleSubject, windowMs: number): P
 async function measurePeriodicSweep(
   subject: IdleSubject,
   restartMs: number,
-  quietRate: { cpu: number; calls: number; child: number },
+  quietRate: { cpu: number; calls: number },
 ): Promise<PeriodicSweep> {
   const periodMs = Math.max(MIN_PERIOD_MS, Math.ceil((1.5 * restartMs) / 1000) * 1000);
   await subject.provider.stop();
@@ -154,7 +155,7 @@ async function measurePeriodicSweep(
     periodMs,
     cpuMs: readCpuMs(pid) - from.cpu - quietRate.cpu * elapsed,
     calls: (await subject.calls()) - from.calls - quietRate.calls * elapsed,
-    childCpuMs: readChildrenCpuMs(pid) - from.child - quietRate.child * elapsed,
+    childCpuMs: readChildrenCpuMs(pid) - from.child,
   };
 }
 
