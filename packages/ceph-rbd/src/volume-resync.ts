@@ -7,7 +7,7 @@ import type { ListedVolumeImage } from "./pool-listings.js";
 import { QOS_METADATA_KEYS, qosMetadata } from "./qos.js";
 import { imageBytesFor, roundVolumeBytes } from "./sizes.js";
 import { accessFor, knownKey } from "./volume-access.js";
-import { type CapImage, capsFingerprint, volumeCaps } from "./volume-identity.js";
+import { type CapImage, capsFingerprint, type VolumeCaps, volumeCaps } from "./volume-identity.js";
 
 /** Placement keys of the steady state: the image's RBD id and whether the class's QoS keys are on it. */
 export const Recorded = {
@@ -73,9 +73,11 @@ export async function confirmSteadyVolume(
   ) {
     return;
   }
-  const granted = users.get(entity);
   let handed = key;
-  if (granted?.mon !== caps.mon || granted.osd !== caps.osd) {
+  // A listing older than the user (made or re-capped by the provider since) is checked against the user itself.
+  const inListing = users.get(entity);
+  const granted = grants(inListing, caps) ? inListing : (await deps.identities.get(entity, ctx.signal))?.caps;
+  if (!grants(granted, caps)) {
     // The store recorded the user: made again (a new key) or given its caps back, as a first apply would.
     handed = await deps.identities.ensure(entity, caps, true, ctx.signal);
     ctx.event(
@@ -90,6 +92,10 @@ export async function confirmSteadyVolume(
     observation: { state: volume.VolumeState.VOLUME_AVAILABLE, access, storageBytes: consumerBytes },
     placement,
   };
+}
+
+function grants(granted: Partial<VolumeCaps> | undefined, caps: VolumeCaps): boolean {
+  return granted?.mon === caps.mon && granted.osd === caps.osd;
 }
 
 /**
