@@ -1,7 +1,7 @@
 // Reads a process's memory and CPU time from /proc, so that the bench needs nothing from the provider itself
 // (no metrics endpoint, no cooperation) to judge its footprint or whether it has gone quiet.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 export interface MemoryStats {
   /** Resident set size now (VmRSS). */
@@ -83,4 +83,20 @@ export async function waitUntilIdle(
     quiet = after - before <= maxCpuMs ? quiet + 1 : 0;
     before = after;
   }
+}
+
+/** Whether any process has `pid` as its parent (e.g. a tool the provider started that is still running). */
+export function hasChildren(pid: number): boolean {
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    // After the name, field 3 (state) is index 0 and field 4 (ppid) index 1.
+    if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) return true;
+  }
+  return false;
 }

@@ -31,7 +31,7 @@ const SUITES: Record<string, Suite> = {
     script: "scale-main.js",
     args: [],
     takesMainFlags: false,
-    ownFlags: ["objects", "volumes", "window-seconds"],
+    ownFlags: ["objects", "volumes", "window-seconds", "kinds", "list-only"],
   },
   restart: { script: "restart-main.js", args: [], takesMainFlags: false, ownFlags: ["runs"] },
 };
@@ -40,8 +40,9 @@ const USAGE = `usage: pnpm bench -- [--only SUITE[,SUITE…]] [--strict] [--quic
   --only S     run only these suites: ${Object.keys(SUITES).join(", ")} (default: all, in this order)
   --strict     exit 1 when a target is missed (or a suite reports NOT RUN)
   --quick      a smoke run of every suite (small sizes; the numbers mean little)
-  --buckets N goes to the bucket suite, --records N to list, --objects N, --volumes N and
-  --window-seconds S to scale (idle cost, real ListVolumes), --runs N to restart (kill -9 → serving).
+  --buckets N goes to the bucket suite, --records N to list, --objects N, --volumes N,
+  --window-seconds S, --kinds K[,K…] and --list-only to scale (idle cost, real ListVolumes), --runs N to
+  restart (kill -9 → serving).
   Other flags (--machines, --callers, --create-seconds, …) go to the machine, volume and qemu suites
   (node bench/dist/main.js --help). The services are found with scripts/services.sh env unless
   CEPH_MON_HOST is already set.`;

@@ -27,11 +27,11 @@ type VolumeClient = Client<typeof volume.VolumeRuntime>;
 const CALLERS = 16;
 const LIST_PATH = `/${volume.VolumeRuntime.typeName}/${volume.VolumeRuntime.method.listVolumes.name}`;
 
-export interface VolumeScaleMeasurement {
-  readonly idle: IdleCost;
-  /** Volumes created per second through the provider (acknowledged and AVAILABLE). */
-  readonly createdPerSecond: number;
-  readonly list: RawListTiming;
+/** Each figure as soon as it is measured: deleting the volumes afterwards takes as long as making them. */
+export interface VolumeScaleReport {
+  idle(cost: IdleCost): void;
+  /** `createdPerSecond`: volumes acknowledged and AVAILABLE per second through the provider. */
+  list(timing: RawListTiming, createdPerSecond: number): void;
 }
 
 export interface CephCluster {
@@ -43,9 +43,10 @@ export async function measureVolumeScale(
   cluster: CephCluster,
   counter: CallCounter,
   dir: string,
-  sizes: { volumes: number; windowMs: number; listIterations: number },
+  sizes: { volumes: number; windowMs: number; listIterations: number; idle: boolean },
   cleanUps: Set<() => Promise<void>>,
-): Promise<VolumeScaleMeasurement> {
+  report: VolumeScaleReport,
+): Promise<void> {
   const suffix = randomBytes(4).toString("hex");
   const pool = `iri-bench-scale-${suffix}`;
   const consumer = `iri-volume-scale-${suffix}`;
@@ -78,8 +79,9 @@ export async function measureVolumeScale(
     JSON.stringify([{ name: "standard", capabilities: { tps: 0, iops: 0 }, settings: { pool } }]),
   );
   const providerDir = join(dir, "provider");
-  const start = () =>
+  const start = (flags: readonly string[] = []) =>
     startVolumeProvider(providerDir, [
+      ...flags,
       "--backend",
       "ceph",
       "--class-file",
@@ -103,7 +105,6 @@ export async function measureVolumeScale(
     await deleteAllVolumes(client, 60 * 60_000);
   };
   cleanUps.add(deleteEverything);
-  let idle: IdleCost;
   try {
     const client = () => createRuntimeClient(volume.VolumeRuntime, provider.address);
     const fillMs = await fill(client(), sizes.volumes);
@@ -111,18 +112,20 @@ export async function measureVolumeScale(
       objects: sizes.volumes,
       provider,
       calls: async () => counter.count() - startedAt,
-      restart: async () => {
+      restart: async (flags?: readonly string[]) => {
         startedAt = counter.count();
-        return start();
+        return start(flags);
       },
+      // A start reads every image's tags once (the orphan proof); a resync confirms from one listing per pool.
+      measurePeriodicSweep: true,
     };
     try {
-      idle = await measureIdleCost(subject, sizes.windowMs);
+      if (sizes.idle) report.idle(await measureIdleCost(subject, sizes.windowMs));
     } finally {
       provider = subject.provider;
     }
     const list = await timeRawList(provider.socketPath, LIST_PATH, sizes.listIterations, dir);
-    return { idle, createdPerSecond: (sizes.volumes * 1000) / fillMs, list };
+    report.list(list, (sizes.volumes * 1000) / fillMs);
   } finally {
     await deleteEverything().catch((error: unknown) =>
       console.error(`volume scale: not every volume was deleted: ${error}`),

@@ -2,6 +2,7 @@ import { type BackendContext, PermanentBackendError, type VolumeClassConfig } fr
 import type { CephCli } from "./cli/ceph-cli.js";
 import type { Rbd } from "./cli/rbd.js";
 import type { ImageNames } from "./names.js";
+import type { ResyncListings } from "./pool-listings.js";
 import type { QosSettings } from "./qos.js";
 import type { VolumeIdentities } from "./volume-identity.js";
 
@@ -18,6 +19,8 @@ export interface BackendDeps {
   readonly monitors: string;
   /** Each volume's own cephx user. */
   readonly identities: VolumeIdentities;
+  /** A resync sweep's pool and user listings, read once per sweep instead of once per volume. */
+  readonly listings: ResyncListings;
   /** The provider's own cephx identity (for qemu-img, which reads the key from a pipe). */
   readonly admin: { readonly id: string; readonly key: string };
   readonly qos: QosSettings;

@@ -79,6 +79,11 @@ export class ImageNames {
     return `client.${this.identityPrefix}${checkId(volumeId)}`;
   }
 
+  /** Whether `entity` has the form of a volume's cephx user of this owner (a name, not a proof). */
+  isIdentity(entity: string): boolean {
+    return entity.startsWith(`client.${this.identityPrefix}`);
+  }
+
   cache(digest: string): string {
     return `${this.cachePrefix}${this.owner}-${digest.replace(/^sha256:/, "")}`;
   }

@@ -10,6 +10,7 @@ import { ImageCache } from "./image-cache.js";
 import { parseCephKey, removeSecretLeftovers } from "./keyring.js";
 import { LegacyConsumer } from "./legacy-consumer.js";
 import { ImageNames } from "./names.js";
+import { ResyncListings } from "./pool-listings.js";
 import type { CephRbdSettings } from "./settings.js";
 import { VolumeIdentities } from "./volume-identity.js";
 import { volumeSources } from "./volume-source.js";
@@ -56,15 +57,21 @@ export async function openCephRbdBackend(
   const consumerId =
     settings.consumerId.replace(/^client\./, "") || `iri-volume-${idFragment(context.owner.instanceId)}`;
   const legacy = await LegacyConsumer.find(cli, consumerId);
+  const rbd = new Rbd(cli);
+  const names = new ImageNames(settings.namePrefix, idFragment(context.owner.instanceId));
+  const identities = new VolumeIdentities(new CephShells(cli.connection, CEPH_SHELLS));
   const deps: BackendDeps = {
     cli,
-    rbd: new Rbd(cli),
-    names: new ImageNames(settings.namePrefix, idFragment(context.owner.instanceId)),
+    rbd,
+    names,
     context,
     owner: context.owner.instanceId,
     pools,
     monitors,
-    identities: new VolumeIdentities(new CephShells(cli.connection, CEPH_SHELLS)),
+    identities,
+    listings: new ResyncListings(rbd, identities, settings.resyncListingMs, (entity) =>
+      names.isIdentity(entity),
+    ),
     admin: { id: adminId, key: adminKey },
     qos: { burstFactor: settings.qosBurstFactor, burstSeconds: settings.qosBurstSeconds },
   };

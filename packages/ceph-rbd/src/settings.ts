@@ -88,6 +88,15 @@ export const cephRbdSettings = {
     min: 1,
     description: "… for this many seconds.",
   },
+  resyncListingMs: {
+    flag: "ceph-resync-listing-ms",
+    env: env("RESYNC_LISTING_MS"),
+    kind: "integer",
+    default: "30000",
+    min: 0,
+    description:
+      "A resync confirms an unchanged volume from one `rbd ls -l` per pool and one `auth ls`, shared by the volumes reconciled within this many milliseconds of it; 0: read for every volume.",
+  },
   imageCacheGcSeconds: {
     flag: "ceph-image-cache-gc-seconds",
     env: env("IMAGE_CACHE_GC_SECONDS"),

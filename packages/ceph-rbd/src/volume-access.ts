@@ -36,16 +36,28 @@ export async function ensureVolumeAccess(
     recorded && ctx.placement?.caps === fingerprint && known !== undefined
       ? known
       : await deps.identities.ensure(entity, caps, recorded, ctx.signal);
-  const access = create(volume.VolumeAccessSchema, {
+  const access = accessFor(deps, entity, pool, info.name, wwn, key);
+  return { access, record: { identity: entity, caps: fingerprint } };
+}
+
+/** What the consumer is handed: the monitors, the image, and the volume's own user and key. */
+export function accessFor(
+  deps: BackendDeps,
+  entity: string,
+  pool: string,
+  image: string,
+  wwn: string,
+  key: string,
+): volume.VolumeAccess {
+  return create(volume.VolumeAccessSchema, {
     driver: "ceph",
     handle: wwn,
-    attributes: { monitors: deps.monitors, image: `${pool}/${info.name}` },
+    attributes: { monitors: deps.monitors, image: `${pool}/${image}` },
     secretData: {
       userID: new TextEncoder().encode(entity.slice("client.".length)),
       userKey: new TextEncoder().encode(key),
     },
   });
-  return { access, record: { identity: entity, caps: fingerprint } };
 }
 
 /**
@@ -82,7 +94,8 @@ export async function parentChain(
   return chain;
 }
 
-function knownKey(observation: VolumeObservation | undefined, entity: string): string | undefined {
+/** The key the last observation handed out for `entity`, if it did. */
+export function knownKey(observation: VolumeObservation | undefined, entity: string): string | undefined {
   const secret = observation?.access?.secretData;
   const id = secret?.userID && new TextDecoder().decode(secret.userID);
   if (id !== entity.slice("client.".length) || !secret?.userKey) return undefined;

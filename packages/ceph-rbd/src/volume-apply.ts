@@ -15,6 +15,7 @@ import { QOS_METADATA_KEYS, qosMetadata } from "./qos.js";
 import { withSecretPipes } from "./secret-pipes.js";
 import { consumerBytesOf, formatBytes, imageBytesFor, roundVolumeBytes } from "./sizes.js";
 import { ensureVolumeAccess } from "./volume-access.js";
+import { confirmSteadyVolume, NO_QOS, Recorded } from "./volume-resync.js";
 
 /** Where a new volume's data comes from, resolved to something RBD can clone (or nothing: an empty image). */
 export type VolumeSource =
@@ -63,6 +64,8 @@ export async function applyVolume(
   ctx: OperationContext<VolumeObservation>,
   resolveSource: SourceResolver,
 ): Promise<ApplyOutcome<VolumeObservation>> {
+  const steady = await confirmSteadyVolume(deps, intent, ctx);
+  if (steady) return steady;
   const { rbd } = deps;
   const signal = ctx.signal;
   const pool = ctx.placement?.pool ?? poolOfClass(deps, intent.class);
@@ -176,7 +179,12 @@ export async function applyVolume(
   const { access, record } = await ensureVolumeAccess(deps, ctx, intent.id, pool, info, wwn);
   return {
     observation: { state: volume.VolumeState.VOLUME_AVAILABLE, access, storageBytes: visibleBytes },
-    placement: { ...placement, ...record },
+    placement: {
+      ...placement,
+      ...record,
+      [Recorded.rbdId]: info.id,
+      [Recorded.qos]: Object.keys(qos).length > 0 ? "class" : NO_QOS,
+    },
   };
 }
 
@@ -275,6 +283,7 @@ async function ensureEncryption(
   return true;
 }
 
+/** Writes the class's QoS keys and removes stale ones. */
 async function applyQos(
   deps: BackendDeps,
   wanted: Record<string, string>,

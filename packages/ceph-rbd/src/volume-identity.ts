@@ -121,6 +121,33 @@ export class VolumeIdentities {
     }
   }
 
+  /**
+   * The caps of every user `wanted` accepts, by entity, from one `auth ls`. Its answer holds every user's key:
+   * only names and caps are kept (strings, else the entry is left out), nothing of it is logged.
+   */
+  async listCaps(
+    wanted: (entity: string) => boolean,
+    signal?: AbortSignal,
+  ): Promise<ReadonlyMap<string, VolumeCaps>> {
+    const line = await this.shells.run(["auth", "ls"], JSON_ANSWER, signal);
+    let dump: unknown;
+    try {
+      dump = (JSON.parse(line) as { auth_dump?: unknown }).auth_dump;
+    } catch (error) {
+      throw new Error("ceph auth ls: output is not JSON", { cause: error });
+    }
+    if (!Array.isArray(dump)) throw new Error("ceph auth ls: no auth_dump list in the answer");
+    const users = new Map<string, VolumeCaps>();
+    for (const entry of dump as Partial<AuthEntry>[]) {
+      const { entity, caps } = entry;
+      if (typeof entity !== "string" || !wanted(entity)) continue;
+      const mon = caps?.mon ?? "";
+      const osd = caps?.osd ?? "";
+      if (typeof mon === "string" && typeof osd === "string") users.set(entity, { mon, osd });
+    }
+    return users;
+  }
+
   /** Ends the long-lived `ceph` processes. */
   close(): void {
     this.shells.close();
