@@ -102,7 +102,9 @@ export class CephRbdBackend implements VolumeBackend {
    */
   async collectGarbage(signal: AbortSignal = new AbortController().signal): Promise<void> {
     const { names } = this.deps;
-    const { volumes, others } = await reachable(() => this.owned.list(signal));
+    // Volumes' owners matter only while the pool-wide consumer user of earlier versions waits to retire.
+    const volumeTags = this.legacyConsumer.pending;
+    const { volumes, others } = await reachable(() => this.owned.list(signal, { volumeTags }));
     if (this.legacyConsumer.pending) {
       const entities = volumes.filter((v) => v.owner === this.deps.owner).map((v) => names.identity(v.id));
       if (await reachable(() => this.legacyConsumer.retireIfUnused(entities, signal))) {

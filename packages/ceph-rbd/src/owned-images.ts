@@ -103,7 +103,15 @@ export class OwnedImageLister {
 
   constructor(private readonly deps: BackendDeps) {}
 
-  async list(signal?: AbortSignal): Promise<OwnedImages> {
+  /**
+   * `volumeTags: false` leaves volumes' (and their snapshots') tags unread: the garbage collector needs
+   * the owners of cache and kept images only, and reading a burst's new volumes' tags cost one process each
+   * on its first pass after the burst (the per-pool resync never reads them).
+   */
+  async list(
+    signal?: AbortSignal,
+    { volumeTags = true }: { volumeTags?: boolean } = {},
+  ): Promise<OwnedImages> {
     const { names } = this.deps;
     const result: OwnedImages = { volumes: [], snapshots: [], others: [] };
     const seen = new Set<string>();
@@ -118,7 +126,8 @@ export class OwnedImageLister {
       );
       const snapshotsOf = (image: ListedImage) =>
         rows.filter((r) => r.snapshot !== undefined && r.id === image.id);
-      await this.readTags(pool, images, snapshotsOf, signal);
+      const tagged = volumeTags ? images : images.filter((r) => !r.image.startsWith(names.volumePrefix));
+      await this.readTags(pool, tagged, snapshotsOf, signal);
       for (const image of images) {
         seen.add(image.id);
         const tags = this.tags.get(image.id);

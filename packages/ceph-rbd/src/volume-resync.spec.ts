@@ -108,6 +108,20 @@ describe("a resync of unchanged volumes", () => {
   });
 });
 
+describe("the garbage collector after a burst", () => {
+  it("reads no volume's tags: it needs the owners of cache and kept images only", async () => {
+    const t = await openTestBackend();
+    try {
+      await Promise.all(Array.from({ length: 3 }, () => realise(t)));
+      tools.clear();
+      await t.backend.collectGarbage();
+      expect(rbdCalls().filter((call) => call !== "rbd ls")).toEqual([]);
+    } finally {
+      await t.dispose();
+    }
+  });
+});
+
 describe("drift is repaired: the image's on the per-volume path, as before; the user's from the listing", () => {
   it("an image deleted out of band is made again", async () => {
     const v = await realise(fresh);
