@@ -142,12 +142,17 @@ describe("volumes", () => {
       encryption: "none",
       identity: `client.${user}`,
       caps: expect.stringMatching(/^[0-9a-f]{16}$/),
+      rbdId: expect.stringMatching(/^[0-9a-f]+$/),
+      // The class sets IOPS and throughput limits: the resync reads this volume's QoS keys.
+      qos: "class",
     });
     expect(observation.state).toBe(available);
     expect(observation.storageBytes).toBe(4n * MiB);
     const spec = `${pools[0]}/iri-vol-${id}`;
     const info = await rbdInfo(spec);
     expect(info.size).toBe(4 * 1024 * 1024);
+    // The id the resync confirms the image by is the image's.
+    expect(placement.rbdId).toBe(info.id);
     // The volume's tags are one value, written in one call.
     const tags = JSON.parse((await rbdMeta(spec))["iri.tags"] as string);
     expect(tags).toMatchObject({ owner: instanceId, created: "test.1", id });
