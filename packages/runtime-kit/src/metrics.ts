@@ -10,6 +10,13 @@ export interface ProviderMetricsOptions {
 }
 
 /**
+ * How often the event-loop delay histogram samples. prom-client's default (10 ms) wakes an idle provider 100
+ * times a second: 0.6 % of a core measured, more than half of the idle-cost budget (1 %) of 1,000 objects.
+ * At 100 ms the lag metrics keep their meaning (each sample is a timer's delay) at a tenth of the wakeups.
+ */
+const EVENT_LOOP_SAMPLE_MS = 100;
+
+/**
  * The metrics every provider exposes, on a registry of its own (never prom-client's global one, so two
  * providers or tests in one process do not collide). Apps may register their own metrics on `registry`.
  */
@@ -40,7 +47,13 @@ export class ProviderMetrics {
   constructor(options: ProviderMetricsOptions = {}) {
     const registers = [this.registry];
     if (options.defaultLabels) this.registry.setDefaultLabels(options.defaultLabels);
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    if (options.processMetrics ?? true) {
+      collectDefaultMetrics({
+        register: this.registry,
+        prefix: PREFIX,
+        eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
+      });
+    }
     this.requests = new Counter({
       name: `${PREFIX}grpc_requests_total`,
       help: "gRPC calls handled, by method and code.",
